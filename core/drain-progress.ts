@@ -1,0 +1,61 @@
+import type { Task } from './model';
+import type { PlanBuilder } from './plan-builder';
+import type { PlacementTask } from './placement/bin';
+import type { SnapshotIndex } from './snapshot';
+import { isFinished } from './task-fate';
+
+/**
+ * Moves draining nodes along, make-before-break: a copy on a DRAINING node stops only
+ * once its replacement is RUNNING; a copy with no live replacement gets one (placed by
+ * the pass like any pending task); a node with nothing left on it is terminated.
+ */
+export interface DrainWork {
+  /** Replacement copies to place this pass, with the records to create when placed. */
+  readonly copies: PlacementTask[];
+  readonly records: Map<string, Task>;
+}
+
+export function progressDrains(index: SnapshotIndex, builder: PlanBuilder, now: number): DrainWork {
+  const copies: PlacementTask[] = [];
+  const records = new Map<string, Task>();
+  for (const node of index.snapshot.nodes) {
+    if (node.state !== 'DRAINING' || builder.nodeTarget(node.id)?.to) continue;
+    let remaining = 0;
+    for (const task of index.holding.get(node.id) ?? []) {
+      if (builder.isTouched(task.id)) continue; // stopped with its job, or otherwise handled
+      remaining++;
+      const job = index.jobs.get(task.jobId);
+      const live = (index.copiesOf.get(task.id) ?? []).filter((c) => !isFinished(c, job));
+      const running = live.find((c) => c.status === 'RUNNING');
+      if (running) {
+        builder.updateTask({ taskId: task.id, from: task.status, to: 'STOPPED', reason: `replaced by ${running.id} on ${running.nodeId}`, releaseFrom: node.id });
+        remaining--;
+      } else if (live.length === 0 && job) {
+        const record = migrationCopy(task, index, now);
+        records.set(record.id, record);
+        copies.push({ id: record.id, jobId: task.jobId, resources: task.resources, constraints: job.constraints, arrival: job.createdAt });
+      }
+    }
+    if (remaining === 0) {
+      builder.updateNode({ nodeId: node.id, from: node.state, to: 'TERMINATING', reason: 'drained' });
+      builder.terminate({ nodeId: node.id, reason: 'drained: every task runs elsewhere' });
+    }
+  }
+  return { copies, records };
+}
+
+/** A new copy of `task`'s slot that replaces it; the id carries the generation so it is unique. */
+export function migrationCopy(task: Task, index: SnapshotIndex, now: number): Task {
+  const generation = index.nextGeneration(task.jobId, task.slot);
+  return {
+    id: `${task.jobId}.${task.slot}.g${generation}`,
+    jobId: task.jobId,
+    slot: task.slot,
+    generation,
+    status: 'PENDING',
+    resources: task.resources,
+    restarts: 0,
+    replaces: task.id,
+    createdAt: now,
+  };
+}

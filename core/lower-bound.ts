@@ -1,0 +1,36 @@
+import type { Resources } from './resources';
+
+/**
+ * Lower bounds on the number of identical nodes of `capacity` that can hold `requests`
+ * (each request must fit one node; callers count larger ones as unplaceable first).
+ *
+ * - Volume bound (L1): no node holds more than its capacity, in each dimension:
+ *   max over dimensions of ceil(Σ request / capacity).
+ * - Big-item bound: two requests larger than half a node in the same dimension never
+ *   share a node, so the count of such requests is a bound too.
+ * The result is the larger of the two; both are valid, so the max is.
+ */
+export function packingLowerBound(requests: readonly Resources[], capacity: Resources): number {
+  let cpu = 0;
+  let mem = 0;
+  let bigCpu = 0;
+  let bigMem = 0;
+  for (const r of requests) {
+    cpu += r.cpu;
+    mem += r.memoryMiB;
+    if (r.cpu * 2 > capacity.cpu) bigCpu++;
+    if (r.memoryMiB * 2 > capacity.memoryMiB) bigMem++;
+  }
+  // Integer arithmetic: ceil(a / b) for non-negative integers without float error.
+  const volume = Math.max(Math.ceil(cpu / capacity.cpu), Math.ceil(mem / capacity.memoryMiB));
+  return Math.max(volume, bigCpu, bigMem);
+}
+
+/**
+ * The fewest nodes of one shape that could hold a demand total at one instant, with no
+ * regard to how requests split (the fluid bound). Integrated over time it bounds
+ * node-hours from below.
+ */
+export function fluidNodeBound(total: Resources, capacity: Resources): number {
+  return Math.max(Math.ceil(total.cpu / capacity.cpu), Math.ceil(total.memoryMiB / capacity.memoryMiB), 0);
+}

@@ -1,0 +1,127 @@
+import type { Resources } from './resources';
+
+/**
+ * The domain words of DESIGN.md as types. Everything here is plain data so a
+ * snapshot can be read from DynamoDB, from a trace or from a test literal alike.
+ */
+
+export type JobKind = 'service' | 'batch';
+
+/**
+ * `always`: restart on any exit (services); `on-failure`: restart on a non-zero exit
+ * or OOM kill (batch); `never`. Back-off doubles per restart from `initialDelayMs` up
+ * to `maxDelayMs`; a task that ran `resetAfterMs` without exiting starts again from the
+ * initial delay (as Kubernetes resets CrashLoopBackOff after 10 minutes of running).
+ */
+export interface RestartPolicy {
+  readonly mode: 'always' | 'on-failure' | 'never';
+  /** Undefined means no limit. */
+  readonly maxRestarts?: number;
+  readonly initialDelayMs: number;
+  readonly maxDelayMs: number;
+  readonly resetAfterMs: number;
+}
+
+export interface Constraints {
+  /** Allowed instance types; empty or undefined means any. */
+  readonly instanceTypes?: readonly string[];
+  /** Allowed availability zones; empty or undefined means any. */
+  readonly zones?: readonly string[];
+  /** Labels a node must carry, each with exactly this value. */
+  readonly nodeLabels?: Readonly<Record<string, string>>;
+}
+
+export interface Job {
+  readonly id: string;
+  readonly name: string;
+  readonly image: string;
+  readonly command: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly resources: Resources;
+  readonly count: number;
+  readonly kind: JobKind;
+  readonly restart: RestartPolicy;
+  readonly constraints: Constraints;
+  /** Never moved by consolidation (Karpenter's do-not-disrupt). */
+  readonly doNotDisrupt: boolean;
+  readonly createdAt: number;
+  /** Set when a user stops the job: every copy is stopped and none is placed again. */
+  readonly stopRequestedAt?: number;
+}
+
+export type TaskStatus =
+  | 'PENDING'
+  | 'ASSIGNED'
+  | 'STARTING'
+  | 'RUNNING'
+  | 'COMPLETED'
+  | 'FAILED'
+  | 'STOPPED'
+  | 'LOST'
+  | 'UNSCHEDULABLE';
+
+/** Statuses whose copy holds its request on its node (the node's allocation). */
+export const HOLDS_RESOURCES: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['ASSIGNED', 'STARTING', 'RUNNING']);
+
+/** Statuses the scheduler may place. LOST copies are placed again like PENDING ones. */
+export const PLACEABLE: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['PENDING', 'LOST']);
+
+/** Statuses a task never leaves. */
+export const TERMINAL: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['COMPLETED', 'STOPPED']);
+
+/**
+ * One copy of one replica of a job. `slot` is the replica index; `generation` grows
+ * each time the slot gets a new copy (restart elsewhere, loss, migration), so an agent
+ * that comes back after a partition can tell its stale copy from the current one.
+ */
+export interface Task {
+  readonly id: string;
+  readonly jobId: string;
+  readonly slot: number;
+  readonly generation: number;
+  readonly status: TaskStatus;
+  readonly resources: Resources;
+  readonly nodeId?: string;
+  readonly restarts: number;
+  /** Back-off: not placed before this time. */
+  readonly notBefore?: number;
+  readonly startedAt?: number;
+  readonly finishedAt?: number;
+  readonly exitCode?: number;
+  readonly oomKilled?: boolean;
+  /** Why the task is pending, unschedulable, failed or stopped. */
+  readonly reason?: string;
+  /** Set on a migration copy: the id of the copy it replaces (make-before-break). */
+  readonly replaces?: string;
+  readonly createdAt: number;
+}
+
+export type NodeState = 'LAUNCHING' | 'ACTIVE' | 'DRAINING' | 'TERMINATING' | 'LOST';
+
+/** Nodes that may receive new copies. A LAUNCHING node takes work before its agent is up, as Karpenter nominates pods to a node claim. */
+export const ACCEPTS_WORK: ReadonlySet<NodeState> = new Set<NodeState>(['LAUNCHING', 'ACTIVE']);
+
+export interface Node {
+  readonly id: string;
+  readonly instanceType: string;
+  readonly zone: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly capacity: Resources;
+  /** Measured by the agent; absent until its first heartbeat. */
+  readonly usage?: Resources;
+  readonly state: NodeState;
+  readonly launchedAt: number;
+  /** Absent while LAUNCHING: the agent has not reported yet. */
+  readonly lastHeartbeatAt?: number;
+  readonly pricePerHour: number;
+  /** First pass that saw the node hold no work; drives the empty-node grace period. */
+  readonly emptySince?: number;
+  /** First pass that saw the node under the utilisation threshold (autoscaler-like policy). */
+  readonly underutilizedSince?: number;
+}
+
+export interface InstanceType {
+  readonly name: string;
+  readonly capacity: Resources;
+  readonly pricePerHour: number;
+}

@@ -1,0 +1,68 @@
+import type { Constraints, NodeState } from '../model';
+import type { Resources } from '../resources';
+
+/**
+ * A node as the placement pipeline sees it: static facts plus free capacity that
+ * shrinks as the pass places copies. Placement mutates only `freeCpu` and
+ * `freeMemoryMiB` of bins it was given, never the snapshot.
+ */
+export interface Bin {
+  readonly id: string;
+  readonly instanceType: string;
+  readonly zone: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly capacity: Resources;
+  readonly state: NodeState;
+  freeCpu: number;
+  freeMemoryMiB: number;
+  /** Position in the order nodes were opened (launch time, then id); first-fit scores by it. */
+  readonly rank: number;
+}
+
+/** A copy waiting for a node. `arrival` orders tasks for the arrival-order strategies. */
+export interface PlacementTask {
+  readonly id: string;
+  readonly jobId: string;
+  readonly resources: Resources;
+  readonly constraints: Constraints;
+  readonly arrival: number;
+}
+
+export function binFrom(
+  node: { id: string; instanceType: string; zone: string; labels: Readonly<Record<string, string>>; capacity: Resources; state: NodeState },
+  used: Resources,
+  rank: number,
+): Bin {
+  return {
+    id: node.id,
+    instanceType: node.instanceType,
+    zone: node.zone,
+    labels: node.labels,
+    capacity: node.capacity,
+    state: node.state,
+    freeCpu: node.capacity.cpu - used.cpu,
+    freeMemoryMiB: node.capacity.memoryMiB - used.memoryMiB,
+    rank,
+  };
+}
+
+/** Tasks with equal keys are interchangeable for placement: same request, same constraints. */
+export function placementKey(task: PlacementTask): string {
+  return `${task.resources.cpu}/${task.resources.memoryMiB}/${constraintsKey(task.constraints)}`;
+}
+
+const constraintKeys = new WeakMap<Constraints, string>();
+
+export function constraintsKey(c: Constraints): string {
+  let key = constraintKeys.get(c);
+  if (key === undefined) {
+    const labels = c.nodeLabels ? Object.keys(c.nodeLabels).sort().map((k) => `${k}=${c.nodeLabels![k]}`) : [];
+    key = [[...(c.instanceTypes ?? [])].sort().join(','), [...(c.zones ?? [])].sort().join(','), labels.join(',')].join('|');
+    constraintKeys.set(c, key);
+  }
+  return key;
+}
+
+export function hasConstraints(c: Constraints): boolean {
+  return (c.instanceTypes?.length ?? 0) > 0 || (c.zones?.length ?? 0) > 0 || Object.keys(c.nodeLabels ?? {}).length > 0;
+}

@@ -1,0 +1,94 @@
+import { ACCEPTS_WORK } from '../model';
+import type { Bin, PlacementTask } from './bin';
+
+/**
+ * Feasibility filters, Nomad-style: each returns null when the node may take the task
+ * or the named reason it may not. Reasons are part of the API: users see them on
+ * pending tasks, so rename with care.
+ */
+export type RejectReason =
+  | 'node-not-accepting-work'
+  | 'constraint:instance-type'
+  | 'constraint:zone'
+  | 'constraint:node-label'
+  | 'insufficient-cpu'
+  | 'insufficient-memory';
+
+export interface Filter {
+  readonly reason: RejectReason;
+  /** True when the node passes. */
+  readonly accepts: (bin: Bin, task: PlacementTask) => boolean;
+}
+
+export const nodeStateFilter: Filter = {
+  reason: 'node-not-accepting-work',
+  accepts: (bin) => ACCEPTS_WORK.has(bin.state),
+};
+
+export const instanceTypeFilter: Filter = {
+  reason: 'constraint:instance-type',
+  accepts: (bin, task) => {
+    const allowed = task.constraints.instanceTypes;
+    return !allowed || allowed.length === 0 || allowed.includes(bin.instanceType);
+  },
+};
+
+export const zoneFilter: Filter = {
+  reason: 'constraint:zone',
+  accepts: (bin, task) => {
+    const allowed = task.constraints.zones;
+    return !allowed || allowed.length === 0 || allowed.includes(bin.zone);
+  },
+};
+
+export const nodeLabelFilter: Filter = {
+  reason: 'constraint:node-label',
+  accepts: (bin, task) => {
+    const wanted = task.constraints.nodeLabels;
+    if (!wanted) return true;
+    for (const key of Object.keys(wanted)) {
+      if (bin.labels[key] !== wanted[key]) return false;
+    }
+    return true;
+  },
+};
+
+export const cpuFilter: Filter = {
+  reason: 'insufficient-cpu',
+  accepts: (bin, task) => task.resources.cpu <= bin.freeCpu,
+};
+
+export const memoryFilter: Filter = {
+  reason: 'insufficient-memory',
+  accepts: (bin, task) => task.resources.memoryMiB <= bin.freeMemoryMiB,
+};
+
+/**
+ * Pipeline order. Node state first: it is one set lookup and removes draining and dead
+ * nodes before anything else looks at them. Constraints next: they never change within
+ * a pass, so a node that fails one could never take the task, and reporting
+ * "constraint:zone" tells the user more than "insufficient-cpu" would. Resources last,
+ * because they are the only filters whose answer changes as the pass places work.
+ */
+export const FILTERS: readonly Filter[] = [nodeStateFilter, instanceTypeFilter, zoneFilter, nodeLabelFilter, cpuFilter, memoryFilter];
+
+/** The first filter that rejects, or null when the node is feasible. */
+export function firstRejection(bin: Bin, task: PlacementTask, filters: readonly Filter[] = FILTERS): RejectReason | null {
+  for (const f of filters) {
+    if (!f.accepts(bin, task)) return f.reason;
+  }
+  return null;
+}
+
+/** "no node fits: insufficient-cpu ×12, constraint:zone ×3" — what a user sees on a pending task. */
+export function describeRejections(bins: readonly Bin[], task: PlacementTask): string {
+  if (bins.length === 0) return 'no nodes in the fleet';
+  const counts = new Map<string, number>();
+  for (const bin of bins) {
+    const reason = firstRejection(bin, task);
+    if (reason) counts.set(reason, (counts.get(reason) ?? 0) + 1);
+  }
+  if (counts.size === 0) return 'fits a node, but the pass placed other tasks there first';
+  const parts = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([r, n]) => `${r} ×${n}`);
+  return `no node fits: ${parts.join(', ')}`;
+}

@@ -1,0 +1,113 @@
+import { hasConstraints, placementKey, type Bin, type PlacementTask } from './bin';
+import { ACCEPTS_WORK } from '../model';
+import { describeRejections, firstRejection } from './filters';
+import { ScoreHeap } from './heap';
+import { EQUAL_WEIGHTS, type ResourceWeights } from './scorers';
+import type { Strategy } from './strategies';
+
+export interface Placement {
+  readonly taskId: string;
+  readonly binId: string;
+}
+
+export interface PackOptions {
+  readonly strategy: Strategy;
+  /**
+   * Called when no bin can take `tasks[index]`: may return a new empty bin (offline
+   * packing opens identical nodes; scale-up opens the instance type it chooses), or
+   * undefined to leave the task unplaced. The packer adds the bin to `bins`.
+   */
+  readonly openBin?: (tasks: readonly PlacementTask[], index: number) => Bin | undefined;
+  /** Scarcity weights for scorers that use them (Stowage's); equal by default. */
+  readonly weights?: ResourceWeights;
+}
+
+export interface PackResult {
+  readonly placements: Placement[];
+  /** Task id → why no node took it. */
+  readonly unplaced: Map<string, string>;
+}
+
+/**
+ * Places already-ordered tasks onto bins, mutating the bins' free capacity.
+ *
+ * Tasks come in runs of interchangeable copies (one job's replicas, or equal shapes).
+ * For a run, every bin is filtered once and the feasible ones go into a heap by score;
+ * each copy takes the top, the top is re-scored and sifted. Because only this run
+ * changes bins while it lasts, and free capacity only shrinks, a bin rejected once
+ * stays rejected and the heap's top is exactly what a full rescan would choose. That
+ * makes one pass O(runs × nodes + tasks × log nodes) rather than O(tasks × nodes): the
+ * difference between 1 s and 10 minutes at 100,000 tasks on 10,000 nodes.
+ */
+export function packTasks(tasks: readonly PlacementTask[], bins: Bin[], options: PackOptions): PackResult {
+  const { strategy, openBin } = options;
+  const weights = options.weights ?? EQUAL_WEIGHTS;
+  const placements: Placement[] = [];
+  const unplaced = new Map<string, string>();
+  // Plain arrays (not typed ones) because opened bins append to them while the heap holds them.
+  const scores: number[] = bins.map(() => 0);
+  const ranks: number[] = bins.map((b) => b.rank);
+  const heap = new ScoreHeap(scores, ranks);
+
+  let start = 0;
+  while (start < tasks.length) {
+    const first = tasks[start];
+    const key = placementKey(first);
+    let end = start + 1;
+    while (end < tasks.length && placementKey(tasks[end]) === key) end++;
+
+    const constrained = hasConstraints(first.constraints);
+    const feasible: number[] = [];
+    for (let b = 0; b < bins.length; b++) {
+      const bin = bins[b];
+      // Unconstrained tasks (the common case) skip the constraint filters' calls.
+      const ok = constrained
+        ? firstRejection(bin, first) === null
+        : ACCEPTS_WORK.has(bin.state) && first.resources.cpu <= bin.freeCpu && first.resources.memoryMiB <= bin.freeMemoryMiB;
+      if (ok) {
+        scores[b] = strategy.score(bin, first.resources, weights);
+        feasible.push(b);
+      }
+    }
+    heap.fill(feasible);
+
+    let runReason: string | undefined;
+    for (let t = start; t < end; t++) {
+      const task = tasks[t];
+      const req = task.resources;
+      let target = -1;
+      while (heap.size > 0) {
+        const b = heap.top();
+        if (req.cpu <= bins[b].freeCpu && req.memoryMiB <= bins[b].freeMemoryMiB) {
+          target = b;
+          break;
+        }
+        heap.pop();
+      }
+      if (target >= 0) {
+        const bin = bins[target];
+        bin.freeCpu -= req.cpu;
+        bin.freeMemoryMiB -= req.memoryMiB;
+        scores[target] = strategy.score(bin, req, weights);
+        heap.updateTop();
+        placements.push({ taskId: task.id, binId: bin.id });
+        continue;
+      }
+      const opened = openBin?.(tasks, t);
+      if (opened && firstRejection(opened, task) === null) {
+        bins.push(opened);
+        opened.freeCpu -= req.cpu;
+        opened.freeMemoryMiB -= req.memoryMiB;
+        scores.push(strategy.score(opened, req, weights));
+        ranks.push(opened.rank);
+        heap.push(bins.length - 1);
+        placements.push({ taskId: task.id, binId: opened.id });
+        continue;
+      }
+      runReason ??= describeRejections(bins, task);
+      unplaced.set(task.id, runReason);
+    }
+    start = end;
+  }
+  return { placements, unplaced };
+}
