@@ -33,7 +33,7 @@ export type StrategyName = (typeof STRATEGY_NAMES)[number];
 export const STRATEGIES: Readonly<Record<StrategyName, Strategy>> = {
   stowage: {
     name: 'stowage',
-    models: "Stowage: largest first onto the node it fills best, weighted by the fleet's scarcer resource",
+    models: "Stowage: largest first onto the node it fills best, weighted by the fleet's scarcer resource (offline: best of 32 seeded orders)",
     order: 'decreasing',
     score: stowageScore,
   },

@@ -1,0 +1,105 @@
+import { Option, type Command } from 'commander';
+import { CATALOG_PRICES_TAKEN, CATALOG_REGION, DEFAULT_CATALOG } from '../../core/catalog';
+import { STRATEGY_NAMES, type StrategyName } from '../../core/placement/strategies';
+import { SIM_POLICIES, SIM_POLICY_MODELS, simPolicy, type SimPolicyName } from '../../sim/baselines';
+import { readCatalog } from '../../sim/catalog-reader';
+import { DEFAULT_SIM_OPTIONS, simulate, type SimResult } from '../../sim/simulator';
+import { readTrace } from '../../sim/trace-reader';
+import { formatTable } from '../format-table';
+import { positiveInteger, round } from '../option-parsers';
+
+interface SimCliOptions {
+  readonly trace: string;
+  readonly catalog?: string;
+  readonly strategy?: StrategyName;
+  readonly policy: SimPolicyName | 'all';
+  readonly consolidation: boolean;
+  readonly launchDelayS: number;
+  readonly passIntervalS: number;
+  readonly maxNodes: number;
+  readonly json?: boolean;
+}
+
+/** `stowage sim`: replay a trace through plan() with Stowage and the baselines it is measured against. */
+export function register(program: Command): void {
+  program
+    .command('sim')
+    .description('replay a trace through the scheduler with a simulated clock and fleet; compare Stowage with ECS-like and autoscaler-like policies')
+    .requiredOption('--trace <file>', 'trace CSV with creation_time and deletion_time (see sim/TRACE-FORMAT.md)')
+    .option('--catalog <file>', `instance catalog JSON (default: bundled ${CATALOG_REGION} on-demand prices of ${CATALOG_PRICES_TAKEN})`)
+    .addOption(new Option('--strategy <name>', "placement strategy for Stowage's policy").choices([...STRATEGY_NAMES]))
+    .addOption(new Option('--policy <name>', 'which policy to replay').choices([...SIM_POLICIES, 'all']).default('all'))
+    .option('--no-consolidation', 'never remove or drain nodes (scale-up only)')
+    .option('--launch-delay-s <seconds>', 'seconds from launch to first heartbeat', positiveInteger('seconds'), DEFAULT_SIM_OPTIONS.launchDelayMs / 1000)
+    .option('--pass-interval-s <seconds>', 'seconds between scheduler passes while anything moves', positiveInteger('seconds'), DEFAULT_SIM_OPTIONS.passIntervalMs / 1000)
+    .option('--max-nodes <n>', 'fleet size limit', positiveInteger('nodes'), 2000)
+    .option('--json', 'print one JSON object instead of a table')
+    .action((options: SimCliOptions) => {
+      process.stdout.write(runSim(options));
+    });
+}
+
+function runSim(options: SimCliOptions): string {
+  const trace = readTrace(options.trace);
+  const catalog = options.catalog ? readCatalog(options.catalog) : DEFAULT_CATALOG;
+  const sim = { ...DEFAULT_SIM_OPTIONS, catalog, launchDelayMs: options.launchDelayS * 1000, passIntervalMs: options.passIntervalS * 1000 };
+  const names: readonly SimPolicyName[] = options.policy === 'all' ? SIM_POLICIES : [options.policy];
+  const results = names.map((name) => {
+    const policy = simPolicy(name, catalog, options.maxNodes, options.consolidation);
+    const strategy = name === 'stowage' && options.strategy ? options.strategy : policy.strategy;
+    return { name, result: simulate(trace, { ...policy, strategy }, sim) };
+  });
+  if (options.json) {
+    const policies = Object.fromEntries(results.map(({ name, result }) => [name, summary(result)]));
+    return JSON.stringify({ trace: options.trace, tasks: trace.length, catalog: options.catalog ?? `bundled ${CATALOG_REGION} ${CATALOG_PRICES_TAKEN}`, policies }) + '\n';
+  }
+  const rows = results.map(({ name, result: r }) => [
+    name,
+    r.nodeHours.toFixed(0),
+    `$${r.cost.toFixed(0)}`,
+    String(r.peakNodes),
+    pct(r.meanCpuAllocated),
+    pct(r.meanMemoryAllocated),
+    String(r.migrations),
+    r.migrationsPerTaskHour.toFixed(3),
+    String(r.tasksNeverPlaced),
+    (r.cost / r.lowerBoundCost).toFixed(2),
+  ]);
+  const first = results[0].result;
+  return (
+    formatTable(
+      ['policy', 'node-hours', 'cost', 'peak', 'cpu alloc', 'mem alloc', 'migrations', 'per task-h', 'never placed', 'cost / bound'],
+      rows,
+      ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+    ) +
+    `\n${options.trace}: ${trace.length} tasks, ${first.taskHours.toFixed(0)} task-hours. ` +
+    `Integrated lower bound: ${first.lowerBoundNodeHours.toFixed(0)} node-hours of the largest type, $${first.lowerBoundCost.toFixed(0)} at the cheapest $/resource.\n` +
+    results.map(({ name }) => `  ${name}: ${SIM_POLICY_MODELS[name]}`).join('\n') +
+    '\n'
+  );
+}
+
+function summary(r: SimResult): object {
+  return {
+    nodeHours: round(r.nodeHours, 2),
+    cost: round(r.cost, 2),
+    peakNodes: r.peakNodes,
+    meanCpuAllocated: round(r.meanCpuAllocated, 4),
+    meanMemoryAllocated: round(r.meanMemoryAllocated, 4),
+    migrations: r.migrations,
+    migrationsPerTaskHour: round(r.migrationsPerTaskHour, 4),
+    taskHours: round(r.taskHours, 2),
+    tasksNeverPlaced: r.tasksNeverPlaced,
+    passes: r.passes,
+    lowerBoundNodeHours: round(r.lowerBoundNodeHours, 2),
+    lowerBoundCost: round(r.lowerBoundCost, 2),
+    costToLowerBound: round(r.cost / r.lowerBoundCost, 4),
+    nodeHoursByType: Object.fromEntries(Object.entries(r.nodeHoursByType).map(([k, v]) => [k, round(v, 2)])),
+    rejectedWrites: r.rejectedWrites,
+    ms: round(r.ms, 1),
+  };
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(1)} %`;
+}

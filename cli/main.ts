@@ -1,0 +1,49 @@
+import { Command, CommanderError } from 'commander';
+import { CatalogFormatError, TraceFormatError } from '../sim/errors';
+import { register as registerBench } from './commands/bench';
+import { register as registerPack } from './commands/pack';
+import { register as registerSim } from './commands/sim';
+
+/**
+ * Every command lives in cli/commands/<name>.ts and exports `register(program)`.
+ * To add one: import { register as registerSim } from './commands/sim'; then list it here.
+ */
+const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerPack, registerSim, registerBench];
+
+/**
+ * Errors whose message already tells the user what to fix (file, line, field, rule):
+ * printed as one line, no stack. Add a module's domain errors here as they appear.
+ */
+const KNOWN_ERRORS: ReadonlyArray<abstract new (...args: never[]) => Error> = [TraceFormatError, CatalogFormatError];
+
+function createProgram(): Command {
+  const program = new Command('stowage')
+    .description('Stowage: packs containers onto the fewest machines that fit them')
+    // Throw instead of exiting inside commander, so every exit goes through one place.
+    // Set before registering: subcommands copy these settings when created.
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage)');
+  for (const register of COMMANDS) register(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await createProgram().parseAsync(argv);
+    return 0;
+  } catch (err) {
+    // Commander has printed its own usage message (or help) already; keep its exit code.
+    if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof Error && KNOWN_ERRORS.some((known) => err instanceof known)) {
+      process.stderr.write(`stowage: ${err.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`stowage: unexpected error (a bug; please report it)\n${err instanceof Error ? err.stack : String(err)}\n`);
+    return 1;
+  }
+}
+
+// exitCode rather than process.exit(): piped stdout gets flushed before the process ends.
+void main(process.argv).then((code) => {
+  process.exitCode = code;
+});

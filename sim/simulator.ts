@@ -1,0 +1,273 @@
+import { fluidNodeBound } from '../core/lower-bound';
+import { DEFAULT_SERVICE_RESTART, type SchedulerPolicy } from '../core/policy';
+import type { InstanceType } from '../core/model';
+import { plan } from '../core/plan';
+import { SimState } from './sim-state';
+import type { TraceTask } from './trace-reader';
+
+export interface SimOptions {
+  readonly catalog: readonly InstanceType[];
+  /** From RunInstances to the agent's first heartbeat. */
+  readonly launchDelayMs: number;
+  /** From assignment to the container running. */
+  readonly startDelayMs: number;
+  /** Scheduler passes run on this grid while anything is in motion. */
+  readonly passIntervalMs: number;
+}
+
+export const DEFAULT_SIM_OPTIONS: Omit<SimOptions, 'catalog'> = { launchDelayMs: 60_000, startDelayMs: 5_000, passIntervalMs: 60_000 };
+
+export interface SimSample {
+  readonly t: number;
+  readonly nodes: number;
+  readonly cpuAllocated: number;
+  readonly memoryAllocated: number;
+  readonly costPerHour: number;
+}
+
+export interface SimResult {
+  readonly nodeHours: number;
+  readonly cost: number;
+  readonly peakNodes: number;
+  /** Time-weighted Σ requests ÷ Σ capacity over the replay, in [0, 1]. */
+  readonly meanCpuAllocated: number;
+  readonly meanMemoryAllocated: number;
+  readonly migrations: number;
+  readonly migrationsPerTaskHour: number;
+  readonly taskHours: number;
+  readonly tasksNeverPlaced: number;
+  readonly unschedulable: number;
+  readonly passes: number;
+  /** Σ over time of the fewest nodes that could hold the live demand (largest type, fluid). */
+  readonly lowerBoundNodeHours: number;
+  /** Σ over time of the least any fleet could pay for the live demand. */
+  readonly lowerBoundCost: number;
+  readonly rejectedWrites: number;
+  readonly nodeHoursByType: Record<string, number>;
+  readonly samples: SimSample[];
+  readonly ms: number;
+}
+
+interface TraceEvent {
+  readonly t: number;
+  readonly kind: 'arrive' | 'depart';
+  readonly index: number;
+}
+
+/**
+ * Discrete-event replay of a trace through plan(): tasks arrive at creation_time and
+ * are deleted at deletion_time; the fleet starts empty and is whatever the policy
+ * launches. Passes run on a fixed grid while something is in motion and skip ahead
+ * to the next arrival, departure or consolidation timer when the cluster is at rest,
+ * so months of trace replay in seconds without changing any decision.
+ */
+export function simulate(trace: readonly TraceTask[], policy: SchedulerPolicy, options: SimOptions): SimResult {
+  const started = performance.now();
+  const state = new SimState();
+  const byName = new Map(options.catalog.map((t) => [t.name, t]));
+  state.capacityOf = (type) => byName.get(type)!.capacity;
+  const events: TraceEvent[] = [];
+  trace.forEach((task, index) => {
+    const t0 = Math.round((task.creationTime ?? 0) * 1000);
+    events.push({ t: t0, kind: 'arrive', index });
+    if (task.deletionTime !== undefined) events.push({ t: Math.max(t0, Math.round(task.deletionTime * 1000)), kind: 'depart', index });
+  });
+  events.sort((a, b) => a.t - b.t || (a.kind === b.kind ? a.index - b.index : a.kind === 'depart' ? -1 : 1));
+
+  const grid = options.passIntervalMs;
+  const maxCpu = Math.max(...options.catalog.map((t) => t.capacity.cpu));
+  const maxMem = Math.max(...options.catalog.map((t) => t.capacity.memoryMiB));
+  const cheapestCpu = Math.min(...options.catalog.map((t) => t.pricePerHour / t.capacity.cpu));
+  const cheapestMem = Math.min(...options.catalog.map((t) => t.pricePerHour / t.capacity.memoryMiB));
+  const assignedAt = new Map<string, number>();
+  const everPlaced = new Set<string>();
+  const demand = { cpu: 0, memoryMiB: 0 };
+  let lbNodeHours = 0;
+  let lbCost = 0;
+  let cpuArea = 0;
+  let cpuCapArea = 0;
+  let memArea = 0;
+  let memCapArea = 0;
+  let taskHours = 0;
+  let peakNodes = 0;
+  let passes = 0;
+  const samples: SimSample[] = [];
+  let ei = 0;
+  let now = events.length > 0 ? Math.ceil(events[0].t / grid) * grid : 0;
+  let lastT = now;
+  let lastLive = { cpu: 0, cpuCap: 0, mem: 0, memCap: 0, running: 0 };
+  let lastBoundT = events.length > 0 ? events[0].t : 0;
+
+  for (;;) {
+    // Integrate what held since the previous pass.
+    const dtHours = (now - lastT) / 3_600_000;
+    cpuArea += lastLive.cpu * dtHours;
+    cpuCapArea += lastLive.cpuCap * dtHours;
+    memArea += lastLive.mem * dtHours;
+    memCapArea += lastLive.memCap * dtHours;
+    taskHours += lastLive.running * dtHours;
+    lastT = now;
+
+    // Trace events up to now; the lower bound integrates exactly between them.
+    let boundT = lastBoundT;
+    while (ei < events.length && events[ei].t <= now) {
+      const e = events[ei++];
+      const dt = (e.t - boundT) / 3_600_000;
+      lbNodeHours += fluidNodeBound(demand, { cpu: maxCpu, memoryMiB: maxMem }) * dt;
+      lbCost += Math.max(demand.cpu * cheapestCpu, demand.memoryMiB * cheapestMem) * dt;
+      boundT = e.t;
+      const task = trace[e.index];
+      const jobId = `job-${String(e.index).padStart(6, '0')}`;
+      if (e.kind === 'arrive') {
+        demand.cpu += task.resources.cpu;
+        demand.memoryMiB += task.resources.memoryMiB;
+        state.jobs.set(jobId, {
+          id: jobId,
+          name: task.name,
+          image: 'trace',
+          command: [],
+          env: {},
+          resources: task.resources,
+          count: 1,
+          kind: 'service',
+          restart: DEFAULT_SERVICE_RESTART,
+          constraints: {},
+          doNotDisrupt: false,
+          createdAt: e.t,
+        });
+        state.tasks.set(`${jobId}.0`, { id: `${jobId}.0`, jobId, slot: 0, generation: 0, status: 'PENDING', resources: task.resources, restarts: 0, createdAt: e.t });
+      } else {
+        demand.cpu -= task.resources.cpu;
+        demand.memoryMiB -= task.resources.memoryMiB;
+        const job = state.jobs.get(jobId);
+        if (job) state.jobs.set(jobId, { ...job, stopRequestedAt: e.t });
+      }
+    }
+    lastBoundT = boundT;
+
+    advanceCluster(state, now, options, assignedAt);
+    const p = plan(state.snapshot(), now, policy);
+    passes++;
+    state.apply(p, now);
+    for (const a of p.assignments) {
+      assignedAt.set(a.create?.id ?? a.taskId, now);
+      everPlaced.add(a.jobId);
+    }
+    collectGarbage(state);
+
+    // What holds until the next pass.
+    const alloc = state.allocation();
+    const live = { cpu: 0, cpuCap: 0, mem: 0, memCap: 0, running: 0 };
+    let costPerHour = 0;
+    for (const n of state.nodes.values()) {
+      const a = alloc.get(n.id);
+      live.cpu += a?.cpu ?? 0;
+      live.mem += a?.memoryMiB ?? 0;
+      live.cpuCap += n.capacity.cpu;
+      live.memCap += n.capacity.memoryMiB;
+      costPerHour += n.pricePerHour;
+    }
+    for (const t of state.tasks.values()) if (t.status === 'RUNNING') live.running++;
+    lastLive = live;
+    peakNodes = Math.max(peakNodes, state.nodes.size);
+    const prev = samples[samples.length - 1];
+    if (!prev || prev.nodes !== state.nodes.size || now - prev.t >= 3_600_000) {
+      samples.push({ t: now, nodes: state.nodes.size, cpuAllocated: ratio(live.cpu, live.cpuCap), memoryAllocated: ratio(live.mem, live.memCap), costPerHour });
+    }
+
+    const next = nextPassTime(state, p, now, policy, options, ei < events.length ? events[ei].t : undefined);
+    if (next === undefined) break;
+    now = next;
+  }
+
+  let nodeHours = 0;
+  let cost = 0;
+  const nodeHoursByType: Record<string, number> = {};
+  for (const life of state.nodeLife.values()) {
+    const hours = ((life.to ?? now) - life.from) / 3_600_000;
+    nodeHours += hours;
+    cost += hours * life.price;
+    nodeHoursByType[life.type] = (nodeHoursByType[life.type] ?? 0) + hours;
+  }
+  const unschedulable = [...state.tasks.values()].filter((t) => t.status === 'UNSCHEDULABLE').length;
+  return {
+    nodeHours,
+    cost,
+    peakNodes,
+    meanCpuAllocated: ratio(cpuArea, cpuCapArea),
+    meanMemoryAllocated: ratio(memArea, memCapArea),
+    migrations: state.migrations,
+    migrationsPerTaskHour: taskHours > 0 ? state.migrations / taskHours : 0,
+    taskHours,
+    tasksNeverPlaced: trace.length - everPlaced.size,
+    unschedulable,
+    passes,
+    lowerBoundNodeHours: lbNodeHours,
+    lowerBoundCost: lbCost,
+    rejectedWrites: state.rejected,
+    nodeHoursByType,
+    samples,
+    ms: performance.now() - started,
+  };
+}
+/** What the agents would have done since the last pass: boot, heartbeat, start containers. */
+function advanceCluster(state: SimState, now: number, options: SimOptions, assignedAt: Map<string, number>): void {
+  for (const n of state.nodes.values()) {
+    if (n.state === 'LAUNCHING' && now - n.launchedAt >= options.launchDelayMs) state.nodes.set(n.id, { ...n, state: 'ACTIVE', lastHeartbeatAt: now });
+    else if (n.state === 'ACTIVE' || n.state === 'DRAINING') state.nodes.set(n.id, { ...n, lastHeartbeatAt: now });
+  }
+  for (const t of state.tasks.values()) {
+    if (t.status !== 'ASSIGNED' || !t.nodeId) continue;
+    const node = state.nodes.get(t.nodeId);
+    if (node && node.state !== 'LAUNCHING' && now - (assignedAt.get(t.id) ?? now) >= options.startDelayMs) {
+      state.tasks.set(t.id, { ...t, status: 'RUNNING', startedAt: now });
+    }
+  }
+}
+
+/** Finished copies and jobs leave the state, as the store's TTL would remove them. */
+function collectGarbage(state: SimState): void {
+  const live = new Set<string>();
+  for (const t of state.tasks.values()) {
+    if (t.status === 'STOPPED' || t.status === 'COMPLETED') state.tasks.delete(t.id);
+    else live.add(t.jobId);
+  }
+  for (const [id, job] of state.jobs) if (job.stopRequestedAt !== undefined && !live.has(id)) state.jobs.delete(id);
+}
+
+function nextPassTime(
+  state: SimState,
+  p: ReturnType<typeof plan>,
+  now: number,
+  policy: SchedulerPolicy,
+  options: SimOptions,
+  nextEvent: number | undefined,
+): number | undefined {
+  const grid = options.passIntervalMs;
+  const inMotion =
+    p.assignments.length > 0 ||
+    p.launches.length > 0 ||
+    p.terminations.length > 0 ||
+    p.unplaced.length > 0 ||
+    p.taskUpdates.length > 0 ||
+    p.nodeUpdates.some((u) => u.to !== undefined) ||
+    [...state.nodes.values()].some((n) => n.state !== 'ACTIVE') ||
+    [...state.tasks.values()].some((t) => t.status === 'ASSIGNED' || t.status === 'PENDING' || t.status === 'LOST');
+  if (inMotion) return now + grid;
+  const c = policy.consolidation;
+  const timers: number[] = [];
+  if (nextEvent !== undefined) timers.push(nextEvent);
+  for (const n of state.nodes.values()) {
+    if (n.emptySince !== undefined) timers.push(n.emptySince + (c.mode === 'underutilized' ? c.underutilizedForMs : c.emptyGraceMs));
+    if (n.underutilizedSince !== undefined) timers.push(n.underutilizedSince + c.underutilizedForMs);
+    if (c.mode === 'stowage' || c.mode === 'underutilized') timers.push(n.launchedAt + c.nodeMinAgeMs);
+  }
+  const future = timers.filter((t) => t > now);
+  if (future.length === 0) return undefined;
+  const t = Math.min(...future);
+  return Math.max(now + grid, Math.ceil(t / grid) * grid);
+}
+
+function ratio(a: number, b: number): number {
+  return b > 0 ? a / b : 0;
+}
