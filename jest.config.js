@@ -1,10 +1,10 @@
-/** Jest runs the TypeScript sources through ts-jest; type errors are caught by `npm run typecheck`, so ts-jest only transpiles (isolatedModules) to keep the suite fast. */
+/** Jest runs the TypeScript sources through ts-jest; type errors are caught by `npm run typecheck`, so ts-jest only transpiles (isolatedModules in tsconfig) to keep the suite fast. */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
+    '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
   },
   testTimeout: 60000,
 };

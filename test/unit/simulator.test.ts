@@ -1,0 +1,79 @@
+import { DEFAULT_CATALOG } from '../../core/catalog';
+import { runBench } from '../../sim/bench';
+import { SIM_POLICIES, simPolicy } from '../../sim/baselines';
+import { DEFAULT_SIM_OPTIONS, simulate } from '../../sim/simulator';
+import type { TraceTask } from '../../sim/trace-reader';
+
+/**
+ * A day of a small service fleet: a morning burst of 60 tasks that mostly leave by
+ * noon, with a few long-lived ones. Static fleets sized for the burst idle all
+ * afternoon; a scheduler that hands machines back should not.
+ */
+function burstTrace(): TraceTask[] {
+  const tasks: TraceTask[] = [];
+  for (let i = 0; i < 60; i++) {
+    const long = i % 10 === 0;
+    tasks.push({
+      name: `t${i}`,
+      resources: { cpu: 500 + (i % 4) * 500, memoryMiB: 1024 * (1 + (i % 3)) },
+      creationTime: i * 30,
+      deletionTime: long ? 86_400 : 3_600 + i * 120,
+      line: i + 2,
+    });
+  }
+  return tasks;
+}
+
+const options = { ...DEFAULT_SIM_OPTIONS, catalog: DEFAULT_CATALOG };
+
+describe('simulate', () => {
+  const results = Object.fromEntries(SIM_POLICIES.map((name) => [name, simulate(burstTrace(), simPolicy(name, DEFAULT_CATALOG, 100), options)]));
+
+  it('places every task and never has a write rejected (one writer, so a rejection is a bug)', () => {
+    for (const name of SIM_POLICIES) {
+      expect(results[name].tasksNeverPlaced).toBe(0);
+      expect(results[name].rejectedWrites).toBe(0);
+    }
+  });
+
+  it('never reports less than the integrated lower bound', () => {
+    for (const name of SIM_POLICIES) {
+      expect(results[name].cost).toBeGreaterThanOrEqual(results[name].lowerBoundCost);
+      expect(results[name].meanCpuAllocated).toBeLessThanOrEqual(1);
+      expect(results[name].meanMemoryAllocated).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('hands machines back after the burst, so Stowage pays no more than the ECS-like and autoscaler-like baselines', () => {
+    expect(results.stowage.cost).toBeLessThanOrEqual(results['ecs-like'].cost);
+    expect(results.stowage.cost).toBeLessThanOrEqual(results['autoscaler-like'].cost);
+  });
+
+  it('moves nothing when consolidation is off, and costs at least as much then', () => {
+    const off = simulate(burstTrace(), simPolicy('stowage', DEFAULT_CATALOG, 100, false), options);
+    expect(off.migrations).toBe(0);
+    expect(off.cost).toBeGreaterThanOrEqual(results.stowage.cost);
+  });
+
+  it('is deterministic: the same trace and policy give the same figures', () => {
+    const again = simulate(burstTrace(), simPolicy('stowage', DEFAULT_CATALOG, 100), options);
+    // Wall time is the one figure allowed to differ.
+    expect({ ...again, ms: 0 }).toEqual({ ...results.stowage, ms: 0 });
+  });
+
+  it('counts tasks no instance type can hold as never placed', () => {
+    const huge: TraceTask = { name: 'huge', resources: { cpu: 500_000, memoryMiB: 1024 }, creationTime: 0, deletionTime: 600, line: 2 };
+    const r = simulate([huge], simPolicy('stowage', DEFAULT_CATALOG, 10), options);
+    expect(r.tasksNeverPlaced).toBe(1);
+    expect(r.nodeHours).toBe(0);
+  });
+});
+
+describe('runBench', () => {
+  it('places every task of the small case in one pass', () => {
+    const r = runBench({ tasks: 2_000, nodes: 200 });
+    expect(r.placed).toBe(2_000);
+    expect(r.unplaced).toBe(0);
+    expect(r.placementsPerSecond).toBeGreaterThan(0);
+  });
+});
