@@ -4,15 +4,14 @@ import type { InstanceType } from './model';
  * On-demand Linux prices in us-east-1, USD per hour, as published on the AWS pricing
  * pages on the date below. Capacity is the whole instance (vCPU × 1000 millicores,
  * GiB × 1024 MiB); agents report what is left after the system reservation.
+ * Burstable types (t3, t4g) are left out on purpose: their vCPUs are full only while
+ * CPU credits last, and a packer that counts them as full cores overcommits.
  */
 export const CATALOG_PRICES_TAKEN = '2026-11-01';
 export const CATALOG_REGION = 'us-east-1';
 
 const rows: ReadonlyArray<[string, number, number, number]> = [
   // name, vCPU, GiB, $/hour
-  ['t3.medium', 2, 4, 0.0416],
-  ['t3.large', 2, 8, 0.0832],
-  ['t3.xlarge', 4, 16, 0.1664],
   ['m5.large', 2, 8, 0.096],
   ['m5.xlarge', 4, 16, 0.192],
   ['m5.2xlarge', 8, 32, 0.384],

@@ -62,10 +62,15 @@ export function consolidate(input: ConsolidationInput): void {
   const candidates = drainCandidates(input);
   // While work waits or nodes are still arriving, the fleet is growing: draining now would churn.
   if (input.unplacedCount > 0 || nodes.some((n) => n.state === 'LAUNCHING')) return;
+  if (now - lastChange(index) < c.stableForMs) return;
   let budget = c.disruptionBudget - nodes.filter((n) => n.state === 'DRAINING').length;
   const excluded = new Set<string>();
+  // A node that receives copies this pass (placed or moved) is never drained in it: its
+  // new copies are not RUNNING yet, so draining it would move work that has not started.
+  const received = builder.assignedNodes();
   for (const { node, tasks } of candidates.slice(0, c.maxCandidatesPerPass)) {
     if (budget <= 0 || fleet - 1 < Math.max(c.minNodes, 1)) break;
+    if (received.has(node.id)) continue;
     const decision = simulateDrain(node, tasks, input, excluded);
     if (!decision) continue;
     if (c.mode === 'stowage' && decision.savings < c.minSavingsPerHour) continue;
@@ -77,6 +82,7 @@ export function consolidate(input: ConsolidationInput): void {
     }
     builder.updateNode({ nodeId: node.id, from: node.state, to: 'DRAINING', reason: decision.reason });
     for (const { task, nodeId } of decision.moves) {
+      received.add(nodeId);
       const copy = migrationCopy(task, index, now);
       builder.assign({ taskId: copy.id, jobId: copy.jobId, nodeId, generation: copy.generation, resources: copy.resources, create: { ...copy, status: 'ASSIGNED', nodeId } });
     }
@@ -126,10 +132,8 @@ function drainCandidates({ index, bins, policy, now, builder }: ConsolidationInp
       if (!under || node.underutilizedSince === undefined || now - node.underutilizedSince < c.underutilizedForMs) continue;
     }
     if (now - node.launchedAt < c.nodeMinAgeMs) continue;
-    // A copy this pass placed here shows as used capacity with no task: leave such a node alone.
     const tasks = (index.holding.get(node.id) ?? []).filter((t) => !builder.isTouched(t.id));
-    const held = tasks.reduce((s, t) => s + t.resources.cpu, 0);
-    if (tasks.length === 0 || held !== node.capacity.cpu - bin.freeCpu) continue;
+    if (tasks.length === 0) continue;
     const movable = tasks.every((t) => {
       const job = index.jobs.get(t.jobId);
       return t.status === 'RUNNING' && job !== undefined && job.kind === 'service' && !job.doNotDisrupt && job.stopRequestedAt === undefined;
@@ -178,6 +182,12 @@ function simulateDrain(node: Node, tasks: Task[], input: ConsolidationInput, exc
     return { moves, leftovers, savings: node.pricePerHour, reason: `its ${tasks.length} task(s) fit on other nodes`, sandbox };
   }
   if (policy.consolidation.mode !== 'stowage' || !policy.scaleUp.enabled) return undefined;
+  // The drained node counts until it is terminated, so a replacement needs room under maxNodes now.
+  const fleetWithLaunches = index.snapshot.nodes.filter((n) => {
+    const state = input.builder.nodeTarget(n.id)?.to ?? n.state;
+    return state !== 'LOST' && state !== 'TERMINATING';
+  }).length + input.builder.launchCount;
+  if (fleetWithLaunches + 1 > policy.scaleUp.maxNodes) return undefined;
   const replacement = cheapestHolding(leftovers, input, node);
   if (!replacement || replacement.pricePerHour >= node.pricePerHour) return undefined;
   return {
@@ -215,4 +225,12 @@ function cheapestHolding(leftovers: PlacementTask[], input: ConsolidationInput, 
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** When the fleet last changed shape: the newest node launch or copy creation still in the snapshot. */
+function lastChange(index: SnapshotIndex): number {
+  let last = -Infinity;
+  for (const n of index.snapshot.nodes) last = Math.max(last, n.launchedAt);
+  for (const t of index.snapshot.tasks) if (t.status !== 'STOPPED' && t.status !== 'COMPLETED') last = Math.max(last, t.createdAt);
+  return last;
 }

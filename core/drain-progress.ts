@@ -26,7 +26,8 @@ export function progressDrains(index: SnapshotIndex, builder: PlanBuilder, now: 
       remaining++;
       const job = index.jobs.get(task.jobId);
       const live = (index.copiesOf.get(task.id) ?? []).filter((c) => !isFinished(c, job));
-      const running = live.find((c) => c.status === 'RUNNING');
+      // A copy on a node lost this pass is about to be placed again: it does not count as running.
+      const running = live.find((c) => c.status === 'RUNNING' && c.nodeId !== undefined && nodeAlive(c.nodeId, index, builder));
       if (running) {
         builder.updateTask({ taskId: task.id, from: task.status, to: 'STOPPED', reason: `replaced by ${running.id} on ${running.nodeId}`, releaseFrom: node.id });
         remaining--;
@@ -58,4 +59,10 @@ export function migrationCopy(task: Task, index: SnapshotIndex, now: number): Ta
     replaces: task.id,
     createdAt: now,
   };
+}
+
+function nodeAlive(nodeId: string, index: SnapshotIndex, builder: PlanBuilder): boolean {
+  const node = index.nodes.get(nodeId);
+  const state = builder.nodeTarget(nodeId)?.to ?? node?.state;
+  return node !== undefined && state !== 'LOST' && state !== 'TERMINATING';
 }

@@ -60,6 +60,11 @@ export class PlanBuilder {
     this.consolidations.push(d);
   }
 
+  /** Nodes this pass has assigned copies to. */
+  assignedNodes(): Set<string> {
+    return new Set(this.assignments.map((a) => a.nodeId));
+  }
+
   get launchCount(): number {
     return this.launches.length;
   }

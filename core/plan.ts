@@ -165,7 +165,7 @@ function applyRestartPolicy(index: SnapshotIndex, builder: PlanBuilder): void {
   for (const t of index.snapshot.tasks) {
     if ((t.status !== 'FAILED' && t.status !== 'COMPLETED') || builder.isTouched(t.id)) continue;
     const job = index.jobs.get(t.jobId);
-    if (!job) continue;
+    if (!job || job.stopRequestedAt !== undefined) continue;
     const decision = decideRestart(t, job);
     if (!decision.restart) continue;
     if ((index.copiesOf.get(t.id) ?? []).some((c) => !isFinished(c, job))) {

@@ -26,6 +26,12 @@ export interface ConsolidationPolicy {
   readonly underutilizedThreshold: number;
   /** `underutilized` mode: how long a node must stay under the threshold. */
   readonly underutilizedForMs: number;
+  /**
+   * Drains wait until the fleet has been quiet this long: no node launched and no copy
+   * created (Karpenter's consolidateAfter). A burst is still landing when it is young,
+   * and each drain's own copies restart the clock, so drains go one wave at a time.
+   */
+  readonly stableForMs: number;
   /** Candidates simulated per pass, bounding the pass time on large fleets. */
   readonly maxCandidatesPerPass: number;
 }
@@ -81,6 +87,7 @@ export function defaultPolicy(instanceTypes: readonly InstanceType[], overrides:
       nodeMinAgeMs: 300_000,
       underutilizedThreshold: 0.5,
       underutilizedForMs: 600_000,
+      stableForMs: 300_000,
       maxCandidatesPerPass: 50,
     },
     ...overrides,

@@ -44,7 +44,7 @@ export function planLaunches(
   const open = (waiting: readonly PlacementTask[], index: number): Bin | undefined => {
     if (liveFleet.length + bins.length >= scaleUp.maxNodes) return undefined;
     const task = waiting[index];
-    const type = chooseType(waiting, index, scaleUp.instanceTypes, policy, rates);
+    const type = chooseType(waiting, index, scaleUp.instanceTypes, policy, rates, scaleUp.maxNodes - liveFleet.length - bins.length);
     const zone = chooseZone(task, scaleUp.zones, zoneCounts);
     if (!type || zone === undefined) return undefined;
     zoneCounts.set(zone, (zoneCounts.get(zone) ?? 0) + 1);
@@ -141,23 +141,31 @@ export function marketRates(types: readonly InstanceType[]): MarketRates {
   return { perMilliCpu: cheapest.pricePerHour / 2 / cheapest.capacity.cpu, perMiB: cheapest.pricePerHour / 2 / cheapest.capacity.memoryMiB };
 }
 
+/**
+ * Picks the type for the next new node. Value per dollar decides; types within 2 % of
+ * the best count as equal and the one holding the most work wins (on a linearly
+ * priced family, one large node rather than many small ones: fewer launches and less
+ * per-node overhead). When the node budget left cannot hold what waits at that
+ * choice, the type holding the most work wins outright, so maxNodes limits the count
+ * of nodes rather than the work placed.
+ */
 function chooseType(
   waiting: readonly PlacementTask[],
   index: number,
   types: readonly InstanceType[],
   policy: SchedulerPolicy,
   rates: MarketRates,
+  nodesLeft: number,
 ): InstanceType | undefined {
   const task = waiting[index];
-  let best: InstanceType | undefined;
-  let bestValue = -1;
+  const end = Math.min(waiting.length, index + CHOICE_WINDOW);
+  const options: Array<{ type: InstanceType; value: number; perDollar: number }> = [];
   for (const type of types) {
     if (!typeAllowed(task, type.name) || !fits(task.resources, type.capacity)) continue;
     // Test-fill one node of this type, first-fit, with the tasks still waiting.
     let cpu = type.capacity.cpu;
     let mem = type.capacity.memoryMiB;
     let value = 0;
-    const end = Math.min(waiting.length, index + CHOICE_WINDOW);
     for (let i = index; i < end; i++) {
       const r: Resources = waiting[i].resources;
       if (r.cpu <= cpu && r.memoryMiB <= mem && typeAllowed(waiting[i], type.name) && labelsAllowed(waiting[i], policy.scaleUp.nodeLabels)) {
@@ -166,16 +174,18 @@ function chooseType(
         value += r.cpu * rates.perMilliCpu + r.memoryMiB * rates.perMiB;
       }
     }
-    const perDollar = value / type.pricePerHour;
-    if (
-      perDollar > bestValue + 1e-12 ||
-      (Math.abs(perDollar - bestValue) <= 1e-12 && best && (type.pricePerHour < best.pricePerHour || (type.pricePerHour === best.pricePerHour && type.name < best.name)))
-    ) {
-      best = type;
-      bestValue = perDollar;
-    }
+    options.push({ type, value, perDollar: value / type.pricePerHour });
   }
-  return best;
+  if (options.length === 0) return undefined;
+  const byWork = (a: (typeof options)[number], b: (typeof options)[number]) =>
+    b.value - a.value || a.type.pricePerHour - b.type.pricePerHour || (a.type.name < b.type.name ? -1 : 1);
+  const bestPerDollar = Math.max(...options.map((o) => o.perDollar));
+  const near = options.filter((o) => o.perDollar >= bestPerDollar * 0.98).sort(byWork);
+  const choice = near[0];
+  let waitingValue = 0;
+  for (let i = index; i < waiting.length; i++) waitingValue += waiting[i].resources.cpu * rates.perMilliCpu + waiting[i].resources.memoryMiB * rates.perMiB;
+  if (choice.value * nodesLeft < waitingValue) return [...options].sort(byWork)[0].type;
+  return choice.type;
 }
 
 /** The allowed zone with the fewest nodes, so launches spread over zones; ties by name. */

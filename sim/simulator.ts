@@ -1,3 +1,4 @@
+import { fleetCostPerHour, instanceCost, MS_PER_HOUR } from '../core/cost-model';
 import { fluidNodeBound } from '../core/lower-bound';
 import { DEFAULT_SERVICE_RESTART, type SchedulerPolicy } from '../core/policy';
 import type { InstanceType } from '../core/model';
@@ -13,9 +14,11 @@ export interface SimOptions {
   readonly startDelayMs: number;
   /** Scheduler passes run on this grid while anything is in motion. */
   readonly passIntervalMs: number;
+  /** Agents heartbeat on this grid; a pass sees the latest beat, as the Nodes table would. */
+  readonly heartbeatIntervalMs: number;
 }
 
-export const DEFAULT_SIM_OPTIONS: Omit<SimOptions, 'catalog'> = { launchDelayMs: 60_000, startDelayMs: 5_000, passIntervalMs: 60_000 };
+export const DEFAULT_SIM_OPTIONS: Omit<SimOptions, 'catalog'> = { launchDelayMs: 60_000, startDelayMs: 5_000, passIntervalMs: 15_000, heartbeatIntervalMs: 10_000 };
 
 export interface SimSample {
   readonly t: number;
@@ -100,7 +103,7 @@ export function simulate(trace: readonly TraceTask[], policy: SchedulerPolicy, o
 
   for (;;) {
     // Integrate what held since the previous pass.
-    const dtHours = (now - lastT) / 3_600_000;
+    const dtHours = (now - lastT) / MS_PER_HOUR;
     cpuArea += lastLive.cpu * dtHours;
     cpuCapArea += lastLive.cpuCap * dtHours;
     memArea += lastLive.mem * dtHours;
@@ -112,7 +115,7 @@ export function simulate(trace: readonly TraceTask[], policy: SchedulerPolicy, o
     let boundT = lastBoundT;
     while (ei < events.length && events[ei].t <= now) {
       const e = events[ei++];
-      const dt = (e.t - boundT) / 3_600_000;
+      const dt = (e.t - boundT) / MS_PER_HOUR;
       lbNodeHours += fluidNodeBound(demand, { cpu: maxCpu, memoryMiB: maxMem }) * dt;
       lbCost += Math.max(demand.cpu * cheapestCpu, demand.memoryMiB * cheapestMem) * dt;
       boundT = e.t;
@@ -158,20 +161,19 @@ export function simulate(trace: readonly TraceTask[], policy: SchedulerPolicy, o
     // What holds until the next pass.
     const alloc = state.allocation();
     const live = { cpu: 0, cpuCap: 0, mem: 0, memCap: 0, running: 0 };
-    let costPerHour = 0;
+    const costPerHour = fleetCostPerHour([...state.nodes.values()]);
     for (const n of state.nodes.values()) {
       const a = alloc.get(n.id);
       live.cpu += a?.cpu ?? 0;
       live.mem += a?.memoryMiB ?? 0;
       live.cpuCap += n.capacity.cpu;
       live.memCap += n.capacity.memoryMiB;
-      costPerHour += n.pricePerHour;
     }
     for (const t of state.tasks.values()) if (t.status === 'RUNNING') live.running++;
     lastLive = live;
     peakNodes = Math.max(peakNodes, state.nodes.size);
     const prev = samples[samples.length - 1];
-    if (!prev || prev.nodes !== state.nodes.size || now - prev.t >= 3_600_000) {
+    if (!prev || prev.nodes !== state.nodes.size || now - prev.t >= MS_PER_HOUR) {
       samples.push({ t: now, nodes: state.nodes.size, cpuAllocated: ratio(live.cpu, live.cpuCap), memoryAllocated: ratio(live.mem, live.memCap), costPerHour });
     }
 
@@ -184,9 +186,9 @@ export function simulate(trace: readonly TraceTask[], policy: SchedulerPolicy, o
   let cost = 0;
   const nodeHoursByType: Record<string, number> = {};
   for (const life of state.nodeLife.values()) {
-    const hours = ((life.to ?? now) - life.from) / 3_600_000;
+    const hours = ((life.to ?? now) - life.from) / MS_PER_HOUR;
     nodeHours += hours;
-    cost += hours * life.price;
+    cost += instanceCost(life.price, life.from, life.to ?? now);
     nodeHoursByType[life.type] = (nodeHoursByType[life.type] ?? 0) + hours;
   }
   const unschedulable = [...state.tasks.values()].filter((t) => t.status === 'UNSCHEDULABLE').length;
@@ -213,8 +215,12 @@ export function simulate(trace: readonly TraceTask[], policy: SchedulerPolicy, o
 /** What the agents would have done since the last pass: boot, heartbeat, start containers. */
 function advanceCluster(state: SimState, now: number, options: SimOptions, assignedAt: Map<string, number>): void {
   for (const n of state.nodes.values()) {
-    if (n.state === 'LAUNCHING' && now - n.launchedAt >= options.launchDelayMs) state.nodes.set(n.id, { ...n, state: 'ACTIVE', lastHeartbeatAt: now });
-    else if (n.state === 'ACTIVE' || n.state === 'DRAINING') state.nodes.set(n.id, { ...n, lastHeartbeatAt: now });
+    const up = n.launchedAt + options.launchDelayMs;
+    if (now < up) continue;
+    // The last beat on the agent's own grid, counted from when it came up.
+    const beat = up + Math.floor((now - up) / options.heartbeatIntervalMs) * options.heartbeatIntervalMs;
+    if (n.state === 'LAUNCHING') state.nodes.set(n.id, { ...n, state: 'ACTIVE', lastHeartbeatAt: beat });
+    else if (n.state === 'ACTIVE' || n.state === 'DRAINING') state.nodes.set(n.id, { ...n, lastHeartbeatAt: beat });
   }
   for (const t of state.tasks.values()) {
     if (t.status !== 'ASSIGNED' || !t.nodeId) continue;

@@ -16,6 +16,7 @@ interface SimCliOptions {
   readonly consolidation: boolean;
   readonly launchDelayS: number;
   readonly passIntervalS: number;
+  readonly heartbeatIntervalS: number;
   readonly maxNodes: number;
   readonly json?: boolean;
 }
@@ -32,6 +33,7 @@ export function register(program: Command): void {
     .option('--no-consolidation', 'never remove or drain nodes (scale-up only)')
     .option('--launch-delay-s <seconds>', 'seconds from launch to first heartbeat', positiveInteger('seconds'), DEFAULT_SIM_OPTIONS.launchDelayMs / 1000)
     .option('--pass-interval-s <seconds>', 'seconds between scheduler passes while anything moves', positiveInteger('seconds'), DEFAULT_SIM_OPTIONS.passIntervalMs / 1000)
+    .option('--heartbeat-interval-s <seconds>', 'seconds between agent heartbeats', positiveInteger('seconds'), DEFAULT_SIM_OPTIONS.heartbeatIntervalMs / 1000)
     .option('--max-nodes <n>', 'fleet size limit', positiveInteger('nodes'), 2000)
     .option('--json', 'print one JSON object instead of a table')
     .action((options: SimCliOptions) => {
@@ -42,7 +44,7 @@ export function register(program: Command): void {
 function runSim(options: SimCliOptions): string {
   const trace = readTrace(options.trace);
   const catalog = options.catalog ? readCatalog(options.catalog) : DEFAULT_CATALOG;
-  const sim = { ...DEFAULT_SIM_OPTIONS, catalog, launchDelayMs: options.launchDelayS * 1000, passIntervalMs: options.passIntervalS * 1000 };
+  const sim = { ...DEFAULT_SIM_OPTIONS, catalog, launchDelayMs: options.launchDelayS * 1000, passIntervalMs: options.passIntervalS * 1000, heartbeatIntervalMs: options.heartbeatIntervalS * 1000 };
   const names: readonly SimPolicyName[] = options.policy === 'all' ? SIM_POLICIES : [options.policy];
   const results = names.map((name) => {
     const policy = simPolicy(name, catalog, options.maxNodes, options.consolidation);

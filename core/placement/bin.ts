@@ -56,8 +56,9 @@ const constraintKeys = new WeakMap<Constraints, string>();
 export function constraintsKey(c: Constraints): string {
   let key = constraintKeys.get(c);
   if (key === undefined) {
-    const labels = c.nodeLabels ? Object.keys(c.nodeLabels).sort().map((k) => `${k}=${c.nodeLabels![k]}`) : [];
-    key = [[...(c.instanceTypes ?? [])].sort().join(','), [...(c.zones ?? [])].sort().join(','), labels.join(',')].join('|');
+    // JSON, not joined strings: label values may contain any separator we could pick.
+    const labels = c.nodeLabels ? Object.keys(c.nodeLabels).sort().map((k) => [k, c.nodeLabels![k]]) : [];
+    key = JSON.stringify([[...(c.instanceTypes ?? [])].sort(), [...(c.zones ?? [])].sort(), labels]);
     constraintKeys.set(c, key);
   }
   return key;
