@@ -37,10 +37,12 @@ export function consolidate(input: ConsolidationInput): void {
   const emptyGrace = c.mode === 'underutilized' ? c.underutilizedForMs : c.emptyGraceMs;
 
   // Empty nodes: markers always (so the grace period starts when emptiness does), removal unless off.
+  // A node this pass assigned to is not empty, even when the copies request nothing.
+  const assigned = builder.assignedNodes();
   for (const node of nodes) {
     if (stateAfter(node) !== 'ACTIVE') continue;
     const bin = bins.get(node.id)!;
-    const empty = bin.freeCpu === node.capacity.cpu && bin.freeMemoryMiB === node.capacity.memoryMiB;
+    const empty = !assigned.has(node.id) && bin.freeCpu === node.capacity.cpu && bin.freeMemoryMiB === node.capacity.memoryMiB;
     if (!empty) {
       if (node.emptySince !== undefined) builder.updateNode({ nodeId: node.id, from: node.state, emptySince: null });
       continue;

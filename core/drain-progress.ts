@@ -1,6 +1,5 @@
 import type { Task } from './model';
 import type { PlanBuilder } from './plan-builder';
-import type { PlacementTask } from './placement/bin';
 import type { SnapshotIndex } from './snapshot';
 import { isFinished } from './task-fate';
 
@@ -10,13 +9,11 @@ import { isFinished } from './task-fate';
  * the pass like any pending task); a node with nothing left on it is terminated.
  */
 export interface DrainWork {
-  /** Replacement copies to place this pass, with the records to create when placed. */
-  readonly copies: PlacementTask[];
+  /** Replacement copies to place this pass (created in the store only once placed), by id. */
   readonly records: Map<string, Task>;
 }
 
 export function progressDrains(index: SnapshotIndex, builder: PlanBuilder, now: number): DrainWork {
-  const copies: PlacementTask[] = [];
   const records = new Map<string, Task>();
   for (const node of index.snapshot.nodes) {
     if (node.state !== 'DRAINING' || builder.nodeTarget(node.id)?.to) continue;
@@ -34,7 +31,6 @@ export function progressDrains(index: SnapshotIndex, builder: PlanBuilder, now: 
       } else if (live.length === 0 && job) {
         const record = migrationCopy(task, index, now);
         records.set(record.id, record);
-        copies.push({ id: record.id, jobId: task.jobId, resources: task.resources, constraints: job.constraints, arrival: job.createdAt });
       }
     }
     if (remaining === 0) {
@@ -42,7 +38,7 @@ export function progressDrains(index: SnapshotIndex, builder: PlanBuilder, now: 
       builder.terminate({ nodeId: node.id, reason: 'drained: every task runs elsewhere' });
     }
   }
-  return { copies, records };
+  return { records };
 }
 
 /** A new copy of `task`'s slot that replaces it; the id carries the generation so it is unique. */

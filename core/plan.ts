@@ -5,7 +5,7 @@ import { HOLDS_RESOURCES, type Node, type Task } from './model';
 import { PlanBuilder } from './plan-builder';
 import type { Plan } from './plan-types';
 import type { SchedulerPolicy } from './policy';
-import { binFrom, type Bin, type PlacementTask } from './placement/bin';
+import { binFrom, placementKey, type Bin, type PlacementTask } from './placement/bin';
 import { packTasks } from './placement/packer';
 import { scarcityWeights } from './placement/scorers';
 import { orderTasks, STRATEGIES } from './placement/strategies';
@@ -52,13 +52,24 @@ export function plan(snapshot: Snapshot, now: number, policy: SchedulerPolicy): 
     const job = index.jobs.get(t.jobId);
     if (job && job.stopRequestedAt === undefined) candidates.push(t);
   }
-  const toPlace = toPlacementTasks(candidates, index);
+  // Drain copies rank with everything else by their job's arrival, not after it.
+  const toPlace = toPlacementTasks([...candidates, ...drains.records.values()], index);
   const liveNodes = sorted.nodes.filter((n) => !isGone(n, builder));
+  // Nodes that will hold work after this pass: a DRAINING node is leaving, so it cannot
+  // make a task schedulable.
+  const stayingNodes = liveNodes.filter((n) => (builder.nodeTarget(n.id)?.to ?? n.state) !== 'DRAINING');
 
   const placeable: PlacementTask[] = [];
   const unschedulable = new Map<string, string>();
-  for (const pt of [...toPlace, ...drains.copies]) {
-    const reason = unschedulableReason(pt, policy, liveNodes);
+  // Interchangeable tasks share the answer; without the cache a large pass asks it per copy.
+  const verdicts = new Map<string, string | null>();
+  for (const pt of toPlace) {
+    const key = placementKey(pt);
+    let reason = verdicts.get(key);
+    if (reason === undefined) {
+      reason = unschedulableReason(pt, policy, stayingNodes);
+      verdicts.set(key, reason);
+    }
     if (reason) unschedulable.set(pt.id, reason);
     else placeable.push(pt);
   }
@@ -70,6 +81,7 @@ export function plan(snapshot: Snapshot, now: number, policy: SchedulerPolicy): 
     }
     builder.leaveUnplaced({ taskId: t.id, reason });
   }
+  abandonImpossibleDrains(drains.records, unschedulable, index, builder);
 
   const bins = placementBins(sorted.nodes, index, builder);
   const weights = scarcityWeights(totalDemand(index, placeable), totalCapacity(liveNodes));
@@ -115,6 +127,21 @@ export function plan(snapshot: Snapshot, now: number, policy: SchedulerPolicy): 
   return builder.build();
 }
 
+/**
+ * A drain whose copy no node could ever hold would never finish and would hold the
+ * disruption budget forever: give the node back to ACTIVE, with the reason.
+ */
+function abandonImpossibleDrains(copies: Map<string, Task>, unschedulable: Map<string, string>, index: SnapshotIndex, builder: PlanBuilder): void {
+  for (const [id, copy] of copies) {
+    const reason = unschedulable.get(id);
+    if (!reason) continue;
+    const original = index.snapshot.tasks.find((t) => t.id === copy.replaces);
+    const node = original?.nodeId ? index.nodes.get(original.nodeId) : undefined;
+    if (!node || node.state !== 'DRAINING' || builder.nodeTarget(node.id)?.to) continue;
+    builder.updateNode({ nodeId: node.id, from: 'DRAINING', to: 'ACTIVE', reason: `drain abandoned: a copy of ${copy.replaces} cannot be placed (${reason})` });
+  }
+}
+
 function stopStoppedJobs(index: SnapshotIndex, builder: PlanBuilder): void {
   for (const t of index.snapshot.tasks) {
     const job = index.jobs.get(t.jobId);
@@ -141,8 +168,13 @@ function markDeadNodes(index: SnapshotIndex, builder: PlanBuilder, now: number, 
       builder.updateNode({ nodeId: node.id, from: node.state, to: 'LOST', reason });
       builder.terminate({ nodeId: node.id, reason: `lost: ${reason}` });
       dead.set(node.id, `node ${node.id} lost: ${reason}`);
-    } else if (node.state === 'LOST') {
-      dead.set(node.id, `node ${node.id} is lost`);
+    } else if (node.state === 'LOST' || node.state === 'TERMINATING') {
+      // Still in the snapshot, so the last termination did not go through: ask again
+      // (TerminateInstances is idempotent; the applier removes the node once it succeeds).
+      builder.terminate({ nodeId: node.id, reason: `${node.state.toLowerCase()} node still present; terminating again` });
+      // Whatever still holds resources there dies with the instance (a copy a racing
+      // pass placed as the node was emptied): place it again.
+      dead.set(node.id, `node ${node.id} is ${node.state.toLowerCase()}`);
     }
   }
   for (const t of index.snapshot.tasks) {

@@ -37,6 +37,15 @@ export function planLaunches(
     for (const t of tasks) reasons.set(t.id, 'no node fits and scale-up is disabled');
     return { launches: [], reasons };
   }
+  // Tasks no new node could take (labels new nodes lack, zones outside the fleet's, types
+  // not in the catalog) wait for an existing node; sizing launches for them would buy
+  // nodes the packer then refuses.
+  const launchable: PlacementTask[] = [];
+  for (const t of tasks) {
+    const why = whyNoNewNodeFits(t, policy);
+    if (why) reasons.set(t.id, why);
+    else launchable.push(t);
+  }
   const rates = marketRates(scaleUp.instanceTypes);
   const zoneCounts = new Map<string, number>(scaleUp.zones.map((z) => [z, 0]));
   for (const n of liveFleet) zoneCounts.set(n.zone, (zoneCounts.get(n.zone) ?? 0) + 1);
@@ -46,7 +55,7 @@ export function planLaunches(
     const task = waiting[index];
     const type = chooseType(waiting, index, scaleUp.instanceTypes, policy, rates, scaleUp.maxNodes - liveFleet.length - bins.length);
     const zone = chooseZone(task, scaleUp.zones, zoneCounts);
-    if (!type || zone === undefined) return undefined;
+    if (!type || zone === undefined) return undefined; // unreachable after whyNoNewNodeFits; kept as a guard
     zoneCounts.set(zone, (zoneCounts.get(zone) ?? 0) + 1);
     return binFrom(
       { id: `launch-${bins.length}`, instanceType: type.name, zone, labels: scaleUp.nodeLabels, capacity: type.capacity, state: 'LAUNCHING' },
@@ -54,7 +63,7 @@ export function planLaunches(
       Number.MAX_SAFE_INTEGER - 1_000_000 + bins.length,
     );
   };
-  const result = packTasks(tasks, bins, { strategy: STRATEGIES[policy.strategy], openBin: open, weights });
+  const result = packTasks(launchable, bins, { strategy: STRATEGIES[policy.strategy], openBin: open, weights });
   const forBin = new Map<string, string[]>();
   for (const p of result.placements) {
     const list = forBin.get(p.binId) ?? [];
@@ -79,6 +88,20 @@ export function planLaunches(
     reasons.set(id, `no node fits and the fleet is at its maximum of ${scaleUp.maxNodes} nodes`);
   }
   return { launches, reasons };
+}
+
+/** Why no node scale-up may launch could take the task, or null when one could. */
+function whyNoNewNodeFits(task: PlacementTask, policy: SchedulerPolicy): string | null {
+  const { scaleUp } = policy;
+  if (!scaleUp.zones.some((z) => zoneAllowed(task, z))) return `no new node can take it: its zones [${(task.constraints.zones ?? []).join(', ')}] are not the fleet's`;
+  if (!labelsAllowed(task, scaleUp.nodeLabels)) {
+    const wanted = Object.entries(task.constraints.nodeLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+    return `no new node can take it: new nodes do not carry the labels it requires (${wanted.join(', ')}); waiting for room on a node that does`;
+  }
+  if (!scaleUp.instanceTypes.some((t) => typeAllowed(task, t.name) && fits(task.resources, t.capacity))) {
+    return 'no new node can take it: no allowed instance type in the catalog holds it; waiting for room on an existing node';
+  }
+  return null;
 }
 
 /**
