@@ -1,22 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { STRATEGY_NAMES } from '../../core/placement/strategies';
-
-const ROOT = path.resolve(__dirname, '../..');
-
-interface Run {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs the real entry point, as a user would, so argument parsing and exit codes are covered too. */
-function stowage(...args: string[]): Run {
-  const run = spawnSync(process.execPath, ['bin/stowage.js', ...args], { cwd: ROOT, encoding: 'utf8' });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-}
+import { stowage } from '../support/run-cli';
 
 describe('stowage pack', () => {
   let dir: string;
