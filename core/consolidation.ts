@@ -1,5 +1,7 @@
 import { migrationCopy } from './drain-progress';
-import type { Node, Task } from './model';
+import { compareStrings } from './compare';
+import { ACCEPTS_WORK, GONE, type Node, type Task } from './model';
+import { allowsInstanceType } from './placement/filters';
 import type { PlanBuilder } from './plan-builder';
 import type { SchedulerPolicy } from './policy';
 import type { Bin, PlacementTask } from './placement/bin';
@@ -8,14 +10,6 @@ import type { ResourceWeights } from './placement/scorers';
 import { orderTasks, STRATEGIES } from './placement/strategies';
 import type { SnapshotIndex } from './snapshot';
 
-/**
- * Consolidation, Karpenter-style compute → validate → execute. This step computes:
- * it simulates each candidate's tasks onto the rest of the fleet with the very packer
- * placement uses, and emits plain decisions (remove an empty node, drain a node whose
- * tasks fit elsewhere, or drain it and launch one cheaper node for the rest). The
- * applier validates against fresh state (each copy commits only if its target still
- * has room and the node is still ACTIVE), and only then does anyone call the cloud.
- */
 export interface ConsolidationInput {
   readonly index: SnapshotIndex;
   /** Bins after this pass's placements, by node id. */
@@ -28,21 +22,29 @@ export interface ConsolidationInput {
   readonly weights: ResourceWeights;
 }
 
+/**
+ * Consolidation, Karpenter-style compute → validate → execute. This step computes:
+ * it simulates each candidate's tasks onto the rest of the fleet with the very packer
+ * placement uses, and emits plain decisions (remove an empty node, drain a node whose
+ * tasks fit elsewhere, or drain it and launch one cheaper node for the rest). The
+ * applier validates against fresh state (each copy commits only if its target still
+ * has room and is still ACTIVE; a drain whose copies were refused is abandoned by the
+ * next pass — see finishDrains), and only then does anyone call the cloud.
+ */
 export function consolidate(input: ConsolidationInput): void {
   const { index, bins, policy, now, builder } = input;
   const c = policy.consolidation;
   const nodes = index.snapshot.nodes;
-  const stateAfter = (n: Node) => builder.nodeTarget(n.id)?.to ?? n.state;
-  let fleet = nodes.filter((n) => stateAfter(n) === 'ACTIVE' || stateAfter(n) === 'LAUNCHING').length;
+  let fleet = nodes.filter((n) => ACCEPTS_WORK.has(builder.stateOf(n))).length;
   const emptyGrace = c.mode === 'underutilized' ? c.underutilizedForMs : c.emptyGraceMs;
 
   // Empty nodes: markers always (so the grace period starts when emptiness does), removal unless off.
-  // A node this pass assigned to is not empty, even when the copies request nothing.
+  // Emptiness counts copies, not capacity: a copy requesting nothing still runs there.
   const assigned = builder.assignedNodes();
   for (const node of nodes) {
-    if (stateAfter(node) !== 'ACTIVE') continue;
-    const bin = bins.get(node.id)!;
-    const empty = !assigned.has(node.id) && bin.freeCpu === node.capacity.cpu && bin.freeMemoryMiB === node.capacity.memoryMiB;
+    if (builder.stateOf(node) !== 'ACTIVE') continue;
+    const staying = (index.holding.get(node.id) ?? []).some((t) => !builder.isTouched(t.id));
+    const empty = !assigned.has(node.id) && !staying;
     if (!empty) {
       if (node.emptySince !== undefined) builder.updateNode({ nodeId: node.id, from: node.state, emptySince: null });
       continue;
@@ -143,8 +145,8 @@ function drainCandidates({ index, bins, policy, now, builder }: ConsolidationInp
     if (movable) out.push({ node, tasks, share });
   }
   // Fewest moves first, then the most expensive node, then the emptiest: cheap disruptions that save the most.
-  if (c.mode === 'underutilized') out.sort((a, b) => a.share - b.share || cmp(a.node.id, b.node.id));
-  else out.sort((a, b) => a.tasks.length - b.tasks.length || b.node.pricePerHour - a.node.pricePerHour || a.share - b.share || cmp(a.node.id, b.node.id));
+  if (c.mode === 'underutilized') out.sort((a, b) => a.share - b.share || compareStrings(a.node.id, b.node.id));
+  else out.sort((a, b) => a.tasks.length - b.tasks.length || b.node.pricePerHour - a.node.pricePerHour || a.share - b.share || compareStrings(a.node.id, b.node.id));
   return out;
 }
 
@@ -185,10 +187,7 @@ function simulateDrain(node: Node, tasks: Task[], input: ConsolidationInput, exc
   }
   if (policy.consolidation.mode !== 'stowage' || !policy.scaleUp.enabled) return undefined;
   // The drained node counts until it is terminated, so a replacement needs room under maxNodes now.
-  const fleetWithLaunches = index.snapshot.nodes.filter((n) => {
-    const state = input.builder.nodeTarget(n.id)?.to ?? n.state;
-    return state !== 'LOST' && state !== 'TERMINATING';
-  }).length + input.builder.launchCount;
+  const fleetWithLaunches = index.snapshot.nodes.filter((n) => !GONE.has(input.builder.stateOf(n))).length + input.builder.launchCount;
   if (fleetWithLaunches + 1 > policy.scaleUp.maxNodes) return undefined;
   const replacement = cheapestHolding(leftovers, input, node);
   if (!replacement || replacement.pricePerHour >= node.pricePerHour) return undefined;
@@ -205,9 +204,9 @@ function simulateDrain(node: Node, tasks: Task[], input: ConsolidationInput, exc
 /** The cheapest allowed type on which all the leftovers fit together. */
 function cheapestHolding(leftovers: PlacementTask[], input: ConsolidationInput, node: Node) {
   const { policy, weights } = input;
-  const types = [...policy.scaleUp.instanceTypes].sort((a, b) => a.pricePerHour - b.pricePerHour || cmp(a.name, b.name));
+  const types = [...policy.scaleUp.instanceTypes].sort((a, b) => a.pricePerHour - b.pricePerHour || compareStrings(a.name, b.name));
   for (const type of types) {
-    if (leftovers.some((t) => t.constraints.instanceTypes?.length && !t.constraints.instanceTypes.includes(type.name))) continue;
+    if (!leftovers.every((t) => allowsInstanceType(t.constraints, type.name))) continue;
     const bin: Bin = {
       id: 'replacement',
       instanceType: type.name,
@@ -225,9 +224,6 @@ function cheapestHolding(leftovers: PlacementTask[], input: ConsolidationInput, 
   return undefined;
 }
 
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /** When the fleet last changed shape: the newest node launch or copy creation still in the snapshot. */
 function lastChange(index: SnapshotIndex): number {

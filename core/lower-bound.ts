@@ -8,7 +8,8 @@ import type { Resources } from './resources';
  *   max over dimensions of ceil(Σ request / capacity).
  * - Big-item bound: two requests larger than half a node in the same dimension never
  *   share a node, so the count of such requests is a bound too.
- * The result is the larger of the two; both are valid, so the max is.
+ * The result is the larger of the two (and at least 1 when there is any request: even
+ * requests of zero need a node to run on); each is valid, so the max is.
  */
 export function packingLowerBound(requests: readonly Resources[], capacity: Resources): number {
   let cpu = 0;
@@ -21,9 +22,10 @@ export function packingLowerBound(requests: readonly Resources[], capacity: Reso
     if (r.cpu * 2 > capacity.cpu) bigCpu++;
     if (r.memoryMiB * 2 > capacity.memoryMiB) bigMem++;
   }
-  // Integer arithmetic: ceil(a / b) for non-negative integers without float error.
+  // Requests are integers, so the sums are exact (far below 2^53); the one division per
+  // dimension rounds correctly for quotients that are whole numbers.
   const volume = Math.max(Math.ceil(cpu / capacity.cpu), Math.ceil(mem / capacity.memoryMiB));
-  return Math.max(volume, bigCpu, bigMem);
+  return Math.max(volume, bigCpu, bigMem, requests.length > 0 ? 1 : 0);
 }
 
 /**

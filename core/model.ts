@@ -63,11 +63,11 @@ export type TaskStatus =
 /** Statuses whose copy holds its request on its node (the node's allocation). */
 export const HOLDS_RESOURCES: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['ASSIGNED', 'STARTING', 'RUNNING']);
 
-/** Statuses the scheduler may place. LOST copies are placed again like PENDING ones. */
-export const PLACEABLE: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['PENDING', 'LOST']);
-
-/** Statuses a task never leaves. */
-export const TERMINAL: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['COMPLETED', 'STOPPED']);
+/**
+ * Statuses the scheduler may place: LOST copies are placed again like PENDING ones, and
+ * UNSCHEDULABLE ones are checked again, since the fleet or the catalog may have changed.
+ */
+export const PLACEABLE: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['PENDING', 'LOST', 'UNSCHEDULABLE']);
 
 /**
  * One copy of one replica of a job. `slot` is the replica index; `generation` grows
@@ -100,6 +100,9 @@ export type NodeState = 'LAUNCHING' | 'ACTIVE' | 'DRAINING' | 'TERMINATING' | 'L
 
 /** Nodes that may receive new copies. A LAUNCHING node takes work before its agent is up, as Karpenter nominates pods to a node claim. */
 export const ACCEPTS_WORK: ReadonlySet<NodeState> = new Set<NodeState>(['LAUNCHING', 'ACTIVE']);
+
+/** Nodes that are gone or going: they hold nothing the scheduler can count on. */
+export const GONE: ReadonlySet<NodeState> = new Set<NodeState>(['LOST', 'TERMINATING']);
 
 export interface Node {
   readonly id: string;

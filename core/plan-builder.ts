@@ -1,4 +1,5 @@
 import { PlanInvariantError } from './errors';
+import type { Node, NodeState } from './model';
 import type { Assignment, ConsolidationDecision, Launch, NodeUpdate, Plan, TaskUpdate, Termination, Unplaced } from './plan-types';
 
 /**
@@ -42,6 +43,11 @@ export class PlanBuilder {
 
   nodeTarget(nodeId: string): NodeUpdate | undefined {
     return this.nodeUpdates.get(nodeId);
+  }
+
+  /** The node's state once this plan applies. */
+  stateOf(node: Node): NodeState {
+    return this.nodeUpdates.get(node.id)?.to ?? node.state;
   }
 
   launch(l: Launch): void {

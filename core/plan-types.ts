@@ -82,7 +82,3 @@ export interface ConsolidationDecision {
   readonly moves: number;
   readonly replacementType?: string;
 }
-
-export function emptyPlan(now: number): Plan {
-  return { now, assignments: [], taskUpdates: [], nodeUpdates: [], launches: [], terminations: [], unplaced: [], consolidations: [] };
-}

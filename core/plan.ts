@@ -1,10 +1,11 @@
 import { consolidate } from './consolidation';
-import { progressDrains } from './drain-progress';
+import { byId } from './compare';
+import { finishDrains, progressDrains } from './drain-progress';
 import { deathReason } from './liveness';
-import { HOLDS_RESOURCES, type Node, type Task } from './model';
+import { GONE, HOLDS_RESOURCES, PLACEABLE, type Node, type Task } from './model';
 import { PlanBuilder } from './plan-builder';
 import type { Plan } from './plan-types';
-import type { SchedulerPolicy } from './policy';
+import { validatePolicy, type SchedulerPolicy } from './policy';
 import { binFrom, placementKey, type Bin, type PlacementTask } from './placement/bin';
 import { packTasks } from './placement/packer';
 import { scarcityWeights } from './placement/scorers';
@@ -29,6 +30,7 @@ export type { Plan } from './plan-types';
  * a node this pass just filled.
  */
 export function plan(snapshot: Snapshot, now: number, policy: SchedulerPolicy): Plan {
+  validatePolicy(policy);
   const sorted: Snapshot = {
     jobs: [...snapshot.jobs].sort(byId),
     tasks: [...snapshot.tasks].sort(byId),
@@ -42,61 +44,51 @@ export function plan(snapshot: Snapshot, now: number, policy: SchedulerPolicy): 
   applyRestartPolicy(index, builder);
   const drains = progressDrains(index, builder, now);
 
-  // What may be placed this pass: new and lost copies whose back-off is over, and
-  // unschedulable ones (re-checked, since the fleet or catalog may have changed).
-  const candidates: Task[] = [...lost.keys()].map((id) => lost.get(id)!.task);
+  // What may be placed this pass: new, lost and unschedulable copies whose back-off is over.
+  const candidates: Task[] = [...lost.values()].map((l) => l.task);
   for (const t of sorted.tasks) {
-    if (builder.isTouched(t.id) || lost.has(t.id)) continue;
-    if (t.status !== 'PENDING' && t.status !== 'LOST' && t.status !== 'UNSCHEDULABLE') continue;
+    if (builder.isTouched(t.id) || lost.has(t.id) || !PLACEABLE.has(t.status)) continue;
     if (t.notBefore !== undefined && t.notBefore > now) continue;
     const job = index.jobs.get(t.jobId);
     if (job && job.stopRequestedAt === undefined) candidates.push(t);
   }
-  // Drain copies rank with everything else by their job's arrival, not after it.
-  const toPlace = toPlacementTasks([...candidates, ...drains.records.values()], index);
-  const liveNodes = sorted.nodes.filter((n) => !isGone(n, builder));
-  // Nodes that will hold work after this pass: a DRAINING node is leaving, so it cannot
-  // make a task schedulable.
-  const stayingNodes = liveNodes.filter((n) => (builder.nodeTarget(n.id)?.to ?? n.state) !== 'DRAINING');
+  const toPlace = toPlacementTasks(candidates, index);
+  const liveNodes = sorted.nodes.filter((n) => !GONE.has(builder.stateOf(n)));
+  const bins = placementBins(liveNodes, index, builder);
+  const weights = scarcityWeights(totalDemand(index, toPlace), totalCapacity(liveNodes));
+  const strategy = STRATEGIES[policy.strategy];
 
+  // Moves first: a draining node is paid for until its copies run elsewhere.
+  finishDrains(drains, bins, index, builder, { strategy, weights });
+
+  // A node that stays after this pass could make a task schedulable; a draining one cannot.
+  const stayingNodes = liveNodes.filter((n) => builder.stateOf(n) !== 'DRAINING');
   const placeable: PlacementTask[] = [];
-  const unschedulable = new Map<string, string>();
   // Interchangeable tasks share the answer; without the cache a large pass asks it per copy.
   const verdicts = new Map<string, string | null>();
   for (const pt of toPlace) {
+    if (builder.isTouched(pt.id)) continue; // a copy an abandoned drain just stopped
     const key = placementKey(pt);
     let reason = verdicts.get(key);
     if (reason === undefined) {
       reason = unschedulableReason(pt, policy, stayingNodes);
       verdicts.set(key, reason);
     }
-    if (reason) unschedulable.set(pt.id, reason);
-    else placeable.push(pt);
-  }
-  for (const t of candidates) {
-    const reason = unschedulable.get(t.id);
-    if (!reason) continue;
+    if (!reason) {
+      placeable.push(pt);
+      continue;
+    }
+    const t = index.tasks.get(pt.id)!;
     if (t.status !== 'UNSCHEDULABLE' || t.reason !== reason) {
       builder.updateTask({ taskId: t.id, from: t.status, to: 'UNSCHEDULABLE', reason, releaseFrom: lost.get(t.id)?.nodeId });
     }
     builder.leaveUnplaced({ taskId: t.id, reason });
   }
-  abandonImpossibleDrains(drains.records, unschedulable, index, builder);
 
-  const bins = placementBins(sorted.nodes, index, builder);
-  const weights = scarcityWeights(totalDemand(index, placeable), totalCapacity(liveNodes));
-  const strategy = STRATEGIES[policy.strategy];
   const ordered = orderTasks(placeable, strategy.order, largestCapacity(liveNodes, policy));
   const result = packTasks(ordered, bins, { strategy, weights });
-
-  const candidateById = new Map(candidates.map((t) => [t.id, t]));
   for (const p of result.placements) {
-    const copy = drains.records.get(p.taskId);
-    if (copy) {
-      builder.assign({ taskId: copy.id, jobId: copy.jobId, nodeId: p.binId, generation: copy.generation, resources: copy.resources, create: { ...copy, status: 'ASSIGNED', nodeId: p.binId } });
-      continue;
-    }
-    const task = candidateById.get(p.taskId)!;
+    const task = index.tasks.get(p.taskId)!;
     builder.assign({
       taskId: task.id,
       jobId: task.jobId,
@@ -114,8 +106,7 @@ export function plan(snapshot: Snapshot, now: number, policy: SchedulerPolicy): 
   for (const t of waiting) {
     const reason = `${result.unplaced.get(t.id)}; ${scaleUp.reasons.get(t.id)}`;
     builder.leaveUnplaced({ taskId: t.id, reason });
-    const task = candidateById.get(t.id);
-    if (!task) continue; // a drain copy: not created until it has a node
+    const task = index.tasks.get(t.id)!;
     const lostFrom = lost.get(t.id);
     const to = lostFrom ? 'LOST' : 'PENDING';
     if (task.status !== to || task.reason !== reason || lostFrom) {
@@ -125,21 +116,6 @@ export function plan(snapshot: Snapshot, now: number, policy: SchedulerPolicy): 
 
   consolidate({ index, bins: new Map(bins.map((b) => [b.id, b])), policy, now, builder, unplacedCount: waiting.length, weights });
   return builder.build();
-}
-
-/**
- * A drain whose copy no node could ever hold would never finish and would hold the
- * disruption budget forever: give the node back to ACTIVE, with the reason.
- */
-function abandonImpossibleDrains(copies: Map<string, Task>, unschedulable: Map<string, string>, index: SnapshotIndex, builder: PlanBuilder): void {
-  for (const [id, copy] of copies) {
-    const reason = unschedulable.get(id);
-    if (!reason) continue;
-    const original = index.snapshot.tasks.find((t) => t.id === copy.replaces);
-    const node = original?.nodeId ? index.nodes.get(original.nodeId) : undefined;
-    if (!node || node.state !== 'DRAINING' || builder.nodeTarget(node.id)?.to) continue;
-    builder.updateNode({ nodeId: node.id, from: 'DRAINING', to: 'ACTIVE', reason: `drain abandoned: a copy of ${copy.replaces} cannot be placed (${reason})` });
-  }
 }
 
 function stopStoppedJobs(index: SnapshotIndex, builder: PlanBuilder): void {
@@ -219,17 +195,10 @@ function toPlacementTasks(tasks: Task[], index: SnapshotIndex): PlacementTask[] 
 }
 
 function placementBins(nodes: readonly Node[], index: SnapshotIndex, builder: PlanBuilder): Bin[] {
-  const ordered = nodes.filter((n) => !isGone(n, builder)).sort((a, b) => a.launchedAt - b.launchedAt || byId(a, b));
-  return ordered.map((n, rank) => {
-    const target = builder.nodeTarget(n.id)?.to;
-    return binFrom({ ...n, state: target ?? n.state }, index.used(n.id), rank);
-  });
+  const ordered = [...nodes].sort((a, b) => a.launchedAt - b.launchedAt || byId(a, b));
+  return ordered.map((n, rank) => binFrom({ ...n, state: builder.stateOf(n) }, index.used(n.id), rank));
 }
 
-function isGone(node: Node, builder: PlanBuilder): boolean {
-  const state = builder.nodeTarget(node.id)?.to ?? node.state;
-  return state === 'LOST' || state === 'TERMINATING';
-}
 
 function totalDemand(index: SnapshotIndex, pending: readonly PlacementTask[]): Resources {
   let sum = ZERO;
@@ -257,6 +226,3 @@ function largestCapacity(nodes: readonly Node[], policy: SchedulerPolicy): Resou
   return { cpu, memoryMiB: mem };
 }
 
-function byId(a: { id: string }, b: { id: string }): number {
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}

@@ -1,4 +1,6 @@
+import { PolicyError } from './errors';
 import type { InstanceType, RestartPolicy } from './model';
+import { STRATEGIES } from './placement/strategies';
 import type { StrategyName } from './placement/strategies';
 
 /**
@@ -92,4 +94,42 @@ export function defaultPolicy(instanceTypes: readonly InstanceType[], overrides:
     },
     ...overrides,
   };
+}
+
+/**
+ * Refuses a policy that would make the scheduler misbehave quietly (a negative
+ * budget, a zero timeout, an unknown strategy), naming the field. Cheap enough to run
+ * at the top of every pass, so a bad configuration fails the first pass loudly.
+ */
+export function validatePolicy(p: SchedulerPolicy): void {
+  if (!(p.strategy in STRATEGIES)) throw new PolicyError('strategy', `"${p.strategy}" is not one of ${Object.keys(STRATEGIES).join(', ')}`);
+  positive('heartbeatTimeoutMs', p.heartbeatTimeoutMs);
+  positive('launchTimeoutMs', p.launchTimeoutMs);
+  atLeast('scaleUp.maxNodes', p.scaleUp.maxNodes, 0, true);
+  if (p.scaleUp.enabled && p.scaleUp.zones.length === 0) throw new PolicyError('scaleUp.zones', 'must name at least one zone when scale-up is enabled');
+  for (const [i, t] of p.scaleUp.instanceTypes.entries()) {
+    if (!(t.capacity.cpu > 0) || !(t.capacity.memoryMiB > 0) || !(t.pricePerHour > 0)) {
+      throw new PolicyError(`scaleUp.instanceTypes[${i}]`, `${t.name} needs a positive capacity and price`);
+    }
+  }
+  const c = p.consolidation;
+  atLeast('consolidation.disruptionBudget', c.disruptionBudget, 0, true);
+  atLeast('consolidation.minNodes', c.minNodes, 0, true);
+  atLeast('consolidation.maxCandidatesPerPass', c.maxCandidatesPerPass, 0, true);
+  for (const field of ['emptyGraceMs', 'minSavingsPerHour', 'nodeMinAgeMs', 'underutilizedForMs', 'stableForMs'] as const) {
+    atLeast(`consolidation.${field}`, c[field], 0, false);
+  }
+  if (!(c.underutilizedThreshold >= 0 && c.underutilizedThreshold <= 1)) {
+    throw new PolicyError('consolidation.underutilizedThreshold', `must be within [0, 1], got ${c.underutilizedThreshold}`);
+  }
+}
+
+function positive(field: string, value: number): void {
+  if (!(value > 0) || !Number.isFinite(value)) throw new PolicyError(field, `must be a positive number, got ${value}`);
+}
+
+function atLeast(field: string, value: number, min: number, integer: boolean): void {
+  if (!(value >= min) || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
+    throw new PolicyError(field, `must be ${integer ? 'an integer' : 'a number'} ≥ ${min}, got ${value}`);
+  }
 }

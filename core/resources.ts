@@ -14,10 +14,6 @@ export function add(a: Resources, b: Resources): Resources {
   return { cpu: a.cpu + b.cpu, memoryMiB: a.memoryMiB + b.memoryMiB };
 }
 
-export function subtract(a: Resources, b: Resources): Resources {
-  return { cpu: a.cpu - b.cpu, memoryMiB: a.memoryMiB - b.memoryMiB };
-}
-
 /** True when `request` fits into `free` in every dimension. */
 export function fits(request: Resources, free: Resources): boolean {
   return request.cpu <= free.cpu && request.memoryMiB <= free.memoryMiB;

@@ -2,6 +2,7 @@ import type { InstanceType, Node } from './model';
 import type { Launch } from './plan-types';
 import type { SchedulerPolicy } from './policy';
 import { binFrom, type Bin, type PlacementTask } from './placement/bin';
+import { allowsInstanceType, allowsZone, matchesLabels } from './placement/filters';
 import { packTasks } from './placement/packer';
 import type { ResourceWeights } from './placement/scorers';
 import { STRATEGIES } from './placement/strategies';
@@ -24,6 +25,7 @@ export interface ScaleUpResult {
 /** How many waiting tasks a type is test-filled with when choosing; bounds the cost per launch. */
 const CHOICE_WINDOW = 256;
 
+/** `fleet`: the nodes that exist once this pass applies (not LOST or TERMINATING); they count against maxNodes. */
 export function planLaunches(
   tasks: readonly PlacementTask[],
   policy: SchedulerPolicy,
@@ -32,7 +34,6 @@ export function planLaunches(
 ): ScaleUpResult {
   const { scaleUp } = policy;
   const reasons = new Map<string, string>();
-  const liveFleet = fleet.filter((n) => n.state !== 'LOST' && n.state !== 'TERMINATING');
   if (!scaleUp.enabled || scaleUp.instanceTypes.length === 0) {
     for (const t of tasks) reasons.set(t.id, 'no node fits and scale-up is disabled');
     return { launches: [], reasons };
@@ -48,12 +49,12 @@ export function planLaunches(
   }
   const rates = marketRates(scaleUp.instanceTypes);
   const zoneCounts = new Map<string, number>(scaleUp.zones.map((z) => [z, 0]));
-  for (const n of liveFleet) zoneCounts.set(n.zone, (zoneCounts.get(n.zone) ?? 0) + 1);
+  for (const n of fleet) zoneCounts.set(n.zone, (zoneCounts.get(n.zone) ?? 0) + 1);
   const bins: Bin[] = [];
   const open = (waiting: readonly PlacementTask[], index: number): Bin | undefined => {
-    if (liveFleet.length + bins.length >= scaleUp.maxNodes) return undefined;
+    if (fleet.length + bins.length >= scaleUp.maxNodes) return undefined;
     const task = waiting[index];
-    const type = chooseType(waiting, index, scaleUp.instanceTypes, policy, rates, scaleUp.maxNodes - liveFleet.length - bins.length);
+    const type = chooseType(waiting, index, scaleUp.instanceTypes, policy, rates, scaleUp.maxNodes - fleet.length - bins.length);
     const zone = chooseZone(task, scaleUp.zones, zoneCounts);
     if (!type || zone === undefined) return undefined; // unreachable after whyNoNewNodeFits; kept as a guard
     zoneCounts.set(zone, (zoneCounts.get(zone) ?? 0) + 1);
@@ -93,12 +94,12 @@ export function planLaunches(
 /** Why no node scale-up may launch could take the task, or null when one could. */
 function whyNoNewNodeFits(task: PlacementTask, policy: SchedulerPolicy): string | null {
   const { scaleUp } = policy;
-  if (!scaleUp.zones.some((z) => zoneAllowed(task, z))) return `no new node can take it: its zones [${(task.constraints.zones ?? []).join(', ')}] are not the fleet's`;
-  if (!labelsAllowed(task, scaleUp.nodeLabels)) {
+  if (!scaleUp.zones.some((z) => allowsZone(task.constraints, z))) return `no new node can take it: its zones [${(task.constraints.zones ?? []).join(', ')}] are not the fleet's`;
+  if (!matchesLabels(task.constraints, scaleUp.nodeLabels)) {
     const wanted = Object.entries(task.constraints.nodeLabels ?? {}).map(([k, v]) => `${k}=${v}`);
     return `no new node can take it: new nodes do not carry the labels it requires (${wanted.join(', ')}); waiting for room on a node that does`;
   }
-  if (!scaleUp.instanceTypes.some((t) => typeAllowed(task, t.name) && fits(task.resources, t.capacity))) {
+  if (!scaleUp.instanceTypes.some((t) => allowsInstanceType(task.constraints, t.name) && fits(task.resources, t.capacity))) {
     return 'no new node can take it: no allowed instance type in the catalog holds it; waiting for room on an existing node';
   }
   return null;
@@ -106,21 +107,21 @@ function whyNoNewNodeFits(task: PlacementTask, policy: SchedulerPolicy): string 
 
 /**
  * Why no node could ever hold the task — neither an existing one, empty, nor any
- * instance type scale-up may launch — or null when one could.
+ * instance type scale-up may launch — or null when one could. `fleet`: the nodes that
+ * stay once this pass applies (draining ones are leaving and do not count).
  */
 export function unschedulableReason(task: PlacementTask, policy: SchedulerPolicy, fleet: readonly Node[]): string | null {
   for (const n of fleet) {
-    if (n.state === 'LOST' || n.state === 'TERMINATING') continue;
     if (fits(task.resources, n.capacity) && staticallyAllowed(task, n.instanceType, n.zone, n.labels)) return null;
   }
   const { scaleUp } = policy;
   if (!scaleUp.enabled || scaleUp.instanceTypes.length === 0) {
     return `no node can hold ${formatResources(task.resources)} and scale-up is disabled`;
   }
-  const zoneOk = scaleUp.zones.some((z) => zoneAllowed(task, z));
+  const zoneOk = scaleUp.zones.some((z) => allowsZone(task.constraints, z));
   if (!zoneOk) return `constraint zones [${(task.constraints.zones ?? []).join(', ')}] match none of the fleet's zones [${scaleUp.zones.join(', ')}]`;
-  if (!labelsAllowed(task, scaleUp.nodeLabels)) return 'constraint nodeLabels match no node and new nodes do not carry them';
-  const allowed = scaleUp.instanceTypes.filter((t) => typeAllowed(task, t.name));
+  if (!matchesLabels(task.constraints, scaleUp.nodeLabels)) return 'constraint nodeLabels match no node and new nodes do not carry them';
+  const allowed = scaleUp.instanceTypes.filter((t) => allowsInstanceType(task.constraints, t.name));
   if (allowed.length === 0) {
     return `constraint instanceTypes [${(task.constraints.instanceTypes ?? []).join(', ')}] names no type in the launch catalog`;
   }
@@ -184,14 +185,14 @@ function chooseType(
   const end = Math.min(waiting.length, index + CHOICE_WINDOW);
   const options: Array<{ type: InstanceType; value: number; perDollar: number }> = [];
   for (const type of types) {
-    if (!typeAllowed(task, type.name) || !fits(task.resources, type.capacity)) continue;
+    if (!allowsInstanceType(task.constraints, type.name) || !fits(task.resources, type.capacity)) continue;
     // Test-fill one node of this type, first-fit, with the tasks still waiting.
     let cpu = type.capacity.cpu;
     let mem = type.capacity.memoryMiB;
     let value = 0;
     for (let i = index; i < end; i++) {
       const r: Resources = waiting[i].resources;
-      if (r.cpu <= cpu && r.memoryMiB <= mem && typeAllowed(waiting[i], type.name) && labelsAllowed(waiting[i], policy.scaleUp.nodeLabels)) {
+      if (r.cpu <= cpu && r.memoryMiB <= mem && allowsInstanceType(waiting[i].constraints, type.name) && matchesLabels(waiting[i].constraints, policy.scaleUp.nodeLabels)) {
         cpu -= r.cpu;
         mem -= r.memoryMiB;
         value += r.cpu * rates.perMilliCpu + r.memoryMiB * rates.perMiB;
@@ -215,27 +216,13 @@ function chooseType(
 function chooseZone(task: PlacementTask, zones: readonly string[], counts: Map<string, number>): string | undefined {
   let best: string | undefined;
   for (const z of zones) {
-    if (!zoneAllowed(task, z)) continue;
+    if (!allowsZone(task.constraints, z)) continue;
     if (best === undefined || counts.get(z)! < counts.get(best)! || (counts.get(z) === counts.get(best) && z < best)) best = z;
   }
   return best;
 }
 
-function typeAllowed(task: PlacementTask, type: string): boolean {
-  const allowed = task.constraints.instanceTypes;
-  return !allowed || allowed.length === 0 || allowed.includes(type);
-}
-
-function zoneAllowed(task: PlacementTask, zone: string): boolean {
-  const allowed = task.constraints.zones;
-  return !allowed || allowed.length === 0 || allowed.includes(zone);
-}
-
-function labelsAllowed(task: PlacementTask, labels: Readonly<Record<string, string>>): boolean {
-  const wanted = task.constraints.nodeLabels ?? {};
-  return Object.keys(wanted).every((k) => labels[k] === wanted[k]);
-}
-
 function staticallyAllowed(task: PlacementTask, type: string, zone: string, labels: Readonly<Record<string, string>>): boolean {
-  return typeAllowed(task, type) && zoneAllowed(task, zone) && labelsAllowed(task, labels);
+  const c = task.constraints;
+  return allowsInstanceType(c, type) && allowsZone(c, zone) && matchesLabels(c, labels);
 }

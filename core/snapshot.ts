@@ -11,6 +11,7 @@ export interface Snapshot {
 /** Indexes over a snapshot that every step of a pass needs. Derived, never stored. */
 export class SnapshotIndex {
   readonly jobs = new Map<string, Job>();
+  readonly tasks = new Map<string, Task>();
   readonly nodes = new Map<string, Node>();
   /** Tasks holding resources on each node (ASSIGNED, STARTING, RUNNING). */
   readonly holding = new Map<string, Task[]>();
@@ -25,6 +26,7 @@ export class SnapshotIndex {
       this.holding.set(n.id, []);
     }
     for (const t of snapshot.tasks) {
+      this.tasks.set(t.id, t);
       if (t.nodeId && HOLDS_RESOURCES.has(t.status)) this.holding.get(t.nodeId)?.push(t);
       const slot = `${t.jobId}#${t.slot}`;
       this.generations.set(slot, Math.max(this.generations.get(slot) ?? 0, t.generation));

@@ -1,5 +1,5 @@
 import { HOLDS_RESOURCES, type Job, type Node, type Task } from '../core/model';
-import type { Plan } from '../core/plan-types';
+import type { Assignment, Plan } from '../core/plan-types';
 import type { Snapshot } from '../core/snapshot';
 
 /**
@@ -22,8 +22,25 @@ export class SimState {
     return { jobs: [...this.jobs.values()], tasks: [...this.tasks.values()], nodes: [...this.nodes.values()] };
   }
 
-  /** Applies a plan; returns the ids of nodes launched. */
-  apply(plan: Plan, now: number): string[] {
+  /**
+   * Applies a plan. Node updates go first: placement saw the states the plan gives
+   * nodes (a drain given up makes its node ACTIVE again), so assignments are checked
+   * against those. Returns the assignments that committed.
+   */
+  apply(plan: Plan, now: number): Assignment[] {
+    for (const u of plan.nodeUpdates) {
+      const n = this.nodes.get(u.nodeId);
+      if (!n || n.state !== u.from) {
+        this.rejected++;
+        continue;
+      }
+      this.nodes.set(n.id, {
+        ...n,
+        state: u.to ?? n.state,
+        emptySince: u.emptySince === null ? undefined : (u.emptySince ?? n.emptySince),
+        underutilizedSince: u.underutilizedSince === null ? undefined : (u.underutilizedSince ?? n.underutilizedSince),
+      });
+    }
     for (const u of plan.taskUpdates) {
       const t = this.tasks.get(u.taskId);
       if (!t || t.status !== u.from) {
@@ -42,6 +59,7 @@ export class SimState {
       });
     }
     const alloc = this.allocation();
+    const accepted: Assignment[] = [];
     for (const a of plan.assignments) {
       const node = this.nodes.get(a.nodeId);
       const used = alloc.get(a.nodeId) ?? { cpu: 0, memoryMiB: 0 };
@@ -50,10 +68,16 @@ export class SimState {
         this.rejected++;
         continue;
       }
-      alloc.set(a.nodeId, { cpu: used.cpu + a.resources.cpu, memoryMiB: used.memoryMiB + a.resources.memoryMiB });
       if (a.create) {
+        // Create-if-absent, as a conditional put would: an id never names two copies.
+        if (this.tasks.has(a.create.id)) {
+          this.rejected++;
+          continue;
+        }
         this.tasks.set(a.create.id, { ...a.create, status: 'ASSIGNED', nodeId: a.nodeId, startedAt: undefined });
+        alloc.set(a.nodeId, { cpu: used.cpu + a.resources.cpu, memoryMiB: used.memoryMiB + a.resources.memoryMiB });
         this.migrations++;
+        accepted.push(a);
         continue;
       }
       const t = this.tasks.get(a.taskId);
@@ -62,18 +86,16 @@ export class SimState {
         continue;
       }
       this.tasks.set(t.id, { ...t, status: 'ASSIGNED', nodeId: a.nodeId, generation: a.generation, reason: undefined, startedAt: undefined, notBefore: undefined });
-    }
-    for (const u of plan.nodeUpdates) {
-      const n = this.nodes.get(u.nodeId);
-      if (!n || n.state !== u.from) continue;
-      this.nodes.set(n.id, {
-        ...n,
-        state: u.to ?? n.state,
-        emptySince: u.emptySince === null ? undefined : (u.emptySince ?? n.emptySince),
-        underutilizedSince: u.underutilizedSince === null ? undefined : (u.underutilizedSince ?? n.underutilizedSince),
-      });
+      alloc.set(a.nodeId, { cpu: used.cpu + a.resources.cpu, memoryMiB: used.memoryMiB + a.resources.memoryMiB });
+      accepted.push(a);
     }
     for (const t of plan.terminations) {
+      const n = this.nodes.get(t.nodeId);
+      // Only a node the plan (or an earlier one) took out of service is terminated.
+      if (!n || (n.state !== 'LOST' && n.state !== 'TERMINATING')) {
+        this.rejected++;
+        continue;
+      }
       this.nodes.delete(t.nodeId);
       const life = this.nodeLife.get(t.nodeId);
       if (life && life.to === undefined) life.to = now;
@@ -84,7 +106,6 @@ export class SimState {
         }
       }
     }
-    const launched: string[] = [];
     for (const l of plan.launches) {
       const id = `i-${String(this.nextNode++).padStart(6, '0')}`;
       const type = l.instanceType;
@@ -99,9 +120,8 @@ export class SimState {
         pricePerHour: l.pricePerHour,
       });
       this.nodeLife.set(id, { type, price: l.pricePerHour, from: now });
-      launched.push(id);
     }
-    return launched;
+    return accepted;
   }
 
   capacityOf: (type: string) => { cpu: number; memoryMiB: number } = () => {

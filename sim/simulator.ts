@@ -39,6 +39,7 @@ export interface SimResult {
   readonly migrationsPerTaskHour: number;
   readonly taskHours: number;
   readonly tasksNeverPlaced: number;
+  /** Tasks the scheduler ever declared UNSCHEDULABLE (no instance type can hold them). */
   readonly unschedulable: number;
   readonly passes: number;
   /** Σ over time of the fewest nodes that could hold the live demand (largest type, fluid). */
@@ -84,6 +85,9 @@ export function simulate(trace: readonly TraceTask[], policy: SchedulerPolicy, o
   const cheapestMem = Math.min(...options.catalog.map((t) => t.pricePerHour / t.capacity.memoryMiB));
   const assignedAt = new Map<string, number>();
   const everPlaced = new Set<string>();
+  const everUnschedulable = new Set<string>();
+  // The bound counts only demand some instance type can hold: the rest is never placed by anyone.
+  const holdable = (r: { cpu: number; memoryMiB: number }) => options.catalog.some((t) => r.cpu <= t.capacity.cpu && r.memoryMiB <= t.capacity.memoryMiB);
   const demand = { cpu: 0, memoryMiB: 0 };
   let lbNodeHours = 0;
   let lbCost = 0;
@@ -121,9 +125,12 @@ export function simulate(trace: readonly TraceTask[], policy: SchedulerPolicy, o
       boundT = e.t;
       const task = trace[e.index];
       const jobId = `job-${String(e.index).padStart(6, '0')}`;
+      const counted = holdable(task.resources);
       if (e.kind === 'arrive') {
-        demand.cpu += task.resources.cpu;
-        demand.memoryMiB += task.resources.memoryMiB;
+        if (counted) {
+          demand.cpu += task.resources.cpu;
+          demand.memoryMiB += task.resources.memoryMiB;
+        }
         state.jobs.set(jobId, {
           id: jobId,
           name: task.name,
@@ -140,8 +147,10 @@ export function simulate(trace: readonly TraceTask[], policy: SchedulerPolicy, o
         });
         state.tasks.set(`${jobId}.0`, { id: `${jobId}.0`, jobId, slot: 0, generation: 0, status: 'PENDING', resources: task.resources, restarts: 0, createdAt: e.t });
       } else {
-        demand.cpu -= task.resources.cpu;
-        demand.memoryMiB -= task.resources.memoryMiB;
+        if (counted) {
+          demand.cpu -= task.resources.cpu;
+          demand.memoryMiB -= task.resources.memoryMiB;
+        }
         const job = state.jobs.get(jobId);
         if (job) state.jobs.set(jobId, { ...job, stopRequestedAt: e.t });
       }
@@ -151,11 +160,11 @@ export function simulate(trace: readonly TraceTask[], policy: SchedulerPolicy, o
     advanceCluster(state, now, options, assignedAt);
     const p = plan(state.snapshot(), now, policy);
     passes++;
-    state.apply(p, now);
-    for (const a of p.assignments) {
+    for (const a of state.apply(p, now)) {
       assignedAt.set(a.create?.id ?? a.taskId, now);
       everPlaced.add(a.jobId);
     }
+    for (const u of p.taskUpdates) if (u.to === 'UNSCHEDULABLE') everUnschedulable.add(u.taskId);
     collectGarbage(state);
 
     // What holds until the next pass.
@@ -191,7 +200,6 @@ export function simulate(trace: readonly TraceTask[], policy: SchedulerPolicy, o
     cost += instanceCost(life.price, life.from, life.to ?? now);
     nodeHoursByType[life.type] = (nodeHoursByType[life.type] ?? 0) + hours;
   }
-  const unschedulable = [...state.tasks.values()].filter((t) => t.status === 'UNSCHEDULABLE').length;
   return {
     nodeHours,
     cost,
@@ -202,7 +210,7 @@ export function simulate(trace: readonly TraceTask[], policy: SchedulerPolicy, o
     migrationsPerTaskHour: taskHours > 0 ? state.migrations / taskHours : 0,
     taskHours,
     tasksNeverPlaced: trace.length - everPlaced.size,
-    unschedulable,
+    unschedulable: everUnschedulable.size,
     passes,
     lowerBoundNodeHours: lbNodeHours,
     lowerBoundCost: lbCost,
@@ -263,6 +271,15 @@ function nextPassTime(
   const c = policy.consolidation;
   const timers: number[] = [];
   if (nextEvent !== undefined) timers.push(nextEvent);
+  // Every clock plan() reads, or a skip-ahead would change its decisions: back-off ends,
+  // and the quiet period consolidation waits for after the last launch or copy.
+  let lastChange = -Infinity;
+  for (const n of state.nodes.values()) lastChange = Math.max(lastChange, n.launchedAt);
+  for (const t of state.tasks.values()) {
+    lastChange = Math.max(lastChange, t.createdAt);
+    if (t.notBefore !== undefined) timers.push(t.notBefore);
+  }
+  if (c.mode === 'stowage' || c.mode === 'underutilized') timers.push(lastChange + c.stableForMs);
   for (const n of state.nodes.values()) {
     if (n.emptySince !== undefined) timers.push(n.emptySince + (c.mode === 'underutilized' ? c.underutilizedForMs : c.emptyGraceMs));
     if (n.underutilizedSince !== undefined) timers.push(n.underutilizedSince + c.underutilizedForMs);

@@ -2,8 +2,8 @@ import { Option, type Command } from 'commander';
 import { STRATEGIES, STRATEGY_NAMES, type StrategyName } from '../../core/placement/strategies';
 import type { Resources } from '../../core/resources';
 import { packOffline, type OfflinePackResult } from '../../sim/offline-pack';
-import { readTrace } from '../../sim/trace-reader';
 import { formatTable } from '../format-table';
+import { readTraceFor } from '../trace-input';
 import { positiveInteger, round } from '../option-parsers';
 
 interface PackOptions {
@@ -33,7 +33,7 @@ export function register(program: Command): void {
 
 /** Returns the command's whole output, so it is written in one piece (or not at all on error). */
 function runPack(options: PackOptions): string {
-  const requests: Resources[] = readTrace(options.trace).map((t) => t.resources);
+  const requests: Resources[] = readTraceFor(options.trace, { times: false }).map((t) => t.resources);
   const node: Resources = { cpu: options.nodeCpu, memoryMiB: options.nodeMemoryMib };
   const names: readonly StrategyName[] = options.strategy === 'all' ? STRATEGY_NAMES : [options.strategy];
   const results = names.map((name) => packOffline(requests, node, name));

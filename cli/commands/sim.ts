@@ -4,8 +4,8 @@ import { STRATEGY_NAMES, type StrategyName } from '../../core/placement/strategi
 import { SIM_POLICIES, SIM_POLICY_MODELS, simPolicy, type SimPolicyName } from '../../sim/baselines';
 import { readCatalog } from '../../sim/catalog-reader';
 import { DEFAULT_SIM_OPTIONS, simulate, type SimResult } from '../../sim/simulator';
-import { readTrace } from '../../sim/trace-reader';
 import { formatTable } from '../format-table';
+import { readTraceFor } from '../trace-input';
 import { positiveInteger, round } from '../option-parsers';
 
 interface SimCliOptions {
@@ -42,7 +42,7 @@ export function register(program: Command): void {
 }
 
 function runSim(options: SimCliOptions): string {
-  const trace = readTrace(options.trace);
+  const trace = readTraceFor(options.trace, { times: true });
   const catalog = options.catalog ? readCatalog(options.catalog) : DEFAULT_CATALOG;
   const sim = { ...DEFAULT_SIM_OPTIONS, catalog, launchDelayMs: options.launchDelayS * 1000, passIntervalMs: options.passIntervalS * 1000, heartbeatIntervalMs: options.heartbeatIntervalS * 1000 };
   const names: readonly SimPolicyName[] = options.policy === 'all' ? SIM_POLICIES : [options.policy];

@@ -1,4 +1,4 @@
-import { ACCEPTS_WORK } from '../model';
+import { ACCEPTS_WORK, type Constraints } from '../model';
 import type { Bin, PlacementTask } from './bin';
 
 /**
@@ -20,6 +20,27 @@ export interface Filter {
   readonly accepts: (bin: Bin, task: PlacementTask) => boolean;
 }
 
+/**
+ * The constraint rules on plain values, so scale-up can ask them of a node it has not
+ * launched yet. An empty or absent list allows anything.
+ */
+export function allowsInstanceType(c: Constraints, instanceType: string): boolean {
+  return !c.instanceTypes || c.instanceTypes.length === 0 || c.instanceTypes.includes(instanceType);
+}
+
+export function allowsZone(c: Constraints, zone: string): boolean {
+  return !c.zones || c.zones.length === 0 || c.zones.includes(zone);
+}
+
+export function matchesLabels(c: Constraints, labels: Readonly<Record<string, string>>): boolean {
+  const wanted = c.nodeLabels;
+  if (!wanted) return true;
+  for (const key of Object.keys(wanted)) {
+    if (labels[key] !== wanted[key]) return false;
+  }
+  return true;
+}
+
 export const nodeStateFilter: Filter = {
   reason: 'node-not-accepting-work',
   accepts: (bin) => ACCEPTS_WORK.has(bin.state),
@@ -27,30 +48,17 @@ export const nodeStateFilter: Filter = {
 
 export const instanceTypeFilter: Filter = {
   reason: 'constraint:instance-type',
-  accepts: (bin, task) => {
-    const allowed = task.constraints.instanceTypes;
-    return !allowed || allowed.length === 0 || allowed.includes(bin.instanceType);
-  },
+  accepts: (bin, task) => allowsInstanceType(task.constraints, bin.instanceType),
 };
 
 export const zoneFilter: Filter = {
   reason: 'constraint:zone',
-  accepts: (bin, task) => {
-    const allowed = task.constraints.zones;
-    return !allowed || allowed.length === 0 || allowed.includes(bin.zone);
-  },
+  accepts: (bin, task) => allowsZone(task.constraints, bin.zone),
 };
 
 export const nodeLabelFilter: Filter = {
   reason: 'constraint:node-label',
-  accepts: (bin, task) => {
-    const wanted = task.constraints.nodeLabels;
-    if (!wanted) return true;
-    for (const key of Object.keys(wanted)) {
-      if (bin.labels[key] !== wanted[key]) return false;
-    }
-    return true;
-  },
+  accepts: (bin, task) => matchesLabels(task.constraints, bin.labels),
 };
 
 export const cpuFilter: Filter = {

@@ -19,15 +19,16 @@ export interface MultiStartResult extends PackResult {
 }
 
 /**
- * Packs the same tasks from several orders and keeps the packing that opened the
- * fewest bins (then: placed the most). Order 0 is the strategy's own; the others sort
+ * Packs the same tasks from several orders and keeps the packing that placed the most
+ * tasks, then opened the fewest bins (then: the earliest attempt). Order 0 is the strategy's own; the others sort
  * by size × (1 + u), u uniform in [0, 1) from a seeded generator: still roughly
  * largest first, but equal-sized tasks of different shapes interleave instead of
  * filling a node with one shape that exhausts one dimension and strands the other —
  * the failure that costs first-fit-decreasing 3–4 % on the OpenB trace.
  *
- * Only for packings that open bins (offline packing, scale-up sizing): each attempt
- * starts from `freshBins()`, so the caller's bins are never half-mutated.
+ * For packings that open bins — offline packing (`stowage pack`) uses it; a scheduling
+ * pass does not (it places once, in time for the bench's bar). Each attempt starts from
+ * `freshBins()`, so the caller's bins are never half-mutated.
  */
 export function multiStartPack(tasks: readonly PlacementTask[], freshBins: () => Bin[], options: MultiStartOptions): MultiStartResult {
   const random = seededRandom(options.seed);

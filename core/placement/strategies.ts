@@ -1,3 +1,4 @@
+import { compareStrings } from '../compare';
 import { dominantShare, type Resources } from '../resources';
 import type { PlacementTask } from './bin';
 import {
@@ -57,25 +58,17 @@ export const STRATEGIES: Readonly<Record<StrategyName, Strategy>> = {
   },
 };
 
-export function isStrategyName(name: string): name is StrategyName {
-  return (STRATEGY_NAMES as readonly string[]).includes(name);
-}
-
 /** Orders tasks as the strategy sees them; `reference` normalises the two dimensions. */
 export function orderTasks(tasks: readonly PlacementTask[], order: TaskOrder, reference: Resources): PlacementTask[] {
   const sorted = [...tasks];
   if (order === 'arrival') {
-    sorted.sort((a, b) => a.arrival - b.arrival || compareIds(a.id, b.id));
+    sorted.sort((a, b) => a.arrival - b.arrival || compareStrings(a.id, b.id));
   } else {
     const size = new Map<PlacementTask, number>();
     for (const t of sorted) size.set(t, dominantShare(t.resources, reference));
     // Ties keep arrival order (a stable sort, as textbook FFD): one job's replicas stay
     // together, while equal-sized tasks of different shapes interleave.
-    sorted.sort((a, b) => size.get(b)! - size.get(a)! || a.arrival - b.arrival || compareIds(a.id, b.id));
+    sorted.sort((a, b) => size.get(b)! - size.get(a)! || a.arrival - b.arrival || compareStrings(a.id, b.id));
   }
   return sorted;
-}
-
-function compareIds(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

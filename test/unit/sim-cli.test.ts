@@ -53,6 +53,22 @@ describe('stowage sim', () => {
     expect(run.stderr).toBe(`stowage: ${catalog} field [0].vcpu: must be a positive number\n`);
   });
 
+  it('refuses a trace without deletion times, naming the line and field', () => {
+    const trace = write('notimes.csv', 'name,cpu_milli,memory_mib\na,1000,2048\n');
+    const run = stowage('sim', '--trace', trace);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`${trace} line 2, field creation_time: is empty`);
+  });
+
+  it('refuses a trace with a header and no tasks', () => {
+    const trace = write('hdr.csv', header);
+    for (const command of ['sim', 'pack']) {
+      const run = stowage(command, '--trace', trace);
+      expect(run.status).toBe(1);
+      expect(run.stderr).toBe(`stowage: ${trace}: has a header but no tasks; add at least one row\n`);
+    }
+  });
+
   it('refuses a trace line with a negative request, naming file, line and field', () => {
     const trace = write('neg.csv', header + 'a,1000,2048,0,60\nb,-5,2048,0,60\n');
     const run = stowage('sim', '--trace', trace);

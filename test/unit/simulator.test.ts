@@ -69,6 +69,21 @@ describe('simulate', () => {
   });
 });
 
+describe('simulate, skipping ahead while the cluster rests', () => {
+  const T = (name: string, cpu: number, creation: number, deletion: number): TraceTask => ({ name, resources: { cpu, memoryMiB: 512 }, creationTime: creation, deletionTime: deletion, line: 2 });
+  // Three nodes, each left with one small long-lived task once the big ones leave at 1000 s.
+  const trace = [T('big1', 7000, 0, 1000), T('s1', 500, 0, 100_000), T('big2', 7000, 100, 1000), T('s2', 500, 100, 100_000), T('big3', 7000, 200, 1000), T('s3', 500, 200, 100_000)];
+
+  it('wakes for the consolidation quiet period, so an unrelated event does not change the result', () => {
+    const quiet = simulate(trace, simPolicy('stowage', DEFAULT_CATALOG, 100), options);
+    const withTick = simulate([...trace, T('tick', 1, 1400, 1401)], simPolicy('stowage', DEFAULT_CATALOG, 100), options);
+    // Both waves of drains finish long before the small tasks leave at 100 000 s.
+    expect(quiet.samples.filter((x) => x.nodes === 1)[0].t).toBeLessThan(10_000_000);
+    expect(quiet.nodeHours).toBeCloseTo(withTick.nodeHours, 0);
+    expect(quiet.migrations).toBe(withTick.migrations);
+  });
+});
+
 describe('runBench', () => {
   it('places every task of the small case in one pass', () => {
     const r = runBench({ tasks: 2_000, nodes: 200 });

@@ -482,7 +482,8 @@ describe('plan() properties over random snapshots', () => {
   check('places or explains every task waiting to be placed', ({ snapshot, now }, p) => {
     const jobs = new Map(snapshot.jobs.map((j) => [j.id, j]));
     const assigned = new Set(p.assignments.map((a) => a.taskId));
-    const explained = new Set(p.unplaced.map((u) => u.taskId));
+    // Explained: left unplaced with a reason, or stopped with one (a copy whose drain was abandoned).
+    const explained = new Set([...p.unplaced.map((u) => u.taskId), ...p.taskUpdates.filter((u) => u.to === 'STOPPED' && u.reason).map((u) => u.taskId)]);
     for (const t of snapshot.tasks) {
       const j = jobs.get(t.jobId);
       if (!j || j.stopRequestedAt !== undefined) continue;
