@@ -92,6 +92,7 @@ function summary(r: SimResult): object {
     migrationsPerTaskHour: round(r.migrationsPerTaskHour, 4),
     taskHours: round(r.taskHours, 2),
     tasksNeverPlaced: r.tasksNeverPlaced,
+    unschedulable: r.unschedulable,
     passes: r.passes,
     lowerBoundNodeHours: round(r.lowerBoundNodeHours, 2),
     lowerBoundCost: round(r.lowerBoundCost, 2),
