@@ -112,6 +112,11 @@ export interface Node {
   readonly capacity: Resources;
   /** Measured by the agent; absent until its first heartbeat. */
   readonly usage?: Resources;
+  /**
+   * Σ requests of the copies holding resources here, as the store keeps it for its
+   * capacity checks. plan() never reads it: it derives allocation from the tasks.
+   */
+  readonly allocated?: Resources;
   readonly state: NodeState;
   readonly launchedAt: number;
   /** Absent while LAUNCHING: the agent has not reported yet. */

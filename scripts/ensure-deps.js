@@ -1,12 +1,30 @@
 #!/usr/bin/env node
-// Runs before `npm test` (and other entry points): on a fresh clone the README's one
-// command must be enough, so install the locked dependencies when they are missing.
+// Runs before `npm test`: on a fresh clone the README's one command must be enough, so
+// install what is missing — a Java runtime for DynamoDB Local (as root on Debian), and
+// the locked npm dependencies.
 // Plain Node, no dependencies: it runs before any exist.
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 const { spawnSync } = require('node:child_process');
 
 const root = join(__dirname, '..');
+
+// DynamoDB Local (the integration tests' DynamoDB) is a Java program.
+if (spawnSync('java', ['-version'], { stdio: 'ignore' }).error) {
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (isRoot && existsSync('/usr/bin/apt-get')) {
+    console.error('stowage: no Java runtime; installing Debian\'s default-jre-headless for DynamoDB Local (one time)');
+    const apt = (args) => spawnSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    if (apt(['update']).status !== 0 || apt(['install', '-y', '--no-install-recommends', 'default-jre-headless']).status !== 0) {
+      console.error('stowage: installing Java failed; install a Java 17+ runtime by hand (apt-get install -y default-jre-headless).');
+      process.exit(1);
+    }
+  } else {
+    console.error('stowage: DynamoDB Local needs a Java 17+ runtime and none is on PATH. Install one, e.g. `sudo apt-get install -y default-jre-headless`, then run npm test again.');
+    process.exit(1);
+  }
+}
+
 const needed = ['jest', 'tsc', 'tsx', 'eslint'].map((bin) => join(root, 'node_modules', '.bin', bin));
 if (needed.every((p) => existsSync(p))) process.exit(0);
 

@@ -67,9 +67,8 @@ interface TraceEvent {
  */
 export function simulate(trace: readonly TraceTask[], policy: SchedulerPolicy, options: SimOptions): SimResult {
   const started = performance.now();
-  const state = new SimState();
   const byName = new Map(options.catalog.map((t) => [t.name, t]));
-  state.capacityOf = (type) => byName.get(type)!.capacity;
+  const state = new SimState((type) => byName.get(type)!.capacity);
   const events: TraceEvent[] = [];
   trace.forEach((task, index) => {
     const t0 = Math.round((task.creationTime ?? 0) * 1000);
@@ -160,7 +159,7 @@ export function simulate(trace: readonly TraceTask[], policy: SchedulerPolicy, o
     advanceCluster(state, now, options, assignedAt);
     const p = plan(state.snapshot(), now, policy);
     passes++;
-    for (const a of state.apply(p, now)) {
+    for (const a of state.applyAndAct(p, now)) {
       assignedAt.set(a.create?.id ?? a.taskId, now);
       everPlaced.add(a.jobId);
     }
@@ -168,13 +167,11 @@ export function simulate(trace: readonly TraceTask[], policy: SchedulerPolicy, o
     collectGarbage(state);
 
     // What holds until the next pass.
-    const alloc = state.allocation();
     const live = { cpu: 0, cpuCap: 0, mem: 0, memCap: 0, running: 0 };
     const costPerHour = fleetCostPerHour([...state.nodes.values()]);
     for (const n of state.nodes.values()) {
-      const a = alloc.get(n.id);
-      live.cpu += a?.cpu ?? 0;
-      live.mem += a?.memoryMiB ?? 0;
+      live.cpu += n.allocated?.cpu ?? 0;
+      live.mem += n.allocated?.memoryMiB ?? 0;
       live.cpuCap += n.capacity.cpu;
       live.memCap += n.capacity.memoryMiB;
     }

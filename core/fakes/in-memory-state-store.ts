@@ -1,0 +1,230 @@
+import { assignmentGroups } from '../assignment-groups';
+import { canonicalJson } from '../canonical-json';
+import { JobExistsError } from '../errors';
+import { ACCEPTS_WORK, HOLDS_RESOURCES, type Job, type Node, type Task, type TaskStatus } from '../model';
+import type { Plan } from '../plan-types';
+import type { ApplyResult, Heartbeat, PlanConflict, StateStore, UtilisationSample } from '../ports';
+import { add, ZERO, type Resources } from '../resources';
+import type { Snapshot } from '../snapshot';
+
+/**
+ * The StateStore in memory: the fake the contract suite holds to the same rules as
+ * DynamoStateStore, and the store the simulator and unit tests run on. Methods are
+ * synchronous underneath (`state`), so a simulation need not await every step.
+ */
+export class InMemoryState {
+  readonly jobs = new Map<string, Job>();
+  readonly tasks = new Map<string, Task>();
+  readonly nodes = new Map<string, Node>();
+  readonly samples: UtilisationSample[] = [];
+
+  snapshot(): Snapshot {
+    return { jobs: [...this.jobs.values()], tasks: [...this.tasks.values()], nodes: [...this.nodes.values()] };
+  }
+
+  createJob(job: Job, tasks: readonly Task[]): void {
+    const existing = this.jobs.get(job.id);
+    if (existing && !sameJob(existing, job)) throw new JobExistsError(job.id);
+    this.jobs.set(job.id, job);
+    // A retry of the same submission fills in what a crash left out, and changes nothing else.
+    for (const t of tasks) if (!this.tasks.has(t.id)) this.tasks.set(t.id, t);
+  }
+
+  requestStop(jobId: string, now: number): boolean {
+    const job = this.jobs.get(jobId);
+    if (!job) return false;
+    if (job.stopRequestedAt === undefined) this.jobs.set(jobId, { ...job, stopRequestedAt: now });
+    return true;
+  }
+
+  tasksForNode(nodeId: string): Task[] {
+    return [...this.tasks.values()].filter((t) => t.nodeId === nodeId && HOLDS_RESOURCES.has(t.status));
+  }
+
+  recordHeartbeat(hb: Heartbeat, now: number): void {
+    const prev = this.nodes.get(hb.nodeId);
+    this.nodes.set(hb.nodeId, {
+      id: hb.nodeId,
+      instanceType: hb.instanceType,
+      zone: hb.zone,
+      labels: hb.labels,
+      capacity: hb.capacity,
+      usage: hb.usage,
+      allocated: prev?.allocated ?? ZERO,
+      // A node's first report makes it ACTIVE; a LOST or draining one stays as the scheduler set it.
+      state: !prev || prev.state === 'LAUNCHING' ? 'ACTIVE' : prev.state,
+      launchedAt: prev?.launchedAt ?? now,
+      lastHeartbeatAt: now,
+      pricePerHour: hb.pricePerHour,
+      emptySince: prev?.emptySince,
+      underutilizedSince: prev?.underutilizedSince,
+    });
+    for (const c of hb.containers) {
+      const t = this.tasks.get(c.taskId);
+      // Only the current copy on this node moves its task; a stale copy is the agent's to stop.
+      if (!t || t.nodeId !== hb.nodeId || t.generation !== c.generation) continue;
+      const next = containerTransition(t, c, now);
+      if (!next) continue;
+      if (!HOLDS_RESOURCES.has(next.status)) this.release(hb.nodeId, t.resources);
+      this.tasks.set(t.id, next);
+    }
+  }
+
+  applyPlan(plan: Plan): ApplyResult {
+    const conflicts: PlanConflict[] = [];
+    let nodeUpdatesCommitted = 0;
+    let taskUpdatesCommitted = 0;
+    let assignmentsCommitted = 0;
+    for (const u of plan.nodeUpdates) {
+      const n = this.nodes.get(u.nodeId);
+      if (!n || n.state !== u.from) {
+        conflicts.push({ kind: 'node-update', nodeId: u.nodeId, taskIds: [], reason: n ? `node is ${n.state}, plan saw ${u.from}` : 'node not found' });
+        continue;
+      }
+      this.nodes.set(n.id, {
+        ...n,
+        state: u.to ?? n.state,
+        emptySince: u.emptySince === null ? undefined : (u.emptySince ?? n.emptySince),
+        underutilizedSince: u.underutilizedSince === null ? undefined : (u.underutilizedSince ?? n.underutilizedSince),
+      });
+      nodeUpdatesCommitted++;
+    }
+    for (const u of plan.taskUpdates) {
+      const t = this.tasks.get(u.taskId);
+      if (!t || t.status !== u.from) {
+        conflicts.push({ kind: 'task-update', taskIds: [u.taskId], reason: t ? `task is ${t.status}, plan saw ${u.from}` : 'task not found' });
+        continue;
+      }
+      const holds = HOLDS_RESOURCES.has(u.to);
+      if (!holds && HOLDS_RESOURCES.has(t.status) && t.nodeId) this.release(t.nodeId, t.resources);
+      this.tasks.set(t.id, {
+        ...t,
+        status: u.to,
+        reason: u.reason,
+        notBefore: u.notBefore ?? t.notBefore,
+        restarts: u.restarts ?? t.restarts,
+        nodeId: holds ? t.nodeId : undefined,
+        finishedAt: u.to === 'STOPPED' ? plan.now : t.finishedAt,
+      });
+      taskUpdatesCommitted++;
+    }
+    for (const group of assignmentGroups(plan.assignments)) {
+      const refusal = this.checkGroup(group.nodeId, group.assignments);
+      if (refusal) {
+        conflicts.push({ kind: 'assignment-group', nodeId: group.nodeId, taskIds: group.assignments.map((a) => a.taskId), reason: refusal });
+        continue;
+      }
+      for (const a of group.assignments) {
+        const prev = a.create ?? this.tasks.get(a.taskId)!;
+        if (!a.create && HOLDS_RESOURCES.has(prev.status) && prev.nodeId) this.release(prev.nodeId, prev.resources);
+        this.tasks.set(a.taskId, { ...prev, status: 'ASSIGNED', nodeId: a.nodeId, generation: a.generation, reason: undefined, notBefore: undefined, startedAt: undefined });
+        this.reserve(a.nodeId, a.resources);
+      }
+      assignmentsCommitted += group.assignments.length;
+    }
+    return { assignmentsCommitted, taskUpdatesCommitted, nodeUpdatesCommitted, conflicts };
+  }
+
+  recordLaunch(node: Node): void {
+    if (!this.nodes.has(node.id)) this.nodes.set(node.id, { ...node, allocated: ZERO });
+  }
+
+  removeNode(nodeId: string): void {
+    this.nodes.delete(nodeId);
+  }
+
+  private checkGroup(nodeId: string, assignments: Plan['assignments']): string | null {
+    const n = this.nodes.get(nodeId);
+    if (!n) return 'node not found';
+    if (!ACCEPTS_WORK.has(n.state)) return `node is ${n.state}`;
+    const want = assignments.reduce((s, a) => add(s, a.resources), ZERO);
+    const alloc = n.allocated ?? ZERO;
+    if (alloc.cpu + want.cpu > n.capacity.cpu || alloc.memoryMiB + want.memoryMiB > n.capacity.memoryMiB) return 'node would exceed its capacity';
+    for (const a of assignments) {
+      const t = this.tasks.get(a.taskId);
+      if (a.create ? t !== undefined : !t || t.status !== a.from) return `task ${a.taskId} is ${t ? t.status : 'missing'}, plan saw ${a.create ? 'no task' : a.from}`;
+    }
+    return null;
+  }
+
+  private reserve(nodeId: string, r: Resources): void {
+    const n = this.nodes.get(nodeId)!;
+    this.nodes.set(nodeId, { ...n, allocated: add(n.allocated ?? ZERO, r) });
+  }
+
+  private release(nodeId: string, r: Resources): void {
+    const n = this.nodes.get(nodeId);
+    if (n) this.nodes.set(nodeId, { ...n, allocated: add(n.allocated ?? ZERO, { cpu: -r.cpu, memoryMiB: -r.memoryMiB }) });
+  }
+}
+
+/** The async port over InMemoryState. */
+export class InMemoryStateStore implements StateStore {
+  constructor(readonly state = new InMemoryState()) {}
+  async snapshot() {
+    return this.state.snapshot();
+  }
+  async createJob(job: Job, tasks: readonly Task[]) {
+    this.state.createJob(job, tasks);
+  }
+  async getJob(jobId: string) {
+    const job = this.state.jobs.get(jobId);
+    return job ? { job, tasks: [...this.state.tasks.values()].filter((t) => t.jobId === jobId) } : undefined;
+  }
+  async listJobs() {
+    return [...this.state.jobs.values()];
+  }
+  async requestStop(jobId: string, now: number) {
+    return this.state.requestStop(jobId, now);
+  }
+  async listNodes() {
+    return [...this.state.nodes.values()];
+  }
+  async tasksForNode(nodeId: string) {
+    return this.state.tasksForNode(nodeId);
+  }
+  async recordHeartbeat(hb: Heartbeat, now: number) {
+    this.state.recordHeartbeat(hb, now);
+  }
+  async applyPlan(plan: Plan) {
+    return this.state.applyPlan(plan);
+  }
+  async recordLaunch(node: Node) {
+    this.state.recordLaunch(node);
+  }
+  async removeNode(nodeId: string) {
+    this.state.removeNode(nodeId);
+  }
+  async putSample(sample: UtilisationSample) {
+    this.state.samples.push(sample);
+  }
+  async listSamples(from: number, to: number) {
+    return this.state.samples.filter((s) => s.t >= from && s.t <= to).sort((a, b) => a.t - b.t);
+  }
+}
+
+/** Where a container report moves its task, or null when it moves nothing. */
+export function containerTransition(t: Task, c: Heartbeat['containers'][number], now: number): Task | null {
+  const from: TaskStatus = t.status;
+  if (c.state === 'starting' && from === 'ASSIGNED') return { ...t, status: 'STARTING' };
+  if (c.state === 'running' && (from === 'ASSIGNED' || from === 'STARTING')) return { ...t, status: 'RUNNING', startedAt: c.startedAt ?? now };
+  if (c.state === 'exited' && HOLDS_RESOURCES.has(from)) {
+    const ok = c.exitCode === 0 && !c.oomKilled;
+    return {
+      ...t,
+      status: ok ? 'COMPLETED' : 'FAILED',
+      nodeId: undefined,
+      exitCode: c.exitCode,
+      oomKilled: c.oomKilled,
+      startedAt: t.startedAt ?? c.startedAt,
+      finishedAt: c.finishedAt ?? now,
+      reason: ok ? 'exited 0' : c.oomKilled ? 'killed for exceeding its memory limit (OOM)' : `exited ${c.exitCode}`,
+    };
+  }
+  return null;
+}
+
+/** Same submission: the job as stored equals the job offered (a retried submit). */
+export function sameJob(a: Job, b: Job): boolean {
+  return canonicalJson(a) === canonicalJson(b);
+}
