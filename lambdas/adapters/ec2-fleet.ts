@@ -1,0 +1,332 @@
+import {
+  DescribeInstancesCommand,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+  type EC2Client,
+  type Filter,
+  type Instance,
+  type RunInstancesCommandInput,
+  type Tag,
+  type _InstanceType,
+} from '@aws-sdk/client-ec2';
+import type { Fleet, LaunchRequest } from '../../core/ports';
+import { AdapterConfigError, awsErrorFacts, FleetError, listIds, type FleetOperation } from './errors';
+
+/** Every instance and volume Stowage launches carries this tag, besides the stack's. */
+export const MANAGED_TAG: Tag = { Key: 'stowage:managed', Value: 'true' };
+/** A node label `k=v` becomes the tag `stowage:label:k=v`, so labels survive on the instance. */
+export const LABEL_TAG_PREFIX = 'stowage:label:';
+
+const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
+const LAUNCH_TEMPLATE_ID = /^lt-[0-9a-f]{8,17}$/;
+const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
+const INSTANCE_TYPE = /^[a-z0-9][a-z0-9-]*\.[a-z0-9-]+$/;
+const MAX_TAG_KEY = 128;
+const MAX_TAG_VALUE = 256;
+/** EC2 allows 50 tags per resource; two are ours (stack, managed). */
+const MAX_LABELS = 48;
+/** TerminateInstances takes at most 1000 ids. */
+const MAX_TERMINATE_IDS = 1000;
+/** Ids per DescribeInstances `instance-id` filter: kept well inside EC2's limits on filter values. */
+const MAX_DESCRIBE_IDS = 200;
+/** ClientToken: up to 64 ASCII characters. */
+const CLIENT_TOKEN = /^[\x21-\x7e]{1,64}$/;
+
+/** EC2 codes a later, unchanged call may get past. `$retryable` and 5xx are retriable too. */
+const RETRIABLE_CODES = new Set([
+  'InsufficientInstanceCapacity',
+  'InsufficientHostCapacity',
+  'RequestLimitExceeded',
+  'Throttling',
+  'ThrottlingException',
+  'InternalError',
+  'InternalFailure',
+  'ServiceUnavailable',
+  'Unavailable',
+]);
+
+/** What to do about a code, added to the message. */
+const HINTS: Readonly<Record<string, string>> = {
+  InsufficientInstanceCapacity: 'AWS has no capacity of this type in this zone right now; retry later or allow other instance types or zones',
+  RequestLimitExceeded: 'EC2 is throttling this account; retry later',
+  UnauthorizedOperation: 'the scheduler role lacks an EC2 permission (RunInstances/CreateTags with the stack tag, iam:PassRole for the node role, or TerminateInstances on tagged instances); fix the grants in infra/',
+  InvalidParameterValue: 'EC2 refused a parameter; check the instance type, subnet and launch template',
+  'InvalidLaunchTemplateId.NotFound': 'the launch template does not exist in this region; check the launchTemplateId the stack passes in',
+  'InvalidLaunchTemplateId.VersionNotFound': 'that launch template version does not exist; use $Latest, $Default or an existing version number',
+  VcpuLimitExceeded: 'the account vCPU quota for this instance family is used up; request a quota increase or lower the fleet maximum',
+  Unsupported: 'this instance type is not offered in this zone; allow other zones or types',
+};
+
+export interface Ec2FleetOptions {
+  readonly client: EC2Client;
+  /**
+   * The stack's launch template (AMI, node role, security groups, user data). It must not
+   * define network interfaces: `launch` picks the subnet per zone with `SubnetId`.
+   */
+  readonly launchTemplateId: string;
+  /** `$Latest` (default), `$Default`, or a version number. */
+  readonly launchTemplateVersion?: string;
+  /** The tag that marks this deployment's instances; `terminate` touches nothing without it. */
+  readonly stackTag: { readonly key: string; readonly value: string };
+  /** Availability zone → the subnet nodes launch into there. */
+  readonly subnetsByZone: Readonly<Record<string, string>>;
+}
+
+/**
+ * A launch request, plus an optional EC2 `ClientToken`: a caller that retries a launch
+ * after a timeout passes the same token so EC2 starts at most one instance for it. No
+ * token is derived here — what makes two launches "the same" is the caller's knowledge.
+ */
+export interface Ec2LaunchRequest extends LaunchRequest {
+  readonly clientToken?: string;
+}
+
+/**
+ * `Fleet` over EC2. Throws `FleetError`: `retriable` for throttling, capacity and 5xx
+ * (no retries here — the next scheduler pass is the retry, with fresh state); not
+ * retriable for bad requests, missing permissions, unknown zones, and instances this
+ * stack does not own.
+ */
+export class Ec2Fleet implements Fleet {
+  private readonly client: EC2Client;
+  private readonly launchTemplateId: string;
+  private readonly launchTemplateVersion: string;
+  private readonly stackTag: { readonly Key: string; readonly Value: string };
+  private readonly subnetsByZone: Readonly<Record<string, string>>;
+
+  constructor(options: Ec2FleetOptions) {
+    const fail = (field: string, message: string) => new AdapterConfigError('Ec2Fleet', field, message);
+    if (!options?.client) throw fail('client', 'an EC2Client is required; pass `new EC2Client({})`');
+
+    const templateId = options.launchTemplateId ?? '';
+    if (templateId.trim() === '') throw fail('launchTemplateId', 'is empty; pass the id of the stack\'s node launch template (lt-…), e.g. from the stack output');
+    if (!LAUNCH_TEMPLATE_ID.test(templateId)) {
+      throw fail('launchTemplateId', `${JSON.stringify(templateId)} is not a launch template id (lt- and hex digits); pass the id, not the name`);
+    }
+
+    const version = options.launchTemplateVersion ?? '$Latest';
+    if (!/^(\$Latest|\$Default|[1-9][0-9]*)$/.test(version)) {
+      throw fail('launchTemplateVersion', `${JSON.stringify(version)} must be $Latest, $Default or a version number`);
+    }
+
+    const { key, value } = options.stackTag ?? { key: '', value: '' };
+    if (!key || key.length > MAX_TAG_KEY) throw fail('stackTag.key', `must be 1..${MAX_TAG_KEY} characters; got ${JSON.stringify(key)}`);
+    if (/^aws:/i.test(key)) throw fail('stackTag.key', `${JSON.stringify(key)} uses the reserved aws: prefix; pick a key of your own, e.g. stowage:stack`);
+    if (key === MANAGED_TAG.Key || key.startsWith(LABEL_TAG_PREFIX)) {
+      throw fail('stackTag.key', `${JSON.stringify(key)} collides with a tag Stowage sets itself; pick another key, e.g. stowage:stack`);
+    }
+    // An empty value would make "owned by this stack" mean "has the key", too loose a guard for terminate.
+    if (!value || value.length > MAX_TAG_VALUE) throw fail('stackTag.value', `must be 1..${MAX_TAG_VALUE} characters; got ${JSON.stringify(value)}`);
+
+    const zones = Object.entries(options.subnetsByZone ?? {});
+    if (zones.length === 0) throw fail('subnetsByZone', 'names no subnets; map each availability zone nodes may use to a subnet id, e.g. { "us-east-1a": "subnet-0abc…" }');
+    for (const [zone, subnet] of zones) {
+      if (!zone) throw fail('subnetsByZone', 'has an empty zone name');
+      if (typeof subnet !== 'string' || !SUBNET_ID.test(subnet)) {
+        throw fail(`subnetsByZone.${zone}`, `${JSON.stringify(subnet)} is not a subnet id (subnet- and hex digits)`);
+      }
+    }
+
+    this.client = options.client;
+    this.launchTemplateId = templateId;
+    this.launchTemplateVersion = version;
+    this.stackTag = { Key: key, Value: value };
+    this.subnetsByZone = { ...options.subnetsByZone };
+  }
+
+  async launch(request: Ec2LaunchRequest): Promise<string> {
+    const refuse = (message: string) => new FleetError(`cannot launch: ${message}`, { operation: 'launch', retriable: false });
+    if (typeof request.instanceType !== 'string' || !INSTANCE_TYPE.test(request.instanceType)) {
+      throw refuse(`instanceType ${JSON.stringify(request.instanceType)} is not an EC2 instance type such as "m5.large"`);
+    }
+    const subnetId = Object.hasOwn(this.subnetsByZone, request.zone) ? this.subnetsByZone[request.zone] : undefined;
+    if (subnetId === undefined) {
+      throw refuse(
+        `zone ${JSON.stringify(request.zone)} has no subnet configured; known zones: ${Object.keys(this.subnetsByZone).join(', ')} — ` +
+          'add it to subnetsByZone or keep the scheduler policy to these zones',
+      );
+    }
+    if (request.clientToken !== undefined && !CLIENT_TOKEN.test(request.clientToken)) {
+      throw refuse('clientToken must be 1..64 printable ASCII characters without spaces');
+    }
+    const tags = [this.stackTag, MANAGED_TAG, ...labelTags(request.labels ?? {}, refuse)];
+
+    const input: RunInstancesCommandInput = {
+      MinCount: 1,
+      MaxCount: 1,
+      LaunchTemplate: { LaunchTemplateId: this.launchTemplateId, Version: this.launchTemplateVersion },
+      // Checked against INSTANCE_TYPE above; EC2 itself decides whether the type exists.
+      InstanceType: request.instanceType as _InstanceType,
+      SubnetId: subnetId,
+      // Tagging at launch (not with CreateTags after) means no instance ever exists
+      // untagged, so terminate can recognise it and IAM can condition on the request tag.
+      TagSpecifications: [
+        { ResourceType: 'instance', Tags: tags },
+        { ResourceType: 'volume', Tags: tags },
+      ],
+      ...(request.clientToken !== undefined ? { ClientToken: request.clientToken } : {}),
+    };
+    let instanceId: string | undefined;
+    try {
+      const out = await this.client.send(new RunInstancesCommand(input));
+      instanceId = out.Instances?.[0]?.InstanceId;
+    } catch (err) {
+      throw sdkFailure('launch', `RunInstances of ${request.instanceType} in ${request.zone}`, [], err);
+    }
+    if (!instanceId) {
+      throw new FleetError(
+        `RunInstances of ${request.instanceType} in ${request.zone} answered without an instance id; look for an instance tagged ${this.stackTag.Key}=${this.stackTag.Value} that no node reports for`,
+        { operation: 'launch', retriable: false },
+      );
+    }
+    return instanceId;
+  }
+
+  /**
+   * Terminates the given instances that carry the stack tag. Instances already gone
+   * count as terminated. Instances without the tag are never touched: after the owned
+   * ones are terminated, a non-retriable `FleetError` lists them.
+   */
+  async terminate(instanceIds: readonly string[]): Promise<void> {
+    const malformed = instanceIds.filter((id) => typeof id !== 'string' || !INSTANCE_ID.test(id));
+    if (malformed.length > 0) {
+      throw new FleetError(
+        `cannot terminate: ${listIds(malformed)} ${malformed.length === 1 ? 'is not an EC2 instance id' : 'are not EC2 instance ids'} (expected i- and 8 or 17 hex digits); nothing was terminated`,
+        { operation: 'terminate', instanceIds: malformed, retriable: false },
+      );
+    }
+    const ids = [...new Set(instanceIds)];
+    if (ids.length === 0) return;
+
+    // The `instance-id` filter rather than InstanceIds: with InstanceIds, one id that no
+    // longer exists fails the whole call (InvalidInstanceID.NotFound); a filter just
+    // leaves it out, and a second look tells "gone" from "not ours".
+    const owned = new Set<string>();
+    const gone = new Set<string>();
+    for (const batch of chunks(ids, MAX_DESCRIBE_IDS)) {
+      const wanted = new Set(batch);
+      for (const instance of await this.describe(batch, [{ Name: `tag:${this.stackTag.Key}`, Values: [this.stackTag.Value] }], ids)) {
+        const id = instance.InstanceId;
+        // Ownership is checked again here: the filter is the service's promise, this is ours.
+        if (!id || !wanted.has(id) || !this.ownedBy(instance)) continue;
+        (isGone(instance) ? gone : owned).add(id);
+      }
+    }
+    const unmatched = ids.filter((id) => !owned.has(id) && !gone.has(id));
+    const foreign: string[] = [];
+    for (const batch of chunks(unmatched, MAX_DESCRIBE_IDS)) {
+      const wanted = new Set(batch);
+      for (const instance of await this.describe(batch, [], ids)) {
+        // Absent or terminated: already gone. Untagged and alive: someone else's.
+        const id = instance.InstanceId;
+        if (!id || !wanted.has(id) || isGone(instance)) continue;
+        // Tagged after all (the first look raced a change): ours, so terminate it.
+        if (this.ownedBy(instance)) owned.add(id);
+        else foreign.push(id);
+      }
+    }
+
+    const toTerminate = ids.filter((id) => owned.has(id));
+    const batches = chunks(toTerminate, MAX_TERMINATE_IDS);
+    for (let b = 0; b < batches.length; b++) {
+      await this.terminateBatch(batches[b], () => batches.slice(b).flat());
+    }
+
+    if (foreign.length > 0) {
+      throw new FleetError(
+        `refused to terminate ${listIds(foreign)}: ${foreign.length === 1 ? 'it does' : 'they do'} not carry this stack's tag ${this.stackTag.Key}=${this.stackTag.Value}, ` +
+          `so Stowage did not launch ${foreign.length === 1 ? 'it' : 'them'} and leaves ${foreign.length === 1 ? 'it' : 'them'} alone` +
+          (toTerminate.length > 0 ? ` (the ${toTerminate.length} owned instance(s) were terminated)` : '') +
+          '; remove these ids from the node records if they are stale',
+        { operation: 'terminate', instanceIds: foreign, retriable: false },
+      );
+    }
+  }
+
+  private ownedBy(instance: Instance): boolean {
+    return (instance.Tags ?? []).some((t) => t.Key === this.stackTag.Key && t.Value === this.stackTag.Value);
+  }
+
+  /** All instances among `ids` matching the extra filters, across pages. `requested` is every id of the terminate call: none is terminated yet if this fails. */
+  private async describe(ids: readonly string[], filters: Filter[], requested: readonly string[]): Promise<Instance[]> {
+    const instances: Instance[] = [];
+    let nextToken: string | undefined;
+    do {
+      try {
+        const out = await this.client.send(
+          new DescribeInstancesCommand({
+            Filters: [{ Name: 'instance-id', Values: [...ids] }, ...filters],
+            ...(nextToken ? { NextToken: nextToken } : {}),
+          }),
+        );
+        for (const reservation of out.Reservations ?? []) instances.push(...(reservation.Instances ?? []));
+        nextToken = out.NextToken;
+      } catch (err) {
+        throw sdkFailure('terminate', 'DescribeInstances before terminating', requested, err);
+      }
+    } while (nextToken);
+    return instances;
+  }
+
+  /**
+   * TerminateInstances for owned ids. An instance may vanish between describe and here
+   * (NotFound fails the whole call): then each id is retried alone, so the gone one
+   * counts as terminated and the others still are.
+   */
+  private async terminateBatch(ids: readonly string[], unterminated: () => string[]): Promise<void> {
+    try {
+      await this.client.send(new TerminateInstancesCommand({ InstanceIds: [...ids] }));
+      return;
+    } catch (err) {
+      if (!isNotFound(err)) throw sdkFailure('terminate', 'TerminateInstances', unterminated(), err);
+      if (ids.length === 1) return;
+    }
+    for (let i = 0; i < ids.length; i++) {
+      try {
+        await this.client.send(new TerminateInstancesCommand({ InstanceIds: [ids[i]] }));
+      } catch (err) {
+        if (!isNotFound(err)) throw sdkFailure('terminate', 'TerminateInstances', [...ids.slice(i), ...unterminated().slice(ids.length)], err);
+      }
+    }
+  }
+}
+
+function labelTags(labels: Readonly<Record<string, string>>, refuse: (message: string) => FleetError): Tag[] {
+  const entries = Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (entries.length > MAX_LABELS) throw refuse(`${entries.length} labels, but EC2 allows ${MAX_LABELS} besides Stowage's own tags; drop some labels`);
+  return entries.map(([k, v]) => {
+    const key = `${LABEL_TAG_PREFIX}${k}`;
+    if (k.length === 0) throw refuse('a label has an empty key');
+    if (/^aws:/i.test(k)) throw refuse(`label ${JSON.stringify(k)} uses the reserved aws: prefix; rename the label`);
+    if (key.length > MAX_TAG_KEY) {
+      throw refuse(`label ${JSON.stringify(k)} is too long: its tag key has ${key.length} characters, at most ${MAX_TAG_KEY} (label keys up to ${MAX_TAG_KEY - LABEL_TAG_PREFIX.length})`);
+    }
+    if (typeof v !== 'string' || v.length > MAX_TAG_VALUE) {
+      throw refuse(`label ${JSON.stringify(k)} has a value that is not a string of at most ${MAX_TAG_VALUE} characters`);
+    }
+    return { Key: key, Value: v };
+  });
+}
+
+function isGone(instance: Instance): boolean {
+  const state = instance.State?.Name;
+  return state === 'terminated' || state === 'shutting-down';
+}
+
+function isNotFound(err: unknown): boolean {
+  return awsErrorFacts(err).code === 'InvalidInstanceID.NotFound';
+}
+
+function sdkFailure(operation: FleetOperation, what: string, instanceIds: readonly string[], err: unknown): FleetError {
+  const facts = awsErrorFacts(err);
+  const retriable = RETRIABLE_CODES.has(facts.code) || facts.transient;
+  const hint = HINTS[facts.code] ?? (retriable ? 'a later pass retries' : 'not retried; fix the cause first');
+  const ids = instanceIds.length > 0 ? ` (${listIds(instanceIds)})` : '';
+  return new FleetError(`${what}${ids} failed with ${facts.code}: ${facts.message} — ${hint}`, { operation, instanceIds, retriable }, { cause: err });
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
