@@ -1,0 +1,52 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import type { DynamoDBStreamEvent, ScheduledEvent } from 'aws-lambda';
+import { Ec2Fleet } from '../adapters/ec2-fleet';
+import { SsmNodeCommander } from '../adapters/ssm-node-commander';
+import { ENV, policyFrom, required, subnetsFrom, tableNamesFrom } from '../config';
+import { runPass, type PassReport, type SchedulerDeps } from '../scheduler/scheduler-pass';
+import { DynamoStateStore } from '../state/dynamo-state-store';
+
+/**
+ * The scheduler Lambda: woken by the Nodes table's stream (heartbeats, batched) and by
+ * a one-minute schedule (the safety net when no agent is alive to heartbeat). What
+ * woke it does not matter: every pass reads the whole state, so one pass per
+ * invocation, whatever the batch held.
+ */
+export function createHandler(deps: () => SchedulerDeps): (event: DynamoDBStreamEvent | ScheduledEvent) => Promise<PassReport> {
+  let built: SchedulerDeps | undefined;
+  return async () => {
+    built ??= deps();
+    return runPass(built);
+  };
+}
+
+function realDeps(): SchedulerDeps {
+  const env = process.env;
+  const subnets = subnetsFrom(env);
+  const powertools = new Logger({ serviceName: 'stowage-scheduler' });
+  // Structured extras go through as one JSON-safe attribute set.
+  const extra = (e?: Record<string, unknown>) => JSON.parse(JSON.stringify(e ?? {}));
+  const logger = {
+    info: (m: string, e?: Record<string, unknown>) => powertools.info(m, extra(e)),
+    warn: (m: string, e?: Record<string, unknown>) => powertools.warn(m, extra(e)),
+    error: (m: string, e?: Record<string, unknown>) => powertools.error(m, extra(e)),
+  };
+  return {
+    store: new DynamoStateStore(new DynamoDBClient({}), tableNamesFrom(env)),
+    commander: new SsmNodeCommander({ client: new SSMClient({ maxAttempts: 1 }) }),
+    fleet: new Ec2Fleet({
+      client: new EC2Client({}),
+      launchTemplateId: required(env, ENV.launchTemplateId),
+      stackTag: { key: required(env, ENV.stackTagKey), value: required(env, ENV.stackTagValue) },
+      subnetsByZone: subnets,
+    }),
+    clock: { now: () => Date.now() },
+    policy: policyFrom(env, Object.keys(subnets)),
+    logger,
+  };
+}
+
+export const handler = createHandler(realDeps);

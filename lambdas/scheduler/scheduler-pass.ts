@@ -1,0 +1,163 @@
+import { GONE, HOLDS_RESOURCES, type InstanceType } from '../../core/model';
+import { plan as computePlan } from '../../core/plan';
+import type { Plan } from '../../core/plan-types';
+import type { SchedulerPolicy } from '../../core/policy';
+import type { ApplyResult, Clock, Fleet, NodeCommander, StateStore } from '../../core/ports';
+import { add, ZERO } from '../../core/resources';
+
+/** The logging the pass needs; Powertools' Logger satisfies it, tests pass a recorder. */
+export interface PassLogger {
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+export interface SchedulerDeps {
+  readonly store: StateStore;
+  readonly commander: NodeCommander;
+  readonly fleet: Fleet;
+  readonly clock: Clock;
+  readonly policy: SchedulerPolicy;
+  readonly logger: PassLogger;
+}
+
+export interface PassReport {
+  readonly now: number;
+  readonly assignments: number;
+  readonly conflicts: number;
+  readonly launched: readonly string[];
+  readonly launchFailures: number;
+  readonly terminated: readonly string[];
+  readonly synced: readonly string[];
+  readonly unplaced: number;
+  readonly planMs: number;
+}
+
+/**
+ * One scheduler pass around the pure core: read a snapshot, plan, commit the plan with
+ * the store's optimistic concurrency, then act on the cloud only for what committed —
+ * tell nodes with new or stopped work to sync, launch, terminate — and write a sample.
+ * Every cloud failure is logged and left for the next pass, which plans from fresh
+ * state: a launch that failed leaves its tasks pending, a termination that failed
+ * leaves its node LOST or TERMINATING, and both are planned again.
+ */
+export async function runPass(deps: SchedulerDeps): Promise<PassReport> {
+  const { store, clock, policy, logger } = deps;
+  const now = clock.now();
+  const snapshot = await store.snapshot();
+  const started = performance.now();
+  const plan = computePlan(snapshot, now, policy);
+  const planMs = performance.now() - started;
+  const applied = await store.applyPlan(plan);
+  for (const c of applied.conflicts) logger.info('plan entry refused; the next pass re-plans', { ...c });
+
+  const committed = committedParts(plan, applied);
+  // A LAUNCHING node's agent reads its tasks when it boots; SSM does not know it yet.
+  const launching = new Set(snapshot.nodes.filter((n) => n.state === 'LAUNCHING').map((n) => n.id));
+  const synced = await syncNodes(deps, new Set([...committed.touchedNodes].filter((id) => !launching.has(id))));
+  const { launched, failures } = await launch(deps, plan, now);
+
+  const alreadyGone = new Set(snapshot.nodes.filter((n) => GONE.has(n.state)).map((n) => n.id));
+  const toTerminate = plan.terminations.map((t) => t.nodeId).filter((id) => committed.goneNodes.has(id) || alreadyGone.has(id));
+  const terminated = await terminate(deps, toTerminate);
+
+  await writeSample(deps, now, plan.unplaced.length);
+  const report = {
+    now,
+    assignments: committed.assignments,
+    conflicts: applied.conflicts.length,
+    launched,
+    launchFailures: failures,
+    terminated,
+    synced,
+    unplaced: plan.unplaced.length,
+    planMs,
+  };
+  logger.info('scheduler pass', { ...report });
+  return report;
+}
+
+interface Committed {
+  readonly assignments: number;
+  /** Nodes whose desired tasks changed: new copies, or copies stopped there. */
+  readonly touchedNodes: Set<string>;
+  /** Nodes this plan took out of service and the store agreed. */
+  readonly goneNodes: Set<string>;
+}
+
+function committedParts(plan: Plan, applied: ApplyResult): Committed {
+  const refusedTasks = new Set(applied.conflicts.flatMap((c) => c.taskIds));
+  const refusedNodes = new Set(applied.conflicts.filter((c) => c.kind === 'node-update').map((c) => c.nodeId));
+  const touchedNodes = new Set<string>();
+  let assignments = 0;
+  for (const a of plan.assignments) {
+    if (refusedTasks.has(a.taskId)) continue;
+    assignments++;
+    touchedNodes.add(a.nodeId);
+  }
+  for (const u of plan.taskUpdates) {
+    if (!refusedTasks.has(u.taskId) && u.releaseFrom && !HOLDS_RESOURCES.has(u.to)) touchedNodes.add(u.releaseFrom);
+  }
+  const goneNodes = new Set(plan.nodeUpdates.filter((u) => (u.to === 'LOST' || u.to === 'TERMINATING') && !refusedNodes.has(u.nodeId)).map((u) => u.nodeId));
+  for (const id of goneNodes) touchedNodes.delete(id);
+  return { assignments, touchedNodes, goneNodes };
+}
+
+async function syncNodes({ commander, logger }: SchedulerDeps, nodes: Set<string>): Promise<string[]> {
+  const ids = [...nodes].sort();
+  if (ids.length === 0) return [];
+  try {
+    const { failed } = await commander.sync(ids);
+    // Agents also sync on their own timer: an unreachable one only converges later.
+    if (failed.length > 0) logger.warn('sync not delivered to some nodes', { failed });
+  } catch (err) {
+    logger.warn('sync command failed; agents will converge on their own timer', { error: String(err) });
+  }
+  return ids;
+}
+
+async function launch({ fleet, store, policy, logger }: SchedulerDeps, plan: Plan, now: number): Promise<{ launched: string[]; failures: number }> {
+  const launched: string[] = [];
+  let failures = 0;
+  for (const l of plan.launches) {
+    const type: InstanceType | undefined = policy.scaleUp.instanceTypes.find((t) => t.name === l.instanceType);
+    if (!type) continue;
+    try {
+      const id = await fleet.launch({ instanceType: l.instanceType, zone: l.zone, labels: l.labels });
+      await store.recordLaunch({ id, instanceType: l.instanceType, zone: l.zone, labels: l.labels, capacity: type.capacity, state: 'LAUNCHING', launchedAt: now, pricePerHour: l.pricePerHour });
+      launched.push(id);
+    } catch (err) {
+      failures++;
+      logger.error('launch failed; its tasks stay pending and the next pass plans again', { instanceType: l.instanceType, zone: l.zone, error: String(err) });
+    }
+  }
+  return { launched, failures };
+}
+
+async function terminate({ fleet, store, logger }: SchedulerDeps, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  try {
+    await fleet.terminate(ids);
+  } catch (err) {
+    logger.error('terminate failed; the nodes stay out of service and the next pass asks again', { instanceIds: ids, error: String(err) });
+    return [];
+  }
+  for (const id of ids) await store.removeNode(id);
+  return ids;
+}
+
+async function writeSample({ store }: SchedulerDeps, now: number, pending: number): Promise<void> {
+  const nodes = (await store.listNodes()).filter((n) => !GONE.has(n.state));
+  const nodesByType: Record<string, number> = {};
+  for (const n of nodes) nodesByType[n.instanceType] = (nodesByType[n.instanceType] ?? 0) + 1;
+  await store.putSample({
+    t: now,
+    nodes: nodes.length,
+    nodesByType,
+    capacity: nodes.reduce((s, n) => add(s, n.capacity), ZERO),
+    allocated: nodes.reduce((s, n) => add(s, n.allocated ?? ZERO), ZERO),
+    usage: nodes.reduce((s, n) => add(s, n.usage ?? ZERO), ZERO),
+    costPerHour: nodes.reduce((s, n) => s + n.pricePerHour, 0),
+    pending,
+  });
+}
