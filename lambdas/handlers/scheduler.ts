@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -15,11 +16,24 @@ import { DynamoStateStore } from '../state/dynamo-state-store';
  * woke it does not matter: every pass reads the whole state, so one pass per
  * invocation, whatever the batch held.
  */
-export function createHandler(deps: () => SchedulerDeps): (event: DynamoDBStreamEvent | ScheduledEvent) => Promise<PassReport> {
+export function createHandler(deps: () => SchedulerDeps, metrics?: () => Metrics): (event: DynamoDBStreamEvent | ScheduledEvent) => Promise<PassReport> {
   let built: SchedulerDeps | undefined;
+  let m: Metrics | undefined;
   return async () => {
     built ??= deps();
-    return runPass(built);
+    m ??= metrics?.();
+    const report = await runPass(built);
+    if (m) {
+      m.addMetric('Placements', MetricUnit.Count, report.assignments);
+      m.addMetric('PlanConflicts', MetricUnit.Count, report.conflicts);
+      m.addMetric('Launches', MetricUnit.Count, report.launched.length);
+      m.addMetric('LaunchFailures', MetricUnit.Count, report.launchFailures);
+      m.addMetric('Terminations', MetricUnit.Count, report.terminated.length);
+      m.addMetric('Unplaced', MetricUnit.Count, report.unplaced);
+      m.addMetric('PlanTime', MetricUnit.Milliseconds, report.planMs);
+      m.publishStoredMetrics();
+    }
+    return report;
   };
 }
 
@@ -49,4 +63,4 @@ function realDeps(): SchedulerDeps {
   };
 }
 
-export const handler = createHandler(realDeps);
+export const handler = createHandler(realDeps, () => new Metrics({ namespace: 'Stowage', serviceName: 'stowage-scheduler' }));

@@ -4,6 +4,7 @@ import { InMemoryStateStore } from '../../../core/fakes/in-memory-state-store';
 import type { Job, Task } from '../../../core/model';
 import { defaultPolicy, DEFAULT_SERVICE_RESTART } from '../../../core/policy';
 import type { Heartbeat } from '../../../core/ports';
+import { createHandler } from '../../../lambdas/handlers/scheduler';
 import { runPass, type PassLogger, type SchedulerDeps } from '../../../lambdas/scheduler/scheduler-pass';
 
 const NOW = 1_800_000_000_000;
@@ -107,5 +108,23 @@ describe('runPass', () => {
     expect(report.conflicts).toBeGreaterThan(0);
     expect(report.terminated).toEqual([]);
     expect(fleet.terminated).toEqual([]);
+  });
+});
+
+describe('the scheduler handler', () => {
+  it('builds its dependencies once and runs one pass per invocation, whatever woke it', async () => {
+    const { deps, store } = setup();
+    const j = job('web', 1);
+    await store.createJob(j, tasks(j));
+    let built = 0;
+    const handler = createHandler(() => {
+      built++;
+      return deps;
+    });
+    const first = await handler({ Records: [] });
+    const second = await handler({ Records: [] });
+    expect(built).toBe(1);
+    expect(first.launched).toHaveLength(1);
+    expect(second.now).toBe(NOW);
   });
 });
