@@ -92,3 +92,9 @@ function integer(env: Env, variable: string, fallback: number): number {
   if (!/^\d+$/.test(raw.trim())) throw new ConfigError(variable, `"${raw}" is not a non-negative integer`);
   return Number(raw.trim());
 }
+
+/**
+ * Optional: the node role's name. When set, the heartbeat route takes a caller for a
+ * node only if its credentials are a session of this role (see iamInstanceIdentity).
+ */
+export const NODE_ROLE_NAME_ENV = 'STOWAGE_NODE_ROLE_NAME';

@@ -1,0 +1,130 @@
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyConfig,
+  IdempotencyPersistenceLayerError,
+  IdempotencyValidationError,
+  makeIdempotent,
+} from '@aws-lambda-powertools/idempotency';
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { randomBytes } from 'node:crypto';
+import type { Job, Task } from '../../core/model';
+import type { ApiDeps } from './deps';
+import { ConflictError, IdempotencyKeyReusedError, ServiceUnavailableError, ValidationError } from './errors';
+import { jobSchema, toJobSpec, type JobSpec } from './job-schema';
+import { header, parseWith, readJsonBody } from './request';
+import { route, type ApiHandler } from './respond';
+
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** A retried submit within this window returns the first answer; after it, a new job. */
+export const IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600;
+
+export interface SubmitDeps extends ApiDeps {
+  /** Where Powertools keeps idempotency records: DynamoDB in Lambda, in memory in unit tests. */
+  readonly idempotencyStore: BasePersistenceLayer;
+  /** `job-` + 20 hex characters; injectable so tests can pin ids. */
+  readonly newJobId?: () => string;
+}
+
+export interface SubmitResult {
+  readonly jobId: string;
+  readonly taskIds: string[];
+}
+
+/**
+ * What the idempotent step sees. The key is hashed into the record's id (eventKeyJmesPath
+ * on the header), and the *parsed* job — defaults filled in — is hashed for payload
+ * validation, so a retry that differs only in whitespace or key order is the same
+ * request, while the same key with a different job is refused rather than answered
+ * with the first job's ids.
+ */
+interface SubmitRequest {
+  readonly headers: { readonly [IDEMPOTENCY_HEADER]?: string };
+  readonly job: JobSpec;
+}
+
+export function newJobId(): string {
+  return `job-${randomBytes(10).toString('hex')}`;
+}
+
+/** POST /jobs: validates, creates the job and its tasks PENDING, answers 202 with their ids. */
+export function createHandler(deps: SubmitDeps): ApiHandler {
+  const makeId = deps.newJobId ?? newJobId;
+  const config = new IdempotencyConfig({
+    eventKeyJmesPath: `headers."${IDEMPOTENCY_HEADER}"`,
+    payloadValidationJmesPath: 'job',
+    expiresAfterSeconds: IDEMPOTENCY_WINDOW_SECONDS,
+  });
+
+  const submit = async (request: SubmitRequest): Promise<SubmitResult> => {
+    const now = deps.clock.now();
+    const spec = request.job;
+    const id = makeId();
+    const job: Job = {
+      id,
+      name: spec.name,
+      image: spec.image,
+      command: spec.command,
+      env: spec.env,
+      resources: { cpu: spec.cpu, memoryMiB: spec.memoryMiB },
+      count: spec.count,
+      kind: spec.kind,
+      restart: spec.restart,
+      constraints: spec.constraints,
+      doNotDisrupt: spec.doNotDisrupt,
+      createdAt: now,
+    };
+    const tasks: Task[] = Array.from({ length: spec.count }, (_, slot) => ({
+      id: `${id}.${slot}`,
+      jobId: id,
+      slot,
+      generation: 0,
+      status: 'PENDING',
+      resources: job.resources,
+      restarts: 0,
+      createdAt: now,
+    }));
+    await deps.store.createJob(job, tasks);
+    deps.metrics.addMetric('JobsSubmitted', MetricUnit.Count, 1);
+    deps.metrics.addMetric('TasksSubmitted', MetricUnit.Count, tasks.length);
+    deps.log.info('job submitted', { jobId: id, name: job.name, count: job.count, kind: job.kind });
+    return { jobId: id, taskIds: tasks.map((t) => t.id) };
+  };
+
+  // A fixed key prefix rather than the function name Powertools defaults to: CDK-generated
+  // names change when the function is replaced, and a retry must still find its record.
+  const idempotentSubmit = makeIdempotent(submit, { persistenceStore: deps.idempotencyStore, config, keyPrefix: 'stowage-submit' });
+
+  return route(deps, async (event, context) => {
+    const key = header(event, IDEMPOTENCY_HEADER);
+    if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+      throw new ValidationError([{ field: 'header.Idempotency-Key', rule: 'must be 1..128 characters of [A-Za-z0-9_-]' }], 'headers');
+    }
+    const job = toJobSpec(parseWith(jobSchema, readJsonBody(event), 'job'));
+    // Powertools reads the remaining time from the context to expire an in-progress record
+    // of an invocation that timed out, so a retry after a crash is not locked out forever.
+    if (context) config.registerLambdaContext(context);
+    const request: SubmitRequest = { headers: key === undefined ? {} : { [IDEMPOTENCY_HEADER]: key }, job };
+    try {
+      // Without a key Powertools skips the record and simply runs the submit.
+      const result = await idempotentSubmit(request);
+      return { status: 202, body: result };
+    } catch (err) {
+      throw translateIdempotencyError(err);
+    }
+  });
+}
+
+/** Powertools' idempotency errors as the API's: the caller reused a key, or must wait. */
+function translateIdempotencyError(err: unknown): unknown {
+  if (err instanceof IdempotencyValidationError) return new IdempotencyKeyReusedError({ cause: err });
+  if (err instanceof IdempotencyAlreadyInProgressError) {
+    return new ConflictError('idempotency-in-progress', 'a submit with this Idempotency-Key is still in progress; retry in a few seconds to get its answer', { cause: err });
+  }
+  if (err instanceof IdempotencyPersistenceLayerError) {
+    return new ServiceUnavailableError('the idempotency store is unavailable; retry with the same Idempotency-Key', { cause: err });
+  }
+  return err;
+}

@@ -1,0 +1,19 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { ApiDeps } from '../api/deps';
+import { tableNamesFrom } from '../config';
+import { DynamoStateStore } from '../state/dynamo-state-store';
+
+/**
+ * The real dependencies of an API handler, built once per cold start from the
+ * environment the CDK stack sets: a missing table name fails here, with its variable.
+ */
+export function apiDeps(service: string, env: NodeJS.ProcessEnv = process.env): ApiDeps {
+  return {
+    store: new DynamoStateStore(new DynamoDBClient({}), tableNamesFrom(env)),
+    clock: { now: () => Date.now() },
+    log: new Logger({ serviceName: `stowage-${service}` }),
+    metrics: new Metrics({ namespace: 'Stowage', serviceName: `stowage-${service}` }),
+  };
+}

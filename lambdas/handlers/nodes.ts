@@ -1,0 +1,4 @@
+import { createHandler } from '../api/nodes';
+import { apiDeps } from './api-deps';
+
+export const handler = createHandler(apiDeps('nodes'));
