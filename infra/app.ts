@@ -1,0 +1,36 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { StowageStack } from './stowage-stack';
+
+/**
+ * The CDK app: wires the stack and cdk-nag's AwsSolutions pack, nothing else.
+ * Context (`-c key=value` or cdk.json): vpcId (use an existing VPC: needs credentials,
+ * because it is looked up), maxNodes, minNodes, instanceTypes (comma-separated).
+ */
+const app = new App();
+const vpcId = context('vpcId');
+
+new StowageStack(app, context('stackName') ?? 'Stowage', {
+  vpcId,
+  maxNodes: integer('maxNodes'),
+  minNodes: integer('minNodes'),
+  instanceTypes: context('instanceTypes')?.split(',').map((s) => s.trim()).filter(Boolean),
+  // A lookup needs a concrete account and region; without vpcId the stack stays
+  // environment-agnostic, so synth needs no credentials at all.
+  env: vpcId ? { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION } : undefined,
+});
+
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+function context(key: string): string | undefined {
+  const value: unknown = app.node.tryGetContext(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  return String(value);
+}
+
+function integer(key: string): number | undefined {
+  const raw = context(key);
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw)) throw new Error(`context ${key}: "${raw}" is not a non-negative integer; pass e.g. -c ${key}=10`);
+  return Number(raw);
+}

@@ -1,0 +1,118 @@
+import { Stack, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Asset } from 'aws-cdk-lib/aws-s3-assets';
+import { Construct } from 'constructs';
+
+export interface NodeFleetProps {
+  readonly vpc: ec2.IVpc;
+  /** Folder bundled as the agent asset and unpacked on every node. */
+  readonly agentDir: string;
+  /** The API base URL the agent reports to. */
+  readonly apiUrl: string;
+  /** The tag that marks this stack's instances; the scheduler's EC2/SSM grants hang on it. */
+  readonly stackTag: { readonly key: string; readonly value: string };
+}
+
+const AGENT_HOME = '/opt/stowage-agent';
+const AGENT_ZIP = '/tmp/stowage-agent.zip';
+
+/**
+ * What a Stowage node is: the launch template the scheduler launches from (Amazon Linux
+ * 2023 on ARM64, Docker, Node.js, the agent as a systemd service), its security group and
+ * its role. Instance type and subnet are chosen per launch by Ec2Fleet, so the template
+ * names neither, and it defines no network interfaces (Ec2Fleet passes SubnetId).
+ */
+export class NodeFleet extends Construct {
+  readonly launchTemplate: ec2.LaunchTemplate;
+  readonly role: iam.Role;
+  readonly securityGroup: ec2.SecurityGroup;
+  readonly agentBundle: Asset;
+
+  constructor(scope: Construct, id: string, props: NodeFleetProps) {
+    super(scope, id);
+
+    // No inbound rule at all: the agent only calls out (API, SSM, S3, registries), and SSM
+    // Run Command reaches it over the SSM agent's own outbound channel.
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: 'Stowage nodes: no inbound; outbound for the API, SSM, S3 and image registries',
+      allowAllOutbound: true,
+    });
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+      description: 'Stowage node: SSM agent, the agent bundle, and the heartbeat route',
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
+    });
+    // Its one API permission, the heartbeat route, is granted by StowageApi.grantHeartbeat.
+
+    this.agentBundle = new Asset(this, 'AgentBundle', { path: props.agentDir });
+    // GetObject on the one bundle object, rather than Asset.grantRead (GetObject*, List*
+    // and GetBucket* on the whole asset bucket, shared by every stack in the account).
+    this.role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.agentBundle.bucket.arnForObjects(this.agentBundle.s3ObjectKey)] }),
+    );
+    Validations.of(this.role).acknowledge(
+      {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
+        reason: 'AWS maintains the SSM agent\'s permissions as this policy; SSM Run Command (stowage-agent sync) and Session Manager need it, and a hand copy would drift as the agent changes.',
+      },
+    );
+
+    const userData = ec2.UserData.forLinux();
+    userData.addCommands(
+      'set -euo pipefail',
+      'dnf install -y docker nodejs22 unzip',
+      // Make `node` the Node.js 22 the agent is built for, whatever else the AMI ships.
+      'alternatives --set node /usr/bin/node-22 || true',
+      'systemctl enable --now docker',
+    );
+    const zip = userData.addS3DownloadCommand({
+      bucket: this.agentBundle.bucket,
+      bucketKey: this.agentBundle.s3ObjectKey,
+      localFile: AGENT_ZIP,
+    });
+    userData.addCommands(
+      `rm -rf ${AGENT_HOME} && mkdir -p ${AGENT_HOME}`,
+      `unzip -q -o ${zip} -d ${AGENT_HOME}`,
+      // The bundle's contract: an executable bin/stowage-agent. On PATH so that SSM's
+      // fixed command `stowage-agent sync` finds it.
+      `ln -sf ${AGENT_HOME}/bin/stowage-agent /usr/local/bin/stowage-agent`,
+      'cat > /etc/systemd/system/stowage-agent.service <<"UNIT"',
+      '[Unit]',
+      'Description=Stowage node agent',
+      'After=docker.service network-online.target',
+      'Requires=docker.service',
+      'Wants=network-online.target',
+      '[Service]',
+      `Environment=STOWAGE_API_URL=${props.apiUrl}`,
+      `Environment=AWS_REGION=${Stack.of(this).region}`,
+      'ExecStart=/usr/local/bin/stowage-agent run',
+      'Restart=always',
+      'RestartSec=5',
+      '[Install]',
+      'WantedBy=multi-user.target',
+      'UNIT',
+      'systemctl daemon-reload',
+      'systemctl enable --now stowage-agent',
+    );
+
+    this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
+      machineImage: ec2.MachineImage.latestAmazonLinux2023({ cpuType: ec2.AmazonLinuxCpuType.ARM_64 }),
+      userData,
+      role: this.role,
+      securityGroup: this.securityGroup,
+      // IMDSv2 only, and a hop limit of 1: containers on the bridge network are one hop
+      // further away and so cannot borrow the node role's credentials.
+      requireImdsv2: true,
+      httpPutResponseHopLimit: 1,
+      blockDevices: [
+        {
+          deviceName: '/dev/xvda',
+          volume: ec2.BlockDeviceVolume.ebs(30, { encrypted: true, volumeType: ec2.EbsDeviceVolumeType.GP3, deleteOnTermination: true }),
+        },
+      ],
+    });
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * The environment variable names the Lambdas read (lambdas/config.ts `ENV`), restated here
+ * because infra names handler files by path and imports no runtime code (DESIGN.md,
+ * "Layout"). test/infra/stack.test.ts asserts the two lists are equal, so they cannot drift.
+ */
+export const RUNTIME_ENV = {
+  jobsTable: 'STOWAGE_JOBS_TABLE',
+  tasksTable: 'STOWAGE_TASKS_TABLE',
+  nodesTable: 'STOWAGE_NODES_TABLE',
+  samplesTable: 'STOWAGE_SAMPLES_TABLE',
+  idempotencyTable: 'STOWAGE_IDEMPOTENCY_TABLE',
+  launchTemplateId: 'STOWAGE_LAUNCH_TEMPLATE_ID',
+  subnets: 'STOWAGE_SUBNETS',
+  stackTagKey: 'STOWAGE_STACK_TAG_KEY',
+  stackTagValue: 'STOWAGE_STACK_TAG_VALUE',
+  instanceTypes: 'STOWAGE_INSTANCE_TYPES',
+  maxNodes: 'STOWAGE_MAX_NODES',
+  minNodes: 'STOWAGE_MIN_NODES',
+} as const;

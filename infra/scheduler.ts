@@ -1,0 +1,186 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Construct } from 'constructs';
+import type { NodeFleet } from './node-fleet';
+import { RUNTIME_ENV } from './runtime-env';
+import type { StateTables } from './state-tables';
+import { StowageFunction } from './stowage-function';
+
+export interface SchedulerProps {
+  readonly tables: StateTables;
+  readonly fleet: NodeFleet;
+  /** Availability zone → subnet id nodes launch into. */
+  readonly subnetsByZone: Record<string, string>;
+  readonly stackTag: { readonly key: string; readonly value: string };
+  readonly maxNodes?: number;
+  readonly minNodes?: number;
+  /** Instance type names the scheduler may launch; empty means the whole bundled catalog. */
+  readonly instanceTypes?: readonly string[];
+  readonly handlersDir?: string;
+}
+
+/** The document of the one command Stowage sends (lambdas/adapters/ssm-node-commander.ts). */
+const SYNC_DOCUMENT = 'AWS-RunShellScript';
+
+/**
+ * The scheduler Lambda and what wakes it: the Nodes table's stream (heartbeats, batched)
+ * and a one-minute schedule for when no heartbeat arrives at all. Its EC2 and SSM grants
+ * reach only instances carrying this stack's tag: it can launch them (tagged at launch),
+ * sync them and terminate them, and nothing else in the account.
+ */
+export class Scheduler extends Construct {
+  readonly fn: lambda.IFunction;
+  readonly schedule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: SchedulerProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const { tables, fleet, stackTag } = props;
+
+    const environment: Record<string, string> = {
+      ...tables.environment,
+      [RUNTIME_ENV.launchTemplateId]: fleet.launchTemplate.launchTemplateId!,
+      [RUNTIME_ENV.subnets]: stack.toJsonString(props.subnetsByZone),
+      [RUNTIME_ENV.stackTagKey]: stackTag.key,
+      [RUNTIME_ENV.stackTagValue]: stackTag.value,
+      [RUNTIME_ENV.instanceTypes]: (props.instanceTypes ?? []).join(','),
+    };
+    if (props.maxNodes !== undefined) environment[RUNTIME_ENV.maxNodes] = String(props.maxNodes);
+    if (props.minNodes !== undefined) environment[RUNTIME_ENV.minNodes] = String(props.minNodes);
+
+    const scheduler = new StowageFunction(this, 'Function', {
+      handler: 'scheduler',
+      handlersDir: props.handlersDir,
+      description: 'Stowage scheduler pass: snapshot, plan, apply',
+      // A pass applies transactions, SSM commands and EC2 calls with back-off; a minute
+      // leaves room for throttling retries, and the schedule fires again after it anyway.
+      timeout: Duration.seconds(60),
+      memorySize: 1024,
+      environment,
+    });
+    this.fn = scheduler.fn;
+
+    for (const table of [tables.jobs, tables.tasks, tables.nodes, tables.samples]) table.grantReadWriteData(this.fn);
+
+    // Heartbeats arrive every few seconds per node; a 5 s window turns a fleet's worth of
+    // them into one pass. Retries are bounded: a failed pass is not worth replaying, the
+    // next heartbeat or the next minute re-plans from fresh state.
+    this.fn.addEventSource(
+      new DynamoEventSource(tables.nodes, {
+        startingPosition: lambda.StartingPosition.LATEST,
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(5),
+        retryAttempts: 2,
+        maxRecordAge: Duration.minutes(5),
+        parallelizationFactor: 1,
+      }),
+    );
+
+    tables.acknowledgeIndexGrant(scheduler.role);
+    // DynamoEventSource grants dynamodb:ListStreams on '*' (the action takes no resource);
+    // reading the stream itself (GetRecords, GetShardIterator, DescribeStream) is granted
+    // on the Nodes stream ARN only.
+    Validations.of(scheduler.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'dynamodb:ListStreams, added by the DynamoDB event source, supports no resource-level permission; it lists stream ARNs and reads no data.',
+    });
+
+    this.schedule = new events.Rule(this, 'EveryMinute', {
+      description: 'Stowage scheduler safety net: a pass even when no heartbeat arrives',
+      schedule: events.Schedule.rate(Duration.minutes(1)),
+      // A missed tick is superseded by the next one; retrying it would only stack passes.
+      targets: [new targets.LambdaFunction(this.fn, { retryAttempts: 0, maxEventAge: Duration.minutes(1) })],
+    });
+
+    this.grantFleet(scheduler.role, props);
+  }
+
+  private grantFleet(role: iam.Role, props: SchedulerProps): void {
+    const stack = Stack.of(this);
+    const { fleet, stackTag } = props;
+    const ec2Arn = (resource: string, account = stack.account) =>
+      stack.formatArn({ service: 'ec2', account, resource, resourceName: '*' }) ;
+    const instances = ec2Arn('instance');
+    const requestTagged = { StringEquals: { [`aws:RequestTag/${stackTag.key}`]: stackTag.value } };
+
+    const statements = [
+      // Launch: the instance and its volumes only when tagged with the stack tag in the
+      // request (Ec2Fleet tags at launch, so an untagged launch is refused outright).
+      new iam.PolicyStatement({
+        sid: 'RunTaggedInstances',
+        actions: ['ec2:RunInstances'],
+        resources: [instances, ec2Arn('volume')],
+        conditions: requestTagged,
+      }),
+      // ...from this stack's launch template, into this VPC's subnets, with the node
+      // security group. The network interface RunInstances creates has no id yet.
+      new iam.PolicyStatement({
+        sid: 'RunFromStackLaunchTemplate',
+        actions: ['ec2:RunInstances'],
+        resources: [
+          stack.formatArn({ service: 'ec2', resource: 'launch-template', resourceName: fleet.launchTemplate.launchTemplateId! }),
+          ...Object.values(props.subnetsByZone).map((subnetId) => stack.formatArn({ service: 'ec2', resource: 'subnet', resourceName: subnetId })),
+          stack.formatArn({ service: 'ec2', resource: 'security-group', resourceName: fleet.securityGroup.securityGroupId }),
+          ec2Arn('network-interface'),
+        ],
+      }),
+      // ...with an Amazon-owned image (the AL2023 AMI the template resolves).
+      new iam.PolicyStatement({
+        sid: 'RunAmazonImages',
+        actions: ['ec2:RunInstances'],
+        resources: [stack.formatArn({ service: 'ec2', account: '', resource: 'image', resourceName: '*' })],
+        conditions: { StringEquals: { 'ec2:Owner': 'amazon' } },
+      }),
+      // Tags only as part of RunInstances: the scheduler cannot tag (and so adopt) an
+      // instance it did not launch.
+      new iam.PolicyStatement({
+        sid: 'TagOnLaunchOnly',
+        actions: ['ec2:CreateTags'],
+        resources: [instances, ec2Arn('volume')],
+        conditions: { StringEquals: { 'ec2:CreateAction': 'RunInstances' } },
+      }),
+      new iam.PolicyStatement({
+        sid: 'TerminateStackInstances',
+        actions: ['ec2:TerminateInstances'],
+        resources: [instances],
+        conditions: { StringEquals: { [`aws:ResourceTag/${stackTag.key}`]: stackTag.value } },
+      }),
+      // DescribeInstances supports no resource-level permissions: '*' is the only form.
+      new iam.PolicyStatement({ sid: 'DescribeInstances', actions: ['ec2:DescribeInstances'], resources: ['*'] }),
+      new iam.PolicyStatement({
+        sid: 'PassNodeRole',
+        actions: ['iam:PassRole'],
+        resources: [fleet.role.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+      }),
+      // SendCommand is authorised on the document and on each target: the one document,
+      // and instances carrying the stack tag.
+      new iam.PolicyStatement({
+        sid: 'SendSyncDocument',
+        actions: ['ssm:SendCommand'],
+        resources: [stack.formatArn({ service: 'ssm', account: '', resource: 'document', resourceName: SYNC_DOCUMENT })],
+      }),
+      new iam.PolicyStatement({
+        sid: 'SendToStackInstances',
+        actions: ['ssm:SendCommand'],
+        resources: [instances],
+        conditions: { StringEquals: { [`ssm:resourceTag/${stackTag.key}`]: stackTag.value } },
+      }),
+    ];
+    const policy = new iam.Policy(this, 'FleetPolicy', { statements });
+    policy.attachToRole(role);
+
+    const instanceArn = 'Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*';
+    Validations.of(policy).acknowledge(
+      { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'ec2:DescribeInstances has no resource-level permissions; it only reads, and Ec2Fleet uses it to check the stack tag before terminating.' },
+      { id: `AwsSolutions-IAM5[${instanceArn}]`, reason: 'Instance ids are not known before launch; every statement on instance/* is conditioned on the stack tag (aws:RequestTag, aws:ResourceTag, ssm:resourceTag) or on ec2:CreateAction=RunInstances.' },
+      { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:volume/*]', reason: 'Volume ids are not known before launch; RunInstances on volume/* requires the stack tag in the request, CreateTags requires ec2:CreateAction=RunInstances.' },
+      { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]', reason: 'RunInstances creates the node\'s network interface, whose id does not exist before the call; it is bound to this stack\'s subnets and security group by the same statement.' },
+      { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>::image/*]', reason: 'The AL2023 AMI id changes with every release (resolved from the public SSM parameter at deploy); limited to Amazon-owned images by ec2:Owner.' },
+    );
+  }
+}

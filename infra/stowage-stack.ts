@@ -1,0 +1,96 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import * as path from 'node:path';
+import { StowageApi } from './api';
+import { Network } from './network';
+import { NodeFleet } from './node-fleet';
+import { RUNTIME_ENV } from './runtime-env';
+import { Scheduler } from './scheduler';
+import { StateTables } from './state-tables';
+import { StowageFunction } from './stowage-function';
+
+/** The tag key on every instance this stack launches; Ec2Fleet refuses `aws:` keys. */
+export const STACK_TAG_KEY = 'stowage:stack';
+
+export interface StowageStackProps extends StackProps {
+  /** Use this existing VPC (needs `env` with account and region, and credentials to look up). */
+  readonly vpcId?: string;
+  readonly maxNodes?: number;
+  readonly minNodes?: number;
+  /** Instance types the scheduler may launch; default: the whole bundled catalog. */
+  readonly instanceTypes?: readonly string[];
+  /** Directory of the handler sources. Default: lambdas/handlers. */
+  readonly handlersDir?: string;
+  /** Folder shipped to nodes as the agent bundle. Default: agent/. */
+  readonly agentDir?: string;
+}
+
+/** The whole control plane: state, API, scheduler, and the node template it launches from. */
+export class StowageStack extends Stack {
+  readonly tables: StateTables;
+  readonly api: StowageApi;
+  readonly fleet: NodeFleet;
+  readonly scheduler: Scheduler;
+
+  constructor(scope: Construct, id: string, props: StowageStackProps = {}) {
+    super(scope, id, props);
+    const stackTag = { key: STACK_TAG_KEY, value: this.stackName };
+    const handlersDir = props.handlersDir;
+
+    this.tables = new StateTables(this, 'State');
+    const tableEnv = this.tables.environment;
+    const fn = (id: string, handler: string, extra: Record<string, string> = {}) =>
+      new StowageFunction(this, id, { handler, handlersDir, environment: { ...tableEnv, ...extra }, description: `Stowage ${handler} handler` });
+
+    const submit = fn('Submit', 'submit', { [RUNTIME_ENV.idempotencyTable]: this.tables.idempotency.tableName });
+    const jobs = fn('Jobs', 'jobs');
+    const nodes = fn('Nodes', 'nodes');
+    const heartbeat = fn('Heartbeat', 'heartbeat');
+    const report = fn('Report', 'report');
+
+    const { jobs: jobsTable, tasks, nodes: nodesTable, samples, idempotency } = this.tables;
+    // Who touches what: submit creates jobs and their tasks; jobs reads them and stops
+    // them (DELETE) and shows node ids; heartbeat records node state and container exits
+    // on tasks; the readers only read.
+    for (const t of [jobsTable, tasks, idempotency]) t.grantReadWriteData(submit.fn);
+    for (const t of [jobsTable, tasks]) t.grantReadWriteData(jobs.fn);
+    nodesTable.grantReadData(jobs.fn);
+    for (const t of [nodesTable, tasks]) t.grantReadData(nodes.fn);
+    for (const t of [nodesTable, tasks]) t.grantReadWriteData(heartbeat.fn);
+    jobsTable.grantReadData(heartbeat.fn);
+    for (const t of [jobsTable, tasks, nodesTable, samples]) t.grantReadData(report.fn);
+
+    for (const f of [submit, jobs, nodes, heartbeat, report]) this.tables.acknowledgeIndexGrant(f.role);
+
+    this.api = new StowageApi(this, 'Api', { submit: submit.fn, jobs: jobs.fn, nodes: nodes.fn, heartbeat: heartbeat.fn, report: report.fn });
+
+    const network = new Network(this, 'Network', { vpcId: props.vpcId });
+    this.fleet = new NodeFleet(this, 'NodeFleet', {
+      vpc: network.vpc,
+      agentDir: props.agentDir ?? path.join(__dirname, '..', 'agent'),
+      apiUrl: this.api.url,
+      stackTag,
+    });
+
+    this.api.grantHeartbeat(this.fleet.role);
+
+    this.scheduler = new Scheduler(this, 'Scheduler', {
+      tables: this.tables,
+      fleet: this.fleet,
+      subnetsByZone: network.subnetsByZone,
+      stackTag,
+      maxNodes: props.maxNodes,
+      minNodes: props.minNodes,
+      instanceTypes: props.instanceTypes,
+      handlersDir,
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Stowage API (SigV4-signed requests only)' });
+    new CfnOutput(this, 'JobsTableName', { value: jobsTable.tableName });
+    new CfnOutput(this, 'TasksTableName', { value: tasks.tableName });
+    new CfnOutput(this, 'NodesTableName', { value: nodesTable.tableName });
+    new CfnOutput(this, 'SamplesTableName', { value: samples.tableName });
+    new CfnOutput(this, 'IdempotencyTableName', { value: idempotency.tableName });
+    new CfnOutput(this, 'NodeLaunchTemplateId', { value: this.fleet.launchTemplate.launchTemplateId! });
+  }
+}

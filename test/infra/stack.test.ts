@@ -1,0 +1,324 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import type { CfnResource } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { StowageStack, STACK_TAG_KEY } from '../../infra/stowage-stack';
+import { RUNTIME_ENV } from '../../infra/runtime-env';
+import { ENV } from '../../lambdas/config';
+import { tableDefinitions, TASKS_BY_JOB_INDEX, TASKS_BY_NODE_INDEX } from '../../lambdas/state/table-schema';
+
+// Bundling six handlers with esbuild, and a whole `cdk synth` in a child process, take a while.
+jest.setTimeout(300_000);
+
+const REPO = path.join(__dirname, '..', '..');
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+let outdir: string;
+let app: App;
+let stack: StowageStack;
+let template: Template;
+let resources: Record<string, Json>;
+
+beforeAll(() => {
+  outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-infra-'));
+  app = new App({ outdir });
+  stack = new StowageStack(app, 'Stowage', { maxNodes: 12, minNodes: 1, instanceTypes: ['m6g.large', 'c6g.xlarge'] });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  // Synthesis runs the cdk-nag plugin and throws if it reports unacknowledged errors.
+  app.synth();
+  template = Template.fromStack(stack);
+  resources = template.toJSON().Resources as Record<string, Json>;
+});
+
+afterAll(() => {
+  if (outdir) fs.rmSync(outdir, { recursive: true, force: true });
+});
+
+const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
+  stack.resolve((construct.node.defaultChild as CfnResource).logicalId) as string;
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const asArray = <T>(x: T | T[] | undefined): T[] => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
+
+/** Every statement of every identity policy in the template: managed, inline and role policies. */
+function allStatements(): Json[] {
+  const out: Json[] = [];
+  for (const [, r] of Object.entries(resources)) {
+    if (r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy') out.push(...asArray(r.Properties.PolicyDocument.Statement));
+    if (r.Type === 'AWS::IAM::Role') for (const p of r.Properties.Policies ?? []) out.push(...asArray(p.PolicyDocument.Statement));
+  }
+  return out;
+}
+
+function functionFor(construct: { node: { defaultChild?: unknown } }): Json {
+  return resources[logicalId(construct)];
+}
+
+describe('StowageStack API', () => {
+  it('exposes exactly the seven routes of the design', () => {
+    const keys = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey).sort();
+    expect(keys).toEqual(
+      ['DELETE /jobs/{id}', 'GET /jobs', 'GET /jobs/{id}', 'GET /nodes', 'GET /report', 'POST /jobs', 'PUT /nodes/{id}/heartbeat'].sort(),
+    );
+  });
+
+  it('requires IAM (SigV4) authorisation on every route', () => {
+    const routes = ofType('AWS::ApiGatewayV2::Route');
+    expect(routes.length).toBeGreaterThan(0);
+    for (const [id, r] of routes) expect({ id, auth: r.Properties.AuthorizationType }).toEqual({ id, auth: 'AWS_IAM' });
+  });
+
+  it('logs access on the $default stage', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      AccessLogSettings: { DestinationArn: Match.anyValue() },
+    });
+  });
+
+  it('outputs the API URL and every table name', () => {
+    const outputs = Object.keys(template.toJSON().Outputs ?? {});
+    expect(outputs).toEqual(
+      expect.arrayContaining(['ApiUrl', 'JobsTableName', 'TasksTableName', 'NodesTableName', 'SamplesTableName', 'IdempotencyTableName']),
+    );
+  });
+});
+
+describe('StowageStack tables', () => {
+  const names = { jobs: 'jobs', tasks: 'tasks', nodes: 'nodes', samples: 'samples' };
+
+  it.each(tableDefinitions(names).map((d) => [d.TableName!, d] as const))('%s matches lambdas/state/table-schema.ts', (name, def) => {
+    const table = stack.tables[name as keyof typeof names];
+    const props = resources[logicalId(table)].Properties;
+    const byName = <T extends { AttributeName?: string; IndexName?: string }>(xs: T[] = []) =>
+      [...xs].sort((a, b) => String(a.AttributeName ?? a.IndexName).localeCompare(String(b.AttributeName ?? b.IndexName)));
+
+    expect(props.BillingMode).toBe(def.BillingMode);
+    expect(props.KeySchema).toEqual(def.KeySchema);
+    expect(byName(props.AttributeDefinitions)).toEqual(byName(def.AttributeDefinitions));
+    expect(byName(props.GlobalSecondaryIndexes ?? [])).toEqual(byName(def.GlobalSecondaryIndexes ?? []));
+    expect(props.StreamSpecification?.StreamViewType).toBe(def.StreamSpecification?.StreamViewType);
+  });
+
+  it('uses the index names the store queries', () => {
+    const gsis = resources[logicalId(stack.tables.tasks)].Properties.GlobalSecondaryIndexes.map((g: Json) => g.IndexName);
+    expect(gsis.sort()).toEqual([TASKS_BY_JOB_INDEX, TASKS_BY_NODE_INDEX].sort());
+  });
+
+  it('turns point-in-time recovery on for every table', () => {
+    const tables = ofType('AWS::DynamoDB::Table');
+    expect(tables).toHaveLength(5);
+    for (const [id, t] of tables) {
+      expect({ id, pitr: t.Properties.PointInTimeRecoverySpecification?.PointInTimeRecoveryEnabled }).toEqual({ id, pitr: true });
+    }
+  });
+
+  it('keeps the state tables when the stack is deleted', () => {
+    for (const table of [stack.tables.jobs, stack.tables.tasks, stack.tables.nodes, stack.tables.samples]) {
+      expect(resources[logicalId(table)].DeletionPolicy).toBe('Retain');
+      expect(resources[logicalId(table)].UpdateReplacePolicy).toBe('Retain');
+    }
+  });
+
+  it('expires samples on expiresAt and idempotency records on expiration', () => {
+    expect(resources[logicalId(stack.tables.samples)].Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    const idem = resources[logicalId(stack.tables.idempotency)].Properties;
+    expect(idem.KeySchema).toEqual([{ AttributeName: 'id', KeyType: 'HASH' }]);
+    expect(idem.TimeToLiveSpecification).toEqual({ AttributeName: 'expiration', Enabled: true });
+  });
+});
+
+describe('StowageStack functions', () => {
+  it('runs every function on Node.js 24, ARM64', () => {
+    const fns = ofType('AWS::Lambda::Function');
+    expect(fns).toHaveLength(6);
+    for (const [id, f] of fns) {
+      expect({ id, runtime: f.Properties.Runtime, arch: f.Properties.Architectures }).toEqual({ id, runtime: 'nodejs24.x', arch: ['arm64'] });
+    }
+  });
+
+  it('gives every function a log group with a retention', () => {
+    for (const [id, f] of ofType('AWS::Lambda::Function')) {
+      const group = resources[f.Properties.LoggingConfig?.LogGroup?.Ref];
+      expect({ id, retention: group?.Properties?.RetentionInDays }).toEqual({ id, retention: expect.any(Number) });
+    }
+  });
+
+  it('names the same environment variables as lambdas/config.ts', () => {
+    expect(RUNTIME_ENV).toEqual(ENV);
+    const known = new Set<string>(Object.values(ENV));
+    for (const [id, f] of ofType('AWS::Lambda::Function')) {
+      for (const name of Object.keys(f.Properties.Environment?.Variables ?? {})) expect({ id, name, known: known.has(name) }).toEqual({ id, name, known: true });
+    }
+  });
+
+  it('gives the scheduler every variable but the idempotency table, and submit the idempotency table', () => {
+    const scheduler = functionFor(stack.scheduler.fn).Properties.Environment.Variables;
+    expect(Object.keys(scheduler).sort()).toEqual(Object.values(ENV).filter((v) => v !== ENV.idempotencyTable).sort());
+    expect(scheduler[ENV.stackTagKey]).toBe(STACK_TAG_KEY);
+    expect(scheduler[ENV.stackTagValue]).toBe('Stowage');
+    expect(scheduler[ENV.maxNodes]).toBe('12');
+    expect(scheduler[ENV.minNodes]).toBe('1');
+    expect(scheduler[ENV.instanceTypes]).toBe('m6g.large,c6g.xlarge');
+
+    const submit = Object.entries(resources).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('Submit'));
+    expect(submit?.[1].Properties.Environment.Variables[ENV.idempotencyTable]).toEqual({ Ref: logicalId(stack.tables.idempotency) });
+  });
+
+  it('wakes the scheduler from the Nodes stream, batched over 5 s, with bounded retries', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: logicalId(stack.scheduler.fn) },
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(stack.tables.nodes), 'StreamArn'] },
+      MaximumBatchingWindowInSeconds: 5,
+      MaximumRetryAttempts: Match.anyValue(),
+    });
+    const [, mapping] = ofType('AWS::Lambda::EventSourceMapping')[0];
+    expect(mapping.Properties.MaximumRetryAttempts).toBeGreaterThanOrEqual(0);
+    expect(mapping.Properties.MaximumRetryAttempts).toBeLessThanOrEqual(5);
+  });
+
+  it('also runs the scheduler every minute', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(stack.scheduler.fn), 'Arn'] } })],
+    });
+  });
+});
+
+describe('StowageStack least privilege', () => {
+  const grants = (s: Json, action: string) =>
+    asArray<string>(s.Action).some((a) => a === action || a === '*' || (a.endsWith('*') && action.startsWith(a.slice(0, -1))));
+
+  it.each(['ssm:SendCommand', 'ec2:TerminateInstances'])('never grants %s on * without a condition', (action) => {
+    const statements = allStatements().filter((s) => s.Effect === 'Allow' && grants(s, action));
+    expect(statements.length).toBeGreaterThan(0);
+    for (const s of statements) {
+      if (asArray(s.Resource).includes('*')) expect(s.Condition).toBeDefined();
+    }
+  });
+
+  it('conditions every grant on instance/* on the stack tag or on tagging at launch', () => {
+    const onInstances = allStatements().filter((s) => JSON.stringify(s.Resource ?? '').includes(':instance/*'));
+    expect(onInstances.length).toBeGreaterThan(0);
+    for (const s of onInstances) {
+      const condition = JSON.stringify(s.Condition ?? {});
+      expect(condition).toMatch(new RegExp(`(RequestTag|ResourceTag|resourceTag)/${STACK_TAG_KEY}|ec2:CreateAction`));
+    }
+  });
+
+  it('sends only the AWS-RunShellScript document', () => {
+    const documents = allStatements()
+      .filter((s) => grants(s, 'ssm:SendCommand'))
+      .flatMap((s) => asArray(s.Resource))
+      .filter((r) => JSON.stringify(r).includes(':document/'));
+    expect(documents).toHaveLength(1);
+    expect(JSON.stringify(documents[0])).toContain(':document/AWS-RunShellScript');
+  });
+
+  it('passes only the node role, only to EC2', () => {
+    const passRole = allStatements().filter((s) => grants(s, 'iam:PassRole'));
+    expect(passRole).toHaveLength(1);
+    expect(passRole[0].Resource).toEqual({ 'Fn::GetAtt': [logicalId(stack.fleet.role), 'Arn'] });
+    expect(passRole[0].Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } });
+  });
+
+  it('lets the scheduler tag only as part of RunInstances', () => {
+    for (const s of allStatements().filter((x) => grants(x, 'ec2:CreateTags'))) {
+      expect(s.Condition).toEqual({ StringEquals: { 'ec2:CreateAction': 'RunInstances' } });
+    }
+  });
+
+  it('lets nodes invoke only the heartbeat route', () => {
+    const role = resources[logicalId(stack.fleet.role)];
+    expect(JSON.stringify(role.Properties.ManagedPolicyArns)).toContain('AmazonSSMManagedInstanceCore');
+    const invokes = allStatements().filter((s) => grants(s, 'execute-api:Invoke'));
+    expect(invokes).toHaveLength(1);
+    expect(JSON.stringify(invokes[0].Resource)).toMatch(/\/\$default\/PUT\/nodes\/\*\/heartbeat"/);
+  });
+});
+
+describe('StowageStack nodes', () => {
+  let launchTemplate: Json;
+  let userData: string;
+  beforeAll(() => {
+    launchTemplate = resources[logicalId(stack.fleet.launchTemplate)].Properties.LaunchTemplateData;
+    userData = JSON.stringify(launchTemplate.UserData);
+  });
+
+  it('requires IMDSv2', () => {
+    expect(launchTemplate.MetadataOptions).toMatchObject({ HttpTokens: 'required' });
+  });
+
+  it('boots Amazon Linux 2023 for ARM64 from the public SSM parameter (no lookup, so no credentials)', () => {
+    const parameter = launchTemplate.ImageId.Ref;
+    const params = template.toJSON().Parameters as Json;
+    expect(params[parameter].Type).toBe('AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>');
+    expect(params[parameter].Default).toMatch(/al2023-ami-kernel-.*-arm64/);
+  });
+
+  it('installs Docker and Node.js, fetches the agent bundle, runs it as a systemd service', () => {
+    expect(userData).toMatch(/dnf install -y docker nodejs/);
+    expect(userData).toContain('aws s3 cp');
+    expect(userData).toContain('ExecStart=/usr/local/bin/stowage-agent run');
+    expect(userData).toContain('systemctl enable --now stowage-agent');
+  });
+
+  it('defines no network interfaces, so Ec2Fleet can choose the subnet', () => {
+    expect(launchTemplate.NetworkInterfaces).toBeUndefined();
+  });
+
+  it('admits no inbound traffic to nodes', () => {
+    const sg = resources[logicalId(stack.fleet.securityGroup)].Properties;
+    expect(sg.SecurityGroupIngress ?? []).toEqual([]);
+    expect(ofType('AWS::EC2::SecurityGroupIngress')).toHaveLength(0);
+  });
+
+  it('builds a small VPC without NAT gateways', () => {
+    expect(ofType('AWS::EC2::NatGateway')).toHaveLength(0);
+    expect(ofType('AWS::EC2::Subnet')).toHaveLength(2);
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  it('reports no unacknowledged errors', () => {
+    const report = new AwsSolutionsChecks().validateScope(app);
+    const errors = report.violations.filter((v) => v.severity === 'error').map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+    expect(errors).toEqual([]);
+  });
+
+  it('leaves no error annotations on the stack', () => {
+    expect(Annotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
+  });
+});
+
+describe('npx cdk synth', () => {
+  it('succeeds with no AWS credentials in the environment', () => {
+    const env: NodeJS.ProcessEnv = {};
+    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('AWS_') && !k.startsWith('CDK_')) env[k] = v;
+    env.CDK_DISABLE_VERSION_CHECK = 'true';
+    // No shared credentials or config files either.
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-home-'));
+    env.HOME = home;
+    env.AWS_SHARED_CREDENTIALS_FILE = path.join(home, 'none');
+    env.AWS_CONFIG_FILE = path.join(home, 'none');
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-synth-'));
+    try {
+      const result = spawnSync('npx', ['cdk', 'synth', '--quiet', '--no-notices', '--output', out], {
+        cwd: REPO,
+        env,
+        encoding: 'utf8',
+        timeout: 240_000,
+      });
+      expect({ status: result.status, stderr: result.status === 0 ? '' : result.stderr }).toEqual({ status: 0, stderr: '' });
+      expect(fs.existsSync(path.join(out, 'Stowage.template.json'))).toBe(true);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
