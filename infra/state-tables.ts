@@ -6,6 +6,8 @@ import { RUNTIME_ENV } from './runtime-env';
 /** Must equal TASKS_BY_NODE_INDEX / TASKS_BY_JOB_INDEX in lambdas/state/table-schema.ts (the test compares). */
 const TASKS_BY_NODE_INDEX = 'byNode';
 const TASKS_BY_JOB_INDEX = 'byJob';
+/** Must equal TASK_TTL_ATTRIBUTE in lambdas/state/table-schema.ts (the test compares). */
+const TASK_TTL_ATTRIBUTE = 'expiresAt';
 
 const S = dynamodb.AttributeType.STRING;
 
@@ -34,7 +36,9 @@ export class StateTables extends Construct {
 
     this.jobs = new dynamodb.Table(this, 'Jobs', { ...common, partitionKey: { name: 'id', type: S } });
 
-    this.tasks = new dynamodb.Table(this, 'Tasks', { ...common, partitionKey: { name: 'id', type: S } });
+    // Stopped copies expire a week after they stop (the store sets `expiresAt`), so a
+    // pass's snapshot does not grow with every copy ever run.
+    this.tasks = new dynamodb.Table(this, 'Tasks', { ...common, partitionKey: { name: 'id', type: S }, timeToLiveAttribute: TASK_TTL_ATTRIBUTE });
     // Sparse: only assigned tasks carry nodeId, so the index holds exactly the placed work.
     this.tasks.addGlobalSecondaryIndex({ indexName: TASKS_BY_NODE_INDEX, partitionKey: { name: 'nodeId', type: S } });
     this.tasks.addGlobalSecondaryIndex({ indexName: TASKS_BY_JOB_INDEX, partitionKey: { name: 'jobId', type: S } });

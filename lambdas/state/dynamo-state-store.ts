@@ -18,7 +18,7 @@ import type { Plan, TaskUpdate } from '../../core/plan-types';
 import type { ApplyResult, Heartbeat, PlanConflict, StateStore, UtilisationSample } from '../../core/ports';
 import type { Snapshot } from '../../core/snapshot';
 import { fromNodeItem, toNodeItem, type NodeItem } from './node-item';
-import { SAMPLES_SERIES, TASKS_BY_JOB_INDEX, TASKS_BY_NODE_INDEX, type TableNames } from './table-schema';
+import { SAMPLES_SERIES, STOPPED_TASK_RETENTION_SECONDS, TASK_TTL_ATTRIBUTE, TASKS_BY_JOB_INDEX, TASKS_BY_NODE_INDEX, type TableNames } from './table-schema';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -50,7 +50,7 @@ export class DynamoStateStore implements StateStore {
       this.scan<Task>(this.tables.tasks),
       this.scan<NodeItem>(this.tables.nodes),
     ]);
-    return { jobs, tasks, nodes: nodes.map(fromNodeItem) };
+    return { jobs, tasks: tasks.map(fromTaskItem), nodes: nodes.map(fromNodeItem) };
   }
 
   async createJob(job: Job, tasks: readonly Task[]): Promise<void> {
@@ -75,7 +75,7 @@ export class DynamoStateStore implements StateStore {
     const job = await this.getItem<Job>(this.tables.jobs, jobId);
     if (!job) return undefined;
     const tasks = await this.query<Task>({ TableName: this.tables.tasks, IndexName: TASKS_BY_JOB_INDEX, KeyConditionExpression: 'jobId = :j', ExpressionAttributeValues: { ':j': jobId } });
-    return { job, tasks };
+    return { job, tasks: tasks.map(fromTaskItem) };
   }
 
   async listJobs(): Promise<Job[]> {
@@ -107,7 +107,7 @@ export class DynamoStateStore implements StateStore {
 
   async tasksForNode(nodeId: string): Promise<Task[]> {
     const tasks = await this.query<Task>({ TableName: this.tables.tasks, IndexName: TASKS_BY_NODE_INDEX, KeyConditionExpression: 'nodeId = :n', ExpressionAttributeValues: { ':n': nodeId } });
-    return tasks.filter((t) => HOLDS_RESOURCES.has(t.status));
+    return tasks.filter((t) => HOLDS_RESOURCES.has(t.status)).map(fromTaskItem);
   }
 
   async recordHeartbeat(hb: Heartbeat, now: number): Promise<void> {
@@ -256,7 +256,7 @@ export class DynamoStateStore implements StateStore {
     const t = await this.getItem<Task>(this.tables.tasks, u.taskId);
     if (!t || t.status !== u.from) return t ? `task is ${t.status}, plan saw ${u.from}` : 'task not found';
     const holds = HOLDS_RESOURCES.has(u.to);
-    const next: Task = {
+    const next: Task & { [TASK_TTL_ATTRIBUTE]?: number } = {
       ...t,
       status: u.to,
       reason: u.reason,
@@ -264,6 +264,8 @@ export class DynamoStateStore implements StateStore {
       restarts: u.restarts ?? t.restarts,
       nodeId: holds ? t.nodeId : undefined,
       finishedAt: u.to === 'STOPPED' ? now : t.finishedAt,
+      // Only STOPPED is final (a COMPLETED service restarts): only it may expire.
+      [TASK_TTL_ATTRIBUTE]: u.to === 'STOPPED' ? Math.floor(now / 1000) + STOPPED_TASK_RETENTION_SECONDS : undefined,
     };
     const put: TransactItem = {
       Put: { TableName: this.tables.tasks, Item: next, ConditionExpression: '#status = :from', ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':from': u.from } },
@@ -411,6 +413,13 @@ export class DynamoStateStore implements StateStore {
       throw unavailable(operation, err);
     }
   }
+}
+
+/** A task as the domain knows it: the store's TTL bookkeeping stays in the store. */
+function fromTaskItem(item: Task & { [TASK_TTL_ATTRIBUTE]?: number }): Task {
+  const { [TASK_TTL_ATTRIBUTE]: _ttl, ...task } = item;
+  void _ttl;
+  return task;
 }
 
 const RETRIABLE = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'InternalServerError', 'ServiceUnavailable', 'TransactionInProgressException']);

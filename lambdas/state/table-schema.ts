@@ -17,6 +17,10 @@ export interface TableNames {
 export const TASKS_BY_NODE_INDEX = 'byNode';
 /** Tasks by job. */
 export const TASKS_BY_JOB_INDEX = 'byJob';
+/** Stopped tasks carry this epoch-seconds attribute; the Tasks table's TTL removes them. */
+export const TASK_TTL_ATTRIBUTE = 'expiresAt';
+/** How long a stopped copy stays readable (GET /jobs/{id} shows it) before TTL removes it. */
+export const STOPPED_TASK_RETENTION_SECONDS = 7 * 24 * 3600;
 /** Samples are one time series per fleet. */
 export const SAMPLES_SERIES = 'fleet';
 

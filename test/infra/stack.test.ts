@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { StowageStack, STACK_TAG_KEY } from '../../infra/stowage-stack';
 import { RUNTIME_ENV } from '../../infra/runtime-env';
 import { ENV } from '../../lambdas/config';
-import { tableDefinitions, TASKS_BY_JOB_INDEX, TASKS_BY_NODE_INDEX } from '../../lambdas/state/table-schema';
+import { tableDefinitions, TASK_TTL_ATTRIBUTE, TASKS_BY_JOB_INDEX, TASKS_BY_NODE_INDEX } from '../../lambdas/state/table-schema';
 
 // Bundling six handlers with esbuild, and a whole `cdk synth` in a child process, take a while.
 jest.setTimeout(300_000);
@@ -126,6 +126,7 @@ describe('StowageStack tables', () => {
 
   it('expires samples on expiresAt and idempotency records on expiration', () => {
     expect(resources[logicalId(stack.tables.samples)].Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    expect(resources[logicalId(stack.tables.tasks)].Properties.TimeToLiveSpecification).toEqual({ AttributeName: TASK_TTL_ATTRIBUTE, Enabled: true });
     const idem = resources[logicalId(stack.tables.idempotency)].Properties;
     expect(idem.KeySchema).toEqual([{ AttributeName: 'id', KeyType: 'HASH' }]);
     expect(idem.TimeToLiveSpecification).toEqual({ AttributeName: 'expiration', Enabled: true });
