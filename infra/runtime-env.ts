@@ -16,4 +16,5 @@ export const RUNTIME_ENV = {
   instanceTypes: 'STOWAGE_INSTANCE_TYPES',
   maxNodes: 'STOWAGE_MAX_NODES',
   minNodes: 'STOWAGE_MIN_NODES',
+  nodeRoleName: 'STOWAGE_NODE_ROLE_NAME',
 } as const;

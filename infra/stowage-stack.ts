@@ -53,14 +53,15 @@ export class StowageStack extends Stack {
     // them (DELETE) and shows node ids; heartbeat records node state and container exits
     // on tasks; the readers only read.
     for (const t of [jobsTable, tasks, idempotency]) t.grantReadWriteData(submit.fn);
-    for (const t of [jobsTable, tasks]) t.grantReadWriteData(jobs.fn);
-    nodesTable.grantReadData(jobs.fn);
-    for (const t of [nodesTable, tasks]) t.grantReadData(nodes.fn);
+    // jobs writes only the job (a stop request); it reads tasks to show them.
+    jobsTable.grantReadWriteData(jobs.fn);
+    for (const t of [tasks, nodesTable]) t.grantReadData(jobs.fn);
+    nodesTable.grantReadData(nodes.fn);
     for (const t of [nodesTable, tasks]) t.grantReadWriteData(heartbeat.fn);
     jobsTable.grantReadData(heartbeat.fn);
-    for (const t of [jobsTable, tasks, nodesTable, samples]) t.grantReadData(report.fn);
+    samples.grantReadData(report.fn);
 
-    for (const f of [submit, jobs, nodes, heartbeat, report]) this.tables.acknowledgeIndexGrant(f.role);
+    for (const f of [submit, jobs, heartbeat]) this.tables.acknowledgeIndexGrant(f.role);
 
     this.api = new StowageApi(this, 'Api', { submit: submit.fn, jobs: jobs.fn, nodes: nodes.fn, heartbeat: heartbeat.fn, report: report.fn });
 
@@ -73,6 +74,8 @@ export class StowageStack extends Stack {
     });
 
     this.api.grantHeartbeat(this.fleet.role);
+    // The heartbeat route takes a caller as a node only with a session of this role.
+    heartbeat.fn.addEnvironment(RUNTIME_ENV.nodeRoleName, this.fleet.role.roleName);
 
     this.scheduler = new Scheduler(this, 'Scheduler', {
       tables: this.tables,

@@ -23,6 +23,8 @@ export const ENV = {
   instanceTypes: 'STOWAGE_INSTANCE_TYPES',
   maxNodes: 'STOWAGE_MAX_NODES',
   minNodes: 'STOWAGE_MIN_NODES',
+  /** The node role's name: the heartbeat route takes a caller as a node only if it holds a session of this role. */
+  nodeRoleName: 'STOWAGE_NODE_ROLE_NAME',
 } as const;
 
 export class ConfigError extends Error {
@@ -92,9 +94,3 @@ function integer(env: Env, variable: string, fallback: number): number {
   if (!/^\d+$/.test(raw.trim())) throw new ConfigError(variable, `"${raw}" is not a non-negative integer`);
   return Number(raw.trim());
 }
-
-/**
- * Optional: the node role's name. When set, the heartbeat route takes a caller for a
- * node only if its credentials are a session of this role (see iamInstanceIdentity).
- */
-export const NODE_ROLE_NAME_ENV = 'STOWAGE_NODE_ROLE_NAME';

@@ -1,7 +1,8 @@
 import { createHandler, iamInstanceIdentity } from '../api/heartbeat';
-import { NODE_ROLE_NAME_ENV } from '../config';
+import { ENV, required } from '../config';
 import { apiDeps } from './api-deps';
 
-const roleName = process.env[NODE_ROLE_NAME_ENV]?.trim() || undefined;
+// Required: without it any role session named like an instance id could pose as that node.
+const roleName = required(process.env, ENV.nodeRoleName);
 
 export const handler = createHandler({ ...apiDeps('heartbeat'), identify: iamInstanceIdentity({ roleName }) });

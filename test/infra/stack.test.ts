@@ -159,7 +159,7 @@ describe('StowageStack functions', () => {
 
   it('gives the scheduler every variable but the idempotency table, and submit the idempotency table', () => {
     const scheduler = functionFor(stack.scheduler.fn).Properties.Environment.Variables;
-    expect(Object.keys(scheduler).sort()).toEqual(Object.values(ENV).filter((v) => v !== ENV.idempotencyTable).sort());
+    expect(Object.keys(scheduler).sort()).toEqual(Object.values(ENV).filter((v) => v !== ENV.idempotencyTable && v !== ENV.nodeRoleName).sort());
     expect(scheduler[ENV.stackTagKey]).toBe(STACK_TAG_KEY);
     expect(scheduler[ENV.stackTagValue]).toBe('Stowage');
     expect(scheduler[ENV.maxNodes]).toBe('12');
@@ -168,6 +168,26 @@ describe('StowageStack functions', () => {
 
     const submit = Object.entries(resources).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('Submit'));
     expect(submit?.[1].Properties.Environment.Variables[ENV.idempotencyTable]).toEqual({ Ref: logicalId(stack.tables.idempotency) });
+  });
+
+  it("tells the heartbeat handler the node role's name, so only that role's sessions speak for nodes", () => {
+    const heartbeat = Object.entries(resources).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('Heartbeat'));
+    expect(heartbeat?.[1].Properties.Environment.Variables[ENV.nodeRoleName]).toEqual({ Ref: logicalId(stack.fleet.role) });
+  });
+
+  it('grants each API function only the tables it uses', () => {
+    const tablesOf = (prefix: string): string[] => {
+      const fnId = Object.keys(resources).find((id) => resources[id].Type === 'AWS::Lambda::Function' && id.startsWith(prefix))!;
+      const roleRef = resources[fnId].Properties.Role['Fn::GetAtt'][0];
+      const refs = new Set<string>();
+      for (const r of Object.values(resources)) {
+        if (r.Type !== 'AWS::IAM::Policy' || !JSON.stringify(r.Properties.Roles).includes(roleRef)) continue;
+        for (const m of JSON.stringify(r.Properties.PolicyDocument).matchAll(/"(State[A-Za-z]+?)[0-9A-F]{8}"/g)) refs.add(m[1]);
+      }
+      return [...refs].sort();
+    };
+    expect(tablesOf('Report')).toEqual(['StateSamples']);
+    expect(tablesOf('Nodes')).toEqual(['StateNodes']);
   });
 
   it('wakes the scheduler from the Nodes stream, batched over 5 s, with bounded retries', () => {
