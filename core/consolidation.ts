@@ -54,7 +54,7 @@ export function consolidate(input: ConsolidationInput): void {
       continue;
     }
     if (c.mode !== 'off' && now - node.emptySince >= emptyGrace && fleet > c.minNodes) {
-      builder.updateNode({ nodeId: node.id, from: node.state, to: 'TERMINATING', reason: 'empty past its grace period' });
+      builder.updateNode({ nodeId: node.id, from: node.state, to: 'TERMINATING', reason: 'empty past its grace period', expectEmpty: true });
       builder.terminate({ nodeId: node.id, reason: `empty for ${Math.round((now - node.emptySince) / 1000)} s` });
       builder.consolidate({ nodeId: node.id, action: 'remove-empty', savingsPerHour: node.pricePerHour, moves: 0 });
       bins.delete(node.id);

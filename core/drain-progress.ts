@@ -32,7 +32,7 @@ export function progressDrains(index: SnapshotIndex, builder: PlanBuilder, now: 
       // A copy on a node lost this pass is about to be placed again: it does not count as running.
       const running = live.find((c) => c.status === 'RUNNING' && c.nodeId !== undefined && nodeAlive(c.nodeId, index, builder));
       if (running) {
-        builder.updateTask({ taskId: task.id, from: task.status, to: 'STOPPED', reason: `replaced by ${running.id} on ${running.nodeId}`, releaseFrom: node.id });
+        builder.updateTask({ taskId: task.id, from: task.status, generation: task.generation, to: 'STOPPED', reason: `replaced by ${running.id} on ${running.nodeId}`, releaseFrom: node.id });
         remaining--;
       } else if (live.length === 0) {
         needed.push(migrationCopy(task, index, now));
@@ -93,7 +93,7 @@ function abandonDrain(nodeId: string, why: string, index: SnapshotIndex, builder
     for (const copy of index.copiesOf.get(task.id) ?? []) {
       if (builder.isTouched(copy.id) || isFinished(copy, job)) continue;
       const holds = copy.nodeId !== undefined && HOLDS_RESOURCES.has(copy.status);
-      builder.updateTask({ taskId: copy.id, from: copy.status, to: 'STOPPED', reason: `drain of ${nodeId} abandoned; ${task.id} stays`, releaseFrom: holds ? copy.nodeId : undefined });
+      builder.updateTask({ taskId: copy.id, from: copy.status, generation: copy.generation, to: 'STOPPED', reason: `drain of ${nodeId} abandoned; ${task.id} stays`, releaseFrom: holds ? copy.nodeId : undefined });
     }
   }
 }

@@ -19,7 +19,12 @@ export interface Plan {
   readonly consolidations: readonly ConsolidationDecision[];
 }
 
-/** A new copy onto a node: the task (or a migration copy, `create`) becomes ASSIGNED there. */
+/**
+ * A new copy onto a node: the task (or a migration copy, `create`) becomes ASSIGNED there
+ * with `generation`, which no copy of the slot had when the pass ran — so a store
+ * refuses the move if another pass placed the task since (its generation is no longer
+ * below this one), and releases `releaseFrom` only if the task still holds that node.
+ */
 export interface Assignment {
   readonly taskId: string;
   readonly jobId: string;
@@ -37,6 +42,11 @@ export interface Assignment {
 export interface TaskUpdate {
   readonly taskId: string;
   readonly from: TaskStatus;
+  /**
+   * The copy's generation the pass saw. With `from`, it pins the update to that copy:
+   * a task placed again since (same status, newer generation) is not touched.
+   */
+  readonly generation?: number;
   readonly to: TaskStatus;
   readonly reason?: string;
   readonly notBefore?: number;
@@ -50,6 +60,8 @@ export interface NodeUpdate {
   readonly from: NodeState;
   readonly to?: NodeState;
   readonly reason?: string;
+  /** Commit only while nothing is allocated on the node (removing an empty node a racing pass just filled would kill its copies). */
+  readonly expectEmpty?: boolean;
   /** null clears the marker. */
   readonly emptySince?: number | null;
   readonly underutilizedSince?: number | null;

@@ -80,7 +80,7 @@ export function plan(snapshot: Snapshot, now: number, policy: SchedulerPolicy): 
     }
     const t = index.tasks.get(pt.id)!;
     if (t.status !== 'UNSCHEDULABLE' || t.reason !== reason) {
-      builder.updateTask({ taskId: t.id, from: t.status, to: 'UNSCHEDULABLE', reason, releaseFrom: lost.get(t.id)?.nodeId });
+      builder.updateTask({ taskId: t.id, from: t.status, generation: t.generation, to: 'UNSCHEDULABLE', reason, releaseFrom: lost.get(t.id)?.nodeId });
     }
     builder.leaveUnplaced({ taskId: t.id, reason });
   }
@@ -110,7 +110,7 @@ export function plan(snapshot: Snapshot, now: number, policy: SchedulerPolicy): 
     const lostFrom = lost.get(t.id);
     const to = lostFrom ? 'LOST' : 'PENDING';
     if (task.status !== to || task.reason !== reason || lostFrom) {
-      builder.updateTask({ taskId: task.id, from: task.status, to, reason: lostFrom ? `${lostFrom.reason}; ${reason}` : reason, releaseFrom: lostFrom?.nodeId });
+      builder.updateTask({ taskId: task.id, from: task.status, generation: task.generation, to, reason: lostFrom ? `${lostFrom.reason}; ${reason}` : reason, releaseFrom: lostFrom?.nodeId });
     }
   }
 
@@ -124,7 +124,7 @@ function stopStoppedJobs(index: SnapshotIndex, builder: PlanBuilder): void {
     if (job && job.stopRequestedAt === undefined) continue;
     if (t.status === 'STOPPED' || t.status === 'COMPLETED' || t.status === 'FAILED') continue;
     const holds = t.nodeId !== undefined && HOLDS_RESOURCES.has(t.status);
-    builder.updateTask({ taskId: t.id, from: t.status, to: 'STOPPED', reason: job ? 'job stopped' : 'job no longer exists', releaseFrom: holds ? t.nodeId : undefined });
+    builder.updateTask({ taskId: t.id, from: t.status, generation: t.generation, to: 'STOPPED', reason: job ? 'job stopped' : 'job no longer exists', releaseFrom: holds ? t.nodeId : undefined });
   }
 }
 
@@ -161,7 +161,7 @@ function markDeadNodes(index: SnapshotIndex, builder: PlanBuilder, now: number, 
     const liveCopy = (index.copiesOf.get(t.id) ?? []).find((c) => !isFinished(c, job));
     if (liveCopy) {
       // Its migration copy already carries the slot: placing this one too would run it twice.
-      builder.updateTask({ taskId: t.id, from: t.status, to: 'STOPPED', reason: `${why}; ${liveCopy.id} continues`, releaseFrom: t.nodeId });
+      builder.updateTask({ taskId: t.id, from: t.status, generation: t.generation, to: 'STOPPED', reason: `${why}; ${liveCopy.id} continues`, releaseFrom: t.nodeId });
     } else {
       lost.set(t.id, { task: t, nodeId: t.nodeId, reason: why });
     }
@@ -177,10 +177,10 @@ function applyRestartPolicy(index: SnapshotIndex, builder: PlanBuilder): void {
     const decision = decideRestart(t, job);
     if (!decision.restart) continue;
     if ((index.copiesOf.get(t.id) ?? []).some((c) => !isFinished(c, job))) {
-      builder.updateTask({ taskId: t.id, from: t.status, to: 'STOPPED', reason: `${decision.reason.split(';')[0]}; its migration copy continues` });
+      builder.updateTask({ taskId: t.id, from: t.status, generation: t.generation, to: 'STOPPED', reason: `${decision.reason.split(';')[0]}; its migration copy continues` });
       continue;
     }
-    builder.updateTask({ taskId: t.id, from: t.status, to: 'PENDING', notBefore: decision.notBefore, restarts: decision.restarts, reason: decision.reason });
+    builder.updateTask({ taskId: t.id, from: t.status, generation: t.generation, to: 'PENDING', notBefore: decision.notBefore, restarts: decision.restarts, reason: decision.reason });
   }
 }
 

@@ -77,8 +77,9 @@ export class InMemoryState {
     let assignmentsCommitted = 0;
     for (const u of plan.nodeUpdates) {
       const n = this.nodes.get(u.nodeId);
-      if (!n || n.state !== u.from) {
-        conflicts.push({ kind: 'node-update', nodeId: u.nodeId, taskIds: [], reason: n ? `node is ${n.state}, plan saw ${u.from}` : 'node not found' });
+      const busy = u.expectEmpty && ((n?.allocated?.cpu ?? 0) !== 0 || (n?.allocated?.memoryMiB ?? 0) !== 0);
+      if (!n || n.state !== u.from || busy) {
+        conflicts.push({ kind: 'node-update', nodeId: u.nodeId, taskIds: [], reason: !n ? 'node not found' : busy ? 'node holds work since the plan saw it empty' : `node is ${n.state}, plan saw ${u.from}` });
         continue;
       }
       this.nodes.set(n.id, {
@@ -91,8 +92,8 @@ export class InMemoryState {
     }
     for (const u of plan.taskUpdates) {
       const t = this.tasks.get(u.taskId);
-      if (!t || t.status !== u.from) {
-        conflicts.push({ kind: 'task-update', taskIds: [u.taskId], reason: t ? `task is ${t.status}, plan saw ${u.from}` : 'task not found' });
+      if (!t || t.status !== u.from || (u.generation !== undefined && t.generation !== u.generation)) {
+        conflicts.push({ kind: 'task-update', taskIds: [u.taskId], reason: t ? `task is ${t.status} generation ${t.generation}, plan saw ${u.from} generation ${u.generation}` : 'task not found' });
         continue;
       }
       const holds = HOLDS_RESOURCES.has(u.to);
@@ -116,7 +117,7 @@ export class InMemoryState {
       }
       for (const a of group.assignments) {
         const prev = a.create ?? this.tasks.get(a.taskId)!;
-        if (!a.create && HOLDS_RESOURCES.has(prev.status) && prev.nodeId) this.release(prev.nodeId, prev.resources);
+        if (!a.create && a.releaseFrom && HOLDS_RESOURCES.has(prev.status)) this.release(a.releaseFrom, prev.resources);
         this.tasks.set(a.taskId, { ...prev, status: 'ASSIGNED', nodeId: a.nodeId, generation: a.generation, reason: undefined, notBefore: undefined, startedAt: undefined });
         this.reserve(a.nodeId, a.resources);
       }
@@ -143,6 +144,11 @@ export class InMemoryState {
     for (const a of assignments) {
       const t = this.tasks.get(a.taskId);
       if (a.create ? t !== undefined : !t || t.status !== a.from) return `task ${a.taskId} is ${t ? t.status : 'missing'}, plan saw ${a.create ? 'no task' : a.from}`;
+      if (t && !a.create) {
+        // Placed again by another pass since this one looked: its generation caught up.
+        if (t.generation >= a.generation) return `task ${a.taskId} is already at generation ${t.generation}`;
+        if (a.releaseFrom && HOLDS_RESOURCES.has(t.status) && t.nodeId !== a.releaseFrom) return `task ${a.taskId} is on ${t.nodeId}, plan saw ${a.releaseFrom}`;
+      }
     }
     return null;
   }

@@ -4,6 +4,7 @@ import type { Plan } from '../../core/plan-types';
 import type { SchedulerPolicy } from '../../core/policy';
 import type { ApplyResult, Clock, Fleet, NodeCommander, StateStore } from '../../core/ports';
 import { add, ZERO } from '../../core/resources';
+import { FleetError } from '../adapters/errors';
 
 /** The logging the pass needs; Powertools' Logger satisfies it, tests pass a recorder. */
 export interface PassLogger {
@@ -139,8 +140,14 @@ async function terminate({ fleet, store, logger }: SchedulerDeps, ids: string[])
   try {
     await fleet.terminate(ids);
   } catch (err) {
-    logger.error('terminate failed; the nodes stay out of service and the next pass asks again', { instanceIds: ids, error: String(err) });
-    return [];
+    if (err instanceof FleetError && err.operation === 'terminate' && !err.retriable && err.instanceIds.length > 0) {
+      // The fleet terminated what this deployment owns and refused the rest: forget all of
+      // them, or one stray id would block every later removal. The refused ones are logged.
+      logger.error('terminate refused instances this deployment does not own; forgetting their node records', { refused: err.instanceIds, error: String(err) });
+    } else {
+      logger.error('terminate failed; the nodes stay out of service and the next pass asks again', { instanceIds: ids, error: String(err) });
+      return [];
+    }
   }
   for (const id of ids) await store.removeNode(id);
   return ids;

@@ -176,7 +176,7 @@ export class DynamoStateStore implements StateStore {
     for (const u of plan.nodeUpdates) {
       const sets: string[] = [];
       const removes: string[] = [];
-      const values: Record<string, unknown> = { ':from': u.from };
+      const values: Record<string, unknown> = { ':from': u.from, ...(u.expectEmpty ? { ':zero': 0 } : {}) };
       if (u.to) {
         sets.push('#state = :to');
         values[':to'] = u.to;
@@ -196,7 +196,7 @@ export class DynamoStateStore implements StateStore {
             TableName: this.tables.nodes,
             Key: { id: u.nodeId },
             UpdateExpression: expression,
-            ConditionExpression: 'attribute_exists(id) AND #state = :from',
+            ConditionExpression: `attribute_exists(id) AND #state = :from${u.expectEmpty ? ' AND allocCpu = :zero AND allocMem = :zero' : ''}`,
             ExpressionAttributeNames: { '#state': 'state' },
             ExpressionAttributeValues: values,
           }),
@@ -255,6 +255,7 @@ export class DynamoStateStore implements StateStore {
   private async applyTaskUpdate(u: TaskUpdate, now: number): Promise<string | null> {
     const t = await this.getItem<Task>(this.tables.tasks, u.taskId);
     if (!t || t.status !== u.from) return t ? `task is ${t.status}, plan saw ${u.from}` : 'task not found';
+    if (u.generation !== undefined && t.generation !== u.generation) return `task is at generation ${t.generation}, plan saw ${u.generation}`;
     const holds = HOLDS_RESOURCES.has(u.to);
     const next: Task & { [TASK_TTL_ATTRIBUTE]?: number } = {
       ...t,
@@ -267,8 +268,15 @@ export class DynamoStateStore implements StateStore {
       // Only STOPPED is final (a COMPLETED service restarts): only it may expire.
       [TASK_TTL_ATTRIBUTE]: u.to === 'STOPPED' ? Math.floor(now / 1000) + STOPPED_TASK_RETENTION_SECONDS : undefined,
     };
+    // Pinned to the copy read above: its status and generation (and so its node).
     const put: TransactItem = {
-      Put: { TableName: this.tables.tasks, Item: next, ConditionExpression: '#status = :from', ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':from': u.from } },
+      Put: {
+        TableName: this.tables.tasks,
+        Item: next,
+        ConditionExpression: '#status = :from AND generation = :gen',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':from': u.from, ':gen': t.generation },
+      },
     };
     const releases = !holds && HOLDS_RESOURCES.has(t.status) && t.nodeId !== undefined;
     const items = releases ? [put, this.releaseItem(t.nodeId!, t.resources.cpu, t.resources.memoryMiB)] : [put];
@@ -321,28 +329,31 @@ export class DynamoStateStore implements StateStore {
         },
       },
     ];
-    const releases = new Map<string, { cpu: number; mem: number }>();
+    const releasesByNode = new Map<string, { cpu: number; mem: number }>();
     for (const a of group.assignments) {
       if (a.create) {
         items.push({ Put: { TableName: this.tables.tasks, Item: { ...a.create, status: 'ASSIGNED', nodeId: a.nodeId, generation: a.generation }, ConditionExpression: 'attribute_not_exists(id)' } });
         continue;
       }
+      const releasing = a.releaseFrom !== undefined && a.from !== undefined && HOLDS_RESOURCES.has(a.from);
       items.push({
         Update: {
           TableName: this.tables.tasks,
           Key: { id: a.taskId },
           UpdateExpression: 'SET #status = :assigned, nodeId = :node, generation = :gen REMOVE reason, notBefore, startedAt',
-          ConditionExpression: '#status = :from',
+          // A pass that placed the task since raised its generation to (at least) ours;
+          // and what is released is the node the task still holds.
+          ConditionExpression: `#status = :from AND generation < :gen${releasing ? ' AND nodeId = :releaseFrom' : ''}`,
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':assigned': 'ASSIGNED', ':node': a.nodeId, ':gen': a.generation, ':from': a.from },
+          ExpressionAttributeValues: { ':assigned': 'ASSIGNED', ':node': a.nodeId, ':gen': a.generation, ':from': a.from, ...(releasing ? { ':releaseFrom': a.releaseFrom } : {}) },
         },
       });
-      if (a.releaseFrom && a.from && HOLDS_RESOURCES.has(a.from)) {
-        const r = releases.get(a.releaseFrom) ?? { cpu: 0, mem: 0 };
-        releases.set(a.releaseFrom, { cpu: r.cpu + a.resources.cpu, mem: r.mem + a.resources.memoryMiB });
+      if (releasing) {
+        const r = releasesByNode.get(a.releaseFrom!) ?? { cpu: 0, mem: 0 };
+        releasesByNode.set(a.releaseFrom!, { cpu: r.cpu + a.resources.cpu, mem: r.mem + a.resources.memoryMiB });
       }
     }
-    for (const [nodeId, r] of releases) {
+    for (const [nodeId, r] of releasesByNode) {
       // A lost node already removed has nothing to release; a write would recreate it.
       if (await this.getItem<NodeItem>(this.tables.nodes, nodeId)) items.push(this.releaseItem(nodeId, r.cpu, r.mem));
     }

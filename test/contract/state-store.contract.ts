@@ -210,6 +210,40 @@ export function describeStateStoreContract(name: string, fresh: () => Promise<St
         expect((await node(store, 'n2')).state).toBe('ACTIVE');
       });
 
+      it("refuses a stale pass's move of a task another pass placed since, and keeps every allocation in step", async () => {
+        const j = job('web', { count: 1 });
+        await store.createJob(j, tasksOf(j));
+        await store.recordHeartbeat(beat('n3'), NOW);
+        await store.applyPlan(assignPlan([{ taskId: 'web.0', jobId: 'web', nodeId: 'n1' }]));
+        await store.recordHeartbeat(beat('n1', { containers: [{ taskId: 'web.0', generation: 1, state: 'running' }] }), NOW + 1);
+        // n1 dies; two passes plan from the same snapshot: both move web.0 (RUNNING, gen 1) off n1.
+        const move = (to: string): Plan => ({
+          ...assignPlan([]),
+          assignments: [{ taskId: 'web.0', jobId: 'web', nodeId: to, from: 'RUNNING', generation: 2, resources: { cpu: 500, memoryMiB: 512 }, releaseFrom: 'n1' }],
+        });
+        expect((await store.applyPlan(move('n2'))).assignmentsCommitted).toBe(1);
+        await store.recordHeartbeat(beat('n2', { containers: [{ taskId: 'web.0', generation: 2, state: 'running' }] }), NOW + 2);
+        const stale = await store.applyPlan(move('n3'));
+        expect(stale.assignmentsCommitted).toBe(0);
+        // A stale task update (it saw generation 1) does not touch the new copy either.
+        const staleStop = await store.applyPlan({ ...assignPlan([]), taskUpdates: [{ taskId: 'web.0', from: 'RUNNING', generation: 1, to: 'LOST', releaseFrom: 'n1' }] });
+        expect(staleStop.taskUpdatesCommitted).toBe(0);
+        expect(await task(store, 'web.0')).toMatchObject({ status: 'RUNNING', nodeId: 'n2', generation: 2 });
+        const alloc = Object.fromEntries((await store.listNodes()).map((n) => [n.id, n.allocated?.cpu]));
+        expect(alloc).toEqual({ n1: 0, n2: 500, n3: 0 });
+      });
+
+      it('removes a node as empty only while nothing is allocated on it', async () => {
+        const j = job('web', { count: 1 });
+        await store.createJob(j, tasksOf(j));
+        await store.applyPlan(assignPlan([{ taskId: 'web.0', jobId: 'web', nodeId: 'n1' }]));
+        const r = await store.applyPlan({ ...assignPlan([]), nodeUpdates: [{ nodeId: 'n1', from: 'ACTIVE', to: 'TERMINATING', expectEmpty: true }, { nodeId: 'n2', from: 'ACTIVE', to: 'TERMINATING', expectEmpty: true }] });
+        expect(r.nodeUpdatesCommitted).toBe(1);
+        expect(r.conflicts).toEqual([expect.objectContaining({ kind: 'node-update', nodeId: 'n1' })]);
+        expect((await node(store, 'n1')).state).toBe('ACTIVE');
+        expect((await node(store, 'n2')).state).toBe('TERMINATING');
+      });
+
       it('forgets a terminated node', async () => {
         await store.removeNode('n2');
         expect((await store.listNodes()).map((n) => n.id)).toEqual(['n1']);

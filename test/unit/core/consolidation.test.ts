@@ -120,7 +120,7 @@ describe('consolidation', () => {
 
     it('stops the old copy once its replacement is RUNNING, then terminates the empty node', () => {
       const p = pass({ jobs: [web], tasks: [...tasks, copy('RUNNING')], nodes: [drainingLight, busy] });
-      expect(updateOf(p, 'web-0')).toEqual({ taskId: 'web-0', from: 'RUNNING', to: 'STOPPED', reason: 'replaced by web.0.g2 on busy', releaseFrom: 'light' });
+      expect(updateOf(p, 'web-0')).toEqual({ taskId: 'web-0', from: 'RUNNING', generation: 1, to: 'STOPPED', reason: 'replaced by web.0.g2 on busy', releaseFrom: 'light' });
       expect(nodeUpdateOf(p, 'light')).toMatchObject({ from: 'DRAINING', to: 'TERMINATING', reason: 'drained' });
       expect(p.terminations).toEqual([{ nodeId: 'light', reason: 'drained: every task runs elsewhere' }]);
     });

@@ -67,9 +67,9 @@ describe('plan', () => {
 
     it('stops every live copy, releasing the node each held', () => {
       const p = plan(snapshot({ jobs: [stopped], tasks, nodes: [node('n1')] }), NOW, policy());
-      expect(updateOf(p, 'web-0')).toEqual({ taskId: 'web-0', from: 'RUNNING', to: 'STOPPED', reason: 'job stopped', releaseFrom: 'n1' });
-      expect(updateOf(p, 'web-1')).toEqual({ taskId: 'web-1', from: 'ASSIGNED', to: 'STOPPED', reason: 'job stopped', releaseFrom: 'n1' });
-      expect(updateOf(p, 'web-2')).toEqual({ taskId: 'web-2', from: 'PENDING', to: 'STOPPED', reason: 'job stopped', releaseFrom: undefined });
+      expect(updateOf(p, 'web-0')).toEqual({ taskId: 'web-0', from: 'RUNNING', generation: 1, to: 'STOPPED', reason: 'job stopped', releaseFrom: 'n1' });
+      expect(updateOf(p, 'web-1')).toEqual({ taskId: 'web-1', from: 'ASSIGNED', generation: 1, to: 'STOPPED', reason: 'job stopped', releaseFrom: 'n1' });
+      expect(updateOf(p, 'web-2')).toEqual({ taskId: 'web-2', from: 'PENDING', generation: 1, to: 'STOPPED', reason: 'job stopped', releaseFrom: undefined });
     });
 
     it('leaves ended copies alone — a stopped job is not restarted — and places nothing', () => {
@@ -107,6 +107,7 @@ describe('plan', () => {
       expect(updateOf(p, 'web-0')).toEqual({
         taskId: 'web-0',
         from: 'FAILED',
+        generation: 1,
         to: 'PENDING',
         notBefore: NOW - 5 * SECOND + 4_000,
         restarts: 3,
