@@ -121,10 +121,12 @@ export function plan(snapshot: Snapshot, now: number, policy: SchedulerPolicy): 
 function stopStoppedJobs(index: SnapshotIndex, builder: PlanBuilder): void {
   for (const t of index.snapshot.tasks) {
     const job = index.jobs.get(t.jobId);
-    if (job && job.stopRequestedAt === undefined) continue;
+    // No job yet: a submit is writing its tasks before the job (so a crash leaves no
+    // half-visible job). Such tasks are not the scheduler's until the job appears.
+    if (!job || job.stopRequestedAt === undefined) continue;
     if (t.status === 'STOPPED' || t.status === 'COMPLETED' || t.status === 'FAILED') continue;
     const holds = t.nodeId !== undefined && HOLDS_RESOURCES.has(t.status);
-    builder.updateTask({ taskId: t.id, from: t.status, generation: t.generation, to: 'STOPPED', reason: job ? 'job stopped' : 'job no longer exists', releaseFrom: holds ? t.nodeId : undefined });
+    builder.updateTask({ taskId: t.id, from: t.status, generation: t.generation, to: 'STOPPED', reason: 'job stopped', releaseFrom: holds ? t.nodeId : undefined });
   }
 }
 
@@ -154,7 +156,7 @@ function markDeadNodes(index: SnapshotIndex, builder: PlanBuilder, now: number, 
     }
   }
   for (const t of index.snapshot.tasks) {
-    if (!t.nodeId || !HOLDS_RESOURCES.has(t.status) || builder.isTouched(t.id)) continue;
+    if (!t.nodeId || !HOLDS_RESOURCES.has(t.status) || builder.isTouched(t.id) || !index.jobs.has(t.jobId)) continue;
     const why = dead.get(t.nodeId) ?? (index.nodes.has(t.nodeId) ? undefined : `node ${t.nodeId} no longer exists`);
     if (!why) continue;
     const job = index.jobs.get(t.jobId);

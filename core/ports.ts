@@ -70,7 +70,12 @@ export interface UtilisationSample {
  */
 export interface StateStore {
   snapshot(): Promise<Snapshot>;
-  /** Creates the job and its tasks; refuses an id that exists. Tasks are written before the job is visible as complete. */
+  /**
+   * Writes the tasks (each only if absent), then the job, so the scheduler (which ignores
+   * tasks without a job) never sees half a submission. The same job offered again — equal
+   * but for createdAt, a retry — fills in what is missing and succeeds; a different job
+   * under the same id throws JobExistsError.
+   */
   createJob(job: Job, tasks: readonly Task[]): Promise<void>;
   getJob(jobId: string): Promise<{ job: Job; tasks: Task[] } | undefined>;
   listJobs(): Promise<Job[]>;

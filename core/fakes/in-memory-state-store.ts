@@ -25,9 +25,10 @@ export class InMemoryState {
   createJob(job: Job, tasks: readonly Task[]): void {
     const existing = this.jobs.get(job.id);
     if (existing && !sameJob(existing, job)) throw new JobExistsError(job.id);
-    this.jobs.set(job.id, job);
-    // A retry of the same submission fills in what a crash left out, and changes nothing else.
+    // Tasks first, the job last (as DynamoDB must do it): a retry of the same submission
+    // fills in what a crash left out, and changes nothing that exists.
     for (const t of tasks) if (!this.tasks.has(t.id)) this.tasks.set(t.id, t);
+    if (!existing) this.jobs.set(job.id, job);
   }
 
   requestStop(jobId: string, now: number): boolean {
@@ -230,7 +231,10 @@ export function containerTransition(t: Task, c: Heartbeat['containers'][number],
   return null;
 }
 
-/** Same submission: the job as stored equals the job offered (a retried submit). */
+/**
+ * Same submission: the job as stored equals the job offered, but for when it was made
+ * (a retry after a crash is stamped later than the attempt that wrote the job).
+ */
 export function sameJob(a: Job, b: Job): boolean {
-  return canonicalJson(a) === canonicalJson(b);
+  return canonicalJson({ ...a, createdAt: 0 }) === canonicalJson({ ...b, createdAt: 0 });
 }

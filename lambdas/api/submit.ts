@@ -7,7 +7,7 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Job, Task } from '../../core/model';
 import type { ApiDeps } from './deps';
 import { ConflictError, IdempotencyKeyReusedError, ServiceUnavailableError, ValidationError } from './errors';
@@ -34,15 +34,27 @@ export interface SubmitResult {
 }
 
 /**
- * What the idempotent step sees. The key is hashed into the record's id (eventKeyJmesPath
- * on the header), and the *parsed* job — defaults filled in — is hashed for payload
+ * What the idempotent step sees. Caller and key are hashed into the record's id
+ * (eventKeyJmesPath `idempotencyKey`), and the *parsed* job — defaults filled in — is hashed for payload
  * validation, so a retry that differs only in whitespace or key order is the same
  * request, while the same key with a different job is refused rather than answered
  * with the first job's ids.
  */
 interface SubmitRequest {
-  readonly headers: { readonly [IDEMPOTENCY_HEADER]?: string };
+  /** Caller and Idempotency-Key together: two callers who pick the same key never share a record or a job. Absent without the header. */
+  readonly idempotencyKey?: string;
   readonly job: JobSpec;
+}
+
+/**
+ * With an Idempotency-Key the job id is derived from caller and key, not drawn at
+ * random. Powertools answers a retry from its record; if the first attempt died after
+ * writing some tasks but before its record completed, the retry runs again — and, with
+ * the same id, the store fills in the missing tasks of the same job instead of making
+ * a second one.
+ */
+export function keyedJobId(idempotencyKey: string): string {
+  return `job-${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 20)}`;
 }
 
 export function newJobId(): string {
@@ -53,7 +65,7 @@ export function newJobId(): string {
 export function createHandler(deps: SubmitDeps): ApiHandler {
   const makeId = deps.newJobId ?? newJobId;
   const config = new IdempotencyConfig({
-    eventKeyJmesPath: `headers."${IDEMPOTENCY_HEADER}"`,
+    eventKeyJmesPath: 'idempotencyKey',
     payloadValidationJmesPath: 'job',
     expiresAfterSeconds: IDEMPOTENCY_WINDOW_SECONDS,
   });
@@ -61,7 +73,7 @@ export function createHandler(deps: SubmitDeps): ApiHandler {
   const submit = async (request: SubmitRequest): Promise<SubmitResult> => {
     const now = deps.clock.now();
     const spec = request.job;
-    const id = makeId();
+    const id = request.idempotencyKey === undefined ? makeId() : keyedJobId(request.idempotencyKey);
     const job: Job = {
       id,
       name: spec.name,
@@ -106,7 +118,8 @@ export function createHandler(deps: SubmitDeps): ApiHandler {
     // Powertools reads the remaining time from the context to expire an in-progress record
     // of an invocation that timed out, so a retry after a crash is not locked out forever.
     if (context) config.registerLambdaContext(context);
-    const request: SubmitRequest = { headers: key === undefined ? {} : { [IDEMPOTENCY_HEADER]: key }, job };
+    const caller = event.requestContext?.authorizer?.iam?.userArn ?? 'anonymous';
+    const request: SubmitRequest = { idempotencyKey: key === undefined ? undefined : `${caller}\n${key}`, job };
     try {
       // Without a key Powertools skips the record and simply runs the submit.
       const result = await idempotentSubmit(request);

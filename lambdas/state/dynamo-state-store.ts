@@ -22,6 +22,9 @@ import { SAMPLES_SERIES, STOPPED_TASK_RETENTION_SECONDS, TASK_TTL_ATTRIBUTE, TAS
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
+/** Conditional puts in flight at once when a job's tasks are written (up to 1000 per job). */
+const CREATE_CONCURRENCY = 16;
+
 /** Samples live 30 days; DynamoDB's TTL removes them. */
 const SAMPLE_TTL_SECONDS = 30 * 24 * 3600;
 
@@ -53,21 +56,30 @@ export class DynamoStateStore implements StateStore {
     return { jobs, tasks: tasks.map(fromTaskItem), nodes: nodes.map(fromNodeItem) };
   }
 
+  /**
+   * Tasks first, each only if absent, then the job: until the job item exists the
+   * scheduler ignores its tasks, so a crash part-way leaves nothing half-visible, and a
+   * retry of the same submission (same id) fills in what is missing without touching
+   * copies that already run.
+   */
   async createJob(job: Job, tasks: readonly Task[]): Promise<void> {
-    try {
-      await this.doc.send(new PutCommand({ TableName: this.tables.jobs, Item: job, ConditionExpression: 'attribute_not_exists(id)' }));
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw unavailable('createJob', err);
-      const stored = await this.getItem<Job>(this.tables.jobs, job.id);
-      if (!stored || !sameJob(stored, job)) throw new JobExistsError(job.id, { cause: err });
-      // The same submission again: fill in the tasks a crash may have left out.
-    }
-    for (const t of tasks) {
+    const stored = await this.getItem<Job>(this.tables.jobs, job.id);
+    if (stored && !sameJob(stored, job)) throw new JobExistsError(job.id);
+    await inParallel(tasks, CREATE_CONCURRENCY, async (t) => {
       try {
         await this.doc.send(new PutCommand({ TableName: this.tables.tasks, Item: t, ConditionExpression: 'attribute_not_exists(id)' }));
       } catch (err) {
         if (!(err instanceof ConditionalCheckFailedException)) throw unavailable('createJob', err);
       }
+    });
+    if (stored) return;
+    try {
+      await this.doc.send(new PutCommand({ TableName: this.tables.jobs, Item: job, ConditionExpression: 'attribute_not_exists(id)' }));
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw unavailable('createJob', err);
+      // Another attempt of the same submission won the race; a different job under this id did not.
+      const winner = await this.getItem<Job>(this.tables.jobs, job.id);
+      if (!winner || !sameJob(winner, job)) throw new JobExistsError(job.id, { cause: err });
     }
   }
 
@@ -424,6 +436,24 @@ export class DynamoStateStore implements StateStore {
       throw unavailable(operation, err);
     }
   }
+}
+
+/** Runs `fn` over `items` with at most `limit` calls in flight; the first failure is thrown once all settle. */
+async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++];
+      try {
+        await fn(item);
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure !== undefined) throw failure;
 }
 
 /** A task as the domain knows it: the store's TTL bookkeeping stays in the store. */

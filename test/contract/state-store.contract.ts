@@ -79,6 +79,19 @@ export function describeStateStoreContract(name: string, fresh: () => Promise<St
         await expect(store.createJob(job('web', { image: 'other:1' }), [])).rejects.toBeInstanceOf(JobExistsError);
       });
 
+      it('completes a half-written submission when the same job is offered again later, touching nothing that exists', async () => {
+        const j = job('web', { count: 3 });
+        const all = tasksOf(j);
+        // An earlier attempt stored the job with only one of its tasks.
+        await store.createJob(j, all.slice(0, 1));
+        const retry = { ...j, createdAt: j.createdAt + 5_000 };
+        await store.createJob(retry, all.map((t) => ({ ...t, createdAt: retry.createdAt })));
+        const got = await store.getJob('web');
+        expect(got?.job.createdAt).toBe(j.createdAt);
+        expect(got?.tasks.map((t) => t.id).sort()).toEqual(['web.0', 'web.1', 'web.2']);
+        expect(got?.tasks.find((t) => t.id === 'web.0')?.createdAt).toBe(j.createdAt);
+      });
+
       it('records the first stop request and keeps it; an unknown job answers false', async () => {
         const j = job('web');
         await store.createJob(j, tasksOf(j));

@@ -285,4 +285,30 @@ describe('POST /jobs', () => {
     expect(res.statusCode).toBe(503);
     expect(res.headers?.['retry-after']).toBe('1');
   });
+
+  describe('retries that outlive the idempotency record', () => {
+    it('fills in the same job rather than making a second one when a retry runs again (the first attempt died before its record completed)', async () => {
+      const deps = testDeps();
+      const first = createHandler({ ...deps, idempotencyStore: new InMemoryPersistenceLayer() });
+      const headers = { 'Idempotency-Key': 'deploy-42' };
+      const a = json(await first(apiEvent('POST', '/jobs', { body: VALID, headers }), lambdaContext()));
+      // A fresh record store: as if the first attempt's record never completed and expired.
+      deps.clock.set(1_800_000_060_000);
+      const again = createHandler({ ...deps, idempotencyStore: new InMemoryPersistenceLayer() });
+      const res = await again(apiEvent('POST', '/jobs', { body: VALID, headers }), lambdaContext());
+      expect(res.statusCode).toBe(202);
+      expect(json(res)).toEqual(a);
+      expect(await deps.store.listJobs()).toHaveLength(1);
+      expect((await deps.store.snapshot()).tasks).toHaveLength(3);
+    });
+
+    it('never lets two callers who pick the same key share a job', async () => {
+      const { deps, handler } = setup();
+      const headers = { 'Idempotency-Key': 'same-key' };
+      const alice = json(await handler(apiEvent('POST', '/jobs', { body: VALID, headers, userArn: 'arn:aws:iam::123456789012:user/alice' }), lambdaContext()));
+      const bob = json(await handler(apiEvent('POST', '/jobs', { body: VALID, headers, userArn: 'arn:aws:iam::123456789012:user/bob' }), lambdaContext()));
+      expect(alice.jobId).not.toBe(bob.jobId);
+      expect(await deps.store.listJobs()).toHaveLength(2);
+    });
+  });
 });

@@ -1,7 +1,7 @@
 import { DEFAULT_CATALOG } from '../../../core/catalog';
 import { plan } from '../../../core/plan';
 import { marketRates } from '../../../core/scale-up';
-import { assignmentOf, cheapestType, instanceType, job, launching, node, NOW, policy, replicas, res, running, SECOND, snapshot, task, unplacedReason, updateOf } from './fixtures';
+import { assignmentOf, cheapestType, HOUR, instanceType, job, launching, node, NOW, policy, replicas, res, running, SECOND, snapshot, task, unplacedReason, updateOf } from './fixtures';
 
 describe('plan', () => {
   describe('placement', () => {
@@ -80,9 +80,12 @@ describe('plan', () => {
       expect(p.launches).toEqual([]);
     });
 
-    it('stops copies whose job no longer exists', () => {
-      const p = plan(snapshot({ jobs: [], tasks: [running('ghost-0', 'ghost', 'n1')], nodes: [node('n1')] }), NOW, policy());
-      expect(updateOf(p, 'ghost-0')).toMatchObject({ to: 'STOPPED', reason: 'job no longer exists', releaseFrom: 'n1' });
+    it('leaves tasks whose job is not stored yet alone (a submit writes tasks before its job)', () => {
+      const p = plan(snapshot({ jobs: [], tasks: [task('ghost-0', 'ghost'), running('ghost-1', 'ghost', 'n1', { slot: 1 })], nodes: [node('n1', 'm5.large', { lastHeartbeatAt: NOW - HOUR })] }), NOW, policy());
+      expect(updateOf(p, 'ghost-0')).toBeUndefined();
+      expect(updateOf(p, 'ghost-1')).toBeUndefined();
+      expect(p.assignments).toEqual([]);
+      expect(p.launches).toEqual([]);
     });
   });
 
