@@ -105,7 +105,13 @@ export class Scheduler extends Construct {
     const ec2Arn = (resource: string, account = stack.account) =>
       stack.formatArn({ service: 'ec2', account, resource, resourceName: '*' }) ;
     const instances = ec2Arn('instance');
-    const requestTagged = { StringEquals: { [`aws:RequestTag/${stackTag.key}`]: stackTag.value } };
+    const launchTemplateArn = stack.formatArn({ service: 'ec2', resource: 'launch-template', resourceName: fleet.launchTemplate.launchTemplateId! });
+    // Only through the stack's launch template: its user data, image and node role, never
+    // a launch the scheduler composes itself.
+    const requestTagged = {
+      StringEquals: { [`aws:RequestTag/${stackTag.key}`]: stackTag.value },
+      ArnLike: { 'ec2:LaunchTemplate': launchTemplateArn },
+    };
 
     const statements = [
       // Launch: the instance and its volumes only when tagged with the stack tag in the
@@ -122,7 +128,7 @@ export class Scheduler extends Construct {
         sid: 'RunFromStackLaunchTemplate',
         actions: ['ec2:RunInstances'],
         resources: [
-          stack.formatArn({ service: 'ec2', resource: 'launch-template', resourceName: fleet.launchTemplate.launchTemplateId! }),
+          launchTemplateArn,
           ...Object.values(props.subnetsByZone).map((subnetId) => stack.formatArn({ service: 'ec2', resource: 'subnet', resourceName: subnetId })),
           stack.formatArn({ service: 'ec2', resource: 'security-group', resourceName: fleet.securityGroup.securityGroupId }),
           ec2Arn('network-interface'),

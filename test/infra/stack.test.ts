@@ -241,6 +241,12 @@ describe('StowageStack least privilege', () => {
     expect(JSON.stringify(documents[0])).toContain(':document/AWS-RunShellScript');
   });
 
+  it('launches instances only through the stack launch template', () => {
+    const run = allStatements().filter((s) => asArray(s.Action).includes('ec2:RunInstances') && JSON.stringify(s.Resource).includes(':instance/'));
+    expect(run.length).toBeGreaterThan(0);
+    for (const s of run) expect(JSON.stringify(s.Condition?.ArnLike?.['ec2:LaunchTemplate'])).toContain('launch-template');
+  });
+
   it('passes only the node role, only to EC2', () => {
     const passRole = allStatements().filter((s) => grants(s, 'iam:PassRole'));
     expect(passRole).toHaveLength(1);
