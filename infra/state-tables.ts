@@ -49,6 +49,8 @@ export class StateTables extends Construct {
       ...common,
       partitionKey: { name: 'id', type: S },
       stream: dynamodb.StreamViewType.KEYS_ONLY,
+      // A removed node leaves a tombstone for an hour (late heartbeats must not revive it).
+      timeToLiveAttribute: 'expiresAt',
     });
 
     this.samples = new dynamodb.Table(this, 'Samples', {

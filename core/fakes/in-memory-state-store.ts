@@ -17,6 +17,8 @@ export class InMemoryState {
   readonly tasks = new Map<string, Task>();
   readonly nodes = new Map<string, Node>();
   readonly samples: UtilisationSample[] = [];
+  /** Removed nodes, so a late heartbeat does not bring one back (the fake keeps them for good). */
+  private readonly removed = new Set<string>();
 
   snapshot(): Snapshot {
     return { jobs: [...this.jobs.values()], tasks: [...this.tasks.values()], nodes: [...this.nodes.values()] };
@@ -43,6 +45,7 @@ export class InMemoryState {
   }
 
   recordHeartbeat(hb: Heartbeat, now: number): void {
+    if (this.removed.has(hb.nodeId)) return;
     const prev = this.nodes.get(hb.nodeId);
     this.nodes.set(hb.nodeId, {
       id: hb.nodeId,
@@ -133,6 +136,7 @@ export class InMemoryState {
 
   removeNode(nodeId: string): void {
     this.nodes.delete(nodeId);
+    this.removed.add(nodeId);
   }
 
   private checkGroup(nodeId: string, assignments: Plan['assignments']): string | null {

@@ -1,6 +1,5 @@
 import { ConditionalCheckFailedException, TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -15,7 +14,7 @@ import { JobExistsError, StoreUnavailableError } from '../../core/errors';
 import { containerTransition, sameJob } from '../../core/fakes/in-memory-state-store';
 import { ACCEPTS_WORK, HOLDS_RESOURCES, type Job, type Node, type Task } from '../../core/model';
 import type { Plan, TaskUpdate } from '../../core/plan-types';
-import type { ApplyResult, Heartbeat, PlanConflict, StateStore, UtilisationSample } from '../../core/ports';
+import { NODE_TOMBSTONE_MS, type ApplyResult, type Heartbeat, type PlanConflict, type StateStore, type UtilisationSample } from '../../core/ports';
 import type { Snapshot } from '../../core/snapshot';
 import { fromNodeItem, toNodeItem, type NodeItem } from './node-item';
 import { SAMPLES_SERIES, STOPPED_TASK_RETENTION_SECONDS, TASK_TTL_ATTRIBUTE, TASKS_BY_JOB_INDEX, TASKS_BY_NODE_INDEX, type TableNames } from './table-schema';
@@ -53,7 +52,7 @@ export class DynamoStateStore implements StateStore {
       this.scan<Task>(this.tables.tasks),
       this.scan<NodeItem>(this.tables.nodes),
     ]);
-    return { jobs, tasks: tasks.map(fromTaskItem), nodes: nodes.map(fromNodeItem) };
+    return { jobs, tasks: tasks.map(fromTaskItem), nodes: nodes.filter(live).map(fromNodeItem) };
   }
 
   /**
@@ -114,7 +113,7 @@ export class DynamoStateStore implements StateStore {
   }
 
   async listNodes(): Promise<Node[]> {
-    return (await this.scan<NodeItem>(this.tables.nodes)).map(fromNodeItem);
+    return (await this.scan<NodeItem>(this.tables.nodes)).filter(live).map(fromNodeItem);
   }
 
   async tasksForNode(nodeId: string): Promise<Task[]> {
@@ -152,7 +151,7 @@ export class DynamoStateStore implements StateStore {
       );
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw unavailable('recordHeartbeat', err);
-      // ...any later one leaves the state the scheduler set (DRAINING, LOST) alone.
+      // ...any later one leaves the state the scheduler set (DRAINING, LOST, a tombstone) alone.
       await this.send('recordHeartbeat', new UpdateCommand({ TableName: this.tables.nodes, Key: { id: hb.nodeId }, UpdateExpression: `SET ${common}`, ExpressionAttributeNames: { '#zone': 'zone' }, ExpressionAttributeValues: fields }));
     }
     for (const c of hb.containers) {
@@ -242,7 +241,10 @@ export class DynamoStateStore implements StateStore {
   }
 
   async removeNode(nodeId: string): Promise<void> {
-    await this.send('removeNode', new DeleteCommand({ TableName: this.tables.nodes, Key: { id: nodeId } }));
+    // A tombstone rather than a delete: a heartbeat still in flight from the terminated
+    // instance finds it, leaves its state alone, and reads stay blind to it until TTL.
+    const expiresAt = Math.floor((Date.now() + NODE_TOMBSTONE_MS) / 1000);
+    await this.send('removeNode', new PutCommand({ TableName: this.tables.nodes, Item: { id: nodeId, state: TOMBSTONE, expiresAt } }));
   }
 
   async putSample(sample: UtilisationSample): Promise<void> {
@@ -454,6 +456,13 @@ async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) =
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   if (failure !== undefined) throw failure;
+}
+
+/** The state a removed node's tombstone carries; never a domain state, never read back. */
+const TOMBSTONE = 'TERMINATED';
+
+function live(item: NodeItem): boolean {
+  return (item.state as string) !== TOMBSTONE;
 }
 
 /** A task as the domain knows it: the store's TTL bookkeeping stays in the store. */

@@ -257,9 +257,15 @@ export function describeStateStoreContract(name: string, fresh: () => Promise<St
         expect((await node(store, 'n2')).state).toBe('TERMINATING');
       });
 
-      it('forgets a terminated node', async () => {
+      it('forgets a terminated node, and a heartbeat still in flight from it does not bring it back', async () => {
         await store.removeNode('n2');
         expect((await store.listNodes()).map((n) => n.id)).toEqual(['n1']);
+        await store.recordHeartbeat(beat('n2'), NOW + 1);
+        expect((await store.listNodes()).map((n) => n.id)).toEqual(['n1']);
+        expect((await store.snapshot()).nodes.map((n) => n.id)).toEqual(['n1']);
+        const j = job('web', { count: 1 });
+        await store.createJob(j, tasksOf(j));
+        expect((await store.applyPlan(assignPlan([{ taskId: 'web.0', jobId: 'web', nodeId: 'n2' }]))).assignmentsCommitted).toBe(0);
       });
     });
 

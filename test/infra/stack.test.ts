@@ -127,6 +127,7 @@ describe('StowageStack tables', () => {
   it('expires samples on expiresAt and idempotency records on expiration', () => {
     expect(resources[logicalId(stack.tables.samples)].Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
     expect(resources[logicalId(stack.tables.tasks)].Properties.TimeToLiveSpecification).toEqual({ AttributeName: TASK_TTL_ATTRIBUTE, Enabled: true });
+    expect(resources[logicalId(stack.tables.nodes)].Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
     const idem = resources[logicalId(stack.tables.idempotency)].Properties;
     expect(idem.KeySchema).toEqual([{ AttributeName: 'id', KeyType: 'HASH' }]);
     expect(idem.TimeToLiveSpecification).toEqual({ AttributeName: 'expiration', Enabled: true });
