@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs before `npm test`: on a fresh clone the README's one command must be enough, so
-// install what is missing — a Java runtime for DynamoDB Local (as root on Debian), and
+// install what is missing — a Java runtime for DynamoDB Local and Docker (as root on Debian), and
 // the locked npm dependencies.
 // Plain Node, no dependencies: it runs before any exist.
 const { existsSync } = require('node:fs');
@@ -21,6 +21,24 @@ if (spawnSync('java', ['-version'], { stdio: 'ignore' }).error) {
     }
   } else {
     console.error('stowage: DynamoDB Local needs a Java 17+ runtime and none is on PATH. Install one, e.g. `sudo apt-get install -y default-jre-headless`, then run npm test again.');
+    process.exit(1);
+  }
+}
+
+// The agent's integration tests drive a real Docker engine (started by the tests, not
+// here) and build their image from a static busybox, so no registry is needed.
+const has = (cmd) => spawnSync('sh', ['-c', cmd], { stdio: 'ignore' }).status === 0;
+const missingDebs = [
+  ['docker.io', 'command -v dockerd || docker info'],
+  ['busybox-static', 'dpkg -s busybox-static || ! command -v dpkg'],
+].filter(([, check]) => !has(`(${check}) >/dev/null 2>&1`)).map(([pkg]) => pkg);
+if (missingDebs.length > 0) {
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const apt = (args) => spawnSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  if (!isRoot || !existsSync('/usr/bin/apt-get')) {
+    console.error(`stowage: the Docker tests need ${missingDebs.join(' and ')} and will fail without; e.g. sudo apt-get install -y docker.io busybox-static`);
+  } else if (apt(['update']).status !== 0 || apt(['install', '-y', '--no-install-recommends', ...missingDebs]).status !== 0) {
+    console.error('stowage: installing Docker failed; install it by hand (apt-get install -y docker.io busybox-static).');
     process.exit(1);
   }
 }

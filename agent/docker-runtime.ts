@@ -1,0 +1,338 @@
+import type Docker from 'dockerode';
+import type { ContainerInfo, ContainerRuntime, ContainerSpec, ContainerState } from '../core/ports';
+import type { Resources } from '../core/resources';
+import {
+  ContainerNotFoundError,
+  ImageNotFoundError,
+  InvalidImageReferenceError,
+  RuntimeError,
+  RuntimeTimeoutError,
+  type RuntimeOperation,
+} from './errors';
+
+/** The labels that make a container the agent's; listing by them rebuilds what it knows after a restart. */
+export const LABELS = {
+  task: 'stowage.task',
+  job: 'stowage.job',
+  node: 'stowage.node',
+  generation: 'stowage.generation',
+} as const;
+
+/** Per-operation timeouts in ms. `stop` gets the grace period on top. */
+export interface RuntimeTimeouts {
+  readonly list: number;
+  readonly inspect: number;
+  readonly create: number;
+  readonly start: number;
+  readonly stop: number;
+  readonly remove: number;
+  readonly stats: number;
+}
+
+export const DEFAULT_TIMEOUTS: RuntimeTimeouts = {
+  list: 15_000,
+  inspect: 10_000,
+  create: 30_000,
+  start: 30_000,
+  stop: 15_000,
+  remove: 30_000,
+  stats: 15_000,
+};
+
+/** Enough for a service; a fork bomb in one container stops here instead of exhausting the node. */
+export const PIDS_LIMIT = 256;
+
+const MIB = 1_048_576;
+
+// distribution/reference's grammar, written out: [domain[:port]/]path[:tag][@digest].
+// Validated before use so a reference is never something Docker would parse as more
+// than one thing, and so a bad one fails with a message rather than a 400 from the engine.
+const DOMAIN_PART = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const DOMAIN = `(?:${DOMAIN_PART}(?:\\.${DOMAIN_PART})*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?`;
+const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const TAG = '[\\w][\\w.-]{0,127}';
+const DIGEST = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}';
+const REFERENCE = new RegExp(`^(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*(?::${TAG})?(?:@${DIGEST})?$`);
+
+/** Throws InvalidImageReferenceError unless `image` is a well-formed Docker image reference. */
+export function validateImageReference(image: string): void {
+  if (image.length === 0) throw new InvalidImageReferenceError(image, 'it is empty');
+  if (image.length > 512) throw new InvalidImageReferenceError(image, 'it is longer than 512 characters');
+  const name = image.split('@')[0].replace(/:[\w][\w.-]{0,127}$/, '');
+  if (name.length > 255) throw new InvalidImageReferenceError(image, 'its name is longer than 255 characters');
+  if (!REFERENCE.test(image)) {
+    throw new InvalidImageReferenceError(image, 'it does not match [registry[:port]/]name[:tag][@digest] with a lowercase name');
+  }
+}
+
+// Env keys are the part before the first `=`: one with `=` (or none) would shift the value.
+const ENV_KEY = /^[^=\0]+$/;
+
+export interface DockerRuntimeOptions {
+  /** A dockerode client; injected so tests and the agent choose the socket. */
+  readonly docker: Docker;
+  readonly timeouts?: Partial<RuntimeTimeouts>;
+}
+
+/**
+ * `ContainerRuntime` on a Docker engine through dockerode. Nothing a job submitted reaches
+ * a shell on the host: the command is the container's argv (`Cmd`, no `Entrypoint`
+ * override), env values are passed verbatim, and no call spawns a process here. The
+ * host configuration is fixed: a job cannot ask for privileges, mounts, devices,
+ * capabilities or the host network, because no field of the spec maps to them.
+ */
+export class DockerRuntime implements ContainerRuntime {
+  private readonly docker: Docker;
+  private readonly timeouts: RuntimeTimeouts;
+
+  constructor(options: DockerRuntimeOptions) {
+    if (!options || !options.docker) throw new Error('DockerRuntime needs a dockerode client: new DockerRuntime({ docker: new Docker() })');
+    this.docker = options.docker;
+    this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    for (const [op, ms] of Object.entries(this.timeouts)) {
+      if (!Number.isFinite(ms) || ms <= 0) throw new Error(`DockerRuntime timeout for ${op} must be a positive number of ms, got ${ms}`);
+    }
+  }
+
+  async list(nodeId: string): Promise<ContainerInfo[]> {
+    const summaries = await this.call('list', undefined, this.timeouts.list, () =>
+      this.docker.listContainers({ all: true, filters: { label: [`${LABELS.node}=${nodeId}`] } }),
+    );
+    const found = await Promise.all(
+      summaries.map(async (s) => {
+        try {
+          return await this.inspect(s.Id);
+        } catch (err) {
+          // Removed between the listing and the inspection: it is simply gone.
+          if (err instanceof ContainerNotFoundError) return undefined;
+          throw err;
+        }
+      }),
+    );
+    return found.filter((c): c is ContainerInfo => c !== undefined).sort((a, b) => (a.containerId < b.containerId ? -1 : 1));
+  }
+
+  async createAndStart(spec: ContainerSpec, nodeId: string): Promise<string> {
+    validateImageReference(spec.image);
+    for (const key of Object.keys(spec.env)) {
+      if (!ENV_KEY.test(key)) {
+        throw new RuntimeError(`task ${spec.taskId}: env name ${JSON.stringify(key)} is empty or contains "=" or NUL; rename it in the job`, {
+          operation: 'create',
+          retriable: false,
+        });
+      }
+    }
+    await this.requireImage(spec.image);
+
+    const created = await this.call('create', undefined, this.timeouts.create, () =>
+      this.docker.createContainer({
+        // The name is a second guard against two copies: Docker refuses a duplicate name.
+        name: `stowage-${spec.taskId}-g${spec.generation}`,
+        Image: spec.image,
+        Cmd: [...spec.command],
+        Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+        Labels: {
+          [LABELS.task]: spec.taskId,
+          [LABELS.job]: spec.jobId,
+          [LABELS.node]: nodeId,
+          [LABELS.generation]: String(spec.generation),
+        },
+        HostConfig: {
+          // Swap equal to memory: no swap, so the limit is the request and OOM is visible.
+          Memory: spec.resources.memoryMiB * MIB,
+          MemorySwap: spec.resources.memoryMiB * MIB,
+          NanoCpus: spec.resources.cpu * 1_000_000,
+          PidsLimit: PIDS_LIMIT,
+          // The scheduler owns restarts (policy, back-off, placement); Docker restarting
+          // behind its back would make copies it does not know of.
+          RestartPolicy: { Name: 'no' },
+          Privileged: false,
+          NetworkMode: 'bridge',
+          ReadonlyRootfs: false,
+          SecurityOpt: ['no-new-privileges'],
+        },
+      }),
+    );
+    try {
+      await this.call('start', created.id, this.timeouts.start, (abortSignal) => created.start({ abortSignal }));
+    } catch (err) {
+      // A container that never started is no copy at all; leaving it would only make
+      // the next pass remove it. Best effort: the start error is the one to report.
+      await this.remove(created.id).catch(() => undefined);
+      throw err;
+    }
+    return created.id;
+  }
+
+  async stop(containerId: string, graceSeconds: number): Promise<void> {
+    if (!Number.isInteger(graceSeconds) || graceSeconds < 0) {
+      throw new RuntimeError(`stop of ${containerId}: grace period must be a whole number of seconds >= 0, got ${graceSeconds}`, {
+        operation: 'stop',
+        containerId,
+        retriable: false,
+      });
+    }
+    const container = this.docker.getContainer(containerId);
+    try {
+      // Docker sends SIGTERM, waits `t`, then SIGKILL.
+      await this.call('stop', containerId, this.timeouts.stop + graceSeconds * 1000, (abortSignal) =>
+        container.stop({ t: graceSeconds, abortSignal }),
+      );
+    } catch (err) {
+      if (isAlreadyDone(err)) return;
+      if (!(err instanceof RuntimeTimeoutError)) throw err;
+      // The engine did not finish the stop in time: kill outright, once.
+      try {
+        await this.call('stop', containerId, this.timeouts.stop, () => container.kill({ signal: 'SIGKILL' }));
+      } catch (killErr) {
+        if (isAlreadyDone(killErr)) return;
+        throw killErr;
+      }
+    }
+  }
+
+  async remove(containerId: string): Promise<void> {
+    try {
+      await this.call('remove', containerId, this.timeouts.remove, (abortSignal) =>
+        this.docker.getContainer(containerId).remove({ force: true, v: true, abortSignal }),
+      );
+    } catch (err) {
+      if (err instanceof ContainerNotFoundError) return;
+      throw err;
+    }
+  }
+
+  async stats(containerId: string): Promise<Resources> {
+    const s = await this.call('stats', containerId, this.timeouts.stats, () =>
+      this.docker.getContainer(containerId).stats({ stream: false }),
+    );
+    // One-shot stats carry the previous sample too (precpu), about a second apart.
+    const cpuDelta = s.cpu_stats.cpu_usage.total_usage - (s.precpu_stats?.cpu_usage?.total_usage ?? 0);
+    const systemDelta = (s.cpu_stats.system_cpu_usage ?? 0) - (s.precpu_stats?.system_cpu_usage ?? 0);
+    const cpus = s.cpu_stats.online_cpus ?? s.cpu_stats.cpu_usage.percpu_usage?.length ?? 1;
+    const cpu = systemDelta > 0 && cpuDelta > 0 ? (cpuDelta / systemDelta) * cpus * 1000 : 0;
+    // Page cache is reclaimable, so it is not what the task uses: cgroup v1 names it
+    // `cache`, v2 `inactive_file` (as `docker stats` subtracts).
+    const m = s.memory_stats ?? {};
+    const st = (m.stats ?? {}) as Record<string, number | undefined>;
+    const cache = st.total_inactive_file ?? st.inactive_file ?? st.cache ?? 0;
+    const memoryMiB = Math.max(0, (m.usage ?? 0) - cache) / MIB;
+    return { cpu, memoryMiB };
+  }
+
+  private async inspect(containerId: string): Promise<ContainerInfo | undefined> {
+    const i = await this.call('inspect', containerId, this.timeouts.inspect, (abortSignal) =>
+      this.docker.getContainer(containerId).inspect({ abortSignal }),
+    );
+    const labels = i.Config?.Labels ?? {};
+    const taskId = labels[LABELS.task];
+    const jobId = labels[LABELS.job];
+    const generation = Number(labels[LABELS.generation]);
+    // Labels are what make a container the agent's; without them it is someone else's.
+    if (!taskId || !jobId || !Number.isSafeInteger(generation) || generation < 0) return undefined;
+    const state = toState(i.State?.Status);
+    if (!state) return undefined;
+    const stopped = state === 'exited' || state === 'dead';
+    const startedAt = toMillis(i.State?.StartedAt);
+    const finishedAt = stopped ? toMillis(i.State?.FinishedAt) : undefined;
+    return {
+      containerId: i.Id,
+      taskId,
+      jobId,
+      generation,
+      state,
+      ...(stopped ? { exitCode: i.State.ExitCode, oomKilled: i.State.OOMKilled === true } : {}),
+      ...(startedAt !== undefined ? { startedAt } : {}),
+      ...(finishedAt !== undefined ? { finishedAt } : {}),
+    };
+  }
+
+  private async requireImage(image: string): Promise<void> {
+    try {
+      await this.call('image', undefined, this.timeouts.inspect, () => this.docker.getImage(image).inspect());
+    } catch (err) {
+      if (err instanceof RuntimeError && statusOf(err.cause) === 404) throw new ImageNotFoundError(image, { cause: err.cause });
+      throw err;
+    }
+  }
+
+  /**
+   * Every Docker call goes through here: a timeout (the abort signal cancels the HTTP
+   * request where dockerode supports it; the race bounds the wait where it does not) and
+   * one translation of engine errors into RuntimeError.
+   */
+  private async call<T>(
+    operation: RuntimeOperation,
+    containerId: string | undefined,
+    timeoutMs: number,
+    fn: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(new RuntimeTimeoutError(operation, timeoutMs, containerId));
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([fn(controller.signal), timeout]);
+    } catch (err) {
+      throw toRuntimeError(err, operation, containerId);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+const STATES: ReadonlySet<string> = new Set<ContainerState>(['created', 'running', 'exited', 'dead', 'paused', 'restarting']);
+
+function toState(status: string | undefined): ContainerState | undefined {
+  // `removing` is on its way out: treat it as gone rather than as a copy.
+  return status !== undefined && STATES.has(status) ? (status as ContainerState) : undefined;
+}
+
+function toMillis(iso: string | undefined): number | undefined {
+  if (!iso || iso.startsWith('0001-')) return undefined;
+  const t = Date.parse(iso);
+  return Number.isFinite(t) ? t : undefined;
+}
+
+function statusOf(err: unknown): number | undefined {
+  const s = (err as { statusCode?: unknown } | null)?.statusCode;
+  return typeof s === 'number' ? s : undefined;
+}
+
+/** 304 (already stopped) or 404 (already gone): the goal of a stop is reached. */
+function isAlreadyDone(err: unknown): boolean {
+  if (err instanceof ContainerNotFoundError) return true;
+  return err instanceof RuntimeError && statusOf(err.cause) === 304;
+}
+
+// Socket-level failures: the engine is down or restarting, so the same call may work later.
+const RETRIABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ESOCKETTIMEDOUT']);
+
+function toRuntimeError(err: unknown, operation: RuntimeOperation, containerId: string | undefined): RuntimeError {
+  if (err instanceof RuntimeError) return err;
+  const status = statusOf(err);
+  const code = (err as { code?: unknown } | null)?.code;
+  const detail = (err as { json?: { message?: string }; message?: string } | null)?.json?.message ?? (err as Error)?.message ?? String(err);
+  const target = containerId ? ` of container ${containerId}` : '';
+  const ids = containerId !== undefined ? { containerId } : {};
+  if (status === 404 && containerId !== undefined && operation !== 'image') return new ContainerNotFoundError(operation, containerId, { cause: err });
+  if (status !== undefined) {
+    return new RuntimeError(
+      `Docker ${operation}${target} failed with ${status}: ${detail}${status >= 500 ? '; the engine may recover, retry later' : '; the request must change before a retry'}`,
+      { operation, retriable: status >= 500, ...ids },
+      { cause: err },
+    );
+  }
+  if (typeof code === 'string' && RETRIABLE_CODES.has(code)) {
+    return new RuntimeError(
+      `Docker ${operation}${target} could not reach the engine (${code}); check that dockerd runs and the socket is reachable (docker info)`,
+      { operation, retriable: true, ...ids },
+      { cause: err },
+    );
+  }
+  return new RuntimeError(`Docker ${operation}${target} failed: ${detail}`, { operation, retriable: false, ...ids }, { cause: err });
+}
