@@ -1,0 +1,179 @@
+import Docker from 'dockerode';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { bearerToken, HttpControlPlane, type ControlPlane } from './api-client';
+import { DockerRuntime } from './docker-runtime';
+import { ec2Identity, localIdentity, type NodeIdentity } from './node-identity';
+import { describeSummary, syncOnce, type SyncSummary } from './sync';
+
+/**
+ * `stowage-agent run` (the daemon) and `stowage-agent sync` (one pass, what SSM sends,
+ * with no arguments). `run` writes what `sync` needs to the config file at start.
+ */
+
+export const DEFAULT_CONFIG_PATH = '/etc/stowage/agent.json';
+
+export interface AgentConfig {
+  readonly apiUrl: string;
+  /** A path, not the token: the token stays in its own file with its own permissions. */
+  readonly tokenFile?: string;
+  readonly identity: NodeIdentity;
+  readonly graceSeconds: number;
+}
+
+export function configPath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.STOWAGE_AGENT_CONFIG || DEFAULT_CONFIG_PATH;
+}
+
+export function writeConfig(file: string, config: AgentConfig): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+  renameSync(tmp, file);
+}
+
+export function readConfig(file: string): AgentConfig {
+  let raw: string;
+  try {
+    raw = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read the agent config ${file} (${(err as Error).message}); it is written by \`stowage-agent run\` at start (set STOWAGE_AGENT_CONFIG to use another path)`, { cause: err });
+  }
+  const c = JSON.parse(raw) as Partial<AgentConfig>;
+  if (typeof c.apiUrl !== 'string' || !c.identity || typeof c.identity.nodeId !== 'string') {
+    throw new Error(`the agent config ${file} lacks apiUrl or identity; restart \`stowage-agent run\` to rewrite it`);
+  }
+  return { apiUrl: c.apiUrl, identity: c.identity, graceSeconds: c.graceSeconds ?? 10, ...(c.tokenFile ? { tokenFile: c.tokenFile } : {}) };
+}
+
+export function controlPlaneFor(config: AgentConfig): ControlPlane {
+  const sign = config.tokenFile ? bearerToken(readFileSync(config.tokenFile, 'utf8')) : undefined;
+  return new HttpControlPlane({ baseUrl: config.apiUrl, ...(sign ? { sign } : {}) });
+}
+
+const int = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a whole number >= 0`);
+  return n;
+};
+const num = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a number >= 0`);
+  return n;
+};
+
+interface RunOptions {
+  apiUrl?: string;
+  tokenFile?: string;
+  nodeId?: string;
+  cpu?: number;
+  memoryMib?: number;
+  instanceType: string;
+  zone: string;
+  pricePerHour: number;
+  ec2?: boolean;
+  imdsUrl?: string;
+  reserveCpu: number;
+  reserveMemoryMib: number;
+  intervalS: number;
+  graceS: number;
+}
+
+const log = (msg: string) => process.stdout.write(`${new Date().toISOString()} stowage-agent ${msg}\n`);
+
+async function runDaemon(o: RunOptions): Promise<number> {
+  const apiUrl = o.apiUrl ?? process.env.STOWAGE_API_URL;
+  if (!apiUrl) throw new InvalidArgumentError('the API URL is missing: pass --api-url or set STOWAGE_API_URL');
+  if (o.intervalS <= 0) throw new InvalidArgumentError('--interval-s must be > 0');
+  const identity = o.ec2
+    ? await ec2Identity({ ...(o.imdsUrl ? { imdsUrl: o.imdsUrl } : {}), reservation: { cpu: o.reserveCpu, memoryMiB: o.reserveMemoryMib } })
+    : localIdentity({ nodeId: o.nodeId, cpu: o.cpu, memoryMiB: o.memoryMib, instanceType: o.instanceType, zone: o.zone, pricePerHour: o.pricePerHour });
+  const config: AgentConfig = { apiUrl, identity, graceSeconds: o.graceS, ...(o.tokenFile ? { tokenFile: path.resolve(o.tokenFile) } : {}) };
+  const file = configPath();
+  writeConfig(file, config);
+  const deps = { runtime: new DockerRuntime({ docker: new Docker() }), controlPlane: controlPlaneFor(config), identity, graceSeconds: config.graceSeconds };
+  log(`node ${identity.nodeId} (${identity.instanceType}, ${identity.zone}, ${identity.capacity.cpu}m/${identity.capacity.memoryMiB}MiB) -> ${apiUrl}; config ${file}`);
+
+  const stop = new AbortController();
+  const onSignal = (sig: string) => {
+    if (!stop.signal.aborted) log(`${sig}: stopping after the current pass`);
+    stop.abort();
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+
+  let registered = false;
+  while (!stop.signal.aborted) {
+    const t0 = Date.now();
+    try {
+      const s = await syncOnce(deps);
+      if (!registered) log(`registered node ${identity.nodeId}`);
+      registered = true;
+      log(`pass ok in ${Date.now() - t0} ms: ${describeSummary(s)}`);
+    } catch (err) {
+      const retriable = (err as { retriable?: unknown } | null)?.retriable === true;
+      log(`pass failed in ${Date.now() - t0} ms${retriable ? ' (retriable)' : ''}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, o.intervalS * 1000);
+      stop.signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+    });
+  }
+  log('stopped');
+  return 0;
+}
+
+async function syncCommand(): Promise<number> {
+  const config = readConfig(configPath());
+  let summary: SyncSummary;
+  const t0 = Date.now();
+  try {
+    summary = await syncOnce({ runtime: new DockerRuntime({ docker: new Docker() }), controlPlane: controlPlaneFor(config), identity: config.identity, graceSeconds: config.graceSeconds });
+  } catch (err) {
+    log(`sync failed in ${Date.now() - t0} ms: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+  log(`sync in ${Date.now() - t0} ms: ${describeSummary(summary)}`);
+  return summary.errors.length === 0 ? 0 : 1;
+}
+
+export function createProgram(setExit: (code: number) => void): Command {
+  const program = new Command('stowage-agent').description('Stowage node agent: runs the containers the scheduler assigns to this node').exitOverride().showHelpAfterError('(add --help for usage)');
+  program
+    .command('run')
+    .description('the daemon: write the config, then heartbeat and reconcile every --interval-s until SIGTERM/SIGINT')
+    .option('--api-url <url>', 'the Stowage API (default: env STOWAGE_API_URL)')
+    .option('--token-file <path>', 'file holding the local API bearer token')
+    .option('--node-id <id>', 'local mode: this node\'s id')
+    .option('--cpu <millicores>', 'local mode: capacity in millicores', int('--cpu'))
+    .option('--memory-mib <mib>', 'local mode: capacity in MiB', int('--memory-mib'))
+    .option('--instance-type <name>', 'local mode: instance type reported', 'local')
+    .option('--zone <zone>', 'local mode: zone reported', 'local')
+    .option('--price-per-hour <usd>', 'local mode: price reported', num('--price-per-hour'), 0)
+    .option('--ec2', 'identity and capacity from the EC2 instance metadata service (IMDSv2)')
+    .option('--imds-url <url>', 'IMDS base URL (tests)')
+    .option('--reserve-cpu <millicores>', 'EC2: millicores kept for the system', int('--reserve-cpu'), 100)
+    .option('--reserve-memory-mib <mib>', 'EC2: MiB kept for the system', int('--reserve-memory-mib'), 256)
+    .option('--interval-s <s>', 'seconds between passes', num('--interval-s'), 10)
+    .option('--grace-s <s>', 'seconds between SIGTERM and SIGKILL when stopping a container', int('--grace-s'), 10)
+    .action(async (o: RunOptions) => setExit(await runDaemon(o)));
+  program
+    .command('sync')
+    .description(`one reconcile pass from the config \`run\` wrote (${DEFAULT_CONFIG_PATH}, or env STOWAGE_AGENT_CONFIG); exit 1 if anything failed`)
+    .action(async () => setExit(await syncCommand()));
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const program = createProgram((c) => (code = c));
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    process.stderr.write(`stowage-agent: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}

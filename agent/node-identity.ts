@@ -1,0 +1,105 @@
+import { DEFAULT_CATALOG, findInstanceType } from '../core/catalog';
+import type { InstanceType } from '../core/model';
+import type { Resources } from '../core/resources';
+import { NodeIdentityError } from './errors';
+
+/**
+ * Who this node is and what it offers, as the heartbeat reports it: from flags on a
+ * local node, from the instance metadata service (IMDSv2) on EC2.
+ */
+export interface NodeIdentity {
+  readonly nodeId: string;
+  readonly instanceType: string;
+  readonly zone: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** What the scheduler may place here: the machine minus the system's reservation. */
+  readonly capacity: Resources;
+  readonly pricePerHour: number;
+}
+
+/** The API's rule for node ids (kept here too: agent/ does not import lambdas/). */
+const NODE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export interface LocalIdentityOptions {
+  readonly nodeId?: string;
+  readonly cpu?: number;
+  readonly memoryMiB?: number;
+  readonly instanceType?: string;
+  readonly zone?: string;
+  readonly pricePerHour?: number;
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+export function localIdentity(o: LocalIdentityOptions): NodeIdentity {
+  const fail = (m: string) => new NodeIdentityError(m, false);
+  if (!o.nodeId || !NODE_ID.test(o.nodeId)) throw fail(`--node-id ${JSON.stringify(o.nodeId ?? '')} is missing or invalid: 1-64 of [A-Za-z0-9._-], starting with a letter or digit`);
+  if (o.cpu === undefined || !Number.isSafeInteger(o.cpu) || o.cpu <= 0) throw fail(`--cpu must be a whole number of millicores > 0 (e.g. 2000 for two cores), got ${o.cpu}`);
+  if (o.memoryMiB === undefined || !Number.isSafeInteger(o.memoryMiB) || o.memoryMiB <= 0) throw fail(`--memory-mib must be a whole number of MiB > 0, got ${o.memoryMiB}`);
+  const instanceType = o.instanceType ?? 'local';
+  const zone = o.zone ?? 'local';
+  if (!NAME.test(instanceType)) throw fail(`--instance-type ${JSON.stringify(instanceType)} is invalid: [A-Za-z0-9._-]`);
+  if (!NAME.test(zone)) throw fail(`--zone ${JSON.stringify(zone)} is invalid: [A-Za-z0-9._-]`);
+  const pricePerHour = o.pricePerHour ?? 0;
+  if (!Number.isFinite(pricePerHour) || pricePerHour < 0 || pricePerHour > 1000) throw fail(`--price-per-hour must be between 0 and 1000, got ${o.pricePerHour}`);
+  return { nodeId: o.nodeId, instanceType, zone, labels: o.labels ?? {}, capacity: { cpu: o.cpu, memoryMiB: o.memoryMiB }, pricePerHour };
+}
+
+/** What the node keeps for the OS, dockerd and the agent itself. */
+export const DEFAULT_RESERVATION: Resources = { cpu: 100, memoryMiB: 256 };
+
+export interface Ec2IdentityOptions {
+  /** Default http://169.254.169.254; tests point it at a local server. */
+  readonly imdsUrl?: string;
+  readonly reservation?: Resources;
+  readonly catalog?: readonly InstanceType[];
+  /** Per IMDS request. Default 2 s. */
+  readonly timeoutMs?: number;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly fetch?: typeof fetch;
+}
+
+/** Identity from IMDSv2: a session token first, then instance id, type and zone. */
+export async function ec2Identity(o: Ec2IdentityOptions = {}): Promise<NodeIdentity> {
+  const base = (o.imdsUrl ?? 'http://169.254.169.254').replace(/\/+$/, '');
+  const timeoutMs = o.timeoutMs ?? 2_000;
+  const fetchFn = o.fetch ?? fetch;
+  const reservation = o.reservation ?? DEFAULT_RESERVATION;
+  const catalog = o.catalog ?? DEFAULT_CATALOG;
+
+  const call = async (method: 'GET' | 'PUT', path: string, headers: Record<string, string>): Promise<string> => {
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetchFn(`${base}${path}`, { method, headers, signal: AbortSignal.timeout(timeoutMs) });
+      text = await res.text();
+    } catch (err) {
+      throw new NodeIdentityError(
+        `instance metadata ${method} ${path} failed (${(err as Error)?.message ?? String(err)}); not on EC2, or IMDS is disabled or its hop limit too low? Locally, pass --node-id, --cpu and --memory-mib`,
+        true,
+        { cause: err },
+      );
+    }
+    if (!res.ok) throw new NodeIdentityError(`instance metadata ${method} ${path} answered ${res.status}; IMDSv2 must be enabled on the instance`, res.status >= 500);
+    return text.trim();
+  };
+
+  const token = await call('PUT', '/latest/api/token', { 'x-aws-ec2-metadata-token-ttl-seconds': '21600' });
+  const h = { 'x-aws-ec2-metadata-token': token };
+  const [nodeId, instanceType, zone] = await Promise.all([
+    call('GET', '/latest/meta-data/instance-id', h),
+    call('GET', '/latest/meta-data/instance-type', h),
+    call('GET', '/latest/meta-data/placement/availability-zone', h),
+  ]);
+  if (!NODE_ID.test(nodeId)) throw new NodeIdentityError(`instance metadata returned an instance id the API will not accept: ${JSON.stringify(nodeId)}`, false);
+  if (!NAME.test(zone)) throw new NodeIdentityError(`instance metadata returned an invalid zone: ${JSON.stringify(zone)}`, false);
+  const type = findInstanceType(catalog, instanceType);
+  if (!type) {
+    throw new NodeIdentityError(`instance type ${JSON.stringify(instanceType)} is not in the catalog (core/catalog.ts), so its capacity is unknown; launch a catalog type or add it`, false);
+  }
+  const capacity = { cpu: type.capacity.cpu - reservation.cpu, memoryMiB: type.capacity.memoryMiB - reservation.memoryMiB };
+  if (capacity.cpu <= 0 || capacity.memoryMiB <= 0) {
+    throw new NodeIdentityError(`the reservation (${reservation.cpu} millicores, ${reservation.memoryMiB} MiB) leaves nothing of a ${instanceType}`, false);
+  }
+  return { nodeId, instanceType, zone, labels: o.labels ?? {}, capacity, pricePerHour: type.pricePerHour };
+}
