@@ -3,6 +3,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { bearerToken, HttpControlPlane, type ControlPlane } from './api-client';
+import { regionOfApiUrl, sigV4Signer } from './sigv4-signer';
 import { DockerRuntime } from './docker-runtime';
 import { ec2Identity, localIdentity, type NodeIdentity } from './node-identity';
 import { describeSummary, syncOnce, type SyncSummary } from './sync';
@@ -47,8 +48,13 @@ export function readConfig(file: string): AgentConfig {
   return { apiUrl: c.apiUrl, identity: c.identity, graceSeconds: c.graceSeconds ?? 10, ...(c.tokenFile ? { tokenFile: c.tokenFile } : {}) };
 }
 
+/**
+ * How the agent authenticates: the local API's token when a token file is configured;
+ * SigV4 with the instance profile for an API Gateway URL; nothing otherwise.
+ */
 export function controlPlaneFor(config: AgentConfig): ControlPlane {
-  const sign = config.tokenFile ? bearerToken(readFileSync(config.tokenFile, 'utf8')) : undefined;
+  const region = regionOfApiUrl(config.apiUrl);
+  const sign = config.tokenFile ? bearerToken(readFileSync(config.tokenFile, 'utf8')) : region ? sigV4Signer({ region }) : undefined;
   return new HttpControlPlane({ baseUrl: config.apiUrl, ...(sign ? { sign } : {}) });
 }
 

@@ -1,0 +1,74 @@
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import type { OutgoingRequest, RequestSigner } from './api-client';
+
+/**
+ * Signs the agent's API calls with SigV4 for API Gateway (service `execute-api`) using
+ * the instance profile's credentials — the identity the heartbeat route checks: only
+ * the node role's session named after this instance may report for it.
+ */
+export interface SigV4Options {
+  readonly region: string;
+  /** Default: the SDK's provider chain (on EC2, the instance profile via IMDSv2). */
+  readonly credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  /** Injectable so tests sign at a fixed instant. */
+  readonly now?: () => Date;
+}
+
+export function sigV4Signer(options: SigV4Options): RequestSigner {
+  const signer = new SignatureV4({ service: 'execute-api', region: options.region, credentials: options.credentials ?? defaultProvider(), sha256: NodeSha256 });
+  return async (req: OutgoingRequest) => {
+    const url = new URL(req.url);
+    const query: Record<string, string> = {};
+    url.searchParams.forEach((v, k) => (query[k] = v));
+    const signed = await signer.sign(
+      {
+        method: req.method,
+        protocol: url.protocol,
+        hostname: url.hostname,
+        port: url.port ? Number(url.port) : undefined,
+        path: url.pathname,
+        query,
+        // `host` is part of what is signed; fetch sends the same value.
+        headers: { ...req.headers, host: url.host },
+        body: req.body,
+      },
+      { signingDate: options.now?.() },
+    );
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(signed.headers)) if (k.toLowerCase() !== 'host') headers[k] = String(v);
+    return headers;
+  };
+}
+
+/** The region of an API Gateway URL (`<id>.execute-api.<region>.amazonaws.com`), or undefined for any other host. */
+export function regionOfApiUrl(apiUrl: string): string | undefined {
+  const m = /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/.exec(new URL(apiUrl).hostname);
+  return m?.[1];
+}
+
+/** SHA-256 (and HMAC-SHA-256 with a secret) from node:crypto, in the shape SignatureV4 asks for. */
+class NodeSha256 {
+  private hash: Hash | Hmac;
+  constructor(private readonly secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.hash = this.fresh();
+  }
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.hash.update(typeof data === 'string' ? data : toBuffer(data));
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.hash.digest());
+  }
+  reset(): void {
+    this.hash = this.fresh();
+  }
+  private fresh(): Hash | Hmac {
+    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', typeof this.secret === 'string' ? this.secret : toBuffer(this.secret));
+  }
+}
+
+function toBuffer(data: ArrayBuffer | ArrayBufferView): Buffer {
+  return ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data);
+}
