@@ -27,6 +27,8 @@ export interface RuntimeTimeouts {
   readonly stop: number;
   readonly remove: number;
   readonly stats: number;
+  /** A whole image pull, every layer. */
+  readonly pull: number;
 }
 
 export const DEFAULT_TIMEOUTS: RuntimeTimeouts = {
@@ -37,6 +39,7 @@ export const DEFAULT_TIMEOUTS: RuntimeTimeouts = {
   stop: 15_000,
   remove: 30_000,
   stats: 15_000,
+  pull: 300_000,
 };
 
 /** Enough for a service; a fork bomb in one container stops here instead of exhausting the node. */
@@ -72,6 +75,11 @@ export interface DockerRuntimeOptions {
   /** A dockerode client; injected so tests and the agent choose the socket. */
   readonly docker: Docker;
   readonly timeouts?: Partial<RuntimeTimeouts>;
+  /**
+   * Pull an image that is not on the node (default true: nodes in AWS pull from their
+   * registry). Off for local nodes, whose images come from `docker import`.
+   */
+  readonly pull?: boolean;
 }
 
 /**
@@ -84,11 +92,13 @@ export interface DockerRuntimeOptions {
 export class DockerRuntime implements ContainerRuntime {
   private readonly docker: Docker;
   private readonly timeouts: RuntimeTimeouts;
+  private readonly pull: boolean;
 
   constructor(options: DockerRuntimeOptions) {
     if (!options || !options.docker) throw new Error('DockerRuntime needs a dockerode client: new DockerRuntime({ docker: new Docker() })');
     this.docker = options.docker;
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    this.pull = options.pull ?? true;
     for (const [op, ms] of Object.entries(this.timeouts)) {
       if (!Number.isFinite(ms) || ms <= 0) throw new Error(`DockerRuntime timeout for ${op} must be a positive number of ms, got ${ms}`);
     }
@@ -250,10 +260,33 @@ export class DockerRuntime implements ContainerRuntime {
   private async requireImage(image: string): Promise<void> {
     try {
       await this.call('image', undefined, this.timeouts.inspect, () => this.docker.getImage(image).inspect());
+      return;
     } catch (err) {
-      if (err instanceof RuntimeError && statusOf(err.cause) === 404) throw new ImageNotFoundError(image, { cause: err.cause });
-      throw err;
+      if (!(err instanceof RuntimeError && statusOf(err.cause) === 404)) throw err;
+      if (!this.pull) throw new ImageNotFoundError(image, { cause: err.cause });
     }
+    await this.pullImage(image);
+  }
+
+  /**
+   * Pulls with one timeout over the whole transfer. A failed pull is retriable (a
+   * registry hiccup, a node without a route yet): the task stays assigned and the next
+   * sync tries again, while the scheduler sees it never start.
+   */
+  private async pullImage(image: string): Promise<void> {
+    await this.call('pull', undefined, this.timeouts.pull, async (signal) => {
+      const stream = (await this.docker.pull(image, { abortSignal: signal })) as NodeJS.ReadableStream;
+      await new Promise<void>((resolve, reject) => {
+        this.docker.modem.followProgress(stream, (err: Error | null, events: Array<{ error?: string }>) => {
+          const failed = err ?? (events ?? []).find((e) => e.error);
+          if (failed) reject(failed instanceof Error ? failed : new Error(`pull ${image}: ${failed.error}`));
+          else resolve();
+        });
+      });
+    }).catch((err: unknown) => {
+      if (err instanceof RuntimeTimeoutError) throw err;
+      throw new RuntimeError(`pulling image ${image} failed: ${(err as Error).message}; the next sync tries again`, { operation: 'pull', retriable: true }, { cause: err });
+    });
   }
 
   /**

@@ -5,7 +5,7 @@
  */
 
 /** What a `DockerRuntime` call was doing when it failed. */
-export type RuntimeOperation = 'list' | 'inspect' | 'create' | 'start' | 'stop' | 'remove' | 'stats' | 'image';
+export type RuntimeOperation = 'list' | 'inspect' | 'create' | 'start' | 'stop' | 'remove' | 'stats' | 'image' | 'pull';
 
 /**
  * A container engine call failed. `retriable`: the engine was unreachable, timed out or
@@ -60,7 +60,7 @@ export class ImageNotFoundError extends RuntimeError {
   readonly image: string;
   constructor(image: string, options?: { cause?: unknown }) {
     super(
-      `image ${image} is not present on this node and the agent does not pull images; load it first (docker load / docker import, or scripts/make-local-image.sh for stowage/busybox:local)`,
+      `image ${image} is not present on this node and pulling is off; load it first (docker load / docker import, or scripts/make-local-image.sh for stowage/busybox:local), or run the agent with pulling on`,
       { operation: 'image', retriable: false },
       options,
     );

@@ -21,6 +21,8 @@ export interface AgentConfig {
   readonly tokenFile?: string;
   readonly identity: NodeIdentity;
   readonly graceSeconds: number;
+  /** Pull missing images: on for EC2 nodes, off for local ones (their images come from docker import). */
+  readonly pull?: boolean;
 }
 
 export function configPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -45,7 +47,7 @@ export function readConfig(file: string): AgentConfig {
   if (typeof c.apiUrl !== 'string' || !c.identity || typeof c.identity.nodeId !== 'string') {
     throw new Error(`the agent config ${file} lacks apiUrl or identity; restart \`stowage-agent run\` to rewrite it`);
   }
-  return { apiUrl: c.apiUrl, identity: c.identity, graceSeconds: c.graceSeconds ?? 10, ...(c.tokenFile ? { tokenFile: c.tokenFile } : {}) };
+  return { apiUrl: c.apiUrl, identity: c.identity, graceSeconds: c.graceSeconds ?? 10, pull: c.pull === true, ...(c.tokenFile ? { tokenFile: c.tokenFile } : {}) };
 }
 
 /**
@@ -95,10 +97,10 @@ async function runDaemon(o: RunOptions): Promise<number> {
   const identity = o.ec2
     ? await ec2Identity({ ...(o.imdsUrl ? { imdsUrl: o.imdsUrl } : {}), reservation: { cpu: o.reserveCpu, memoryMiB: o.reserveMemoryMib } })
     : localIdentity({ nodeId: o.nodeId, cpu: o.cpu, memoryMiB: o.memoryMib, instanceType: o.instanceType, zone: o.zone, pricePerHour: o.pricePerHour });
-  const config: AgentConfig = { apiUrl, identity, graceSeconds: o.graceS, ...(o.tokenFile ? { tokenFile: path.resolve(o.tokenFile) } : {}) };
+  const config: AgentConfig = { apiUrl, identity, graceSeconds: o.graceS, pull: o.ec2 === true, ...(o.tokenFile ? { tokenFile: path.resolve(o.tokenFile) } : {}) };
   const file = configPath();
   writeConfig(file, config);
-  const deps = { runtime: new DockerRuntime({ docker: new Docker() }), controlPlane: controlPlaneFor(config), identity, graceSeconds: config.graceSeconds };
+  const deps = { runtime: new DockerRuntime({ docker: new Docker(), pull: config.pull === true }), controlPlane: controlPlaneFor(config), identity, graceSeconds: config.graceSeconds };
   log(`node ${identity.nodeId} (${identity.instanceType}, ${identity.zone}, ${identity.capacity.cpu}m/${identity.capacity.memoryMiB}MiB) -> ${apiUrl}; config ${file}`);
 
   const stop = new AbortController();
@@ -135,7 +137,7 @@ async function syncCommand(): Promise<number> {
   let summary: SyncSummary;
   const t0 = Date.now();
   try {
-    summary = await syncOnce({ runtime: new DockerRuntime({ docker: new Docker() }), controlPlane: controlPlaneFor(config), identity: config.identity, graceSeconds: config.graceSeconds });
+    summary = await syncOnce({ runtime: new DockerRuntime({ docker: new Docker(), pull: config.pull === true }), controlPlane: controlPlaneFor(config), identity: config.identity, graceSeconds: config.graceSeconds });
   } catch (err) {
     log(`sync failed in ${Date.now() - t0} ms: ${err instanceof Error ? err.message : String(err)}`);
     return 1;

@@ -1,9 +1,5 @@
 #!/usr/bin/env node
 // The node agent is TypeScript run through tsx's require hook, like bin/stowage.js.
+// Nodes in AWS run the esbuild bundle of the same entry instead (infra/agent-bundle.ts).
 require('tsx/cjs');
-// exitCode rather than process.exit(): piped stdout gets flushed before the process ends.
-void require('../agent/main.ts')
-  .main(process.argv)
-  .then((code) => {
-    process.exitCode = code;
-  });
+require('../agent/cli.ts');

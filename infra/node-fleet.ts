@@ -1,13 +1,15 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Asset } from 'aws-cdk-lib/aws-s3-assets';
+import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
+import { AgentBundle } from './agent-bundle';
 import { Construct } from 'constructs';
 
 export interface NodeFleetProps {
   readonly vpc: ec2.IVpc;
   /** Folder bundled as the agent asset and unpacked on every node. */
-  readonly agentDir: string;
+  /** The repository root: the agent bundle is built from its agent/ and core/. */
+  readonly repoRoot: string;
   /** The API base URL the agent reports to. */
   readonly apiUrl: string;
   /** The tag that marks this stack's instances; the scheduler's EC2/SSM grants hang on it. */
@@ -47,7 +49,7 @@ export class NodeFleet extends Construct {
     });
     // Its one API permission, the heartbeat route, is granted by StowageApi.grantHeartbeat.
 
-    this.agentBundle = new Asset(this, 'AgentBundle', { path: props.agentDir });
+    this.agentBundle = new AgentBundle(this, 'AgentBundle', { repoRoot: props.repoRoot }).asset;
     // GetObject on the one bundle object, rather than Asset.grantRead (GetObject*, List*
     // and GetBucket* on the whole asset bucket, shared by every stack in the account).
     this.role.addToPolicy(
@@ -88,7 +90,8 @@ export class NodeFleet extends Construct {
       '[Service]',
       `Environment=STOWAGE_API_URL=${props.apiUrl}`,
       `Environment=AWS_REGION=${Stack.of(this).region}`,
-      'ExecStart=/usr/local/bin/stowage-agent run',
+      // --ec2: identity, capacity and price from IMDSv2; images are pulled; calls are SigV4-signed.
+      'ExecStart=/usr/local/bin/stowage-agent run --ec2',
       'Restart=always',
       'RestartSec=5',
       '[Install]',

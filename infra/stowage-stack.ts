@@ -22,7 +22,8 @@ export interface StowageStackProps extends StackProps {
   /** Directory of the handler sources. Default: lambdas/handlers. */
   readonly handlersDir?: string;
   /** Folder shipped to nodes as the agent bundle. Default: agent/. */
-  readonly agentDir?: string;
+  /** Where agent/ and core/ are (the agent bundle is built from them); default this repository. */
+  readonly repoRoot?: string;
 }
 
 /** The whole control plane: state, API, scheduler, and the node template it launches from. */
@@ -68,7 +69,7 @@ export class StowageStack extends Stack {
     const network = new Network(this, 'Network', { vpcId: props.vpcId });
     this.fleet = new NodeFleet(this, 'NodeFleet', {
       vpc: network.vpc,
-      agentDir: props.agentDir ?? path.join(__dirname, '..', 'agent'),
+      repoRoot: props.repoRoot ?? path.join(__dirname, '..'),
       apiUrl: this.api.url,
       stackTag,
     });

@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { StowageStack, STACK_TAG_KEY } from '../../infra/stowage-stack';
 import { RUNTIME_ENV } from '../../infra/runtime-env';
+import { bundleAgent } from '../../infra/agent-bundle';
 import { ENV } from '../../lambdas/config';
 import { tableDefinitions, TASK_TTL_ATTRIBUTE, TASKS_BY_JOB_INDEX, TASKS_BY_NODE_INDEX } from '../../lambdas/state/table-schema';
 
@@ -292,8 +293,23 @@ describe('StowageStack nodes', () => {
   it('installs Docker and Node.js, fetches the agent bundle, runs it as a systemd service', () => {
     expect(userData).toMatch(/dnf install -y docker nodejs/);
     expect(userData).toContain('aws s3 cp');
-    expect(userData).toContain('ExecStart=/usr/local/bin/stowage-agent run');
+    expect(userData).toContain('ExecStart=/usr/local/bin/stowage-agent run --ec2');
     expect(userData).toContain('systemctl enable --now stowage-agent');
+  });
+
+  it('ships the agent as a self-contained bundle that runs with no node_modules beside it', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-agent-bundle-'));
+    try {
+      expect(bundleAgent(REPO, out)).toBe(true);
+      const bin = path.join(out, 'bin', 'stowage-agent');
+      expect(fs.statSync(bin).mode & 0o111).not.toBe(0);
+      const run = spawnSync(process.execPath, [bin, '--help'], { cwd: out, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+      expect(run.status).toBe(0);
+      expect(run.stdout).toMatch(/Usage: stowage-agent/);
+      expect(run.stdout).toMatch(/\bsync\b/);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it('defines no network interfaces, so Ec2Fleet can choose the subnet', () => {

@@ -31,7 +31,7 @@ let identity: NodeIdentity;
 /** A fresh agent: new runtime, client and identity objects, as after a restart. */
 function agent(): SyncDeps {
   return {
-    runtime: new DockerRuntime({ docker }),
+    runtime: new DockerRuntime({ docker, pull: false }),
     controlPlane: new HttpControlPlane({ baseUrl: api.url, sign: bearerToken(api.token), timeoutMs: 5_000 }),
     identity: localIdentity({ nodeId: NODE, cpu: 4000, memoryMiB: 4096 }),
     graceSeconds: 1,

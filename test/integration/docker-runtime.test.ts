@@ -70,7 +70,8 @@ async function execute(actions: readonly ReconcileAction[]): Promise<void> {
 
 beforeAll(async () => {
   docker = await ensureDocker();
-  runtime = new DockerRuntime({ docker });
+  // Local images only (docker import): pulling is for nodes with a registry.
+  runtime = new DockerRuntime({ docker, pull: false });
 });
 
 afterAll(async () => {
@@ -195,6 +196,17 @@ describe('DockerRuntime', () => {
     const missing = runtime.createAndStart(spec(['true'], { image: `stowage/absent-${RUN}:none` }), NODE);
     await expect(missing).rejects.toBeInstanceOf(ImageNotFoundError);
     await expect(missing).rejects.toMatchObject({ retriable: false, message: expect.stringContaining(`stowage/absent-${RUN}:none`) });
+  });
+
+  it('pulls a missing image when pulling is on, and types a failed pull as retriable', async () => {
+    const puller = new DockerRuntime({ docker, pull: true, timeouts: { pull: 20_000 } });
+    // A registry on a closed loopback port: the engine's pull fails at once, and nothing is created.
+    const failed = puller.createAndStart(spec(['true'], { image: `127.0.0.1:1/stowage/absent-${RUN}:none` }), NODE);
+    await expect(failed).rejects.toMatchObject({ name: 'RuntimeError', operation: 'pull', retriable: true });
+    await expect(failed).rejects.toThrow(/pulling image 127\.0\.0\.1:1\/stowage\/absent-.*failed/);
+    // A present image is used as is, with no pull.
+    const c = await puller.createAndStart(spec(['true']), NODE);
+    expect(c).toBeDefined();
   });
 
   it('types an unreachable engine as a retriable RuntimeError', async () => {
