@@ -8,6 +8,7 @@ import type { Job, Task } from '../../core/model';
 import { DEFAULT_SERVICE_RESTART } from '../../core/policy';
 import { ensureDocker, LOCAL_IMAGE } from '../support/docker';
 import { startFakeApi, type FakeApi } from '../support/fake-api';
+import { waitUntil } from '../support/wait-until';
 
 /**
  * The agent as a process: `stowage-agent run` is killed with SIGKILL while its task
@@ -44,13 +45,6 @@ async function containers(taskId: string) {
   return docker.listContainers({ all: true, filters: { label: [`${LABELS.node}=${NODE}`, `${LABELS.task}=${taskId}`] } });
 }
 
-async function waitUntil(what: string, ok: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 beforeAll(async () => {
   docker = await ensureDocker();

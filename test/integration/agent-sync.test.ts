@@ -11,6 +11,7 @@ import type { Plan } from '../../core/plan-types';
 import { DEFAULT_SERVICE_RESTART } from '../../core/policy';
 import { ensureDocker, LOCAL_IMAGE } from '../support/docker';
 import { startFakeApi, type FakeApi } from '../support/fake-api';
+import { waitUntil } from '../support/wait-until';
 
 /**
  * The agent's sync pass end to end: a real Docker engine, the real heartbeat handler
@@ -78,13 +79,6 @@ async function containersOf(taskId: string) {
   return docker.listContainers({ all: true, filters: { label: [`${LABELS.node}=${NODE}`, `${LABELS.task}=${taskId}`] } });
 }
 
-async function waitUntil(what: string, ok: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 beforeAll(async () => {
   docker = await ensureDocker();
