@@ -8,7 +8,7 @@ import type { Bin, PlacementTask } from './placement/bin';
 import { packTasks } from './placement/packer';
 import type { ResourceWeights } from './placement/scorers';
 import { orderTasks, STRATEGIES } from './placement/strategies';
-import type { SnapshotIndex } from './snapshot';
+import type { Snapshot, SnapshotIndex } from './snapshot';
 
 export interface ConsolidationInput {
   readonly index: SnapshotIndex;
@@ -66,7 +66,7 @@ export function consolidate(input: ConsolidationInput): void {
   const candidates = drainCandidates(input);
   // While work waits or nodes are still arriving, the fleet is growing: draining now would churn.
   if (input.unplacedCount > 0 || nodes.some((n) => n.state === 'LAUNCHING')) return;
-  if (now - lastChange(index) < c.stableForMs) return;
+  if (now - lastFleetChange(index.snapshot) < c.stableForMs) return;
   let budget = c.disruptionBudget - nodes.filter((n) => n.state === 'DRAINING').length;
   const excluded = new Set<string>();
   // A node that receives copies this pass (placed or moved) is never drained in it: its
@@ -224,11 +224,13 @@ function cheapestHolding(leftovers: PlacementTask[], input: ConsolidationInput, 
   return undefined;
 }
 
-
-/** When the fleet last changed shape: the newest node launch or copy creation still in the snapshot. */
-function lastChange(index: SnapshotIndex): number {
+/**
+ * When the fleet last changed shape: the newest node launch or copy creation still in
+ * the snapshot. Consolidation waits stableForMs past it; the simulator wakes for it.
+ */
+export function lastFleetChange(snapshot: Snapshot): number {
   let last = -Infinity;
-  for (const n of index.snapshot.nodes) last = Math.max(last, n.launchedAt);
-  for (const t of index.snapshot.tasks) if (t.status !== 'STOPPED' && t.status !== 'COMPLETED') last = Math.max(last, t.createdAt);
+  for (const n of snapshot.nodes) last = Math.max(last, n.launchedAt);
+  for (const t of snapshot.tasks) if (t.status !== 'STOPPED' && t.status !== 'COMPLETED') last = Math.max(last, t.createdAt);
   return last;
 }

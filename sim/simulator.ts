@@ -1,4 +1,5 @@
 import { fleetCostPerHour, instanceCost, MS_PER_HOUR } from '../core/cost-model';
+import { lastFleetChange } from '../core/consolidation';
 import { fluidNodeBound } from '../core/lower-bound';
 import { DEFAULT_SERVICE_RESTART, type SchedulerPolicy } from '../core/policy';
 import type { InstanceType } from '../core/model';
@@ -270,13 +271,8 @@ function nextPassTime(
   if (nextEvent !== undefined) timers.push(nextEvent);
   // Every clock plan() reads, or a skip-ahead would change its decisions: back-off ends,
   // and the quiet period consolidation waits for after the last launch or copy.
-  let lastChange = -Infinity;
-  for (const n of state.nodes.values()) lastChange = Math.max(lastChange, n.launchedAt);
-  for (const t of state.tasks.values()) {
-    lastChange = Math.max(lastChange, t.createdAt);
-    if (t.notBefore !== undefined) timers.push(t.notBefore);
-  }
-  if (c.mode === 'stowage' || c.mode === 'underutilized') timers.push(lastChange + c.stableForMs);
+  for (const t of state.tasks.values()) if (t.notBefore !== undefined) timers.push(t.notBefore);
+  if (c.mode === 'stowage' || c.mode === 'underutilized') timers.push(lastFleetChange(state.snapshot()) + c.stableForMs);
   for (const n of state.nodes.values()) {
     if (n.emptySince !== undefined) timers.push(n.emptySince + (c.mode === 'underutilized' ? c.underutilizedForMs : c.emptyGraceMs));
     if (n.underutilizedSince !== undefined) timers.push(n.underutilizedSince + c.underutilizedForMs);

@@ -1,8 +1,8 @@
 import { assignmentGroups } from '../assignment-groups';
-import { canonicalJson } from '../canonical-json';
 import { JobExistsError } from '../errors';
-import { ACCEPTS_WORK, HOLDS_RESOURCES, type Job, type Node, type Task, type TaskStatus } from '../model';
+import { ACCEPTS_WORK, HOLDS_RESOURCES, type Job, type Node, type Task } from '../model';
 import type { Plan } from '../plan-types';
+import { containerTransition, sameJob, taskAfterUpdate } from '../task-transitions';
 import type { ApplyResult, Heartbeat, PlanConflict, StateStore, UtilisationSample } from '../ports';
 import { add, ZERO, type Resources } from '../resources';
 import type { Snapshot } from '../snapshot';
@@ -100,17 +100,8 @@ export class InMemoryState {
         conflicts.push({ kind: 'task-update', taskIds: [u.taskId], reason: t ? `task is ${t.status} generation ${t.generation}, plan saw ${u.from} generation ${u.generation}` : 'task not found' });
         continue;
       }
-      const holds = HOLDS_RESOURCES.has(u.to);
-      if (!holds && HOLDS_RESOURCES.has(t.status) && t.nodeId) this.release(t.nodeId, t.resources);
-      this.tasks.set(t.id, {
-        ...t,
-        status: u.to,
-        reason: u.reason,
-        notBefore: u.notBefore ?? t.notBefore,
-        restarts: u.restarts ?? t.restarts,
-        nodeId: holds ? t.nodeId : undefined,
-        finishedAt: u.to === 'STOPPED' ? plan.now : t.finishedAt,
-      });
+      if (!HOLDS_RESOURCES.has(u.to) && HOLDS_RESOURCES.has(t.status) && t.nodeId) this.release(t.nodeId, t.resources);
+      this.tasks.set(t.id, taskAfterUpdate(t, u, plan.now));
       taskUpdatesCommitted++;
     }
     for (const group of assignmentGroups(plan.assignments)) {
@@ -212,33 +203,4 @@ export class InMemoryStateStore implements StateStore {
   async listSamples(from: number, to: number) {
     return this.state.samples.filter((s) => s.t >= from && s.t <= to).sort((a, b) => a.t - b.t);
   }
-}
-
-/** Where a container report moves its task, or null when it moves nothing. */
-export function containerTransition(t: Task, c: Heartbeat['containers'][number], now: number): Task | null {
-  const from: TaskStatus = t.status;
-  if (c.state === 'starting' && from === 'ASSIGNED') return { ...t, status: 'STARTING' };
-  if (c.state === 'running' && (from === 'ASSIGNED' || from === 'STARTING')) return { ...t, status: 'RUNNING', startedAt: c.startedAt ?? now };
-  if (c.state === 'exited' && HOLDS_RESOURCES.has(from)) {
-    const ok = c.exitCode === 0 && !c.oomKilled;
-    return {
-      ...t,
-      status: ok ? 'COMPLETED' : 'FAILED',
-      nodeId: undefined,
-      exitCode: c.exitCode,
-      oomKilled: c.oomKilled,
-      startedAt: t.startedAt ?? c.startedAt,
-      finishedAt: c.finishedAt ?? now,
-      reason: ok ? 'exited 0' : c.oomKilled ? 'killed for exceeding its memory limit (OOM)' : `exited ${c.exitCode}`,
-    };
-  }
-  return null;
-}
-
-/**
- * Same submission: the job as stored equals the job offered, but for when it was made
- * (a retry after a crash is stamped later than the attempt that wrote the job).
- */
-export function sameJob(a: Job, b: Job): boolean {
-  return canonicalJson({ ...a, createdAt: 0 }) === canonicalJson({ ...b, createdAt: 0 });
 }

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { assignmentGroups, type AssignmentGroup } from '../../core/assignment-groups';
 import { JobExistsError, StoreUnavailableError } from '../../core/errors';
-import { containerTransition, sameJob } from '../../core/fakes/in-memory-state-store';
+import { containerTransition, sameJob, taskAfterUpdate } from '../../core/task-transitions';
 import { ACCEPTS_WORK, HOLDS_RESOURCES, type Job, type Node, type Task } from '../../core/model';
 import type { Plan, TaskUpdate } from '../../core/plan-types';
 import { NODE_TOMBSTONE_MS, type ApplyResult, type Heartbeat, type PlanConflict, type StateStore, type UtilisationSample } from '../../core/ports';
@@ -272,13 +272,7 @@ export class DynamoStateStore implements StateStore {
     if (u.generation !== undefined && t.generation !== u.generation) return `task is at generation ${t.generation}, plan saw ${u.generation}`;
     const holds = HOLDS_RESOURCES.has(u.to);
     const next: Task & { [TASK_TTL_ATTRIBUTE]?: number } = {
-      ...t,
-      status: u.to,
-      reason: u.reason,
-      notBefore: u.notBefore ?? t.notBefore,
-      restarts: u.restarts ?? t.restarts,
-      nodeId: holds ? t.nodeId : undefined,
-      finishedAt: u.to === 'STOPPED' ? now : t.finishedAt,
+      ...taskAfterUpdate(t, u, now),
       // Only STOPPED is final (a COMPLETED service restarts): only it may expire.
       [TASK_TTL_ATTRIBUTE]: u.to === 'STOPPED' ? Math.floor(now / 1000) + STOPPED_TASK_RETENTION_SECONDS : undefined,
     };
