@@ -40,11 +40,12 @@ export function consolidate(input: ConsolidationInput): void {
 
   // Empty nodes: markers always (so the grace period starts when emptiness does), removal unless off.
   // Emptiness counts copies, not capacity: a copy requesting nothing still runs there.
+  // A copy this pass stops still counts: the store releases it after node updates
+  // commit, so "empty" here means empty as the store will check it (expectEmpty).
   const assigned = builder.assignedNodes();
   for (const node of nodes) {
     if (builder.stateOf(node) !== 'ACTIVE') continue;
-    const staying = (index.holding.get(node.id) ?? []).some((t) => !builder.isTouched(t.id));
-    const empty = !assigned.has(node.id) && !staying;
+    const empty = !assigned.has(node.id) && (index.holding.get(node.id) ?? []).length === 0;
     if (!empty) {
       if (node.emptySince !== undefined) builder.updateNode({ nodeId: node.id, from: node.state, emptySince: null });
       continue;
