@@ -31,14 +31,16 @@ const has = (cmd) => spawnSync('sh', ['-c', cmd], { stdio: 'ignore' }).status ==
 const missingDebs = [
   ['docker.io', 'command -v dockerd || docker info'],
   ['busybox-static', 'dpkg -s busybox-static || ! command -v dpkg'],
+  // The HTML report's browser test drives Debian's Chromium (never a downloaded browser).
+  ['chromium', 'command -v chromium'],
 ].filter(([, check]) => !has(`(${check}) >/dev/null 2>&1`)).map(([pkg]) => pkg);
 if (missingDebs.length > 0) {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const apt = (args) => spawnSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
   if (!isRoot || !existsSync('/usr/bin/apt-get')) {
-    console.error(`stowage: the Docker tests need ${missingDebs.join(' and ')} and will fail without; e.g. sudo apt-get install -y docker.io busybox-static`);
+    console.error(`stowage: the Docker and browser tests need ${missingDebs.join(' and ')} and will fail without; e.g. sudo apt-get install -y ${missingDebs.join(' ')}`);
   } else if (apt(['update']).status !== 0 || apt(['install', '-y', '--no-install-recommends', ...missingDebs]).status !== 0) {
-    console.error('stowage: installing Docker failed; install it by hand (apt-get install -y docker.io busybox-static).');
+    console.error(`stowage: installing Docker/Chromium failed; install by hand (apt-get install -y ${missingDebs.join(' ')}).`);
     process.exit(1);
   }
 }

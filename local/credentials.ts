@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/**
+ * The local cloud's start-up credential: `stowage local up` writes it; the CLI reads it
+ * to find and call the local API. One file, readable by its owner only. The token is
+ * what the local API takes in place of IAM: a request without it is refused (401).
+ */
+export interface LocalCredentials {
+  readonly apiUrl: string;
+  /** The user's bearer token (every route but the heartbeat, which takes node tokens). */
+  readonly token: string;
+  /** The process serving the API: a credential whose process is gone is stale. */
+  readonly pid: number;
+  readonly startedAt: string;
+}
+
+/** Where the local cloud keeps its state: STOWAGE_LOCAL_DIR, or ~/.stowage/local. */
+export function localDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.STOWAGE_LOCAL_DIR && env.STOWAGE_LOCAL_DIR.trim() !== '' ? path.resolve(env.STOWAGE_LOCAL_DIR) : path.join(os.homedir(), '.stowage', 'local');
+}
+
+export function credentialsFile(dir: string = localDir()): string {
+  return path.join(dir, 'credentials.json');
+}
+
+export function newToken(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+export function writeCredentials(creds: LocalCredentials, dir: string = localDir()): string {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = credentialsFile(dir);
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(creds, null, 2)}\n`, { mode: 0o600 });
+  renameSync(tmp, file);
+  return file;
+}
+
+export function removeCredentials(dir: string = localDir()): void {
+  rmSync(credentialsFile(dir), { force: true });
+}
+
+export class LocalCredentialsError extends Error {
+  override readonly name = 'LocalCredentialsError';
+}
+
+/**
+ * Reads the credential; throws LocalCredentialsError saying what to do when it is
+ * missing, malformed, or left by a local cloud that is no longer running.
+ */
+export function readCredentials(dir: string = localDir()): LocalCredentials {
+  const file = credentialsFile(dir);
+  let raw: string;
+  try {
+    raw = readFileSync(file, 'utf8');
+  } catch {
+    throw new LocalCredentialsError(`no local cloud credential at ${file}; start one with \`npm run local\` (or pass --api-url for a deployment)`);
+  }
+  let c: Partial<LocalCredentials>;
+  try {
+    c = JSON.parse(raw) as Partial<LocalCredentials>;
+  } catch {
+    throw new LocalCredentialsError(`${file} is not JSON; restart \`npm run local\` to rewrite it`);
+  }
+  if (typeof c.apiUrl !== 'string' || typeof c.token !== 'string' || typeof c.pid !== 'number') {
+    throw new LocalCredentialsError(`${file} lacks apiUrl, token or pid; restart \`npm run local\` to rewrite it`);
+  }
+  if (!processAlive(c.pid)) {
+    throw new LocalCredentialsError(`the local cloud that wrote ${file} (pid ${c.pid}) is not running; start it with \`npm run local\``);
+  }
+  return { apiUrl: c.apiUrl, token: c.token, pid: c.pid, startedAt: typeof c.startedAt === 'string' ? c.startedAt : '' };
+}
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
