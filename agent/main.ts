@@ -7,13 +7,19 @@ import { regionOfApiUrl, sigV4Signer } from './sigv4-signer';
 import { DockerRuntime } from './docker-runtime';
 import { ec2Identity, localIdentity, type NodeIdentity } from './node-identity';
 import { describeSummary, syncOnce, type SyncSummary } from './sync';
+import { readUsage, UsageSampler, usageFile } from './usage-sampler';
+import { configPath, DEFAULT_CONFIG_PATH } from './config-path';
+import { removePidFile, WAKE_SIGNAL, writePidFile } from './daemon-wake';
 
 /**
  * `stowage-agent run` (the daemon) and `stowage-agent sync` (one pass, what SSM sends,
  * with no arguments). `run` writes what `sync` needs to the config file at start.
  */
 
-export const DEFAULT_CONFIG_PATH = '/etc/stowage/agent.json';
+export { DEFAULT_CONFIG_PATH, configPath } from './config-path';
+
+/** One wave of starts per pass (the parallelism of a pass), then a heartbeat before the next wave. */
+const MAX_STARTS_PER_PASS = 4;
 
 export interface AgentConfig {
   readonly apiUrl: string;
@@ -25,9 +31,6 @@ export interface AgentConfig {
   readonly pull?: boolean;
 }
 
-export function configPath(env: NodeJS.ProcessEnv = process.env): string {
-  return env.STOWAGE_AGENT_CONFIG || DEFAULT_CONFIG_PATH;
-}
 
 export function writeConfig(file: string, config: AgentConfig): void {
   mkdirSync(path.dirname(file), { recursive: true });
@@ -100,7 +103,9 @@ async function runDaemon(o: RunOptions): Promise<number> {
   const config: AgentConfig = { apiUrl, identity, graceSeconds: o.graceS, pull: o.ec2 === true, ...(o.tokenFile ? { tokenFile: path.resolve(o.tokenFile) } : {}) };
   const file = configPath();
   writeConfig(file, config);
-  const deps = { runtime: new DockerRuntime({ docker: new Docker(), pull: config.pull === true }), controlPlane: controlPlaneFor(config), identity, graceSeconds: config.graceSeconds };
+  const runtime = new DockerRuntime({ docker: new Docker(), pull: config.pull === true });
+  const sampler = new UsageSampler(runtime, identity.nodeId, usageFile(file), Math.max(2, o.intervalS));
+  const deps = { runtime, controlPlane: controlPlaneFor(config), identity, graceSeconds: config.graceSeconds, usage: () => sampler.latest, maxStartsPerPass: MAX_STARTS_PER_PASS };
   log(`node ${identity.nodeId} (${identity.instanceType}, ${identity.zone}, ${identity.capacity.cpu}m/${identity.capacity.memoryMiB}MiB) -> ${apiUrl}; config ${file}`);
 
   const stop = new AbortController();
@@ -110,12 +115,25 @@ async function runDaemon(o: RunOptions): Promise<number> {
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
+  // `stowage-agent sync` (SSM's push) wakes this loop instead of racing it; a wake during
+  // a pass means one more pass right after it, since the pass may have read the old work.
+  let wokenDuringPass = false;
+  let passing = false;
+  let wakeNow: (() => void) | undefined;
+  process.on(WAKE_SIGNAL, () => {
+    if (passing) wokenDuringPass = true;
+    else wakeNow?.();
+  });
+  writePidFile(file);
 
+  sampler.start(stop.signal);
   let registered = false;
   while (!stop.signal.aborted) {
     const t0 = Date.now();
+    passing = true;
     try {
       const s = await syncOnce(deps);
+      if (s.deferred) wokenDuringPass = true;
       if (!registered) log(`registered node ${identity.nodeId}`);
       registered = true;
       log(`pass ok in ${Date.now() - t0} ms: ${describeSummary(s)}`);
@@ -123,11 +141,25 @@ async function runDaemon(o: RunOptions): Promise<number> {
       const retriable = (err as { retriable?: unknown } | null)?.retriable === true;
       log(`pass failed in ${Date.now() - t0} ms${retriable ? ' (retriable)' : ''}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, o.intervalS * 1000);
-      stop.signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
-    });
+    passing = false;
+    const again = wokenDuringPass;
+    wokenDuringPass = false;
+    if (!again) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          stop.signal.removeEventListener('abort', done);
+          wakeNow = undefined;
+          resolve();
+        };
+        const timer = setTimeout(done, o.intervalS * 1000);
+        stop.signal.addEventListener('abort', done, { once: true });
+        wakeNow = done;
+      });
+    }
   }
+  removePidFile(file);
+  await sampler.stopped;
   log('stopped');
   return 0;
 }
@@ -137,7 +169,15 @@ async function syncCommand(): Promise<number> {
   let summary: SyncSummary;
   const t0 = Date.now();
   try {
-    summary = await syncOnce({ runtime: new DockerRuntime({ docker: new Docker(), pull: config.pull === true }), controlPlane: controlPlaneFor(config), identity: config.identity, graceSeconds: config.graceSeconds });
+    // The daemon's latest sample when fresh: measuring here would hold the heartbeat (and the starts behind it) for a second.
+    const sampled = readUsage(usageFile(configPath()));
+    summary = await syncOnce({
+      runtime: new DockerRuntime({ docker: new Docker(), pull: config.pull === true }),
+      controlPlane: controlPlaneFor(config),
+      identity: config.identity,
+      graceSeconds: config.graceSeconds,
+      ...(sampled ? { usage: () => sampled } : {}),
+    });
   } catch (err) {
     log(`sync failed in ${Date.now() - t0} ms: ${err instanceof Error ? err.message : String(err)}`);
     return 1;

@@ -20,6 +20,21 @@ export interface SyncDeps {
   readonly graceSeconds?: number;
   /** Sample each running container's usage for the heartbeat. Default true. */
   readonly measureUsage?: boolean;
+  /**
+   * The usage to report, when something else measures it: the daemon samples in the
+   * background, because Docker's one-shot stats wait about a second for a second sample
+   * and the heartbeat (and every start behind it) must not wait for that each pass.
+   */
+  readonly usage?: () => Resources | undefined;
+  /** Containers started (or stopped) at once. Default 4. */
+  readonly parallelism?: number;
+  /**
+   * Most containers started in one pass; the rest wait for the next (reported as
+   * `deferred`, so the daemon passes again at once). Bounds the time between
+   * heartbeats: a node told to start thirty containers must not fall silent for the
+   * half minute Docker takes and be declared lost. Default: no bound.
+   */
+  readonly maxStartsPerPass?: number;
 }
 
 export interface SyncActionError {
@@ -38,6 +53,8 @@ export interface SyncSummary {
   readonly reported: number;
   /** Desired tasks the control plane returned. */
   readonly desired: number;
+  /** Starts left for the next pass (see `maxStartsPerPass`). */
+  readonly deferred?: number;
   readonly errors: readonly SyncActionError[];
 }
 
@@ -82,7 +99,7 @@ export async function syncOnce(deps: SyncDeps): Promise<SyncSummary> {
   const { runtime, controlPlane, identity } = deps;
   const grace = deps.graceSeconds ?? 10;
   const known = await runtime.list(identity.nodeId);
-  const usage = deps.measureUsage === false ? ZERO : await measure(runtime, known);
+  const usage = deps.usage?.() ?? (deps.measureUsage === false ? ZERO : await measure(runtime, known));
   const containers = known.map(toReport).filter((r): r is ContainerReport => r !== undefined);
   const desired = await controlPlane.heartbeat(identity.nodeId, {
     instanceType: identity.instanceType,
@@ -100,13 +117,13 @@ export async function syncOnce(deps: SyncDeps): Promise<SyncSummary> {
   const errors: SyncActionError[] = [];
   // A container whose stop failed keeps its process: no forced removal behind the grace period; the next pass retries.
   const stopFailed = new Set<string>();
-  for (const a of reconcile(desired, known)) {
+  const act = async (a: ReconcileAction) => {
     try {
       if (a.kind === 'stop') {
         await runtime.stop(a.containerId, grace);
         stopped++;
       } else if (a.kind === 'remove') {
-        if (stopFailed.has(a.containerId)) continue;
+        if (stopFailed.has(a.containerId)) return;
         await runtime.remove(a.containerId);
         removed++;
       } else if (a.kind === 'start') {
@@ -125,12 +142,36 @@ export async function syncOnce(deps: SyncDeps): Promise<SyncSummary> {
         retriable: (err as { retriable?: unknown } | null)?.retriable === true,
       });
     }
+  };
+  // In phases, each phase's actions side by side: every stop (each may wait out its
+  // grace period) before the removals that follow them, and both before the starts, so
+  // a node never holds old and new copies at once beyond what the plan allowed; within a
+  // phase the containers are independent, and one at a time made a node with several
+  // changes take seconds per container.
+  const actions = reconcile(desired, known);
+  let deferred = 0;
+  for (const phase of ['stop', 'remove', 'start'] as const) {
+    let these = actions.filter((a) => a.kind === phase);
+    if (phase === 'start' && deps.maxStartsPerPass !== undefined && these.length > deps.maxStartsPerPass) {
+      deferred = these.length - deps.maxStartsPerPass;
+      these = these.slice(0, deps.maxStartsPerPass);
+    }
+    await inParallel(these, deps.parallelism ?? 4, act);
   }
-  return { started, stopped, removed, reported: containers.length, desired: desired.length, errors };
+  return { started, stopped, removed, reported: containers.length, desired: desired.length, errors, ...(deferred > 0 ? { deferred } : {}) };
+}
+
+/** Runs `fn` over `items`, at most `limit` at a time. */
+async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
 }
 
 /** One log line for a pass. */
 export function describeSummary(s: SyncSummary): string {
-  const base = `desired=${s.desired} reported=${s.reported} started=${s.started} stopped=${s.stopped} removed=${s.removed} errors=${s.errors.length}`;
+  const base = `desired=${s.desired} reported=${s.reported} started=${s.started}${s.deferred ? ` deferred=${s.deferred}` : ''} stopped=${s.stopped} removed=${s.removed} errors=${s.errors.length}`;
   return s.errors.length === 0 ? base : `${base}: ${s.errors.map((e) => `${e.action} ${e.taskId}${e.retriable ? ' (retriable)' : ''}: ${e.message}`).join(' | ')}`;
 }

@@ -3,18 +3,42 @@ import { CatalogFormatError, TraceFormatError } from '../sim/errors';
 import { register as registerBench } from './commands/bench';
 import { register as registerPack } from './commands/pack';
 import { register as registerSim } from './commands/sim';
+import { register as registerSubmit } from './commands/submit';
+import { register as registerStatus } from './commands/status';
+import { register as registerNodes } from './commands/nodes';
+import { register as registerStop } from './commands/stop';
+import { register as registerLocal } from './commands/local';
+import { register as registerReport } from './commands/report';
+import { LocalOptionError } from '../local/local-policy';
+import { AlreadyRunningError } from '../local/run-record';
+import { ApiConfigError, ApiConnectionError, ApiCredentialsError, ApiRequestError, ApiResponseError, CliInputError } from './api/errors';
+import { JobWaitError } from './api/job-wait';
+import { LocalCredentialsError } from '../local/credentials';
 
 /**
  * Every command lives in cli/commands/<name>.ts and exports `register(program)`.
  * To add one: import { register as registerSim } from './commands/sim'; then list it here.
  */
-const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerPack, registerSim, registerBench];
+const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerPack, registerSim, registerBench, registerSubmit, registerStatus, registerNodes, registerStop, registerReport, registerLocal];
 
 /**
  * Errors whose message already tells the user what to fix (file, line, field, rule):
  * printed as one line, no stack. Add a module's domain errors here as they appear.
  */
-const KNOWN_ERRORS: ReadonlyArray<abstract new (...args: never[]) => Error> = [TraceFormatError, CatalogFormatError];
+const KNOWN_ERRORS: ReadonlyArray<abstract new (...args: never[]) => Error> = [
+  TraceFormatError,
+  CatalogFormatError,
+  LocalCredentialsError,
+  ApiConfigError,
+  ApiRequestError,
+  ApiConnectionError,
+  ApiResponseError,
+  ApiCredentialsError,
+  CliInputError,
+  JobWaitError,
+  LocalOptionError,
+  AlreadyRunningError,
+];
 
 function createProgram(): Command {
   const program = new Command('stowage')

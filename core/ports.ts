@@ -47,6 +47,27 @@ export interface ApplyResult {
   readonly conflicts: readonly PlanConflict[];
 }
 
+/**
+ * What the control plane itself did since the previous sample, for its cost estimate.
+ * Counts, not dollars: prices change and live in the report (report/prices.ts).
+ */
+export interface ControlPlaneCounts {
+  /** Scheduler Lambda invocations (one per pass). */
+  readonly schedulerInvocations: number;
+  /** Their summed duration, ms (what Lambda bills, at the scheduler's memory size). */
+  readonly schedulerMs: number;
+  /** DynamoDB read request units the passes used: an estimate where the store does not report them. */
+  readonly readRequestUnits?: number;
+  /** DynamoDB write request units (transactional writes count double, as DynamoDB bills them). */
+  readonly writeRequestUnits?: number;
+  /** API Gateway requests (agent heartbeats, user calls), when the writer knows them. */
+  readonly apiRequests?: number;
+}
+
+/**
+ * The fleet as one pass left it. Fields after `pending` came with the cost report
+ * (issue 6) and are optional, so samples written before still read.
+ */
 export interface UtilisationSample {
   readonly t: number;
   readonly nodes: number;
@@ -56,6 +77,11 @@ export interface UtilisationSample {
   readonly usage: Resources;
   readonly costPerHour: number;
   readonly pending: number;
+  /** The packing lower bound (core/lower-bound.ts) for the allocated requests, in nodes of the largest type. */
+  readonly lowerBound?: number;
+  /** False when `usage` is not a measurement (the simulator has only requests); absent means measured. */
+  readonly usageMeasured?: boolean;
+  readonly controlPlane?: ControlPlaneCounts;
 }
 
 /**

@@ -1,19 +1,29 @@
+import type Docker from 'dockerode';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { LABELS } from '../agent/docker-runtime';
 import type { InstanceType } from '../core/model';
 import type { Fleet, LaunchRequest, NodeCommander } from '../core/ports';
+import { newToken } from './credentials';
 
 /**
  * The Fleet on one machine: each "instance" is a `stowage-agent run` process with the
  * capacity of the instance type it stands for, talking to the local API. Launch starts
- * one; terminate stops it (SIGTERM, then SIGKILL) — its containers are the agent's
- * business and are removed by `cleanup` (the local cloud removes every container it made
- * on shutdown and before start).
+ * one; terminate stops it (SIGTERM, then SIGKILL) and, given `docker`, removes its
+ * containers — the machine and everything on it goes, as an EC2 instance would.
+ *
+ * Each node gets its own token (file `<stateDir>/<id>/token`), which the local API takes
+ * as that node's identity and only for its own heartbeat; `tokenFile` instead shares one
+ * token among all nodes (for tests against an API that trusts any node holding it).
  */
 export interface LocalFleetOptions {
   readonly apiUrl: string;
-  readonly tokenFile: string;
+  readonly tokenFile?: string;
+  /** Removes a terminated node's containers; without it they are left to the caller. */
+  readonly docker?: Docker;
+  /** Node ids start with this (default `local-<pid>-`): leftovers of a crashed run are found by it. */
+  readonly idPrefix?: string;
   /** Where each node's agent config lives (one folder per node). */
   readonly stateDir: string;
   readonly catalog: readonly InstanceType[];
@@ -22,10 +32,13 @@ export interface LocalFleetOptions {
   readonly intervalSeconds?: number;
   /** Called with each line an agent prints, for the local cloud's log. */
   readonly onLog?: (nodeId: string, line: string) => void;
+  /** Called when an agent process starts or ends, so its pid can be recorded for crash clean-up. */
+  readonly onProcessesChanged?: (pids: readonly number[]) => void;
 }
 
 export class LocalFleet implements Fleet {
   private readonly agents = new Map<string, ChildProcess>();
+  private readonly tokens = new Map<string, string>();
   private next = 0;
 
   constructor(private readonly options: LocalFleetOptions) {}
@@ -35,18 +48,37 @@ export class LocalFleet implements Fleet {
     return [...this.agents.keys()];
   }
 
+  /** The node a token belongs to (only nodes this fleet launched and has not terminated). */
+  nodeForToken(token: string): string | undefined {
+    for (const [id, t] of this.tokens) if (t === token) return id;
+    return undefined;
+  }
+
+  /** The agent process of a node (tests kill it to play a machine dying). */
+  pidOf(nodeId: string): number | undefined {
+    return this.agents.get(nodeId)?.pid;
+  }
+
   async launch(request: LaunchRequest): Promise<string> {
     const type = this.options.catalog.find((t) => t.name === request.instanceType);
     if (!type) throw new Error(`local fleet: unknown instance type ${request.instanceType}`);
-    const id = `local-${process.pid}-${++this.next}`;
-    mkdirSync(path.dirname(configFor(this.options.stateDir, id)), { recursive: true });
+    const id = `${this.options.idPrefix ?? `local-${process.pid}-`}${++this.next}`;
+    const dir = path.dirname(configFor(this.options.stateDir, id));
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    let tokenFile = this.options.tokenFile;
+    if (!tokenFile) {
+      const token = newToken();
+      tokenFile = path.join(dir, 'token');
+      writeFileSync(tokenFile, token, { mode: 0o600 });
+      this.tokens.set(id, token);
+    }
     const child = spawn(
       process.execPath,
       [
         path.join(this.options.repoRoot, 'bin', 'stowage-agent.js'),
         'run',
         '--api-url', this.options.apiUrl,
-        '--token-file', this.options.tokenFile,
+        '--token-file', tokenFile,
         '--node-id', id,
         '--cpu', String(type.capacity.cpu),
         '--memory-mib', String(type.capacity.memoryMiB),
@@ -63,48 +95,112 @@ export class LocalFleet implements Fleet {
     };
     child.stdout?.on('data', log);
     child.stderr?.on('data', log);
-    child.once('exit', () => this.agents.delete(id));
+    child.once('exit', () => {
+      this.agents.delete(id);
+      this.reportPids();
+    });
     this.agents.set(id, child);
+    this.reportPids();
     return id;
   }
 
   async terminate(instanceIds: readonly string[]): Promise<void> {
-    await Promise.all(instanceIds.map((id) => stop(this.agents.get(id))));
+    await Promise.all(
+      instanceIds.map(async (id) => {
+        await stop(this.agents.get(id));
+        // The instance is gone: its token no longer opens the API, its containers go with it.
+        this.tokens.delete(id);
+        if (this.options.docker) await removeContainers(this.options.docker, (node) => node === id);
+      }),
+    );
   }
 
   /** Stops every agent this fleet started. */
   async stopAll(): Promise<void> {
     await this.terminate(this.running);
   }
+
+  private reportPids(): void {
+    this.options.onProcessesChanged?.([...this.agents.values()].flatMap((c) => (c.pid === undefined ? [] : [c.pid])));
+  }
 }
 
-/** `stowage-agent sync` for local nodes, exactly as SSM would run it: no arguments, the node's own config. */
+/**
+ * `stowage-agent sync` for local nodes, as SSM runs it: no arguments, the node's own
+ * config. Like SendCommand, `sync` returns once the command is handed over, not when it
+ * has run: a scheduler pass must not wait seconds for containers to start. A node with
+ * a sync still running gets one more after it (never two at once); a node without an
+ * agent config (never launched here, or gone) fails at once, as an unmanaged instance
+ * does in SSM.
+ */
 export class LocalNodeCommander implements NodeCommander {
-  constructor(private readonly options: { stateDir: string; repoRoot: string; timeoutMs?: number }) {}
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly again = new Set<string>();
+
+  constructor(private readonly options: { stateDir: string; repoRoot: string; timeoutMs?: number; onResult?: (nodeId: string, ok: boolean) => void }) {}
 
   async sync(instanceIds: readonly string[]): Promise<{ failed: readonly string[] }> {
-    const results = await Promise.all(
-      instanceIds.map(
-        (id) =>
-          new Promise<boolean>((resolve) => {
-            const child = spawn(process.execPath, [path.join(this.options.repoRoot, 'bin', 'stowage-agent.js'), 'sync'], {
-              env: { ...process.env, STOWAGE_AGENT_CONFIG: configFor(this.options.stateDir, id) },
-              stdio: 'ignore',
-            });
-            const timer = setTimeout(() => child.kill('SIGKILL'), this.options.timeoutMs ?? 60_000);
-            child.once('exit', (code) => {
-              clearTimeout(timer);
-              resolve(code === 0);
-            });
-            child.once('error', () => {
-              clearTimeout(timer);
-              resolve(false);
-            });
-          }),
-      ),
-    );
-    return { failed: instanceIds.filter((_, i) => !results[i]) };
+    const failed: string[] = [];
+    for (const id of instanceIds) {
+      if (!existsSync(configFor(this.options.stateDir, id))) {
+        failed.push(id);
+        continue;
+      }
+      if (this.running.has(id)) this.again.add(id);
+      else this.launch(id);
+    }
+    return { failed };
   }
+
+  /** Resolves when every sync handed over so far has finished (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.all([...this.running.values()]);
+  }
+
+  private launch(id: string): void {
+    const done = this.runOnce(id).then((ok) => {
+      this.options.onResult?.(id, ok);
+      this.running.delete(id);
+      if (this.again.delete(id)) this.launch(id);
+    });
+    this.running.set(id, done);
+  }
+
+  private runOnce(id: string): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const child = spawn(process.execPath, [path.join(this.options.repoRoot, 'bin', 'stowage-agent.js'), 'sync'], {
+        env: { ...process.env, STOWAGE_AGENT_CONFIG: configFor(this.options.stateDir, id) },
+        stdio: 'ignore',
+      });
+      const timer = setTimeout(() => child.kill('SIGKILL'), this.options.timeoutMs ?? 60_000);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        resolve(code === 0);
+      });
+      child.once('error', () => {
+        clearTimeout(timer);
+        resolve(false);
+      });
+    });
+  }
+}
+
+/** Removes (forcibly) every container whose Stowage node label passes `matches`; returns how many. */
+export async function removeContainers(docker: Docker, matches: (nodeId: string) => boolean): Promise<number> {
+  const all = await docker.listContainers({ all: true, filters: { label: [LABELS.node] } });
+  const ours = all.filter((c) => matches(c.Labels[LABELS.node] ?? ''));
+  await Promise.all(
+    ours.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch((err: { statusCode?: number }) => {
+          // 404: gone already; 409: removal already in progress.
+          if (err.statusCode !== 404 && err.statusCode !== 409) throw err;
+        }),
+    ),
+  );
+  return ours.length;
 }
 
 export function configFor(stateDir: string, nodeId: string): string {

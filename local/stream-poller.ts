@@ -69,6 +69,7 @@ export class StreamPoller {
   private loops: Promise<void>[] = [];
   private wakeDispatcher: (() => void) | undefined;
   private wakePoller: (() => void) | undefined;
+  private poked = false;
 
   constructor(private readonly options: StreamPollerOptions) {
     this.batchWindowMs = options.batchWindowMs ?? 1000;
@@ -103,6 +104,16 @@ export class StreamPoller {
     this.buffer = [];
   }
 
+  /**
+   * Asks for a call soon (an empty event, as the tick sends) without waiting for the
+   * stream: the local API pokes after a submit or stop, so new work does not wait for the
+   * next heartbeat. Never overlaps a call in flight; pokes during a call fold into one.
+   */
+  poke(): void {
+    this.poked = true;
+    this.wakeDispatcher?.();
+  }
+
   private async pollLoop(): Promise<void> {
     let lastRefresh = Date.now();
     while (this.running) {
@@ -130,7 +141,7 @@ export class StreamPoller {
         continue;
       } else if (this.buffer.length > 0) {
         due = this.buffer[0].at + this.batchWindowMs;
-      } else if (now >= this.lastCallStarted + this.tickMs) {
+      } else if (this.poked || now >= this.lastCallStarted + this.tickMs) {
         await this.call([]);
         continue;
       } else {
@@ -142,6 +153,8 @@ export class StreamPoller {
 
   private async call(records: DynamoDBRecord[]): Promise<void> {
     this.lastCallStarted = Date.now();
+    // Whatever woke this call, it reads fresh state: a pending poke is answered by it.
+    this.poked = false;
     try {
       await this.options.onBatch({ Records: records });
     } catch (err) {

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { CATALOG_PRICES_TAKEN, CATALOG_REGION, DEFAULT_CATALOG } from '../../core/catalog';
 import { STRATEGY_NAMES, type StrategyName } from '../../core/placement/strategies';
@@ -7,6 +8,7 @@ import { DEFAULT_SIM_OPTIONS, simulate, type SimResult } from '../../sim/simulat
 import { formatTable } from '../format-table';
 import { readTraceFor } from '../trace-input';
 import { positiveInteger, round } from '../option-parsers';
+import { buildReport, compareReports, renderReport, ReportInputError, REPORT_FORMATS, type ReportFormat } from '../../report';
 
 interface SimCliOptions {
   readonly trace: string;
@@ -19,6 +21,9 @@ interface SimCliOptions {
   readonly heartbeatIntervalS: number;
   readonly maxNodes: number;
   readonly json?: boolean;
+  readonly report?: ReportFormat;
+  readonly out?: string;
+  readonly baseline?: string;
 }
 
 /** `stowage sim`: replay a trace through plan() with Stowage and the baselines it is measured against. */
@@ -36,8 +41,30 @@ export function register(program: Command): void {
     .option('--heartbeat-interval-s <seconds>', 'seconds between agent heartbeats', positiveInteger('seconds'), DEFAULT_SIM_OPTIONS.heartbeatIntervalMs / 1000)
     .option('--max-nodes <n>', 'fleet size limit', positiveInteger('nodes'), 2000)
     .option('--json', 'print one JSON object instead of a table')
-    .action((options: SimCliOptions) => {
-      process.stdout.write(runSim(options));
+    .addOption(new Option('--report <format>', 'render the cost and utilisation report of each policy side by side (docs/report.md)').choices([...REPORT_FORMATS]))
+    .option('--out <file>', 'write the report to this file instead of standard output')
+    .option('--baseline <fleet>', "static fleet each report compares with, e.g. 70xm5.large or 40xm5.large+8xr5.2xlarge (default: each policy's peak fleet held)")
+    .action((options: SimCliOptions, command: Command) => {
+      if (options.json && options.report) command.error('error: --json and --report are exclusive; use --report json for the report as JSON');
+      if ((options.out !== undefined || options.baseline !== undefined) && !options.report) command.error('error: --out and --baseline go with --report table|json|html');
+      let text: string;
+      try {
+        text = runSim(options);
+      } catch (err) {
+        // The report's own input errors name the option; say it the way commander does.
+        if (err instanceof ReportInputError) command.error(`error: option '--${err.field}': ${err.message.slice(err.field.length + 2)}`);
+        throw err;
+      }
+      if (options.out === undefined) {
+        process.stdout.write(text);
+        return;
+      }
+      try {
+        writeFileSync(options.out, text);
+      } catch (err) {
+        command.error(`error: option '--out': cannot write ${options.out} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+      }
+      process.stderr.write(`stowage: report written to ${options.out}\n`);
     });
 }
 
@@ -51,6 +78,17 @@ function runSim(options: SimCliOptions): string {
     const strategy = name === 'stowage' && options.strategy ? options.strategy : policy.strategy;
     return { name, result: simulate(trace, { ...policy, strategy }, sim) };
   });
+  if (options.report) {
+    const catalogLabel = options.catalog ? `catalog file ${options.catalog}` : undefined;
+    const reports = results.map(({ name, result }) => ({
+      name,
+      description: SIM_POLICY_MODELS[name],
+      // A replay writes a sample only per pass and skips ahead while nothing moves: no interval is a gap.
+      report: buildReport(result.utilisation, { maxGapMs: Infinity, catalog, catalogLabel, baseline: options.baseline }),
+    }));
+    const title = `Replay of ${options.trace}: ${trace.length} tasks, ${names.join(' vs ')}`;
+    return renderReport(compareReports(title, reports), options.report);
+  }
   if (options.json) {
     const policies = Object.fromEntries(results.map(({ name, result }) => [name, summary(result)]));
     return JSON.stringify({ trace: options.trace, tasks: trace.length, catalog: options.catalog ?? `bundled ${CATALOG_REGION} ${CATALOG_PRICES_TAKEN}`, policies }) + '\n';

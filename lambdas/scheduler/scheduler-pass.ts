@@ -3,7 +3,10 @@ import { plan as computePlan } from '../../core/plan';
 import type { Plan } from '../../core/plan-types';
 import type { SchedulerPolicy } from '../../core/policy';
 import type { ApplyResult, Clock, Fleet, NodeCommander, StateStore } from '../../core/ports';
+import { packingLowerBound } from '../../core/lower-bound';
+import type { Snapshot } from '../../core/snapshot';
 import { add, ZERO } from '../../core/resources';
+import { estimatePassRequestUnits } from '../../report/control-plane-usage';
 import { FleetError } from '../adapters/errors';
 
 /** The logging the pass needs; Powertools' Logger satisfies it, tests pass a recorder. */
@@ -45,6 +48,7 @@ export interface PassReport {
 export async function runPass(deps: SchedulerDeps): Promise<PassReport> {
   const { store, clock, policy, logger } = deps;
   const now = clock.now();
+  const passStarted = performance.now();
   const snapshot = await store.snapshot();
   const started = performance.now();
   const plan = computePlan(snapshot, now, policy);
@@ -62,7 +66,7 @@ export async function runPass(deps: SchedulerDeps): Promise<PassReport> {
   const toTerminate = plan.terminations.map((t) => t.nodeId).filter((id) => committed.goneNodes.has(id) || alreadyGone.has(id));
   const terminated = await terminate(deps, toTerminate);
 
-  await writeSample(deps, now, plan.unplaced.length);
+  await writeSample(deps, now, { snapshot, plan, applied, committed, launched: launched.length, terminated: terminated.length, passStarted });
   const report = {
     now,
     assignments: committed.assignments,
@@ -153,10 +157,45 @@ async function terminate({ fleet, store, logger }: SchedulerDeps, ids: string[])
   return ids;
 }
 
-async function writeSample({ store }: SchedulerDeps, now: number, pending: number): Promise<void> {
+interface PassOutcome {
+  readonly snapshot: Snapshot;
+  readonly plan: Plan;
+  readonly applied: ApplyResult;
+  readonly committed: Committed;
+  readonly launched: number;
+  readonly terminated: number;
+  readonly passStarted: number;
+}
+
+/**
+ * The sample the report reads: the fleet as this pass left it, the packing lower bound
+ * for what is allocated on it, and what the pass cost the control plane (one
+ * invocation, its duration so far, and DynamoDB request units estimated from its shape,
+ * since the store does not ask DynamoDB for consumed capacity).
+ */
+async function writeSample({ store, policy }: SchedulerDeps, now: number, o: PassOutcome): Promise<void> {
   const nodes = (await store.listNodes()).filter((n) => !GONE.has(n.state));
   const nodesByType: Record<string, number> = {};
   for (const n of nodes) nodesByType[n.instanceType] = (nodesByType[n.instanceType] ?? 0) + 1;
+  // What holds resources now: what the snapshot saw holding them, plus what this pass committed.
+  const refused = new Set(o.applied.conflicts.flatMap((c) => c.taskIds));
+  const released = new Set(o.plan.taskUpdates.filter((u) => !refused.has(u.taskId) && !HOLDS_RESOURCES.has(u.to)).map((u) => u.taskId));
+  const holding = new Map(o.snapshot.tasks.filter((t) => HOLDS_RESOURCES.has(t.status) && !released.has(t.id)).map((t) => [t.id, t.resources]));
+  for (const a of o.plan.assignments) if (!refused.has(a.taskId)) holding.set(a.create?.id ?? a.taskId, a.resources);
+  const types = policy.scaleUp.instanceTypes;
+  // The bound is in nodes of the largest type (each dimension's largest, as the simulator's).
+  const largest = { cpu: Math.max(0, ...types.map((t) => t.capacity.cpu)), memoryMiB: Math.max(0, ...types.map((t) => t.capacity.memoryMiB)) };
+  const requests = [...holding.values()].filter((r) => r.cpu <= largest.cpu && r.memoryMiB <= largest.memoryMiB);
+  const units = estimatePassRequestUnits({
+    snapshotItems: o.snapshot.jobs.length + o.snapshot.tasks.length + o.snapshot.nodes.length,
+    nodesListed: nodes.length,
+    assignments: o.committed.assignments,
+    assignmentGroups: new Set(o.plan.assignments.filter((a) => !refused.has(a.taskId)).map((a) => a.nodeId)).size,
+    taskUpdates: o.applied.taskUpdatesCommitted,
+    nodeUpdates: o.applied.nodeUpdatesCommitted,
+    launches: o.launched,
+    terminations: o.terminated,
+  });
   await store.putSample({
     t: now,
     nodes: nodes.length,
@@ -165,6 +204,8 @@ async function writeSample({ store }: SchedulerDeps, now: number, pending: numbe
     allocated: nodes.reduce((s, n) => add(s, n.allocated ?? ZERO), ZERO),
     usage: nodes.reduce((s, n) => add(s, n.usage ?? ZERO), ZERO),
     costPerHour: nodes.reduce((s, n) => s + n.pricePerHour, 0),
-    pending,
+    pending: o.plan.unplaced.length,
+    lowerBound: largest.cpu > 0 ? packingLowerBound(requests, largest) : undefined,
+    controlPlane: { schedulerInvocations: 1, schedulerMs: Math.round(performance.now() - o.passStarted), ...units },
   });
 }

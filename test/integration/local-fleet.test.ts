@@ -60,7 +60,11 @@ test('a launched instance is an agent process that registers with the capacity o
 
   const { failed } = await commander.sync([id, 'local-never-launched']);
   expect(failed).toEqual(['local-never-launched']);
-  const containers = await docker.listContainers({ all: true, filters: { label: [`${LABELS.node}=${id}`, `${LABELS.task}=${task.id}`] } });
+  // Handed over, as SendCommand is: the sync wakes the agent (its own timer is 60 s away), which starts the container.
+  await commander.idle();
+  const mine = { all: true, filters: { label: [`${LABELS.node}=${id}`, `${LABELS.task}=${task.id}`] } };
+  await waitUntil('the woken agent to start the container', async () => (await docker.listContainers(mine)).length === 1, 15_000);
+  const containers = await docker.listContainers(mine);
   expect(containers).toHaveLength(1);
 
   await fleet.terminate([id]);

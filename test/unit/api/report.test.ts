@@ -38,7 +38,7 @@ describe('reportFigures', () => {
   });
 
   it('gives zeros and nulls for no samples, and a lone sample its own ratios', () => {
-    expect(reportFigures([], 0, 1)).toEqual({ from: 0, to: 1, samples: 0, allocatedUtilisation: { cpu: null, memory: null }, usedUtilisation: { cpu: null, memory: null }, nodeHours: 0, cost: 0, peakNodes: 0 });
+    expect(reportFigures([], 0, 1)).toMatchObject({ from: 0, to: 1, samples: 0, allocatedUtilisation: { cpu: null, memory: null }, usedUtilisation: { cpu: null, memory: null }, nodeHours: 0, cost: 0, peakNodes: 0 });
     const one = reportFigures([SAMPLES[0]], T0, T0 + 1);
     expect(one.allocatedUtilisation.cpu).toBeCloseTo(0.5);
     expect(one.nodeHours).toBe(0);
@@ -67,6 +67,13 @@ describe('GET /report', () => {
     expect(body.nodeHours).toBeCloseTo(10);
   });
 
+  it('compares with the static fleet named in baseline', async () => {
+    const { handler } = await setup();
+    const body = json(await handler(apiEvent('GET', '/report', { query: { from: String(T0), to: String(T0 + 3 * H), baseline: '10xm5.large' } })));
+    expect(body.baseline).toMatchObject({ nodes: 10, costPerHour: 10 * 0.096 });
+    expect(body.headline.baselineNodes).toBe(10);
+  });
+
   it('reports the window asked for', async () => {
     const { handler } = await setup();
     const body = json(await handler(apiEvent('GET', '/report', { query: { from: String(T0), to: String(T0 + H) } })));
@@ -80,6 +87,7 @@ describe('GET /report', () => {
     [{ from: String(T0 + H), to: String(T0) }, 'query.from'],
     [{ from: '0', to: String(T0) }, 'query.from'],
     [{ since: '1' }, 'query.since'],
+    [{ baseline: '70xm9.huge' }, 'query.baseline'],
   ])('refuses %j with 400 naming %s', async (query, field) => {
     const { handler } = await setup();
     const res = await handler(apiEvent('GET', '/report', { query: query as Record<string, string> }));

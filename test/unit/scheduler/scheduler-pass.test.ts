@@ -45,7 +45,14 @@ describe('runPass', () => {
     expect(commander.calls).toEqual([['i-00000000000000001']]);
     expect((await store.tasksForNode('i-00000000000000001')).map((t) => t.id).sort()).toEqual(['web.0', 'web.1', 'web.2']);
     const [sample] = await store.listSamples(NOW, NOW);
-    expect(sample).toMatchObject({ t: NOW, nodes: 2, allocated: { cpu: 1500, memoryMiB: 1536 }, capacity: { cpu: 4000, memoryMiB: 16384 }, pending: 0 });
+    expect(sample).toMatchObject({ t: NOW, nodes: 2, nodesByType: { 'm5.large': 2 }, allocated: { cpu: 1500, memoryMiB: 1536 }, capacity: { cpu: 4000, memoryMiB: 16384 }, pending: 0 });
+    // Three 500-millicore copies need one node of the largest type, whatever their spread.
+    expect(sample.lowerBound).toBe(1);
+    expect(sample.controlPlane).toMatchObject({ schedulerInvocations: 1 });
+    expect(sample.controlPlane!.schedulerMs).toBeGreaterThanOrEqual(0);
+    // At least one transaction of three task writes and the node's (2 WRU each), and the sample itself.
+    expect(sample.controlPlane!.writeRequestUnits).toBeGreaterThanOrEqual(2 * (3 + 1) + 1);
+    expect(sample.controlPlane!.readRequestUnits).toBeGreaterThan(0);
   });
 
   it('launches a node for work that fits none and records it LAUNCHING; the next pass assigns to it without a sync', async () => {

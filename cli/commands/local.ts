@@ -1,0 +1,170 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { localDir } from '../../local/credentials';
+import { renderView } from '../../local/live-view';
+import { LOCAL_DEFAULTS, startLocalCloud, type LocalCloud } from '../../local/local-cloud';
+import { readRunRecord } from '../../local/run-record';
+
+interface UpOptions {
+  nodes: number;
+  instanceTypes: string;
+  maxNodes: number;
+  minNodes?: number;
+  port: number;
+  endpoint?: string;
+  region?: string;
+  dir?: string;
+  view: boolean;
+  agentInterval: number;
+}
+
+const wholeNumber = (option: string, max = 1_000_000) => (value: string) => {
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n > max) throw new InvalidArgumentError(`${option} must be a whole number from 0 to ${max}`);
+  return n;
+};
+
+const seconds = (option: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0.2 || n > 60) throw new InvalidArgumentError(`${option} must be a number of seconds from 0.2 to 60`);
+  return n;
+};
+
+const endpointUrl = (value: string) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError(`--endpoint must be a URL such as http://localhost:4566, got ${JSON.stringify(value)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError('--endpoint must be an http(s) URL');
+  return value;
+};
+
+/** `stowage local up` (what `npm run local` runs) and `stowage local down`. */
+export function register(program: Command): void {
+  const local = program.command('local').description('all of Stowage on this machine: DynamoDB Local, the API, the scheduler and agent processes running real containers');
+  local
+    .command('up', { isDefault: true })
+    .description('start the local cloud in the foreground with a live view; Ctrl-C stops every agent and removes every container it started')
+    .option('--nodes <n>', 'nodes to start with', wholeNumber('--nodes', 50), LOCAL_DEFAULTS.nodes)
+    .option('--instance-types <list>', 'comma-separated types the scheduler may launch; the first sizes the starting nodes', LOCAL_DEFAULTS.instanceTypes.join(','))
+    .option('--max-nodes <n>', 'most nodes the scheduler may run', wholeNumber('--max-nodes', 50), LOCAL_DEFAULTS.maxNodes)
+    .option('--min-nodes <n>', 'consolidation never goes below this (default: --nodes, so an idle fleet stays as started)', wholeNumber('--min-nodes', 50))
+    .option('--port <port>', 'the API port on 127.0.0.1 (0: any free port)', wholeNumber('--port', 65535), LOCAL_DEFAULTS.port)
+    .option('--endpoint <url>', 'use this DynamoDB (e.g. LocalStack at http://localhost:4566) instead of starting DynamoDB Local (default: env AWS_ENDPOINT_URL)', endpointUrl)
+    .option('--region <region>', 'region for --endpoint (default: env AWS_REGION or us-east-1)')
+    .option('--dir <path>', 'state directory: credential, logs, agent configs (default: env STOWAGE_LOCAL_DIR or ~/.stowage/local)')
+    .option('--no-view', 'print events as lines instead of the live view')
+    .option('--agent-interval <s>', 'seconds between an agent\'s heartbeats', seconds('--agent-interval'), LOCAL_DEFAULTS.agentIntervalSeconds)
+    .action(async (o: UpOptions) => up(o));
+  local
+    .command('down')
+    .description('stop the local cloud running from the state directory (as Ctrl-C in its terminal would)')
+    .option('--dir <path>', 'state directory (default: env STOWAGE_LOCAL_DIR or ~/.stowage/local)')
+    .action((o: { dir?: string }) => down(o.dir ?? localDir()));
+}
+
+async function up(o: UpOptions): Promise<void> {
+  const dir = o.dir ?? localDir();
+  const endpoint = o.endpoint ?? (process.env.AWS_ENDPOINT_URL ? endpointUrl(process.env.AWS_ENDPOINT_URL) : undefined);
+  const live = o.view && process.stdout.isTTY === true;
+  const say = (line: string) => process.stdout.write(`stowage local: ${line}\n`);
+  const cloud = await startLocalCloud({
+    dir,
+    nodes: o.nodes,
+    instanceTypes: o.instanceTypes.split(',').map((s) => s.trim()).filter(Boolean),
+    maxNodes: o.maxNodes,
+    minNodes: o.minNodes ?? Math.min(o.nodes, o.maxNodes),
+    port: o.port,
+    ...(endpoint ? { endpoint } : {}),
+    ...(o.region ? { region: o.region } : {}),
+    agentIntervalSeconds: o.agentInterval,
+    batchWindowMs: LOCAL_DEFAULTS.batchWindowMs,
+    tickMs: LOCAL_DEFAULTS.tickMs,
+    say,
+  });
+  say(`API ${cloud.apiUrl} (token in ${cloud.credentialsFile}); log ${cloud.logFile}`);
+  say('submit a job from another terminal: npx stowage submit -f examples/web-service.json --wait');
+
+  let stopping = false;
+  const done = new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      if (stopping) {
+        process.stdout.write(`stowage local: ${signal} again; exiting without cleaning up (the next \`npm run local\` will)\n`);
+        process.exit(130);
+      }
+      stopping = true;
+      process.stdout.write(`\nstowage local: ${signal}: stopping agents and removing their containers (Ctrl-C again to force)\n`);
+      void cloud.stop().then(
+        (r) => {
+          say(`stopped ${r.agents} agents, removed ${r.containers} leftover containers; DynamoDB Local stopped`);
+          resolve();
+        },
+        (err: unknown) => {
+          process.stderr.write(`stowage local: clean-up failed: ${err instanceof Error ? err.message : String(err)}\n`);
+          process.exitCode = 1;
+          resolve();
+        },
+      );
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+  const timer = setInterval(() => void draw(cloud, live, say, () => stopping), 1000);
+  await done;
+  clearInterval(timer);
+}
+
+/** Events up to this one have been printed (the list keeps only the last 50, so not an index). */
+let printedUpTo: unknown;
+let lastSummary = '';
+
+async function draw(cloud: LocalCloud, live: boolean, say: (line: string) => void, stopping: () => boolean): Promise<void> {
+  if (stopping()) return;
+  let snapshot;
+  try {
+    snapshot = await cloud.store.snapshot();
+  } catch {
+    return; // The next tick tries again; a failure here must not stop the cloud.
+  }
+  if (stopping()) return;
+  if (live) {
+    const lines = renderView({
+      apiUrl: cloud.apiUrl,
+      credentialsFile: cloud.credentialsFile,
+      logFile: cloud.logFile,
+      snapshot,
+      events: cloud.events,
+      passes: cloud.passes,
+      now: Date.now(),
+      width: process.stdout.columns || 120,
+    });
+    // Home, draw, clear the rest: no flicker from clearing the whole screen first.
+    process.stdout.write(`\x1b[H${lines.map((l) => `${l}\x1b[K`).join('\n')}\n\x1b[J`);
+    return;
+  }
+  const events = cloud.events;
+  const from = events.indexOf(printedUpTo as (typeof events)[number]) + 1;
+  for (const e of events.slice(from)) say(e.text);
+  if (events.length > 0) printedUpTo = events[events.length - 1];
+  const running = snapshot.tasks.filter((t) => t.status === 'RUNNING').length;
+  const waiting = snapshot.tasks.filter((t) => t.status === 'PENDING' || t.status === 'UNSCHEDULABLE').length;
+  const nodes = snapshot.nodes.filter((n) => n.state === 'ACTIVE' || n.state === 'LAUNCHING' || n.state === 'DRAINING').length;
+  const summary = `${nodes} nodes, ${running} tasks running, ${waiting} waiting`;
+  if (summary !== lastSummary) say(summary);
+  lastSummary = summary;
+}
+
+function down(dir: string): void {
+  const record = readRunRecord(dir);
+  if (!record) {
+    process.stdout.write(`stowage local: no local cloud recorded in ${dir}\n`);
+    return;
+  }
+  try {
+    process.kill(record.pid, 'SIGINT');
+    process.stdout.write(`stowage local: asked pid ${record.pid} to stop; it removes its agents and containers\n`);
+  } catch {
+    process.stdout.write(`stowage local: pid ${record.pid} is not running; the next \`npm run local\` cleans up what it left\n`);
+  }
+}

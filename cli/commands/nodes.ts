@@ -1,0 +1,64 @@
+import type { Command } from 'commander';
+import { HOLDS_RESOURCES, type TaskStatus } from '../../core/model';
+import { addApiOptions, clientFromOptions, type ApiClient } from '../api/client';
+import type { ApiOptions } from '../api/endpoint';
+import { age, bar, printJson } from '../api/output';
+import { jobPath, type JobListResponse, type JobResponse, type NodeListResponse, type NodeView } from '../api/views';
+import { formatTable } from '../format-table';
+
+interface NodesOptions extends ApiOptions {
+  readonly json?: boolean;
+}
+
+/** Jobs fetched at once to count tasks per node: a few in flight, not one per job at the same time. */
+const JOB_FETCH_CONCURRENCY = 4;
+
+/** `stowage nodes`: the fleet, with what is allocated on each node. */
+export function register(program: Command): void {
+  const cmd = program
+    .command('nodes')
+    .description('list the nodes: type, zone, state, CPU and memory allocated, tasks, last heartbeat')
+    .option('--json', "print the API's JSON answer (GET /nodes) instead of a table");
+  addApiOptions(cmd).action(async (options: NodesOptions) => {
+    const client = await clientFromOptions(options);
+    const res = await client.request<NodeListResponse>('GET', '/nodes');
+    if (options.json) return printJson(res);
+    if (res.nodes.length === 0) {
+      process.stdout.write('no nodes yet; the scheduler launches them when a job needs room\n');
+      return;
+    }
+    process.stdout.write(formatNodes(res.nodes, await tasksPerNode(client), Date.now()));
+  });
+}
+
+export function formatNodes(nodes: readonly NodeView[], tasks: ReadonlyMap<string, number>, now: number): string {
+  const rows = nodes.map((n) => [
+    n.id,
+    n.type,
+    n.zone,
+    n.state,
+    `${n.allocated.cpu}/${n.capacity.cpu}m ${bar(n.allocated.cpu, n.capacity.cpu)}`,
+    `${n.allocated.memoryMiB}/${n.capacity.memoryMiB} MiB`,
+    String(tasks.get(n.id) ?? 0),
+    n.lastHeartbeatAt === null ? 'never' : `${age(now - n.lastHeartbeatAt)} ago`,
+  ]);
+  return formatTable(['id', 'type', 'zone', 'state', 'cpu alloc/cap', 'mem alloc/cap', 'tasks', 'heartbeat'], rows, ['left', 'left', 'left', 'left', 'right', 'right', 'right', 'right']);
+}
+
+/**
+ * Copies holding resources on each node. GET /nodes does not say, so this reads the
+ * jobs whose counts show any copy on a node: one GET per such job, a few at a time.
+ */
+async function tasksPerNode(client: ApiClient): Promise<Map<string, number>> {
+  const list = await client.request<JobListResponse>('GET', '/jobs');
+  const placed = list.jobs.filter((j) => Object.entries(j.tasks).some(([status, n]) => HOLDS_RESOURCES.has(status as TaskStatus) && (n ?? 0) > 0));
+  const perNode = new Map<string, number>();
+  for (let i = 0; i < placed.length; i += JOB_FETCH_CONCURRENCY) {
+    const batch = placed.slice(i, i + JOB_FETCH_CONCURRENCY);
+    const jobs = await Promise.all(batch.map((j) => client.request<JobResponse>('GET', jobPath(j.id))));
+    for (const job of jobs) {
+      for (const t of job.tasks) if (t.nodeId && HOLDS_RESOURCES.has(t.status)) perNode.set(t.nodeId, (perNode.get(t.nodeId) ?? 0) + 1);
+    }
+  }
+  return perNode;
+}

@@ -1,0 +1,28 @@
+import type { Command } from 'commander';
+import { addApiOptions, clientFromOptions } from '../api/client';
+import type { ApiOptions } from '../api/endpoint';
+import { waitForJob } from '../api/job-wait';
+import { addWaitOptions, printJson, type WaitFlags } from '../api/output';
+import { jobPath, type StopResponse } from '../api/views';
+import { Progress } from '../progress';
+
+interface StopOptions extends ApiOptions, WaitFlags {
+  readonly json?: boolean;
+}
+
+/** `stowage stop <jobId>`: DELETE /jobs/{id}; the scheduler stops every copy at its next pass. */
+export function register(program: Command): void {
+  const cmd = program
+    .command('stop')
+    .description('stop a job: every replica is stopped and none is placed again')
+    .argument('<jobId>', 'the job id (job-...)')
+    .option('--json', "print the API's JSON answer instead of a sentence");
+  addWaitOptions(cmd, 'every task of the job has stopped');
+  addApiOptions(cmd).action(async (jobId: string, options: StopOptions) => {
+    const client = await clientFromOptions(options);
+    const res = await client.request<StopResponse>('DELETE', jobPath(jobId));
+    if (options.json) printJson(res);
+    else process.stdout.write(`${res.jobId}: stop requested; its tasks stop at the next scheduling pass\n`);
+    if (options.wait) await waitForJob(client, res.jobId, 'stopped', { timeoutMs: options.timeout * 1000, progress: new Progress() });
+  });
+}

@@ -1,0 +1,134 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { addApiOptions, clientFromOptions } from '../api/client';
+import type { ApiOptions } from '../api/endpoint';
+import { CliInputError } from '../api/errors';
+import { goalOf, waitForJob } from '../api/job-wait';
+import { addWaitOptions, printJson, type WaitFlags } from '../api/output';
+import type { SubmitResponse } from '../api/views';
+import { positiveInteger } from '../option-parsers';
+import { Progress } from '../progress';
+
+interface SubmitOptions extends ApiOptions, WaitFlags {
+  readonly file?: string;
+  readonly name?: string;
+  readonly image?: string;
+  readonly cpu?: number;
+  readonly memoryMib?: number;
+  readonly count?: number;
+  readonly kind?: 'service' | 'batch';
+  readonly env: Readonly<Record<string, string>>;
+  readonly restart?: 'always' | 'on-failure' | 'never';
+  readonly maxRestarts?: number;
+  readonly doNotDisrupt?: boolean;
+  readonly idempotencyKey?: string;
+  readonly json?: boolean;
+}
+
+/** `stowage submit`: send a job (a file, or flags and a command) to POST /jobs. */
+export function register(program: Command): void {
+  const cmd = program
+    .command('submit')
+    .description('submit a job from a JSON file (-f) or from flags; prints its id')
+    .argument('[command...]', 'the container command and its arguments, after `--` (e.g. -- httpd -f -p 8080)')
+    .option('-f, --file <path>', 'the job as JSON (fields of lambdas/api/job-schema.ts), or - for stdin; flags below override its fields')
+    .option('--name <name>', 'job name: lowercase letters, digits and "-"')
+    .option('--image <ref>', 'container image, e.g. stowage/busybox:local')
+    .option('--cpu <millicores>', 'CPU per replica in millicores (1000 = one core)', positiveInteger('millicores'))
+    .option('--memory-mib <mib>', 'memory per replica in MiB', positiveInteger('MiB'))
+    .option('--count <n>', 'number of replicas', positiveInteger('replicas'))
+    .addOption(new Option('--kind <kind>', 'service (kept running) or batch (runs to completion); default service').choices(['service', 'batch']))
+    .addOption(new Option('--env <NAME=value>', 'an environment variable; repeat for more').argParser(collectPair('--env')).default({}, 'none'))
+    .addOption(new Option('--restart <mode>', 'restart policy: default always for services, on-failure for batch').choices(['always', 'on-failure', 'never']))
+    .option('--max-restarts <n>', 'give up after this many restarts', nonNegativeInteger)
+    .option('--do-not-disrupt', 'never move this job to consolidate nodes')
+    .option('--idempotency-key <key>', 'retries with the same key make one job (default: a fresh key per invocation)')
+    .option('--json', "print the API's JSON answer instead of the job id");
+  addWaitOptions(cmd, 'every replica is running (service) or finished (batch)');
+  addApiOptions(cmd).action(async (command: string[], options: SubmitOptions) => {
+    await submit(command, options);
+  });
+}
+
+async function submit(command: readonly string[], options: SubmitOptions): Promise<void> {
+  const job = assembleJob(command, options);
+  const client = await clientFromOptions(options);
+  // A key per invocation makes the client's own retry of a lost answer safe.
+  const key = options.idempotencyKey ?? randomUUID();
+  const res = await client.request<SubmitResponse>('POST', '/jobs', { body: job, headers: { 'Idempotency-Key': key } });
+  if (options.json) printJson(res);
+  else process.stdout.write(`${res.jobId}\n`);
+  if (!options.wait) return;
+  const kind = job.kind === 'batch' ? 'batch' : 'service';
+  await waitForJob(client, res.jobId, goalOf(kind), { timeoutMs: options.timeout * 1000, progress: new Progress() });
+}
+
+/**
+ * The request body: the file's object (if any) with the flags laid over it. Only the
+ * shape is the CLI's business; every rule (names, limits, image references) is the
+ * API's, so the CLI and a deployed API cannot disagree about what is valid.
+ */
+export function assembleJob(command: readonly string[], options: SubmitOptions): Record<string, unknown> {
+  const job: Record<string, unknown> = options.file !== undefined ? readJobFile(options.file) : {};
+  const set = (field: string, value: unknown) => {
+    if (value !== undefined) job[field] = value;
+  };
+  set('name', options.name);
+  set('image', options.image);
+  set('cpu', options.cpu);
+  set('memoryMiB', options.memoryMib);
+  set('count', options.count);
+  set('kind', options.kind);
+  if (options.doNotDisrupt) job.doNotDisrupt = true;
+  if (command.length > 0) job.command = [...command];
+  if (Object.keys(options.env).length > 0) job.env = { ...(isRecord(job.env) ? job.env : {}), ...options.env };
+  if (options.restart !== undefined || options.maxRestarts !== undefined) {
+    const restart = isRecord(job.restart) ? { ...job.restart } : {};
+    if (options.restart !== undefined) restart.mode = options.restart;
+    if (options.maxRestarts !== undefined) restart.maxRestarts = options.maxRestarts;
+    if (restart.mode === undefined) throw new CliInputError('--max-restarts', '--max-restarts needs a restart mode: add --restart always|on-failure|never (or a restart.mode in the job file)');
+    job.restart = restart;
+  }
+  if (options.file === undefined && Object.keys(job).length === 0) {
+    throw new CliInputError('submit', 'nothing to submit: give a job file with -f job.json (see examples/), or flags: --name --image --cpu --memory-mib --count -- command args...');
+  }
+  return job;
+}
+
+function readJobFile(file: string): Record<string, unknown> {
+  const label = file === '-' ? 'the job on stdin' : `the job file ${file}`;
+  if (file === '-' && process.stdin.isTTY) throw new CliInputError('--file', '-f - reads the job from stdin, but stdin is a terminal; pipe the JSON in (stowage submit -f - < job.json)');
+  let text: string;
+  try {
+    text = readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (err) {
+    throw new CliInputError('--file', `cannot read ${label} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); check the path given to -f`, { cause: err });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new CliInputError('--file', `${label} is not JSON: ${(err as Error).message}`, { cause: err });
+  }
+  if (!isRecord(parsed)) throw new CliInputError('--file', `${label} must hold one JSON object (a job), got ${Array.isArray(parsed) ? 'an array' : typeof parsed}`);
+  return parsed;
+}
+
+function collectPair(flag: string): (value: string, previous: Readonly<Record<string, string>>) => Record<string, string> {
+  return (value, previous) => {
+    const eq = value.indexOf('=');
+    if (eq <= 0) throw new InvalidArgumentError(`Expected NAME=value for ${flag}, e.g. ${flag} PORT=8080.`);
+    return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+  };
+}
+
+function nonNegativeInteger(value: string): number {
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('Expected a whole number (0 or more).');
+  return n;
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}

@@ -1,0 +1,89 @@
+import type { Job, Node, Task } from '../core/model';
+import { HOLDS_RESOURCES } from '../core/model';
+import type { Snapshot } from '../core/snapshot';
+import type { LocalEvent } from './local-cloud';
+
+/**
+ * The terminal view of `npm run local`: how to reach the API, each node with bars for
+ * its allocated CPU and memory and the jobs on it, what waits and why, and recent
+ * fleet events. Pure: the caller reads the store and draws the lines.
+ */
+export interface ViewInput {
+  readonly apiUrl: string;
+  readonly credentialsFile: string;
+  readonly logFile: string;
+  readonly snapshot: Snapshot;
+  readonly events: readonly LocalEvent[];
+  readonly passes: number;
+  readonly now: number;
+  /** Terminal width; lines are cut to it. */
+  readonly width: number;
+}
+
+const BAR = 12;
+
+export function renderView(v: ViewInput): string[] {
+  const jobs = new Map<string, Job>(v.snapshot.jobs.map((j) => [j.id, j]));
+  const holding = new Map<string, Task[]>();
+  for (const t of v.snapshot.tasks) {
+    if (t.nodeId && HOLDS_RESOURCES.has(t.status)) holding.set(t.nodeId, [...(holding.get(t.nodeId) ?? []), t]);
+  }
+  const lines: string[] = [];
+  lines.push(`Stowage local cloud · API ${v.apiUrl} · ${v.passes} scheduler passes · Ctrl-C stops everything`);
+  lines.push(`  submit: npx stowage submit -f examples/web-service.json --wait   (token in ${v.credentialsFile}; log ${v.logFile})`);
+  lines.push('');
+  const nodes = [...v.snapshot.nodes].filter((n) => n.state !== 'TERMINATING' || holding.has(n.id)).sort((a, b) => a.launchedAt - b.launchedAt || a.id.localeCompare(b.id));
+  lines.push(`NODES (${nodes.length})`);
+  if (nodes.length === 0) lines.push('  none yet');
+  for (const n of nodes) {
+    const tasks = holding.get(n.id) ?? [];
+    const cpu = tasks.reduce((s, t) => s + t.resources.cpu, 0);
+    const mem = tasks.reduce((s, t) => s + t.resources.memoryMiB, 0);
+    lines.push(
+      `  ${n.id.padEnd(18)} ${n.instanceType.padEnd(10)} ${n.state.padEnd(11)} cpu ${bar(cpu, n.capacity.cpu)} ${pct(cpu, n.capacity.cpu)}  mem ${bar(mem, n.capacity.memoryMiB)} ${pct(mem, n.capacity.memoryMiB)}  ${heartbeatAge(n, v.now)}`,
+    );
+    if (tasks.length > 0) lines.push(`      ${summariseByJob(tasks, jobs)}`);
+  }
+  lines.push('');
+  const waiting = v.snapshot.tasks.filter((t) => t.status === 'PENDING' || t.status === 'UNSCHEDULABLE');
+  lines.push(`WAITING (${waiting.length})`);
+  if (waiting.length === 0) lines.push('  nothing');
+  const reasons = new Map<string, number>();
+  for (const t of waiting) {
+    const key = `${jobs.get(t.jobId)?.name ?? t.jobId} ${t.status}${t.reason ? `: ${t.reason}` : ''}`;
+    reasons.set(key, (reasons.get(key) ?? 0) + 1);
+  }
+  for (const [key, count] of [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 8)) lines.push(`  ${count} × ${key}`);
+  lines.push('');
+  lines.push('EVENTS');
+  const recent = v.events.slice(-6);
+  if (recent.length === 0) lines.push('  none yet');
+  for (const e of recent) lines.push(`  ${new Date(e.at).toISOString().slice(11, 19)} ${e.text}`);
+  return lines.map((l) => (l.length > v.width ? `${l.slice(0, Math.max(0, v.width - 1))}…` : l));
+}
+
+function bar(used: number, capacity: number): string {
+  const filled = capacity > 0 ? Math.min(BAR, Math.round((used / capacity) * BAR)) : 0;
+  return `[${'#'.repeat(filled)}${'.'.repeat(BAR - filled)}]`;
+}
+
+function pct(used: number, capacity: number): string {
+  return `${capacity > 0 ? Math.round((used / capacity) * 100) : 0}%`.padStart(4);
+}
+
+function heartbeatAge(n: Node, now: number): string {
+  if (n.lastHeartbeatAt === undefined) return 'no report yet';
+  return `seen ${Math.max(0, Math.round((now - n.lastHeartbeatAt) / 1000))}s ago`;
+}
+
+/** "web ×3 (running 2, starting 1), batch ×1" */
+function summariseByJob(tasks: readonly Task[], jobs: ReadonlyMap<string, Job>): string {
+  const byJob = new Map<string, Task[]>();
+  for (const t of tasks) byJob.set(t.jobId, [...(byJob.get(t.jobId) ?? []), t]);
+  return [...byJob]
+    .map(([jobId, ts]) => {
+      const notRunning = ts.filter((t) => t.status !== 'RUNNING').length;
+      return `${jobs.get(jobId)?.name ?? jobId} ×${ts.length}${notRunning > 0 ? ` (${notRunning} starting)` : ''}`;
+    })
+    .join(', ');
+}

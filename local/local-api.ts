@@ -1,0 +1,227 @@
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import type { Context } from 'aws-lambda';
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Clock, StateStore } from '../core/ports';
+import type { ApiMetrics, Observability } from '../lambdas/api/deps';
+import { createHandler as heartbeatHandler } from '../lambdas/api/heartbeat';
+import { createHandler as jobsHandler } from '../lambdas/api/jobs';
+import { createHandler as nodesHandler } from '../lambdas/api/nodes';
+import { createHandler as reportHandler } from '../lambdas/api/report';
+import type { ApiEvent, ApiHandler, ApiResult } from '../lambdas/api/respond';
+import { createHandler as submitHandler } from '../lambdas/api/submit';
+
+/**
+ * The API Gateway of the local cloud: the same handler modules as the Lambdas, behind a
+ * loopback HTTP server that turns each request into the HTTP API's v2 event.
+ *
+ * IAM is replaced by bearer tokens: the user's token (written to the credential file at
+ * start-up) may call every route but the heartbeat; each node has its own token and may
+ * call only its own heartbeat, so "a node reports only for itself" holds locally too.
+ * A request with neither gets 401 before any handler runs.
+ */
+export interface LocalApiOptions {
+  readonly store: StateStore;
+  readonly idempotencyStore: BasePersistenceLayer;
+  readonly userToken: string;
+  /** The node whose token this is, or undefined. */
+  readonly nodeForToken: (token: string) => string | undefined;
+  readonly clock?: Clock;
+  readonly port?: number;
+  readonly log?: Observability['log'];
+  /** Called after a submit or a stop succeeded: the local cloud wakes the scheduler. */
+  readonly onJobsChanged?: () => void;
+  /** Called after each request, for the bench and the live view. */
+  readonly onRequest?: (info: { method: string; path: string; status: number; ms: number }) => void;
+}
+
+export interface LocalApi {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** API Gateway's payload limit; the submit handler has its own, smaller one. */
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/** The user's caller identity, in the place IAM puts it (submit keys idempotency records on it). */
+export const LOCAL_USER_ARN = 'arn:aws:iam::000000000000:user/stowage-local';
+
+interface Route {
+  readonly method: string;
+  readonly pattern: RegExp;
+  readonly routeKey: string;
+  readonly handler: ApiHandler;
+  /** Who may call: the user, or the node named in the path. */
+  readonly caller: 'user' | 'node';
+}
+
+const silentMetrics: ApiMetrics = { addMetric: () => undefined, publishStoredMetrics: () => undefined };
+const silentLog: Observability['log'] = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi> {
+  const deps = {
+    store: options.store,
+    clock: options.clock ?? { now: () => Date.now() },
+    log: options.log ?? silentLog,
+    metrics: silentMetrics,
+  };
+  const bearer = (event: ApiEvent) => /^Bearer (.+)$/.exec(event.headers?.authorization ?? '')?.[1]?.trim();
+  const routes: Route[] = [
+    { method: 'POST', pattern: /^\/jobs$/, routeKey: 'POST /jobs', caller: 'user', handler: submitHandler({ ...deps, idempotencyStore: options.idempotencyStore }) },
+    { method: 'GET', pattern: /^\/jobs$/, routeKey: 'GET /jobs', caller: 'user', handler: jobsHandler(deps) },
+    { method: 'GET', pattern: /^\/jobs\/([^/]+)$/, routeKey: 'GET /jobs/{id}', caller: 'user', handler: jobsHandler(deps) },
+    { method: 'DELETE', pattern: /^\/jobs\/([^/]+)$/, routeKey: 'DELETE /jobs/{id}', caller: 'user', handler: jobsHandler(deps) },
+    { method: 'GET', pattern: /^\/nodes$/, routeKey: 'GET /nodes', caller: 'user', handler: nodesHandler(deps) },
+    { method: 'GET', pattern: /^\/report$/, routeKey: 'GET /report', caller: 'user', handler: reportHandler(deps) },
+    {
+      method: 'PUT',
+      pattern: /^\/nodes\/([^/]+)\/heartbeat$/,
+      routeKey: 'PUT /nodes/{id}/heartbeat',
+      caller: 'node',
+      handler: heartbeatHandler({
+        ...deps,
+        identify: (event) => {
+          const token = bearer(event);
+          return token === undefined ? undefined : options.nodeForToken(token);
+        },
+      }),
+    },
+  ];
+
+  let requests = 0;
+  const server: Server = createServer((req, res) => {
+    const t0 = Date.now();
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const finish = (result: ApiResult) => {
+      const status = result.statusCode ?? 200;
+      res.writeHead(status, (result.headers ?? {}) as Record<string, string>).end(result.body ?? '');
+      options.onRequest?.({ method: req.method ?? '', path: url.pathname, status, ms: Date.now() - t0 });
+    };
+    void (async () => {
+      requests++;
+      const method = (req.method ?? 'GET').toUpperCase();
+      const matches = routes.filter((r) => r.pattern.test(url.pathname));
+      const route = matches.find((r) => r.method === method);
+      if (!route) {
+        // Drain the body so the connection can be reused.
+        req.resume();
+        finish(
+          matches.length > 0
+            ? errorResult(405, 'method-not-allowed', `${method} is not allowed on ${url.pathname}; allowed: ${matches.map((r) => r.method).join(', ')}`)
+            : errorResult(404, 'not-found', `no route ${method} ${url.pathname}; routes: ${routes.map((r) => r.routeKey).join(', ')}`),
+        );
+        return;
+      }
+      const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]?.trim();
+      const authorised = token !== undefined && (sameSecret(token, options.userToken) || (route.caller === 'node' && options.nodeForToken(token) !== undefined));
+      if (!authorised) {
+        req.resume();
+        finish(errorResult(401, 'unauthenticated', 'this API takes `Authorization: Bearer <token>`; the local token is in the credential file `npm run local` wrote (the stowage CLI reads it)'));
+        return;
+      }
+      if (route.caller === 'user' && !sameSecret(token, options.userToken)) {
+        req.resume();
+        finish(errorResult(403, 'forbidden', `a node's token may call only its own heartbeat, not ${route.routeKey}`));
+        return;
+      }
+      const body = await readBody(req);
+      if (body === undefined) {
+        finish(errorResult(413, 'payload-too-large', `the request body is larger than ${MAX_BODY_BYTES} bytes`));
+        return;
+      }
+      const id = route.pattern.exec(url.pathname)?.[1];
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k.toLowerCase()] = v;
+      const query: Record<string, string> = {};
+      for (const [k, v] of url.searchParams) query[k] = v;
+      const requestId = `local-${process.pid}-${requests}`;
+      const event = {
+        version: '2.0',
+        routeKey: route.routeKey,
+        rawPath: url.pathname,
+        rawQueryString: url.search.replace(/^\?/, ''),
+        headers,
+        ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
+        ...(id !== undefined ? { pathParameters: { id: safeDecode(id) } } : {}),
+        body,
+        isBase64Encoded: false,
+        requestContext: {
+          requestId,
+          routeKey: route.routeKey,
+          http: { method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+          authorizer: { iam: { userArn: route.caller === 'user' ? LOCAL_USER_ARN : `local-node/${options.nodeForToken(token) ?? ''}` } },
+        },
+      } as unknown as ApiEvent;
+      const result = await route.handler(event, lambdaContext(requestId));
+      finish(result);
+      const status = result.statusCode ?? 200;
+      if (status < 300 && (route.routeKey === 'POST /jobs' || route.routeKey === 'DELETE /jobs/{id}')) options.onJobsChanged?.();
+    })().catch((err: unknown) => {
+      (options.log ?? silentLog).error('local API: request failed outside the handler', { error: String(err) });
+      if (!res.headersSent) finish(errorResult(500, 'internal', 'internal error in the local API; see its log'));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        // Agents keep connections alive; close would wait for them.
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function errorResult(status: number, code: string, message: string): ApiResult {
+  return { statusCode: status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify({ error: { code, message } }) };
+}
+
+/** Undefined when the body is over the limit. */
+async function readBody(req: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > MAX_BODY_BYTES) {
+      req.destroy();
+      return undefined;
+    }
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A bad %-escape is passed through as typed; the handler's path check then names it. */
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** What Powertools' idempotency reads from a Lambda context: the time left, to expire a record of a timed-out call. */
+function lambdaContext(requestId: string) {
+  const deadline = Date.now() + 30_000;
+  return {
+    awsRequestId: requestId,
+    functionName: 'stowage-local-api',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  } as unknown as Context;
+}
+
