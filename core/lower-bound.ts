@@ -36,3 +36,15 @@ export function packingLowerBound(requests: readonly Resources[], capacity: Reso
 export function fluidNodeBound(total: Resources, capacity: Resources): number {
   return Math.max(Math.ceil(total.cpu / capacity.cpu), Math.ceil(total.memoryMiB / capacity.memoryMiB), 0);
 }
+
+/**
+ * The node size a fleet's packing is judged against: the largest capacity, per
+ * dimension, among the nodes in use (the catalog's largest when there are none). Judged
+ * against the catalog's largest type instead, a fleet of 8-core nodes reads as "4 ×
+ * the bound" when it packs perfectly, because 96-core nodes would need fewer of them;
+ * against the nodes it runs, the ratio reads near 1 for good packing, as it should.
+ */
+export function boundNodeSize(inUse: readonly Resources[], catalog: readonly Resources[]): Resources {
+  const pool = inUse.length > 0 ? inUse : catalog;
+  return { cpu: Math.max(0, ...pool.map((c) => c.cpu)), memoryMiB: Math.max(0, ...pool.map((c) => c.memoryMiB)) };
+}

@@ -77,8 +77,10 @@ export interface UtilisationSample {
   readonly usage: Resources;
   readonly costPerHour: number;
   readonly pending: number;
-  /** The packing lower bound (core/lower-bound.ts) for the allocated requests, in nodes of the largest type. */
+  /** The packing lower bound (core/lower-bound.ts) for the allocated requests, in nodes the size of the largest in use (boundNodeSize). */
   readonly lowerBound?: number;
+  /** The node size `lowerBound` counts in; the report counts a mixed fleet's capacity in nodes of this size to compare like with like. */
+  readonly lowerBoundNodeSize?: Resources;
   /** False when `usage` is not a measurement (the simulator has only requests); absent means measured. */
   readonly usageMeasured?: boolean;
   readonly controlPlane?: ControlPlaneCounts;

@@ -10,6 +10,7 @@ import { CONTROL_PLANE_PRICES, CONTROL_PLANE_PRICES_REGION, CONTROL_PLANE_PRICES
 import type { BaselineFigures, ResourceRatios, StowageReport } from './report-types';
 import { DEFAULT_SERIES_POINTS, seriesOf } from './series';
 import { spansOf } from './spans';
+import { nodesInBoundSize } from './bound-size';
 
 export interface ReportOptions {
   /** The window; default the first and last sample's times. */
@@ -84,7 +85,7 @@ export function buildReport(all: readonly UtilisationSample[], options: ReportOp
     if (s.lowerBound !== undefined) {
       sum.lbNodeMs += s.lowerBound * dt;
       sum.lbMs += dt;
-      sum.nodeMsWithLb += s.nodes * dt;
+      sum.nodeMsWithLb += nodesInBoundSize(s) * dt;
     }
   }
   const lone = spans.length === 0 && samples.length > 0 ? samples[samples.length - 1] : undefined;
@@ -161,7 +162,7 @@ export function buildReport(all: readonly UtilisationSample[], options: ReportOp
     costPerMonth: monthlyCost(meanCostPerHour),
     packing: {
       lowerBoundNodeHours: sum.lbMs > 0 ? sum.lbNodeMs / MS_PER_HOUR : lone?.lowerBound !== undefined ? 0 : null,
-      efficiency: sum.lbMs > 0 ? ratio(sum.nodeMsWithLb, sum.lbNodeMs) : lone?.lowerBound !== undefined ? ratio(lone.nodes, lone.lowerBound) : null,
+      efficiency: sum.lbMs > 0 ? ratio(sum.nodeMsWithLb, sum.lbNodeMs) : lone?.lowerBound !== undefined ? ratio(nodesInBoundSize(lone), lone.lowerBound) : null,
     },
     baseline,
     savings,
@@ -171,3 +172,4 @@ export function buildReport(all: readonly UtilisationSample[], options: ReportOp
     series: seriesOf(spans, lone, costOf, options.seriesPoints ?? DEFAULT_SERIES_POINTS),
   };
 }
+

@@ -57,11 +57,12 @@ function charts(r: StowageReport, key: string): string {
   const cost: ChartSeries[] = [{ name: 'fleet $/hour', t: s.t, values: s.costPerHour }];
   if (r.baseline) cost.push({ name: 'baseline $/hour', t: s.t, values: s.t.map(() => r.baseline!.costPerHour), dashed: true });
   const nodesExtra: ChartSeries[] = s.lowerBound.some((v) => v !== null) ? [{ name: 'lower bound', t: s.t, values: s.lowerBound, dashed: true }] : [];
+  const fleetInBound: ChartSeries = { name: 'fleet (in nodes of the bound size)', t: s.t, values: s.fleetInBoundSize };
   return (
     `<div class="charts">` +
     lineChart(util, { title: 'Utilisation (requests and usage ÷ capacity)', yLabel: ratio, yMax: 1, id: `${key}-utilisation` }) +
     stackedAreaChart(byType.length > 0 ? byType : [{ name: 'nodes', t: s.t, values: s.nodes }], { title: 'Nodes by instance type (stacked)', yLabel: (v) => num(v, v < 10 ? 1 : 0), id: `${key}-nodes` }) +
-    (nodesExtra.length > 0 ? lineChart([{ name: 'nodes', t: s.t, values: s.nodes }, ...nodesExtra], { title: 'Nodes and the packing lower bound', yLabel: (v) => num(v, v < 10 ? 1 : 0), id: `${key}-bound` }) : '') +
+    (nodesExtra.length > 0 ? lineChart([fleetInBound, ...nodesExtra], { title: 'The fleet against the packing lower bound (nodes the size of the largest in use)', yLabel: (v) => num(v, v < 10 ? 1 : 0), id: `${key}-bound` }) : '') +
     lineChart(cost, { title: 'Fleet cost per hour', yLabel: (v) => `$${num(v, v < 10 ? 2 : 0)}`, id: `${key}-cost` }) +
     `</div>`
   );

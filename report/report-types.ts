@@ -35,6 +35,8 @@ export interface ReportSeries {
   readonly measuredMemory: readonly (number | null)[];
   readonly costPerHour: readonly (number | null)[];
   readonly lowerBound: readonly (number | null)[];
+  /** The fleet counted in nodes of the bound's size (what packing efficiency divides by the bound). */
+  readonly fleetInBoundSize: readonly (number | null)[];
 }
 
 export interface BaselineFigures {
@@ -78,7 +80,7 @@ export interface StowageReport {
   /** Mean fleet cost per hour × 730. */
   readonly costPerMonth: number;
   readonly packing: {
-    /** Σ over time of the packing lower bound, node-hours of the largest type. */
+    /** Σ over time of the packing lower bound, node-hours of nodes the size of the largest in use. */
     readonly lowerBoundNodeHours: number | null;
     /** Node-hours ÷ lower-bound node-hours over the spans that recorded a bound (≥ 1; 1 is perfect). */
     readonly efficiency: number | null;

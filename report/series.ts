@@ -1,4 +1,5 @@
 import type { UtilisationSample } from '../core/ports';
+import { nodesInBoundSize } from './bound-size';
 import type { Span } from './spans';
 import type { ReportSeries } from './report-types';
 
@@ -18,10 +19,12 @@ interface Acc {
   useMem: number;
   lbW: number;
   lb: number;
+  /** The fleet in nodes of the bound's size, over the spans that recorded a bound. */
+  fleetInBound: number;
   byType: Map<string, number>;
 }
 
-const fresh = (): Acc => ({ w: 0, nodes: 0, cost: 0, capCpu: 0, capMem: 0, allocCpu: 0, allocMem: 0, useCap: { cpu: 0, mem: 0 }, useCpu: 0, useMem: 0, lbW: 0, lb: 0, byType: new Map() });
+const fresh = (): Acc => ({ w: 0, nodes: 0, cost: 0, capCpu: 0, capMem: 0, allocCpu: 0, allocMem: 0, useCap: { cpu: 0, mem: 0 }, useCpu: 0, useMem: 0, lbW: 0, lb: 0, fleetInBound: 0, byType: new Map() });
 
 function weigh(a: Acc, s: UtilisationSample, w: number, costPerHour: number): void {
   a.w += w;
@@ -40,6 +43,7 @@ function weigh(a: Acc, s: UtilisationSample, w: number, costPerHour: number): vo
   if (s.lowerBound !== undefined) {
     a.lbW += w;
     a.lb += s.lowerBound * w;
+    a.fleetInBound += nodesInBoundSize(s) * w;
   }
   for (const [type, n] of Object.entries(s.nodesByType)) a.byType.set(type, (a.byType.get(type) ?? 0) + n * w);
 }
@@ -98,5 +102,6 @@ export function seriesOf(spans: readonly Span[], lone: UtilisationSample | undef
     measuredMemory: of((a) => ratio(a.useMem, a.useCap.mem)),
     costPerHour: of((a) => a.cost / a.w),
     lowerBound: of((a) => (a.lbW > 0 ? a.lb / a.lbW : null)),
+    fleetInBoundSize: of((a) => (a.lbW > 0 ? a.fleetInBound / a.lbW : null)),
   };
 }

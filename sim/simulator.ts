@@ -1,6 +1,6 @@
 import { fleetCostPerHour, instanceCost, MS_PER_HOUR } from '../core/cost-model';
 import { lastFleetChange } from '../core/consolidation';
-import { fluidNodeBound, packingLowerBound } from '../core/lower-bound';
+import { boundNodeSize, fluidNodeBound, packingLowerBound } from '../core/lower-bound';
 import { HOLDS_RESOURCES } from '../core/model';
 import type { UtilisationSample } from '../core/ports';
 import { add, ZERO, type Resources } from '../core/resources';
@@ -265,9 +265,12 @@ function utilisationSample(state: SimState, p: ReturnType<typeof plan>, now: num
     capacity = add(capacity, n.capacity);
     allocated = add(allocated, n.allocated ?? ZERO);
   }
+  // The packing bound is in nodes the size of the largest in use (boundNodeSize); the
+  // cost bound above keeps the catalog's largest, since it asks what any fleet could pay.
+  const size = boundNodeSize([...state.nodes.values()].map((n) => n.capacity), [largest]);
   const requests: Resources[] = [];
   for (const t of state.tasks.values()) {
-    if (HOLDS_RESOURCES.has(t.status) && t.resources.cpu <= largest.cpu && t.resources.memoryMiB <= largest.memoryMiB) requests.push(t.resources);
+    if (HOLDS_RESOURCES.has(t.status) && t.resources.cpu <= size.cpu && t.resources.memoryMiB <= size.memoryMiB) requests.push(t.resources);
   }
   const units = estimatePassRequestUnits({
     snapshotItems,
@@ -289,7 +292,8 @@ function utilisationSample(state: SimState, p: ReturnType<typeof plan>, now: num
     usageMeasured: false,
     costPerHour: fleetCostPerHour([...state.nodes.values()]),
     pending: p.unplaced.length,
-    lowerBound: packingLowerBound(requests, largest),
+    lowerBound: packingLowerBound(requests, size),
+    lowerBoundNodeSize: size,
     controlPlane: { schedulerInvocations: 1, schedulerMs: SIM_PASS_MS.base + SIM_PASS_MS.perItem * snapshotItems, ...units, apiRequests },
   };
 }

@@ -3,7 +3,7 @@ import { plan as computePlan } from '../../core/plan';
 import type { Plan } from '../../core/plan-types';
 import type { SchedulerPolicy } from '../../core/policy';
 import type { ApplyResult, Clock, Fleet, NodeCommander, StateStore } from '../../core/ports';
-import { packingLowerBound } from '../../core/lower-bound';
+import { boundNodeSize, packingLowerBound } from '../../core/lower-bound';
 import type { Snapshot } from '../../core/snapshot';
 import { add, ZERO } from '../../core/resources';
 import { estimatePassRequestUnits } from '../../report/control-plane-usage';
@@ -183,8 +183,8 @@ async function writeSample({ store, policy }: SchedulerDeps, now: number, o: Pas
   const holding = new Map(o.snapshot.tasks.filter((t) => HOLDS_RESOURCES.has(t.status) && !released.has(t.id)).map((t) => [t.id, t.resources]));
   for (const a of o.plan.assignments) if (!refused.has(a.taskId)) holding.set(a.create?.id ?? a.taskId, a.resources);
   const types = policy.scaleUp.instanceTypes;
-  // The bound is in nodes of the largest type (each dimension's largest, as the simulator's).
-  const largest = { cpu: Math.max(0, ...types.map((t) => t.capacity.cpu)), memoryMiB: Math.max(0, ...types.map((t) => t.capacity.memoryMiB)) };
+  // The bound is in nodes the size of the largest in use (core/lower-bound.ts boundNodeSize).
+  const largest = boundNodeSize(nodes.map((n) => n.capacity), types.map((t) => t.capacity));
   const requests = [...holding.values()].filter((r) => r.cpu <= largest.cpu && r.memoryMiB <= largest.memoryMiB);
   const units = estimatePassRequestUnits({
     snapshotItems: o.snapshot.jobs.length + o.snapshot.tasks.length + o.snapshot.nodes.length,
@@ -206,6 +206,7 @@ async function writeSample({ store, policy }: SchedulerDeps, now: number, o: Pas
     costPerHour: nodes.reduce((s, n) => s + n.pricePerHour, 0),
     pending: o.plan.unplaced.length,
     lowerBound: largest.cpu > 0 ? packingLowerBound(requests, largest) : undefined,
+    lowerBoundNodeSize: largest.cpu > 0 ? largest : undefined,
     controlPlane: { schedulerInvocations: 1, schedulerMs: Math.round(performance.now() - o.passStarted), ...units },
   });
 }

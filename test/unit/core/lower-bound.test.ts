@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { fluidNodeBound, packingLowerBound } from '../../../core/lower-bound';
+import { boundNodeSize, fluidNodeBound, packingLowerBound } from '../../../core/lower-bound';
 import { packTasks } from '../../../core/placement/packer';
 import { STRATEGIES } from '../../../core/placement/strategies';
 import { bin, ptask, res } from './fixtures';
@@ -53,5 +53,15 @@ describe('fluidNodeBound', () => {
     expect(fluidNodeBound(res(4000, 1), CAP)).toBe(1);
     expect(fluidNodeBound(res(4001, 1), CAP)).toBe(2);
     expect(fluidNodeBound(res(100, 16384 * 3 + 1), CAP)).toBe(4);
+  });
+});
+
+describe('boundNodeSize', () => {
+  it('is the largest capacity in use, per dimension', () => {
+    expect(boundNodeSize([res(2000, 8192), res(4000, 4096), res(1000, 16384)], [res(96000, 393216)])).toEqual(res(4000, 16384));
+  });
+
+  it('falls back to the catalog when no node is in use', () => {
+    expect(boundNodeSize([], [res(2000, 8192), res(8000, 32768)])).toEqual(res(8000, 32768));
   });
 });

@@ -150,3 +150,25 @@ describe('buildReport, baselines and prices', () => {
     }
   });
 });
+
+describe('packing efficiency counts a mixed fleet in nodes of the bound size', () => {
+  // One hour: 4 × 2-vCPU/8-GiB nodes, bound counted in 8-vCPU/32-GiB nodes: 1 of them.
+  const small = { nodes: 4, nodesByType: { 'm5.large': 4 }, capacity: { cpu: 8000, memoryMiB: 32768 }, allocated: { cpu: 7000, memoryMiB: 20000 }, lowerBound: 1 };
+
+  it('reads 1 when the fleet holds exactly the bound in capacity', () => {
+    const r = buildReport([sample(T0, { ...small, lowerBoundNodeSize: { cpu: 8000, memoryMiB: 32768 } }), sample(T0 + H, small)], { from: T0, to: T0 + H });
+    expect(r.packing.efficiency).toBeCloseTo(1, 9);
+  });
+
+  it('counts plain nodes when the sample does not say the bound size (older samples)', () => {
+    const r = buildReport([sample(T0, small), sample(T0 + H, small)], { from: T0, to: T0 + H });
+    expect(r.packing.efficiency).toBeCloseTo(4, 9);
+  });
+
+  it('uses the dimension the fleet has most of', () => {
+    // 8 vCPU but 64 GiB against a 8-vCPU/32-GiB size: 2 nodes' worth of memory.
+    const wide = { ...small, capacity: { cpu: 8000, memoryMiB: 65536 }, lowerBoundNodeSize: { cpu: 8000, memoryMiB: 32768 } };
+    const r = buildReport([sample(T0, wide), sample(T0 + H, wide)], { from: T0, to: T0 + H });
+    expect(r.packing.efficiency).toBeCloseTo(2, 9);
+  });
+});
