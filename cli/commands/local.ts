@@ -81,6 +81,8 @@ async function up(o: UpOptions): Promise<void> {
     agentIntervalSeconds: o.agentInterval,
     batchWindowMs: LOCAL_DEFAULTS.batchWindowMs,
     tickMs: LOCAL_DEFAULTS.tickMs,
+    // Where the synthesised template is cached; by default the state directory.
+    ...(process.env.STOWAGE_TEMPLATE_CACHE_DIR ? { templateCacheDir: process.env.STOWAGE_TEMPLATE_CACHE_DIR } : {}),
     say,
   });
   say(`API ${cloud.apiUrl} (token in ${cloud.credentialsFile}); log ${cloud.logFile}`);
