@@ -114,19 +114,24 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
         return;
       }
       const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]?.trim();
-      const authorised = token !== undefined && (sameSecret(token, options.userToken) || (route.caller === 'node' && options.nodeForToken(token) !== undefined));
-      if (!authorised) {
+      const isUser = token !== undefined && sameSecret(token, options.userToken);
+      const isNode = token !== undefined && !isUser && options.nodeForToken(token) !== undefined;
+      if (!isUser && !isNode) {
         req.resume();
         finish(errorResult(401, 'unauthenticated', 'this API takes `Authorization: Bearer <token>`; the local token is in the credential file `npm run local` wrote (the stowage CLI reads it)'));
         return;
       }
-      if (route.caller === 'user' && !sameSecret(token, options.userToken)) {
+      if (route.caller === 'user' && !isUser) {
         req.resume();
         finish(errorResult(403, 'forbidden', `a node's token may call only its own heartbeat, not ${route.routeKey}`));
         return;
       }
       const body = await readBody(req);
       if (body === undefined) {
+        // Answer first, then drop the connection: destroying the request before the
+        // response is written would reset the socket and the client would never see why.
+        res.setHeader('connection', 'close');
+        res.once('finish', () => req.destroy());
         finish(errorResult(413, 'payload-too-large', `the request body is larger than ${MAX_BODY_BYTES} bytes`));
         return;
       }
@@ -185,19 +190,29 @@ function errorResult(status: number, code: string, message: string): ApiResult {
   return { statusCode: status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify({ error: { code, message } }) };
 }
 
-/** Undefined when the body is over the limit. */
-async function readBody(req: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > MAX_BODY_BYTES) {
-      req.destroy();
-      return undefined;
-    }
-    chunks.push(c as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/**
+ * Undefined as soon as the body is over the limit; the rest is not read (the caller
+ * answers and closes the connection). Events rather than `for await`: leaving that loop
+ * early destroys the request, and with it the socket the answer must go out on.
+ */
+function readBody(req: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        req.off('data', onData);
+        req.pause();
+        resolve(undefined);
+        return;
+      }
+      chunks.push(c);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.once('error', reject);
+  });
 }
 
 /** A bad %-escape is passed through as typed; the handler's path check then names it. */

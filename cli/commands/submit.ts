@@ -37,7 +37,7 @@ export function register(program: Command): void {
     .option('--image <ref>', 'container image, e.g. stowage/busybox:local')
     .option('--cpu <millicores>', 'CPU per replica in millicores (1000 = one core)', positiveInteger('millicores'))
     .option('--memory-mib <mib>', 'memory per replica in MiB', positiveInteger('MiB'))
-    .option('--count <n>', 'number of replicas', positiveInteger('replicas'))
+    .option('--count <n>', 'number of replicas (default 1 when no -f file)', positiveInteger('replicas'))
     .addOption(new Option('--kind <kind>', 'service (kept running) or batch (runs to completion); default service').choices(['service', 'batch']))
     .addOption(new Option('--env <NAME=value>', 'an environment variable; repeat for more').argParser(collectPair('--env')).default({}, 'none'))
     .addOption(new Option('--restart <mode>', 'restart policy: default always for services, on-failure for batch').choices(['always', 'on-failure', 'never']))
@@ -93,6 +93,8 @@ export function assembleJob(command: readonly string[], options: SubmitOptions):
   if (options.file === undefined && Object.keys(job).length === 0) {
     throw new CliInputError('submit', 'nothing to submit: give a job file with -f job.json (see examples/), or flags: --name --image --cpu --memory-mib --count -- command args...');
   }
+  // One container is what a person typing flags means when they give no count; a job file says it itself.
+  if (options.file === undefined && job.count === undefined) job.count = 1;
   return job;
 }
 
