@@ -236,7 +236,7 @@ describe('stowage submit / status / nodes / stop against a local API', () => {
   it('says which token the API refused (401), exit 1', async () => {
     const wrongEnv = await runStowage(['status'], { env: { ...env, STOWAGE_API_URL: api.url, STOWAGE_TOKEN: 'not-the-token' } });
     expect(wrongEnv.status).toBe(1);
-    expect(wrongEnv.stderr).toBe(`stowage: GET ${api.url}/jobs was refused (HTTP 401 unauthorized): missing or wrong bearer token\nthe API refused the token from STOWAGE_TOKEN\n`);
+    expect(wrongEnv.stderr).toMatch(new RegExp(`^stowage: GET ${api.url}/jobs was refused \\(HTTP 401 unauthenticated\\): this API takes .*\nthe API refused the token from STOWAGE_TOKEN\n$`));
 
     const other = path.join(dir, 'wrong-token');
     writeCredentials({ apiUrl: api.url, token: 'stale-token', pid: process.pid, startedAt: '' }, other);
