@@ -69,6 +69,9 @@ export class StowageFunction extends Construct {
         forceDockerBundling: false,
         minify: true,
         target: 'node24',
+        // Errors and warnings only: a size report per function on every synth (and on
+        // every first `npm run local`) says nothing anyone acts on.
+        logLevel: nodejs.LogLevel.WARNING,
         // The Node.js 24 runtime ships AWS SDK v3; bundling our own would only grow the
         // package and the cold start. NodejsFunction externalises @aws-sdk/* by default.
       },
