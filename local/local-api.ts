@@ -92,24 +92,33 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
   let requests = 0;
   const server: Server = createServer((req, res) => {
     const t0 = Date.now();
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    let url: URL | undefined;
     const finish = (result: ApiResult) => {
       const status = result.statusCode ?? 200;
       res.writeHead(status, (result.headers ?? {}) as Record<string, string>).end(result.body ?? '');
-      options.onRequest?.({ method: req.method ?? '', path: url.pathname, status, ms: Date.now() - t0 });
+      options.onRequest?.({ method: req.method ?? '', path: url?.pathname ?? '', status, ms: Date.now() - t0 });
     };
     void (async () => {
       requests++;
+      // Node accepts absolute-form targets such as `http://[`, which URL cannot parse: a throw
+      // here, outside any handler, would be an uncaught exception that ends the process.
+      const target = parseTarget(req.url);
+      url = target;
+      if (!target) {
+        req.resume();
+        finish(errorResult(400, 'bad-request-target', 'the request target is not a path this API can parse; send a path such as /jobs'));
+        return;
+      }
       const method = (req.method ?? 'GET').toUpperCase();
-      const matches = routes.filter((r) => r.pattern.test(url.pathname));
+      const matches = routes.filter((r) => r.pattern.test(target.pathname));
       const route = matches.find((r) => r.method === method);
       if (!route) {
         // Drain the body so the connection can be reused.
         req.resume();
         finish(
           matches.length > 0
-            ? errorResult(405, 'method-not-allowed', `${method} is not allowed on ${url.pathname}; allowed: ${matches.map((r) => r.method).join(', ')}`)
-            : errorResult(404, 'not-found', `no route ${method} ${url.pathname}; routes: ${routes.map((r) => r.routeKey).join(', ')}`),
+            ? errorResult(405, 'method-not-allowed', `${method} is not allowed on ${target.pathname}; allowed: ${matches.map((r) => r.method).join(', ')}`)
+            : errorResult(404, 'not-found', `no route ${method} ${target.pathname}; routes: ${routes.map((r) => r.routeKey).join(', ')}`),
         );
         return;
       }
@@ -130,31 +139,37 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       if (body === undefined) {
         // Answer first, then drop the connection: destroying the request before the
         // response is written would reset the socket and the client would never see why.
+        // A client still sending would also see a reset if the socket closed under it, so
+        // the rest is read and thrown away — up to the limit again, or 10 s — first.
         res.setHeader('connection', 'close');
-        res.once('finish', () => req.destroy());
+        res.once('finish', () => discardRest(req));
         finish(errorResult(413, 'payload-too-large', `the request body is larger than ${MAX_BODY_BYTES} bytes`));
         return;
       }
-      const id = route.pattern.exec(url.pathname)?.[1];
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k.toLowerCase()] = v;
-      const query: Record<string, string> = {};
-      for (const [k, v] of url.searchParams) query[k] = v;
+      const id = route.pattern.exec(target.pathname)?.[1];
+      // Object.fromEntries defines each name as an own property, as API Gateway's JSON event
+      // does: plain assignment would turn `?__proto__=x` into a prototype write and drop it.
+      const headers: Record<string, string> = Object.fromEntries(
+        Object.entries(req.headers).flatMap(([k, v]) => (typeof v === 'string' ? [[k.toLowerCase(), v]] : [])),
+      );
+      const query: Record<string, string> = Object.fromEntries(target.searchParams);
       const requestId = `local-${process.pid}-${requests}`;
       const event = {
         version: '2.0',
         routeKey: route.routeKey,
-        rawPath: url.pathname,
-        rawQueryString: url.search.replace(/^\?/, ''),
+        rawPath: target.pathname,
+        rawQueryString: target.search.replace(/^\?/, ''),
         headers,
         ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
         ...(id !== undefined ? { pathParameters: { id: safeDecode(id) } } : {}),
-        body,
-        isBase64Encoded: false,
+        // Bytes that are not UTF-8 go on base64-encoded, as API Gateway passes binary, so the
+        // handler's strict decoder refuses them instead of Node turning them into U+FFFD.
+        body: body.text ?? body.bytes.toString('base64'),
+        isBase64Encoded: body.text === undefined,
         requestContext: {
           requestId,
           routeKey: route.routeKey,
-          http: { method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+          http: { method, path: target.pathname, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
           authorizer: { iam: { userArn: route.caller === 'user' ? LOCAL_USER_ARN : `local-node/${options.nodeForToken(token) ?? ''}` } },
         },
       } as unknown as ApiEvent;
@@ -195,7 +210,7 @@ function errorResult(status: number, code: string, message: string): ApiResult {
  * answers and closes the connection). Events rather than `for await`: leaving that loop
  * early destroys the request, and with it the socket the answer must go out on.
  */
-function readBody(req: IncomingMessage): Promise<string | undefined> {
+function readBody(req: IncomingMessage): Promise<{ bytes: Buffer; text: string | undefined } | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -210,9 +225,41 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
       chunks.push(c);
     };
     req.on('data', onData);
-    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.once('end', () => {
+      const bytes = Buffer.concat(chunks);
+      let text: string | undefined;
+      try {
+        text = STRICT_UTF8.decode(bytes);
+      } catch {
+        text = undefined;
+      }
+      resolve({ bytes, text });
+    });
     req.once('error', reject);
   });
+}
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The request target as a URL, or undefined when it cannot be parsed. */
+function parseTarget(target: string | undefined): URL | undefined {
+  try {
+    return new URL(target ?? '/', 'http://127.0.0.1');
+  } catch {
+    return undefined;
+  }
+}
+
+function discardRest(req: IncomingMessage): void {
+  let extra = 0;
+  const timer = setTimeout(() => req.destroy(), 10_000);
+  timer.unref();
+  req.on('data', (c: Buffer) => {
+    extra += c.length;
+    if (extra > MAX_BODY_BYTES) req.destroy();
+  });
+  req.once('close', () => clearTimeout(timer));
+  req.resume();
 }
 
 /** A bad %-escape is passed through as typed; the handler's path check then names it. */
