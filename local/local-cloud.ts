@@ -5,6 +5,7 @@ import type Docker from 'dockerode';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import * as path from 'node:path';
 import type { SchedulerPolicy } from '../core/policy';
+import type { NodeCommander } from '../core/ports';
 import type { PassReport } from '../lambdas/scheduler/scheduler-pass';
 import { createHandler as schedulerHandler } from '../lambdas/handlers/scheduler';
 import { DynamoStateStore } from '../lambdas/state/dynamo-state-store';
@@ -50,6 +51,8 @@ export interface LocalCloudOptions {
   readonly templateCacheDir?: string;
   /** Progress and events, one line each, for the terminal. */
   readonly say?: (line: string) => void;
+  /** Wraps the local SSM (fault tests drop and duplicate commands through it). */
+  readonly wrapCommander?: (inner: NodeCommander) => NodeCommander;
   /** Policy changes on top of the local defaults (tests shorten clocks further). */
   readonly policy?: (p: SchedulerPolicy) => SchedulerPolicy;
 }
@@ -224,7 +227,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         event(`scheduler: ${m}`);
       },
     };
-    const commander = new LocalNodeCommander({ stateDir, repoRoot: path.join(__dirname, '..') });
+    const localSsm = new LocalNodeCommander({ stateDir, repoRoot: path.join(__dirname, '..') });
+    const commander = options.wrapCommander ? options.wrapCommander(localSsm) : localSsm;
     const scheduler = schedulerHandler(() => ({ store, commander, fleet: startedFleet, clock: { now: () => Date.now() }, policy, logger: schedulerLog }));
 
     const poller = new StreamPoller({

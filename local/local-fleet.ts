@@ -39,6 +39,7 @@ export interface LocalFleetOptions {
 export class LocalFleet implements Fleet {
   private readonly agents = new Map<string, ChildProcess>();
   private readonly tokens = new Map<string, string>();
+  private readonly args = new Map<string, readonly string[]>();
   private next = 0;
 
   constructor(private readonly options: LocalFleetOptions) {}
@@ -72,35 +73,22 @@ export class LocalFleet implements Fleet {
       writeFileSync(tokenFile, token, { mode: 0o600 });
       this.tokens.set(id, token);
     }
-    const child = spawn(
-      process.execPath,
-      [
-        path.join(this.options.repoRoot, 'bin', 'stowage-agent.js'),
-        'run',
-        '--api-url', this.options.apiUrl,
-        '--token-file', tokenFile,
-        '--node-id', id,
-        '--cpu', String(type.capacity.cpu),
-        '--memory-mib', String(type.capacity.memoryMiB),
-        '--instance-type', type.name,
-        '--zone', request.zone,
-        '--price-per-hour', String(type.pricePerHour),
-        '--interval-s', String(this.options.intervalSeconds ?? 2),
-        '--grace-s', '2',
-      ],
-      { env: { ...process.env, STOWAGE_AGENT_CONFIG: configFor(this.options.stateDir, id) }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const log = (data: Buffer) => {
-      for (const line of data.toString().split('\n')) if (line.trim()) this.options.onLog?.(id, line);
-    };
-    child.stdout?.on('data', log);
-    child.stderr?.on('data', log);
-    child.once('exit', () => {
-      this.agents.delete(id);
-      this.reportPids();
-    });
-    this.agents.set(id, child);
-    this.reportPids();
+    const args = [
+      path.join(this.options.repoRoot, 'bin', 'stowage-agent.js'),
+      'run',
+      '--api-url', this.options.apiUrl,
+      '--token-file', tokenFile,
+      '--node-id', id,
+      '--cpu', String(type.capacity.cpu),
+      '--memory-mib', String(type.capacity.memoryMiB),
+      '--instance-type', type.name,
+      '--zone', request.zone,
+      '--price-per-hour', String(type.pricePerHour),
+      '--interval-s', String(this.options.intervalSeconds ?? 2),
+      '--grace-s', '2',
+    ];
+    this.args.set(id, args);
+    this.startAgent(id, args);
     return id;
   }
 
@@ -118,6 +106,37 @@ export class LocalFleet implements Fleet {
   /** Stops every agent this fleet started. */
   async stopAll(): Promise<void> {
     await this.terminate(this.running);
+  }
+
+  /**
+   * Kills a node's agent (SIGKILL, as a crash) and starts a new one with the same
+   * identity: its containers are untouched and the new agent adopts them by label, as
+   * after a restart of the agent's systemd unit on EC2. For fault tests.
+   */
+  async restartAgent(nodeId: string): Promise<void> {
+    const args = this.args.get(nodeId);
+    const child = this.agents.get(nodeId);
+    if (!args || !child) throw new Error(`local fleet: no running agent for ${nodeId}`);
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill('SIGKILL');
+    await exited;
+    this.startAgent(nodeId, args);
+  }
+
+  private startAgent(id: string, args: readonly string[]): void {
+    const child = spawn(process.execPath, args, { env: { ...process.env, STOWAGE_AGENT_CONFIG: configFor(this.options.stateDir, id) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const log = (data: Buffer) => {
+      for (const line of data.toString().split('\n')) if (line.trim()) this.options.onLog?.(id, line);
+    };
+    child.stdout?.on('data', log);
+    child.stderr?.on('data', log);
+    child.once('exit', () => {
+      // A restarted agent has replaced this one already: leave the new one's entry be.
+      if (this.agents.get(id) === child) this.agents.delete(id);
+      this.reportPids();
+    });
+    this.agents.set(id, child);
+    this.reportPids();
   }
 
   private reportPids(): void {
