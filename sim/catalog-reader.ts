@@ -3,6 +3,12 @@ import type { InstanceType } from '../core/model';
 import { CatalogFormatError } from './errors';
 
 /**
+ * Upper bounds far above any real instance (the largest EC2 types have 448 vCPUs and
+ * 24 TiB), so a typo such as 1e308 is refused instead of becoming an Infinity capacity.
+ */
+const CATALOG_MAX = { vcpu: 100_000, memoryGiB: 1_000_000, pricePerHour: 100_000 } as const;
+
+/**
  * Reads an instance catalog: a JSON array of
  * `{ "name": "m5.large", "vcpu": 2, "memoryGiB": 8, "pricePerHour": 0.096 }`.
  * Every entry is checked; the error names the file, the entry and the field.
@@ -31,14 +37,21 @@ export function readCatalog(file: string): InstanceType[] {
     }
     if (seen.has(e.name)) throw new CatalogFormatError({ file, field: at('name'), rule: `"${e.name}" appears twice` });
     seen.add(e.name);
-    const positive = (field: 'vcpu' | 'memoryGiB' | 'pricePerHour'): number => {
+    const positive = (field: keyof typeof CATALOG_MAX): number => {
       const v = e[field];
       if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new CatalogFormatError({ file, field: at(field), rule: 'must be a positive number' });
+      if (v > CATALOG_MAX[field]) throw new CatalogFormatError({ file, field: at(field), rule: `must be at most ${CATALOG_MAX[field]}` });
       return v;
+    };
+    // Capacities are whole millicores and MiB: a value that rounds to 0 would be an instance nothing fits on.
+    const scaled = (field: 'vcpu' | 'memoryGiB', unit: number, unitName: string): number => {
+      const n = Math.round(positive(field) * unit);
+      if (n < 1) throw new CatalogFormatError({ file, field: at(field), rule: `must be at least 1 ${unitName} (${1 / unit})` });
+      return n;
     };
     return {
       name: e.name,
-      capacity: { cpu: Math.round(positive('vcpu') * 1000), memoryMiB: Math.round(positive('memoryGiB') * 1024) },
+      capacity: { cpu: scaled('vcpu', 1000, 'millicore'), memoryMiB: scaled('memoryGiB', 1024, 'MiB') },
       pricePerHour: positive('pricePerHour'),
     };
   });

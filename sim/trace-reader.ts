@@ -132,13 +132,13 @@ function readRow(record: CsvRecord, columns: Columns, file: string): TraceTask {
   if (columns.creation !== undefined) {
     const raw = fields[columns.creation];
     const time = parseTime(raw);
-    if (time === null) fail('creation_time', `${show(raw)} is not a non-negative number of seconds`);
+    if (time === null) fail('creation_time', `${show(raw)} is not a non-negative number of seconds (at most ${MAX_TIME_SECONDS})`);
     else if (time !== undefined) task.creationTime = time;
   }
   if (columns.deletion !== undefined) {
     const raw = fields[columns.deletion];
     const time = parseTime(raw);
-    if (time === null) fail('deletion_time', `${show(raw)} is not a non-negative number of seconds (leave it empty for "never deleted")`);
+    if (time === null) fail('deletion_time', `${show(raw)} is not a non-negative number of seconds up to ${MAX_TIME_SECONDS} (leave it empty for "never deleted")`);
     else if (time !== undefined) {
       if (task.creationTime !== undefined && time < task.creationTime) {
         fail('deletion_time', `${show(raw)} is before creation_time ${show(fields[columns.creation!])}; a task cannot end before it starts`);
@@ -157,12 +157,18 @@ function parseCount(raw: string): number | undefined {
   return Number.isSafeInteger(n) ? n : undefined;
 }
 
-/** Seconds: undefined when empty (optional), null when malformed. */
+/** Seconds: undefined when empty (optional), null when malformed or too large to be a time. */
 function parseTime(raw: string): number | undefined | null {
   const s = raw.trim();
   if (s === '') return undefined;
-  return /^\d+(\.\d+)?$/.test(s) ? Number(s) : null;
+  if (!/^\d+(\.\d+)?$/.test(s)) return null;
+  // 400 digits are well-formed but read as Infinity: a task that would never start or end.
+  const n = Number(s);
+  return n <= MAX_TIME_SECONDS ? n : null;
 }
+
+/** Larger times are not seconds in any trace (about 285 million years): refused, not Infinity. */
+const MAX_TIME_SECONDS = Number.MAX_SAFE_INTEGER / 1000;
 
 function show(raw: string): string {
   return JSON.stringify(raw.length > 40 ? `${raw.slice(0, 40)}…` : raw);

@@ -32,6 +32,21 @@ const ZONE = /^[a-z0-9][a-z0-9-]{0,63}$/;
 /** NUL cannot travel in an argv or environment entry: refuse it rather than let Docker truncate. */
 const noNul = (s: string) => !s.includes('\0');
 
+/**
+ * A lone UTF-16 surrogate has no UTF-8 form: DynamoDB, the agent's JSON and Docker would
+ * each turn it into U+FFFD, so the container would get a different string than the one
+ * accepted. Refused rather than silently changed.
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+export const wellFormed = (s: string) => !LONE_SURROGATE.test(s);
+
+/** Argv entries and env values: any text but NUL, in well-formed Unicode. */
+const argText = z
+  .string()
+  .max(4096)
+  .refine(noNul, 'must not contain NUL characters')
+  .refine(wellFormed, 'must be well-formed Unicode (a lone surrogate such as \\ud800 has no UTF-8 form)');
+
 const limitedRecord = <V extends z.ZodType>(key: z.ZodString, value: V, max: number) =>
   z.record(key, value).refine((r) => Object.keys(r).length <= max, { message: `must have at most ${max} entries` });
 
@@ -67,13 +82,10 @@ export const jobSchema = z.strictObject({
     .min(1)
     .max(255)
     .regex(IMAGE_REFERENCE, 'must be an image reference like registry.example.com/team/app:1.2@sha256:<64 hex>, without whitespace or shell characters'),
-  command: z
-    .array(z.string().max(4096).refine(noNul, 'must not contain NUL characters'))
-    .min(1)
-    .max(64),
+  command: z.array(argText).min(1).max(64),
   env: limitedRecord(
     z.string().max(128).regex(ENV_KEY, 'env names must match ^[A-Za-z_][A-Za-z0-9_]*$'),
-    z.string().max(4096).refine(noNul, 'must not contain NUL characters'),
+    argText,
     64,
   ).default({}),
   cpu: z.number().int().min(1).max(256_000),

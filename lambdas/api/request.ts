@@ -44,9 +44,56 @@ export function readJsonBody(event: ApiEvent, limit = BODY_LIMIT_BYTES): unknown
 export function parseWith<S extends z.ZodType>(schema: S, input: unknown, what: string, prefix?: string): z.output<S> {
   // reportInput lets a rule tell a missing field from a wrong one; inputs never reach the response.
   const result = schema.safeParse(input, { reportInput: true });
-  if (result.success) return result.data;
-  const fields = issuesToFields(result.error.issues);
+  const protoKeys = protoKeyFields(input);
+  if (result.success && protoKeys.length === 0) return result.data;
+  const fields = result.success ? protoKeys : mergeFields(protoKeys, issuesToFields(result.error.issues));
   throw new ValidationError(prefix ? fields.map((f) => ({ field: `${prefix}.${f.field}`, rule: f.rule })) : fields, what);
+}
+
+const PROTO_RULE = 'the key "__proto__" is not accepted (it cannot be stored as data); rename it';
+
+/**
+ * Own `__proto__` keys anywhere in the input (JSON.parse makes them plain keys). Strict
+ * objects already refuse them as unknown fields, but zod's records skip the key without a
+ * word, so `env: {"__proto__": "x"}` would be accepted and then silently dropped. Iterative,
+ * because a body may nest thousands of levels deep.
+ */
+export function protoKeyFields(input: unknown, limit = 20): FieldIssue[] {
+  interface At {
+    readonly value: unknown;
+    readonly key?: PropertyKey;
+    readonly parent?: At;
+  }
+  // Paths are built only for a hit, by walking up: copying them per level would be quadratic in depth.
+  const pathOf = (at: At | undefined): PropertyKey[] => {
+    const keys: PropertyKey[] = [];
+    for (let a = at; a?.key !== undefined; a = a.parent) keys.push(a.key);
+    return keys.reverse();
+  };
+  const out: FieldIssue[] = [];
+  const stack: At[] = [{ value: input }];
+  while (stack.length > 0 && out.length < limit) {
+    const at = stack.pop()!;
+    const value = at.value;
+    if (value === null || typeof value !== 'object') continue;
+    if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], key: i, parent: at });
+      continue;
+    }
+    const keys = Object.keys(value);
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const key = keys[i];
+      if (key === '__proto__') out.push({ field: fieldName([...pathOf(at), key]), rule: PROTO_RULE });
+      else stack.push({ value: (value as Record<string, unknown>)[key], key, parent: at });
+    }
+  }
+  return out;
+}
+
+/** Issues from both checks, one per field (the `__proto__` rule wins over "unknown field"). */
+function mergeFields(first: readonly FieldIssue[], rest: readonly FieldIssue[]): FieldIssue[] {
+  const named = new Set(first.map((f) => f.field));
+  return [...first, ...rest.filter((f) => !named.has(f.field))];
 }
 
 /** A path parameter checked against its pattern; 400 naming the parameter otherwise. */
@@ -81,8 +128,10 @@ export function issuesToFields(issues: readonly z.core.$ZodIssue[]): FieldIssue[
 function fieldName(path: readonly PropertyKey[]): string {
   let s = '';
   for (const p of path) {
+    // An empty key would vanish from the name (`env.` or nothing at all): quote it.
+    const key = typeof p === 'string' && p === '' ? '""' : String(p);
     if (typeof p === 'number') s += `[${p}]`;
-    else s += s === '' ? String(p) : `.${String(p)}`;
+    else s += s === '' ? key : `.${key}`;
   }
   return s;
 }

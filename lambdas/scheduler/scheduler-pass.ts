@@ -60,7 +60,7 @@ export async function runPass(deps: SchedulerDeps): Promise<PassReport> {
   // A LAUNCHING node's agent reads its tasks when it boots; SSM does not know it yet.
   const launching = new Set(snapshot.nodes.filter((n) => n.state === 'LAUNCHING').map((n) => n.id));
   const synced = await syncNodes(deps, new Set([...committed.touchedNodes].filter((id) => !launching.has(id))));
-  const { launched, failures } = await launch(deps, plan, now);
+  const { launched, failures } = await launch(deps, plan, now, snapshot);
 
   const alreadyGone = new Set(snapshot.nodes.filter((n) => GONE.has(n.state)).map((n) => n.id));
   const toTerminate = plan.terminations.map((t) => t.nodeId).filter((id) => committed.goneNodes.has(id) || alreadyGone.has(id));
@@ -121,10 +121,51 @@ async function syncNodes({ commander, logger }: SchedulerDeps, nodes: Set<string
   return ids;
 }
 
-async function launch({ fleet, store, policy, logger }: SchedulerDeps, plan: Plan, now: number): Promise<{ launched: string[]; failures: number }> {
+/**
+ * A store that can make one pass at a time the fleet's launcher (DynamoStateStore). Not
+ * part of the StateStore port: a store without it launches after the same recount,
+ * which is enough where passes do not overlap.
+ */
+export interface LaunchLeaseStore {
+  withLaunchLease<T>(fn: () => Promise<T>): Promise<{ held: true; value: T } | { held: false }>;
+}
+
+function hasLaunchLease(store: StateStore): store is StateStore & LaunchLeaseStore {
+  return typeof (store as Partial<LaunchLeaseStore>).withLaunchLease === 'function';
+}
+
+/**
+ * Launches what the plan asked for, but only as the one launcher of the moment and only
+ * while the fleet is as the plan saw it. Passes running at once plan from the same
+ * count of nodes: each would launch for the same pending tasks, together past maxNodes.
+ * So, under the store's launch lease, the fleet is counted again: if nodes appeared
+ * since the snapshot (another pass launched for these tasks), nothing is launched and
+ * the next pass re-plans with them; otherwise at most maxNodes minus the fleet.
+ */
+async function launch(deps: SchedulerDeps, plan: Plan, now: number, snapshot: Snapshot): Promise<{ launched: string[]; failures: number }> {
+  const { store, logger } = deps;
+  if (plan.launches.length === 0) return { launched: [], failures: 0 };
+  const launchFresh = () => launchWithinLimit(deps, plan, now, snapshot);
+  if (!hasLaunchLease(store)) return launchFresh();
+  const leased = await store.withLaunchLease(launchFresh);
+  if (leased.held) return leased.value;
+  logger.info('another pass is launching; this pass launches nothing and the next re-plans', { planned: plan.launches.length });
+  return { launched: [], failures: 0 };
+}
+
+async function launchWithinLimit({ fleet, store, policy, logger }: SchedulerDeps, plan: Plan, now: number, snapshot: Snapshot): Promise<{ launched: string[]; failures: number }> {
+  const seen = new Set(snapshot.nodes.map((n) => n.id));
+  const inService = (await store.listNodes()).filter((n) => !GONE.has(n.state));
+  const appeared = inService.filter((n) => !seen.has(n.id)).map((n) => n.id);
+  if (appeared.length > 0) {
+    logger.info('nodes appeared since this pass read the fleet; launches are left to the next pass', { appeared, planned: plan.launches.length });
+    return { launched: [], failures: 0 };
+  }
+  const room = Math.max(0, policy.scaleUp.maxNodes - inService.length);
+  if (room < plan.launches.length) logger.warn('launches capped at maxNodes', { planned: plan.launches.length, room, maxNodes: policy.scaleUp.maxNodes });
   const launched: string[] = [];
   let failures = 0;
-  for (const l of plan.launches) {
+  for (const l of plan.launches.slice(0, room)) {
     const type: InstanceType | undefined = policy.scaleUp.instanceTypes.find((t) => t.name === l.instanceType);
     if (!type) continue;
     try {

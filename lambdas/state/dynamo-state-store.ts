@@ -1,5 +1,7 @@
 import { ConditionalCheckFailedException, TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { randomUUID } from 'node:crypto';
 import {
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -26,6 +28,14 @@ const CREATE_CONCURRENCY = 16;
 
 /** Samples live 30 days; DynamoDB's TTL removes them. */
 const SAMPLE_TTL_SECONDS = 30 * 24 * 3600;
+
+/**
+ * The launch lease: one item in the Samples table (no stream there, so taking it wakes
+ * no scheduler; its series is never queried as samples). How long a holder that died
+ * mid-launch blocks the next launcher: longer than any pass's launches take.
+ */
+const LAUNCH_LEASE_SERIES = 'launch-lease';
+export const LAUNCH_LEASE_MS = 60_000;
 
 /**
  * The StateStore on DynamoDB. Every write that depends on what a pass saw is
@@ -245,6 +255,40 @@ export class DynamoStateStore implements StateStore {
     // instance finds it, leaves its state alone, and reads stay blind to it until TTL.
     const expiresAt = Math.floor((Date.now() + NODE_TOMBSTONE_MS) / 1000);
     await this.send('removeNode', new PutCommand({ TableName: this.tables.nodes, Item: { id: nodeId, state: TOMBSTONE, expiresAt } }));
+  }
+
+  /**
+   * Runs `fn` while this caller alone holds the fleet's launch lease, so passes running
+   * at once cannot each launch from the same count of nodes and together exceed
+   * maxNodes: the holder counts the fleet afresh and launches; the others launch nothing
+   * (`held: false`) and leave it to the next pass. A holder that dies keeps the lease
+   * until it expires (LAUNCH_LEASE_MS).
+   */
+  async withLaunchLease<T>(fn: () => Promise<T>): Promise<{ held: true; value: T } | { held: false }> {
+    const holder = randomUUID();
+    const key = { series: LAUNCH_LEASE_SERIES, t: 0 };
+    const now = Date.now();
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tables.samples,
+          Item: { ...key, holder, leaseUntil: now + LAUNCH_LEASE_MS, expiresAt: Math.floor((now + LAUNCH_LEASE_MS) / 1000) + 3600 },
+          ConditionExpression: 'attribute_not_exists(series) OR leaseUntil < :now',
+          ExpressionAttributeValues: { ':now': now },
+        }),
+      );
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return { held: false };
+      throw unavailable('withLaunchLease', err);
+    }
+    try {
+      return { held: true, value: await fn() };
+    } finally {
+      await this.doc
+        .send(new DeleteCommand({ TableName: this.tables.samples, Key: key, ConditionExpression: 'holder = :me', ExpressionAttributeValues: { ':me': holder } }))
+        // Expired and taken by another holder meanwhile: theirs now. Otherwise it expires by itself.
+        .catch(() => undefined);
+    }
   }
 
   async putSample(sample: UtilisationSample): Promise<void> {
