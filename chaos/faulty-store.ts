@@ -86,6 +86,10 @@ export class FaultyStore implements StateStore {
   async createJob(job: Job, tasks: readonly Task[]) {
     return this.inner.createJob(job, tasks);
   }
+  async getJobSpec(jobId: string) {
+    this.call('getJobSpec');
+    return this.inner.getJobSpec(jobId);
+  }
   async getJob(jobId: string) {
     this.call('getJob');
     return this.inner.getJob(jobId);

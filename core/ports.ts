@@ -106,6 +106,8 @@ export interface StateStore {
    */
   createJob(job: Job, tasks: readonly Task[]): Promise<void>;
   getJob(jobId: string): Promise<{ job: Job; tasks: Task[] } | undefined>;
+  /** The job's record alone (one read): what a heartbeat needs for each task's spec. */
+  getJobSpec(jobId: string): Promise<Job | undefined>;
   listJobs(): Promise<Job[]>;
   /** Marks the job stopped; the next pass stops its copies. False when no such job. */
   requestStop(jobId: string, now: number): Promise<boolean>;

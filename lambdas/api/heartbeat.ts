@@ -110,7 +110,7 @@ export function createHandler(deps: HeartbeatDeps): ApiHandler {
     const jobs = new Map<string, Promise<Job | undefined>>();
     const jobOf = (id: string) => {
       let p = jobs.get(id);
-      if (!p) jobs.set(id, (p = deps.store.getJob(id).then((r) => r?.job)));
+      if (!p) jobs.set(id, (p = deps.store.getJobSpec(id)));
       return p;
     };
     const desired = [];

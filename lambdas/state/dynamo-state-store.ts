@@ -99,6 +99,10 @@ export class DynamoStateStore implements StateStore {
     return { job, tasks: tasks.map(fromTaskItem) };
   }
 
+  async getJobSpec(jobId: string): Promise<Job | undefined> {
+    return this.getItem<Job>(this.tables.jobs, jobId);
+  }
+
   async listJobs(): Promise<Job[]> {
     return this.scan<Job>(this.tables.jobs);
   }
