@@ -31,8 +31,9 @@ const has = (cmd) => spawnSync('sh', ['-c', cmd], { stdio: 'ignore' }).status ==
 const missingDebs = [
   ['docker.io', 'command -v dockerd || docker info'],
   ['busybox-static', 'dpkg -s busybox-static || ! command -v dpkg'],
-  // The HTML report's browser test drives Debian's Chromium (never a downloaded browser).
-  ['chromium', 'command -v chromium'],
+  // The HTML report's browser test drives Debian's Chromium (never a downloaded browser);
+  // `npm run local` (which passes --local) has no use for it.
+  ...(process.argv.includes('--local') ? [] : [['chromium', 'command -v chromium']]),
 ].filter(([, check]) => !has(`(${check}) >/dev/null 2>&1`)).map(([pkg]) => pkg);
 if (missingDebs.length > 0) {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
