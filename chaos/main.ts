@@ -30,7 +30,11 @@ async function main(): Promise<number> {
     seconds: num('STOWAGE_CHAOS_SECONDS', 120),
     fuzzRuns: num('STOWAGE_FUZZ_RUNS', 5000),
   };
-  const log = (line: string) => process.stdout.write(`${line}\n`);
+  const printed = new Set<string>();
+  const log = (line: string) => {
+    printed.add(line);
+    process.stdout.write(`${line}\n`);
+  };
   log(`stowage chaos: seed ${seed} (replay with STOWAGE_CHAOS_SEED=${seed}); ${JSON.stringify(sizes)}`);
   const sections: ChaosSection[] = [];
   const run = async (name: string, fn: () => Promise<ChaosSection>) => {
@@ -39,7 +43,8 @@ async function main(): Promise<number> {
     try {
       const s = await fn();
       sections.push(s);
-      for (const l of s.lines) log(l);
+      // Sections log as they go; print only what they kept to themselves.
+      for (const l of s.lines) if (!printed.has(l)) log(l);
       for (const v of s.violations.slice(0, 20)) log(`VIOLATION ${v}`);
     } catch (err) {
       // A harness that throws is a crash of the run, not a pass.
@@ -61,7 +66,7 @@ async function main(): Promise<number> {
   log(`faults injected:      ${total('faultsInjected')}`);
   log(`scheduler passes:     ${total('passes')}`);
   log(`concurrent rounds:    ${total('rounds')}`);
-  log(`heartbeats (load):    ${total('heartbeats')}`);
+  log(`heartbeats:           ${total('heartbeats')}`);
   log(`inputs tried:         ${total('inputsTried')}`);
   log(`invariant violations: ${violations} (must be 0)`);
   log(`crashes:              ${crashes} (must be 0)`);
