@@ -1,3 +1,4 @@
+import { InMemoryPersistenceLayer } from '../lambdas/fakes/in-memory-idempotency';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import fc from 'fast-check';
 import { canonicalJson } from '../core/canonical-json';
@@ -19,7 +20,6 @@ import {
   hostileRawBody,
   hostileString,
   hostileValue,
-  MemoryIdempotencyLayer,
   PROTO_KEYS,
   withKey,
   type FuzzStats,
@@ -110,7 +110,7 @@ export async function newWorld(): Promise<World> {
   let n = 0;
   return {
     store,
-    submit: submitHandler({ ...deps, idempotencyStore: new MemoryIdempotencyLayer(), newJobId: () => `job-${(++n).toString(16).padStart(20, 'f')}` }),
+    submit: submitHandler({ ...deps, idempotencyStore: new InMemoryPersistenceLayer(), newJobId: () => `job-${(++n).toString(16).padStart(20, 'f')}` }),
     jobs: jobsHandler(deps),
     nodes: nodesHandler(deps),
     heartbeat: heartbeatHandler({

@@ -1,9 +1,10 @@
+import { InMemoryPersistenceLayer } from '../lambdas/fakes/in-memory-idempotency';
 import fc from 'fast-check';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { startLocalApi, type LocalApi } from '../local/local-api';
 import { FIXTURE_JOB, FIXTURE_NODE, fixtureStore, storeState, validJob } from './fuzz-api';
-import { check, contentType, FuzzCrash, hostileRawBody, hostileString, MemoryIdempotencyLayer, SHELL_AND_PATHS, UNICODE, type FuzzStats } from './fuzz-support';
+import { check, contentType, FuzzCrash, hostileRawBody, hostileString, SHELL_AND_PATHS, UNICODE, type FuzzStats } from './fuzz-support';
 import type { InMemoryStateStore } from '../core/fakes/in-memory-state-store';
 
 /**
@@ -27,7 +28,7 @@ export async function startHttpWorld(): Promise<HttpWorld> {
   const store = await fixtureStore();
   const api = await startLocalApi({
     store,
-    idempotencyStore: new MemoryIdempotencyLayer(),
+    idempotencyStore: new InMemoryPersistenceLayer(),
     userToken: USER_TOKEN,
     nodeForToken: (t) => (t === NODE_TOKEN ? FIXTURE_NODE : undefined),
     clock: { now: () => 1_800_000_000_000 },

@@ -1,5 +1,3 @@
-import { IdempotencyItemAlreadyExistsError, IdempotencyItemNotFoundError } from '@aws-lambda-powertools/idempotency';
-import { BasePersistenceLayer, type IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
 import fc from 'fast-check';
 
 /** What one fuzz target tried and found; violations are property failures with their seed. */
@@ -23,26 +21,6 @@ export function check(ok: boolean, what: string): asserts ok {
   if (!ok) throw new Error(what);
 }
 
-/** Powertools' idempotency records in memory (conditional put: only if absent). */
-export class MemoryIdempotencyLayer extends BasePersistenceLayer {
-  readonly records = new Map<string, IdempotencyRecord>();
-  protected async _getRecord(key: string): Promise<IdempotencyRecord> {
-    const r = this.records.get(key);
-    if (!r) throw new IdempotencyItemNotFoundError();
-    return r;
-  }
-  protected async _putRecord(record: IdempotencyRecord): Promise<void> {
-    const existing = this.records.get(record.idempotencyKey);
-    if (existing) throw new IdempotencyItemAlreadyExistsError(`exists: ${record.idempotencyKey}`, existing);
-    this.records.set(record.idempotencyKey, record);
-  }
-  protected async _updateRecord(record: IdempotencyRecord): Promise<void> {
-    this.records.set(record.idempotencyKey, record);
-  }
-  protected async _deleteRecord(record: IdempotencyRecord): Promise<void> {
-    this.records.delete(record.idempotencyKey);
-  }
-}
 
 /** An object whose own enumerable keys include `__proto__` (as JSON.parse makes them), for JSON.stringify. */
 export function withKey(obj: Record<string, unknown>, key: string, value: unknown): Record<string, unknown> {

@@ -1,5 +1,4 @@
-import { IdempotencyItemAlreadyExistsError, IdempotencyItemNotFoundError, IdempotencyRecordStatus } from '@aws-lambda-powertools/idempotency';
-import { BasePersistenceLayer, type IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
+import { InMemoryPersistenceLayer } from '../lambdas/fakes/in-memory-idempotency';
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_CATALOG } from '../core/catalog';
 import { InMemoryFleet, RecordingNodeCommander } from '../core/fakes/in-memory-fleet';
@@ -244,36 +243,6 @@ export async function runLoad(options: LoadOptions): Promise<ChaosSection> {
 function errorName(err: unknown): string {
   const e = err as { name?: string; cause?: { code?: string } };
   return e?.cause?.code ?? e?.name ?? 'error';
-}
-
-/** Powertools' idempotency records in memory: the load is about the store and the API, not this table. */
-class InMemoryPersistenceLayer extends BasePersistenceLayer {
-  private readonly records = new Map<string, IdempotencyRecord>();
-
-  protected async _getRecord(key: string): Promise<IdempotencyRecord> {
-    const r = this.records.get(key);
-    if (!r) throw new IdempotencyItemNotFoundError();
-    return r;
-  }
-
-  protected async _putRecord(record: IdempotencyRecord): Promise<void> {
-    const existing = this.records.get(record.idempotencyKey);
-    const now = Date.now();
-    const free =
-      !existing ||
-      (existing.expiryTimestamp !== undefined && existing.expiryTimestamp < now / 1000) ||
-      (existing.getStatus() === IdempotencyRecordStatus.INPROGRESS && existing.inProgressExpiryTimestamp !== undefined && existing.inProgressExpiryTimestamp < now);
-    if (!free) throw new IdempotencyItemAlreadyExistsError(`Failed to put record for already existing idempotency key: ${record.idempotencyKey}`, existing);
-    this.records.set(record.idempotencyKey, record);
-  }
-
-  protected async _updateRecord(record: IdempotencyRecord): Promise<void> {
-    this.records.set(record.idempotencyKey, record);
-  }
-
-  protected async _deleteRecord(record: IdempotencyRecord): Promise<void> {
-    this.records.delete(record.idempotencyKey);
-  }
 }
 
 /** `npx tsx chaos/load.ts [agents] [seconds] [intervalSeconds]`: the long version (default 1000 agents, 120 s, every 5 s). */
