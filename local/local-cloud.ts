@@ -2,7 +2,7 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type Docker from 'dockerode';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, renameSync, statSync, type WriteStream } from 'node:fs';
 import * as path from 'node:path';
 import type { SchedulerPolicy } from '../core/policy';
 import type { NodeCommander } from '../core/ports';
@@ -57,6 +57,9 @@ export interface LocalCloudOptions {
   readonly policy?: (p: SchedulerPolicy) => SchedulerPolicy;
 }
 
+/** The log is moved aside at start once it is this big. */
+const LOG_ROTATE_BYTES = 50 * 1024 * 1024;
+
 export const LOCAL_DEFAULTS = {
   nodes: 3,
   instanceTypes: ['m5.large', 'm5.xlarge'],
@@ -107,6 +110,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   // Throws if another local cloud runs from this directory; nothing is touched then.
   const previous = leftoversOf(readRunRecord(dir));
   const logFile = path.join(dir, 'logs', 'local.log');
+  // Agents log every pass: keep one previous run's worth once the file gets large.
+  if (existsSync(logFile) && statSync(logFile).size > LOG_ROTATE_BYTES) renameSync(logFile, `${logFile}.1`);
   const logStream: WriteStream = createWriteStream(logFile, { flags: 'a' });
   const logLine = (source: string, line: string) => logStream.write(`${new Date().toISOString()} ${source} ${line}\n`);
   const events: LocalEvent[] = [];
