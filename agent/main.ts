@@ -128,6 +128,8 @@ async function runDaemon(o: RunOptions): Promise<number> {
 
   sampler.start(stop.signal);
   let registered = false;
+  // A quiet pass (nothing started, stopped or failed) is logged once a minute, not every pass.
+  let lastQuietLog = 0;
   while (!stop.signal.aborted) {
     const t0 = Date.now();
     passing = true;
@@ -136,7 +138,11 @@ async function runDaemon(o: RunOptions): Promise<number> {
       if (s.deferred) wokenDuringPass = true;
       if (!registered) log(`registered node ${identity.nodeId}`);
       registered = true;
-      log(`pass ok in ${Date.now() - t0} ms: ${describeSummary(s)}`);
+      const acted = s.started + s.stopped + s.removed + s.errors.length + (s.deferred ?? 0) > 0;
+      if (acted || Date.now() - lastQuietLog >= 60_000) {
+        log(`pass ok in ${Date.now() - t0} ms: ${describeSummary(s)}`);
+        if (!acted) lastQuietLog = Date.now();
+      }
     } catch (err) {
       const retriable = (err as { retriable?: unknown } | null)?.retriable === true;
       log(`pass failed in ${Date.now() - t0} ms${retriable ? ' (retriable)' : ''}: ${err instanceof Error ? err.message : String(err)}`);
