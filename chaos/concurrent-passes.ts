@@ -347,20 +347,3 @@ class World {
     return v;
   }
 }
-
-/** `npx tsx chaos/concurrent-passes.ts [rounds] [concurrency]`: the long version; STOWAGE_CHAOS_SEED replays one. */
-if (require.main === module) {
-  const seed = Number(process.env.STOWAGE_CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
-  const rounds = Number(process.argv[2] ?? process.env.STOWAGE_CHAOS_ROUNDS ?? 2000);
-  const concurrency = Number(process.argv[3] ?? process.env.STOWAGE_CHAOS_CONCURRENCY ?? 4);
-  runConcurrentPasses({ seed, rounds, concurrency, log: (l) => console.log(l) }).then(
-    (s) => {
-      console.log(JSON.stringify(s.counts));
-      process.exitCode = s.violations.length > 0 || s.crashes > 0 ? 1 : 0;
-    },
-    (err: unknown) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
-  );
-}

@@ -244,18 +244,3 @@ function errorName(err: unknown): string {
   const e = err as { name?: string; cause?: { code?: string } };
   return e?.cause?.code ?? e?.name ?? 'error';
 }
-
-/** `npx tsx chaos/load.ts [agents] [seconds] [intervalSeconds]`: the long version (default 1000 agents, 120 s, every 5 s). */
-if (require.main === module) {
-  const [agents, seconds, interval] = [Number(process.argv[2] ?? 1000), Number(process.argv[3] ?? 120), Number(process.argv[4] ?? 5)];
-  runLoad({ agents, seconds, intervalSeconds: interval, log: (l) => console.log(l) }).then(
-    (s) => {
-      console.log(JSON.stringify(s.counts));
-      process.exitCode = s.violations.length > 0 || s.crashes > 0 ? 1 : 0;
-    },
-    (err: unknown) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
-  );
-}

@@ -8,7 +8,7 @@ import { startDynamoDbLocal, type DynamoDbLocal } from '../support/dynamodb-loca
 
 /**
  * The fast version of the concurrency chaos: seeded, replayable from the seed it prints
- * (STOWAGE_CHAOS_SEED). The long version: `npx tsx chaos/concurrent-passes.ts 2000 4`.
+ * (STOWAGE_CHAOS_SEED). The long version: `npm run chaos` (STOWAGE_CHAOS_ROUNDS, STOWAGE_CHAOS_CONCURRENCY).
  */
 const SEED = Number(process.env.STOWAGE_CHAOS_SEED ?? 20260707);
 const ROUNDS = Number(process.env.STOWAGE_CHAOS_ROUNDS ?? 100);

@@ -5,7 +5,7 @@ import { startDynamoDbLocal, type DynamoDbLocal } from '../support/dynamodb-loca
  * The fast version of the load run: 200 simulated agents for 20 s against the local API
  * on loopback, with submits and back-to-back scheduler passes. It asserts no errors and
  * that work got through; the figures are printed, not asserted (timings depend on the
- * machine). The long version: `npx tsx chaos/load.ts 1000 120 5`.
+ * machine). The long version: `npm run chaos` (STOWAGE_CHAOS_AGENTS, STOWAGE_CHAOS_SECONDS).
  */
 const AGENTS = Number(process.env.STOWAGE_LOAD_AGENTS ?? 200);
 const SECONDS = Number(process.env.STOWAGE_LOAD_SECONDS ?? 20);
