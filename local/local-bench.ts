@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { LOCAL_IMAGE } from './docker-engine';
 import { LOCAL_DEFAULTS, startLocalCloud } from './local-cloud';
 import { percentile } from './percentile';
+import { waitUntil } from './wait-until';
 
 /**
  * `stowage bench --local`: submit-to-running latency on the local cloud, measured the
@@ -64,7 +65,7 @@ export async function runLocalBench(o: LocalBenchOptions): Promise<LocalBenchRes
       return json;
     };
     say('waiting for the nodes to report');
-    await until(async () => (await cloud.store.listNodes()).filter((n) => n.state === 'ACTIVE').length === LOCAL_DEFAULTS.nodes, 60_000, 'the nodes to report');
+    await waitUntil('the nodes to report', async () => (await cloud.store.listNodes()).filter((n) => n.state === 'ACTIVE').length === LOCAL_DEFAULTS.nodes, 60_000);
 
     const submittedAt = new Map<string, number>();
     const visibleAt = new Map<string, number>();
@@ -120,13 +121,5 @@ export async function runLocalBench(o: LocalBenchOptions): Promise<LocalBenchRes
     // Kept: what the scheduler, the API and the agents said, for a slow run's why.
     fs.copyFileSync(cloud.logFile, path.join(os.tmpdir(), 'stowage-bench-local.log'));
     fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-async function until(ok: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
   }
 }

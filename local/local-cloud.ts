@@ -18,7 +18,7 @@ import { LocalFleet, LocalNodeCommander, removeContainers } from './local-fleet'
 import { instanceTypesNamed, LOCAL_ZONES, LocalOptionError, localPolicy } from './local-policy';
 import { leftoversOf, readRunRecord, removeRunRecord, writeRunRecord, type RunRecord } from './run-record';
 import { StreamPoller } from './stream-poller';
-import { createTablesFromTemplate, tableInputsFromTemplate } from './tables-from-template';
+import { createTablesFromTemplate, namesOf, tableInputsFromTemplate } from './tables-from-template';
 import { cachedTemplate } from './template-cache';
 
 /**
@@ -332,6 +332,5 @@ async function tablesFor(client: DynamoDBClient, template: Record<string, unknow
     const missing = wanted.filter((t) => !existing.has(t.input.TableName!)).map((t) => t.input.TableName);
     throw new Error(`some of Stowage's local tables exist and some do not (missing: ${missing.join(', ')}); delete the tables named ${prefix}-* and start again`);
   }
-  const name = (role: string) => wanted.find((t) => t.role === role)!.input.TableName!;
-  return { tables: { jobs: name('jobs'), tasks: name('tasks'), nodes: name('nodes'), samples: name('samples') }, idempotency: name('idempotency') };
+  return namesOf(wanted);
 }

@@ -188,6 +188,11 @@ export async function createTablesFromTemplate(client: DynamoDBClient, template:
       await client.send(new UpdateTimeToLiveCommand({ TableName: t.input.TableName, TimeToLiveSpecification: { Enabled: true, AttributeName: t.ttlAttribute } }));
     }
   }
+  return namesOf(tables);
+}
+
+/** The store's and the idempotency layer's table names, from the template's tables (every role present). */
+export function namesOf(tables: readonly TemplateTable[]): CreatedTables {
   const name = (role: TableRole) => tables.find((t) => t.role === role)!.input.TableName!;
   return { tables: { jobs: name('jobs'), tasks: name('tasks'), nodes: name('nodes'), samples: name('samples') }, idempotency: name('idempotency') };
 }

@@ -3,6 +3,7 @@ import { localDir } from '../../local/credentials';
 import { renderView } from '../../local/live-view';
 import { LOCAL_DEFAULTS, startLocalCloud, type LocalCloud } from '../../local/local-cloud';
 import { readRunRecord } from '../../local/run-record';
+import { wholeNumber } from '../option-parsers';
 
 interface UpOptions {
   nodes: number;
@@ -16,12 +17,6 @@ interface UpOptions {
   view: boolean;
   agentInterval: number;
 }
-
-const wholeNumber = (option: string, max = 1_000_000) => (value: string) => {
-  const n = /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n) || n > max) throw new InvalidArgumentError(`${option} must be a whole number from 0 to ${max}`);
-  return n;
-};
 
 const seconds = (option: string) => (value: string) => {
   const n = Number(value);
