@@ -38,7 +38,8 @@ export interface LocalFleetOptions {
 
 export class LocalFleet implements Fleet {
   private readonly agents = new Map<string, ChildProcess>();
-  private readonly tokens = new Map<string, string>();
+  /** Token → node: the local API asks on every heartbeat, so by token. */
+  private readonly nodeByToken = new Map<string, string>();
   private readonly args = new Map<string, readonly string[]>();
   private next = 0;
 
@@ -51,8 +52,7 @@ export class LocalFleet implements Fleet {
 
   /** The node a token belongs to (only nodes this fleet launched and has not terminated). */
   nodeForToken(token: string): string | undefined {
-    for (const [id, t] of this.tokens) if (t === token) return id;
-    return undefined;
+    return this.nodeByToken.get(token);
   }
 
   /** The agent process of a node (tests kill it to play a machine dying). */
@@ -71,7 +71,7 @@ export class LocalFleet implements Fleet {
       const token = newToken();
       tokenFile = path.join(dir, 'token');
       writeFileSync(tokenFile, token, { mode: 0o600 });
-      this.tokens.set(id, token);
+      this.nodeByToken.set(token, id);
     }
     const args = [
       path.join(this.options.repoRoot, 'bin', 'stowage-agent.js'),
@@ -97,7 +97,7 @@ export class LocalFleet implements Fleet {
       instanceIds.map(async (id) => {
         await stop(this.agents.get(id));
         // The instance is gone: its token no longer opens the API, its containers go with it.
-        this.tokens.delete(id);
+        for (const [token, node] of this.nodeByToken) if (node === id) this.nodeByToken.delete(token);
         if (this.options.docker) await removeContainers(this.options.docker, (node) => node === id);
       }),
     );
