@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { Heartbeat } from '../core/ports';
-import type { DesiredTask } from '../core/reconcile';
+import type { Heartbeat } from '../control/state/node-report';
+import type { DesiredTask } from '../core/agent/reconcile';
 import { ControlPlaneError } from './errors';
 
 /**

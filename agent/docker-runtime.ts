@@ -1,14 +1,7 @@
 import type Docker from 'dockerode';
-import type { ContainerInfo, ContainerRuntime, ContainerSpec, ContainerState } from '../core/ports';
+import type { ContainerInfo, ContainerRuntime, ContainerSpec, ContainerState } from '../control/container-runtime';
 import type { Resources } from '../core/resources';
-import {
-  ContainerNotFoundError,
-  ImageNotFoundError,
-  InvalidImageReferenceError,
-  RuntimeError,
-  RuntimeTimeoutError,
-  type RuntimeOperation,
-} from './errors';
+import { ContainerNotFoundError, ImageNotFoundError, InvalidImageReferenceError, RuntimeError, RuntimeTimeoutError, type RuntimeOperation } from '../control/container-runtime-errors';
 
 /** The labels that make a container the agent's; listing by them rebuilds what it knows after a restart. */
 export const LABELS = {

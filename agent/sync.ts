@@ -1,5 +1,6 @@
-import type { ContainerInfo, ContainerReport, ContainerRuntime } from '../core/ports';
-import { reconcile, type KnownContainer, type ReconcileAction } from '../core/reconcile';
+import type { ContainerInfo, ContainerRuntime } from '../control/container-runtime';
+import type { ContainerReport } from '../control/state/node-report';
+import { reconcile, type KnownContainer, type ReconcileAction } from '../core/agent/reconcile';
 import { add, ZERO, type Resources } from '../core/resources';
 import type { ControlPlane } from './api-client';
 import type { NodeIdentity } from './node-identity';

@@ -1,5 +1,5 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import type { ContainerRuntime } from '../core/ports';
+import type { ContainerRuntime } from '../control/container-runtime';
 import { add, ZERO, type Resources } from '../core/resources';
 
 /**

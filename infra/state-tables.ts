@@ -3,16 +3,16 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { RUNTIME_ENV } from './runtime-env';
 
-/** Must equal TASKS_BY_NODE_INDEX / TASKS_BY_JOB_INDEX in lambdas/state/table-schema.ts (the test compares). */
+/** Must equal TASKS_BY_NODE_INDEX / TASKS_BY_JOB_INDEX in lambdas/adapters/table-schema.ts (the test compares). */
 const TASKS_BY_NODE_INDEX = 'byNode';
 const TASKS_BY_JOB_INDEX = 'byJob';
-/** Must equal TASK_TTL_ATTRIBUTE in lambdas/state/table-schema.ts (the test compares). */
+/** Must equal TASK_TTL_ATTRIBUTE in lambdas/adapters/table-schema.ts (the test compares). */
 const TASK_TTL_ATTRIBUTE = 'expiresAt';
 
 const S = dynamodb.AttributeType.STRING;
 
 /**
- * The control plane's state: the key schema of lambdas/state/table-schema.ts, plus what a
+ * The control plane's state: the key schema of lambdas/adapters/table-schema.ts, plus what a
  * CreateTable input cannot say — TTL, point-in-time recovery, retention. Every table keeps
  * its data when the stack is deleted: losing the jobs table loses users' work, and a
  * deleted stack can be redeployed over retained tables by importing them.

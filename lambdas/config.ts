@@ -1,7 +1,7 @@
 import { DEFAULT_CATALOG } from '../core/catalog';
 import type { InstanceType } from '../core/model';
 import { defaultPolicy, type SchedulerPolicy } from '../core/policy';
-import type { TableNames } from './state/table-schema';
+import type { TableNames } from './adapters/table-schema';
 
 /**
  * Everything the Lambdas read from their environment, read once and checked, so a

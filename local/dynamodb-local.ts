@@ -2,7 +2,7 @@ import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { tableDefinitions, type TableNames } from '../lambdas/state/table-schema';
+import { tableDefinitions, type TableNames } from '../lambdas/adapters/table-schema';
 
 /**
  * AWS's own DynamoDB emulator, from the npm package amplify-dynamodb-simulator (its

@@ -1,6 +1,6 @@
 import type { Job, Node, Task } from '../core/model';
 import { HOLDS_RESOURCES } from '../core/model';
-import type { Snapshot } from '../core/snapshot';
+import type { Snapshot } from '../core/pass/snapshot';
 import type { LocalEvent } from './local-cloud';
 
 /**

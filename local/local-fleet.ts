@@ -4,7 +4,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { LABELS } from '../agent/docker-runtime';
 import type { InstanceType } from '../core/model';
-import type { Fleet, LaunchRequest, NodeCommander } from '../core/ports';
+import type { Fleet, LaunchRequest } from '../control/fleet';
+import type { NodeCommander } from '../control/node-commander';
 import { newToken } from './credentials';
 
 /**

@@ -17,7 +17,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { StowageStack } from '../infra/stowage-stack';
 import { ENV } from '../lambdas/config';
-import type { TableNames } from '../lambdas/state/table-schema';
+import type { TableNames } from '../lambdas/adapters/table-schema';
 
 /**
  * DynamoDB Local's tables, created from the synthesised CDK template (issue 5), so the

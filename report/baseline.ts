@@ -1,5 +1,5 @@
 import type { InstanceType } from '../core/model';
-import type { UtilisationSample } from '../core/ports';
+import type { UtilisationSample } from '../core/utilisation-sample';
 import { add, ZERO, type Resources } from '../core/resources';
 import { ReportInputError } from './errors';
 

@@ -1,4 +1,4 @@
-import type { UtilisationSample } from '../core/ports';
+import type { UtilisationSample } from '../core/utilisation-sample';
 
 /**
  * The fleet counted in nodes of the bound's size: its capacity over that size, on the

@@ -1,7 +1,7 @@
 import { CATALOG_PRICES_TAKEN, CATALOG_REGION, DEFAULT_CATALOG } from '../core/catalog';
 import { monthlyCost, MS_PER_HOUR } from '../core/cost-model';
 import type { InstanceType } from '../core/model';
-import type { UtilisationSample } from '../core/ports';
+import type { UtilisationSample } from '../core/utilisation-sample';
 import { parseBaseline, peakBaseline, type BaselineFleet } from './baseline';
 import { controlPlaneCost, sumCounts } from './control-plane-usage';
 import { ReportInputError } from './errors';

@@ -1,4 +1,4 @@
-import type { UtilisationSample } from '../core/ports';
+import type { UtilisationSample } from '../core/utilisation-sample';
 import { nodesInBoundSize } from './bound-size';
 import type { Span } from './spans';
 import type { ReportSeries } from './report-types';

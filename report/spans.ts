@@ -1,4 +1,4 @@
-import type { UtilisationSample } from '../core/ports';
+import type { UtilisationSample } from '../core/utilisation-sample';
 import { ReportInputError } from './errors';
 
 /** One sample held from its time until the next sample's. */

@@ -1,9 +1,9 @@
 import { DEFAULT_CATALOG } from '../core/catalog';
 import type { Job, Node, Task } from '../core/model';
-import { plan } from '../core/plan';
+import { plan } from '../core/pass/plan';
 import { DEFAULT_SERVICE_RESTART, defaultPolicy } from '../core/policy';
 import { seededRandom } from '../core/random';
-import type { Snapshot } from '../core/snapshot';
+import type { Snapshot } from '../core/pass/snapshot';
 
 export interface BenchCase {
   readonly tasks: number;

@@ -1,6 +1,6 @@
 import { packingLowerBound } from '../core/lower-bound';
 import { binFrom, type Bin, type PlacementTask } from '../core/placement/bin';
-import { multiStartPack } from '../core/placement/multi-start';
+import { multiStartPack } from './multi-start';
 import { packTasks } from '../core/placement/packer';
 import { scarcityWeights } from '../core/placement/scorers';
 import { orderTasks, STRATEGIES, type StrategyName } from '../core/placement/strategies';
@@ -25,7 +25,7 @@ const SEED = 20261127;
  * Offline packing of every request onto identical nodes of `node` capacity, opening a
  * node whenever none fits: what `stowage pack` measures. Baselines run once in their
  * own order, as the systems they model do. Stowage packs as it would size a scale-up:
- * its scorer from several seeded orders, keeping the best (core/placement/multi-start).
+ * its scorer from several seeded orders, keeping the best (multi-start.ts).
  */
 export function packOffline(requests: readonly Resources[], node: Resources, strategyName: StrategyName): OfflinePackResult {
   const strategy = STRATEGIES[strategyName];

@@ -1,6 +1,6 @@
-import { InMemoryState } from '../core/fakes/in-memory-state-store';
+import { InMemoryState } from '../control/fakes/in-memory-state-store';
 import { HOLDS_RESOURCES } from '../core/model';
-import type { Assignment, Plan } from '../core/plan-types';
+import type { Assignment, Plan } from '../core/pass/plan-types';
 import type { Resources } from '../core/resources';
 
 /**

@@ -1,13 +1,13 @@
 import { fleetCostPerHour, instanceCost, MS_PER_HOUR } from '../core/cost-model';
-import { lastFleetChange } from '../core/consolidation';
+import { lastFleetChange } from '../core/pass/consolidation';
 import { boundNodeSize, fluidNodeBound, packingLowerBound } from '../core/lower-bound';
 import { HOLDS_RESOURCES } from '../core/model';
-import type { UtilisationSample } from '../core/ports';
+import type { UtilisationSample } from '../core/utilisation-sample';
 import { add, ZERO, type Resources } from '../core/resources';
-import { estimatePassRequestUnits } from '../report/control-plane-usage';
+import { estimatePassRequestUnits } from '../control/pass/request-units';
 import { DEFAULT_SERVICE_RESTART, type SchedulerPolicy } from '../core/policy';
 import type { InstanceType } from '../core/model';
-import { plan } from '../core/plan';
+import { plan } from '../core/pass/plan';
 import { SimState } from './sim-state';
 import type { TraceTask } from './trace-reader';
 

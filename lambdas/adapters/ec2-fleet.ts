@@ -9,8 +9,9 @@ import {
   type Tag,
   type _InstanceType,
 } from '@aws-sdk/client-ec2';
-import type { Fleet, LaunchRequest } from '../../core/ports';
-import { AdapterConfigError, awsErrorFacts, FleetError, listIds, type FleetOperation } from './errors';
+import type { Fleet, LaunchRequest } from '../../control/fleet';
+import { AdapterConfigError, awsErrorFacts, listIds } from './errors';
+import { FleetError, type FleetOperation } from '../../control/fleet';
 
 /** Every instance and volume Stowage launches carries this tag, besides the stack's. */
 export const MANAGED_TAG: Tag = { Key: 'stowage:managed', Value: 'true' };

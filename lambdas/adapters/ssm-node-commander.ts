@@ -1,6 +1,7 @@
 import { SendCommandCommand, type SendCommandCommandInput, type SSMClient } from '@aws-sdk/client-ssm';
-import type { NodeCommander } from '../../core/ports';
-import { AdapterConfigError, awsErrorFacts, listIds, NodeCommandError } from './errors';
+import type { NodeCommander } from '../../control/node-commander';
+import { AdapterConfigError, awsErrorFacts, listIds } from './errors';
+import { NodeCommandError } from '../../control/node-commander';
 
 /**
  * The one command Stowage ever sends to a node. A constant, never built from input: the

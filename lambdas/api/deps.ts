@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Clock, StateStore } from '../../core/ports';
+import type { Clock } from '../../control/clock';
+import type { StateStore } from '../../control/state/state-store';
 
 /**
  * What every API handler is given. Narrow picks of Powertools' types, so tests pass a

@@ -1,7 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 import type { Job } from '../../core/model';
-import type { Heartbeat } from '../../core/ports';
+import type { Heartbeat } from '../../control/state/node-report';
 import type { ApiDeps } from './deps';
 import { ForbiddenError } from './errors';
 import { labelsSchema } from './job-schema';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { UtilisationSample } from '../../core/ports';
+import type { UtilisationSample } from '../../core/utilisation-sample';
 import { buildReport, ReportInputError, type StowageReport } from '../../report';
 import type { ApiDeps } from './deps';
 import { ValidationError } from './errors';

@@ -1,6 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { JobExistsError, StoreUnavailableError } from '../../core/errors';
+import { JobExistsError, StoreUnavailableError } from '../../control/state/errors';
 import type { Observability } from './deps';
 import { ApiError, ConflictError, ServiceUnavailableError, ValidationError } from './errors';
 

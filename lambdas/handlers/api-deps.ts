@@ -3,7 +3,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ApiDeps } from '../api/deps';
 import { tableNamesFrom } from '../config';
-import { DynamoStateStore } from '../state/dynamo-state-store';
+import { DynamoStateStore } from '../adapters/dynamo-state-store';
 
 /**
  * The real dependencies of an API handler, built once per cold start from the

@@ -7,8 +7,8 @@ import type { DynamoDBStreamEvent, ScheduledEvent } from 'aws-lambda';
 import { Ec2Fleet } from '../adapters/ec2-fleet';
 import { SsmNodeCommander } from '../adapters/ssm-node-commander';
 import { ENV, policyFrom, required, subnetsFrom, tableNamesFrom } from '../config';
-import { runPass, type PassReport, type SchedulerDeps } from '../scheduler/scheduler-pass';
-import { DynamoStateStore } from '../state/dynamo-state-store';
+import { runPass, type PassReport, type SchedulerDeps } from '../../control/pass/run-pass';
+import { DynamoStateStore } from '../adapters/dynamo-state-store';
 
 /**
  * The scheduler Lambda: woken by the Nodes table's stream (heartbeats, batched) and by

@@ -1,9 +1,9 @@
-import { runConcurrentPasses, replayHint, chaosPolicy } from '../../chaos/concurrent-passes';
-import { InMemoryFleet, RecordingNodeCommander } from '../../core/fakes/in-memory-fleet';
+import { runConcurrentPasses, replayHint, chaosPolicy } from './concurrent-passes';
+import { InMemoryFleet, RecordingNodeCommander } from '../../control/fakes/in-memory-fleet';
 import { GONE, type Job, type Task } from '../../core/model';
 import { DEFAULT_SERVICE_RESTART } from '../../core/policy';
-import { runPass } from '../../lambdas/scheduler/scheduler-pass';
-import { DynamoStateStore } from '../../lambdas/state/dynamo-state-store';
+import { runPass } from '../../control/pass/run-pass';
+import { DynamoStateStore } from '../../lambdas/adapters/dynamo-state-store';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../support/dynamodb-local';
 
 /**

@@ -1,5 +1,5 @@
-import { runFaultSchedules, runSchedule } from '../../chaos/fault-run';
-import { faultSchedule } from '../../chaos/fault-schedule';
+import { runFaultSchedules, runSchedule } from './fault-run';
+import { faultSchedule } from './fault-schedule';
 
 /**
  * The fast version of the fault schedules (`npm run chaos` runs the long one). Seeded:

@@ -1,5 +1,5 @@
-import { checkCapacity, checkNothingLost, checkSingleCopy, ReplicaHistory } from '../../chaos/invariants';
-import { job, node, NOW, res, running, snapshot, task } from '../unit/core/fixtures';
+import { checkCapacity, checkNothingLost, checkSingleCopy, ReplicaHistory } from './invariants';
+import { job, node, NOW, res, running, snapshot, task } from '../core/fixtures';
 
 const ctx = { seed: 42, now: NOW };
 

@@ -1,4 +1,4 @@
-import { runLoad } from '../../chaos/load';
+import { runLoad } from './load';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../support/dynamodb-local';
 
 /**

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { LABELS } from '../../agent/docker-runtime';
 import type { Task } from '../../core/model';
-import type { NodeCommander } from '../../core/ports';
+import type { NodeCommander } from '../../control/node-commander';
 import { seededRandom } from '../../core/random';
 import { startLocalCloud, type LocalCloud } from '../../local/local-cloud';
 import { LOCAL_IMAGE } from '../support/docker';

@@ -10,7 +10,7 @@ import { StowageStack, STACK_TAG_KEY } from '../../infra/stowage-stack';
 import { RUNTIME_ENV } from '../../infra/runtime-env';
 import { bundleAgent } from '../../infra/agent-bundle';
 import { ENV } from '../../lambdas/config';
-import { tableDefinitions, TASK_TTL_ATTRIBUTE, TASKS_BY_JOB_INDEX, TASKS_BY_NODE_INDEX } from '../../lambdas/state/table-schema';
+import { tableDefinitions, TASK_TTL_ATTRIBUTE, TASKS_BY_JOB_INDEX, TASKS_BY_NODE_INDEX } from '../../lambdas/adapters/table-schema';
 
 // Bundling six handlers with esbuild, and a whole `cdk synth` in a child process, take a while.
 jest.setTimeout(300_000);
@@ -92,7 +92,7 @@ describe('StowageStack API', () => {
 describe('StowageStack tables', () => {
   const names = { jobs: 'jobs', tasks: 'tasks', nodes: 'nodes', samples: 'samples' };
 
-  it.each(tableDefinitions(names).map((d) => [d.TableName!, d] as const))('%s matches lambdas/state/table-schema.ts', (name, def) => {
+  it.each(tableDefinitions(names).map((d) => [d.TableName!, d] as const))('%s matches lambdas/adapters/table-schema.ts', (name, def) => {
     const table = stack.tables[name as keyof typeof names];
     const props = resources[logicalId(table)].Properties;
     const byName = <T extends { AttributeName?: string; IndexName?: string }>(xs: T[] = []) =>

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { InMemoryStateStore } from '../../core/fakes/in-memory-state-store';
+import { InMemoryStateStore } from '../../control/fakes/in-memory-state-store';
 import { startLocalApi } from '../../local/local-api';
-import { InMemoryPersistenceLayer } from '../unit/api/events';
+import { InMemoryPersistenceLayer } from '../lambdas/api/events';
 import { ROOT, type CliRun } from './run-cli';
 
 /**

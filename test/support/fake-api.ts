@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { InMemoryStateStore } from '../../core/fakes/in-memory-state-store';
+import { InMemoryStateStore } from '../../control/fakes/in-memory-state-store';
 import { createHandler } from '../../lambdas/api/heartbeat';
 import type { ApiEvent } from '../../lambdas/api/respond';
 

@@ -1,0 +1,28 @@
+import type { Resources } from '../../core/resources';
+
+/**
+ * What an agent reports, as the store records it. The wire form (contract/heartbeat.ts)
+ * carries the same facts; the heartbeat handler turns one into the other.
+ */
+
+/** What an agent reports about one container of a task it runs. */
+export interface ContainerReport {
+  readonly taskId: string;
+  readonly generation: number;
+  readonly state: 'starting' | 'running' | 'exited';
+  readonly exitCode?: number;
+  readonly oomKilled?: boolean;
+  readonly startedAt?: number;
+  readonly finishedAt?: number;
+}
+
+export interface Heartbeat {
+  readonly nodeId: string;
+  readonly instanceType: string;
+  readonly zone: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly capacity: Resources;
+  readonly usage: Resources;
+  readonly pricePerHour: number;
+  readonly containers: readonly ContainerReport[];
+}

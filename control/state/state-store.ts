@@ -1,0 +1,99 @@
+import type { Job, Node, Task } from '../../core/model';
+import type { Plan } from '../../core/pass/plan-types';
+import type { Snapshot } from '../../core/pass/snapshot';
+import type { UtilisationSample } from '../../core/utilisation-sample';
+import type { Heartbeat } from './node-report';
+
+/** One entry of a plan the store refused, and why: the next pass re-plans from fresh state. */
+export interface PlanConflict {
+  readonly kind: 'assignment-group' | 'task-update' | 'node-update';
+  /** The node whose group of assignments (or whose update) was refused. */
+  readonly nodeId?: string;
+  readonly taskIds: readonly string[];
+  readonly reason: string;
+}
+
+export interface ApplyResult {
+  readonly assignmentsCommitted: number;
+  readonly taskUpdatesCommitted: number;
+  readonly nodeUpdatesCommitted: number;
+  readonly conflicts: readonly PlanConflict[];
+}
+
+/**
+ * The state port, cut by who calls it, so each caller depends on the methods it uses
+ * and a fake for one caller need not fake the rest. `StateStore` is all of them: what
+ * an adapter (DynamoStateStore) and the fake (InMemoryStateStore) implement, and one
+ * contract suite holds both to the same rules.
+ *
+ * Every method throws `StoreUnavailableError` when the backing service failed in a way
+ * a retry may fix, and nothing else on bad luck; `createJob` also throws `JobExistsError`.
+ */
+
+/** The jobs API: submit, list, read, stop. */
+export interface JobStore {
+  /**
+   * Writes the tasks (each only if absent), then the job, so the scheduler (which ignores
+   * tasks without a job) never sees half a submission. The same job offered again — equal
+   * but for createdAt, a retry — fills in what is missing and succeeds; a different job
+   * under the same id throws JobExistsError.
+   */
+  createJob(job: Job, tasks: readonly Task[]): Promise<void>;
+  getJob(jobId: string): Promise<{ job: Job; tasks: Task[] } | undefined>;
+  listJobs(): Promise<Job[]>;
+  /** Marks the job stopped; the next pass stops its copies. False when no such job. */
+  requestStop(jobId: string, now: number): Promise<boolean>;
+}
+
+/** The heartbeat route: record what a node reports, answer what it should run. */
+export interface NodeReportStore {
+  /** Upserts the node from its report and moves its copies' statuses from what its containers did. */
+  recordHeartbeat(hb: Heartbeat, now: number): Promise<void>;
+  /** What an agent should run: copies assigned to the node, current generation. */
+  tasksForNode(nodeId: string): Promise<Task[]>;
+  /** The job's record alone (one read, no tasks): what a heartbeat needs for each task's spec. */
+  getJobSpec(jobId: string): Promise<Job | undefined>;
+}
+
+/** The fleet as the nodes route and the report read it. */
+export interface FleetStateReader {
+  listNodes(): Promise<Node[]>;
+  listSamples(from: number, to: number): Promise<UtilisationSample[]>;
+}
+
+/**
+ * The scheduler's pass. `applyPlan` is the optimistic-concurrency applier: node updates
+ * commit only from the state the plan saw; each node's group of assignments commits in
+ * one transaction, only while the node is ACTIVE or LAUNCHING and stays within
+ * capacity, and each task moves only from the status the plan saw; a refused entry is
+ * reported in `conflicts`, never thrown, and the rest still applies.
+ */
+export interface SchedulerStore {
+  snapshot(): Promise<Snapshot>;
+  applyPlan(plan: Plan): Promise<ApplyResult>;
+  listNodes(): Promise<Node[]>;
+  /** Records a node the fleet just launched (state LAUNCHING). */
+  recordLaunch(node: Node): Promise<void>;
+  /**
+   * Forgets a node once the fleet terminated it. A heartbeat already in flight from it
+   * must not bring it back: the store remembers the id as terminated for a while
+   * (NODE_TOMBSTONE_MS) and ignores reports from it.
+   */
+  removeNode(nodeId: string): Promise<void>;
+  putSample(sample: UtilisationSample): Promise<void>;
+  /**
+   * Runs `fn` as the one launcher of the moment, or not at all. Passes that overlap plan
+   * from the same count of nodes and would each launch for the same pending tasks; the
+   * lease makes one of them the launcher (the others launch nothing and re-plan). A
+   * lease left by a crashed holder expires after LAUNCH_LEASE_MS.
+   */
+  withLaunchLease<T>(fn: () => Promise<T>): Promise<{ held: true; value: T } | { held: false }>;
+}
+
+export type StateStore = JobStore & NodeReportStore & FleetStateReader & SchedulerStore;
+
+/** How long a launch lease lasts when its holder never releases it (a pass that crashed mid-launch). */
+export const LAUNCH_LEASE_MS = 60_000;
+
+/** How long a removed node's id is remembered as terminated (its last reports are ignored). */
+export const NODE_TOMBSTONE_MS = 3_600_000;

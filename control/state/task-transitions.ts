@@ -1,0 +1,52 @@
+import { canonicalJson } from '../../core/canonical-json';
+import { HOLDS_RESOURCES, type Job, type Task, type TaskStatus } from '../../core/model';
+import type { TaskUpdate } from '../../core/pass/plan-types';
+import type { ContainerReport } from './node-report';
+
+/**
+ * How a task record changes, in one place for every store: the in-memory fake and
+ * DynamoDB apply these same functions, so they cannot disagree on what a committed
+ * update or a container report leaves behind. The stores own only the conditions.
+ */
+
+/** The task after a plan's update committed at `now`: copies that stop holding leave their node. */
+export function taskAfterUpdate(t: Task, u: TaskUpdate, now: number): Task {
+  return {
+    ...t,
+    status: u.to,
+    reason: u.reason,
+    notBefore: u.notBefore ?? t.notBefore,
+    restarts: u.restarts ?? t.restarts,
+    nodeId: HOLDS_RESOURCES.has(u.to) ? t.nodeId : undefined,
+    finishedAt: u.to === 'STOPPED' ? now : t.finishedAt,
+  };
+}
+
+/** Where a container report moves its task, or null when it moves nothing. */
+export function containerTransition(t: Task, c: ContainerReport, now: number): Task | null {
+  const from: TaskStatus = t.status;
+  if (c.state === 'starting' && from === 'ASSIGNED') return { ...t, status: 'STARTING' };
+  if (c.state === 'running' && (from === 'ASSIGNED' || from === 'STARTING')) return { ...t, status: 'RUNNING', startedAt: c.startedAt ?? now };
+  if (c.state === 'exited' && HOLDS_RESOURCES.has(from)) {
+    const ok = c.exitCode === 0 && !c.oomKilled;
+    return {
+      ...t,
+      status: ok ? 'COMPLETED' : 'FAILED',
+      nodeId: undefined,
+      exitCode: c.exitCode,
+      oomKilled: c.oomKilled,
+      startedAt: t.startedAt ?? c.startedAt,
+      finishedAt: c.finishedAt ?? now,
+      reason: ok ? 'exited 0' : c.oomKilled ? 'killed for exceeding its memory limit (OOM)' : `exited ${c.exitCode}`,
+    };
+  }
+  return null;
+}
+
+/**
+ * Same submission: the job as stored equals the job offered, but for when it was made
+ * (a retry after a crash is stamped later than the attempt that wrote the job).
+ */
+export function sameJob(a: Job, b: Job): boolean {
+  return canonicalJson({ ...a, createdAt: 0 }) === canonicalJson({ ...b, createdAt: 0 });
+}

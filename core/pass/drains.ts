@@ -1,0 +1,120 @@
+import { GONE, HOLDS_RESOURCES, type Task } from '../model';
+import type { PlanBuilder } from './plan-builder';
+import type { Bin, PlacementTask } from '../placement/bin';
+import { packTasks } from '../placement/packer';
+import type { ResourceWeights } from '../placement/scorers';
+import { orderTasks, type Strategy } from '../placement/strategies';
+import type { SnapshotIndex } from './snapshot';
+import { isFinished } from './task-fate';
+
+/** Replacement copies each DRAINING node still needs, by node id (created in the store only once placed). */
+export type DrainWork = Map<string, Task[]>;
+
+/**
+ * Moves draining nodes along, make-before-break: a copy on a DRAINING node stops only
+ * once its replacement is RUNNING; a copy with no live replacement gets one (placed by
+ * `finishDrains`); a node with nothing left on it is terminated. Batch and
+ * do-not-disrupt copies that landed on a draining node (a racing pass placed them as
+ * it flipped) are not moved: the drain waits for them to end.
+ */
+export function progressDrains(index: SnapshotIndex, builder: PlanBuilder, now: number): DrainWork {
+  const work: DrainWork = new Map();
+  for (const node of index.snapshot.nodes) {
+    if (node.state !== 'DRAINING' || builder.nodeTarget(node.id)?.to) continue;
+    let remaining = 0;
+    const needed: Task[] = [];
+    for (const task of index.holding.get(node.id) ?? []) {
+      if (builder.isTouched(task.id)) continue; // stopped with its job, or otherwise handled
+      remaining++;
+      const job = index.jobs.get(task.jobId);
+      if (!job || job.kind === 'batch' || job.doNotDisrupt) continue;
+      const live = (index.copiesOf.get(task.id) ?? []).filter((c) => !isFinished(c, job));
+      // A copy on a node lost this pass is about to be placed again: it does not count as running.
+      const running = live.find((c) => c.status === 'RUNNING' && c.nodeId !== undefined && nodeAlive(c.nodeId, index, builder));
+      if (running) {
+        builder.updateTask({ taskId: task.id, from: task.status, generation: task.generation, to: 'STOPPED', reason: `replaced by ${running.id} on ${running.nodeId}`, releaseFrom: node.id });
+        remaining--;
+      } else if (live.length === 0) {
+        needed.push(migrationCopy(task, index, now));
+      }
+    }
+    if (remaining === 0) {
+      builder.updateNode({ nodeId: node.id, from: node.state, to: 'TERMINATING', reason: 'drained' });
+      builder.terminate({ nodeId: node.id, reason: 'drained: every task runs elsewhere' });
+    } else if (needed.length > 0) {
+      work.set(node.id, needed);
+    }
+  }
+  return work;
+}
+
+/**
+ * Places the replacement copies draining nodes need, before any pending work, node by
+ * node and all or nothing: if a node's copies do not all fit the fleet as it stands
+ * (a racing pass took the room, the replacement node never came), the drain is
+ * abandoned — the node goes back to ACTIVE and the copies it already has are stopped —
+ * rather than launching capacity to finish a move that was meant to save capacity.
+ */
+export function finishDrains(
+  work: DrainWork,
+  bins: Bin[],
+  index: SnapshotIndex,
+  builder: PlanBuilder,
+  placement: { strategy: Strategy; weights: ResourceWeights },
+): void {
+  for (const nodeId of [...work.keys()].sort()) {
+    const copies = work.get(nodeId)!;
+    const tasks: PlacementTask[] = copies.map((c, i) => ({ id: c.id, jobId: c.jobId, resources: c.resources, constraints: index.jobs.get(c.jobId)!.constraints, arrival: i }));
+    const reference = index.nodes.get(nodeId)!.capacity;
+    const sandbox = bins.map((b) => ({ ...b }));
+    const result = packTasks(orderTasks(tasks, 'decreasing', reference), sandbox, placement);
+    if (result.unplaced.size > 0) {
+      abandonDrain(nodeId, [...result.unplaced.values()][0], index, builder);
+      continue;
+    }
+    sandbox.forEach((s, i) => {
+      bins[i].freeCpu = s.freeCpu;
+      bins[i].freeMemoryMiB = s.freeMemoryMiB;
+    });
+    const byId = new Map(copies.map((c) => [c.id, c]));
+    for (const p of result.placements) {
+      const copy = byId.get(p.taskId)!;
+      builder.assign({ taskId: copy.id, jobId: copy.jobId, nodeId: p.binId, generation: copy.generation, resources: copy.resources, create: { ...copy, status: 'ASSIGNED', nodeId: p.binId } });
+    }
+  }
+}
+
+function abandonDrain(nodeId: string, why: string, index: SnapshotIndex, builder: PlanBuilder): void {
+  builder.updateNode({ nodeId, from: 'DRAINING', to: 'ACTIVE', reason: `drain abandoned: a replacement copy does not fit (${why})` });
+  for (const task of index.holding.get(nodeId) ?? []) {
+    // An original stopped this pass has handed over to its copy: that copy stays.
+    if (builder.isTouched(task.id)) continue;
+    const job = index.jobs.get(task.jobId);
+    for (const copy of index.copiesOf.get(task.id) ?? []) {
+      if (builder.isTouched(copy.id) || isFinished(copy, job)) continue;
+      const holds = copy.nodeId !== undefined && HOLDS_RESOURCES.has(copy.status);
+      builder.updateTask({ taskId: copy.id, from: copy.status, generation: copy.generation, to: 'STOPPED', reason: `drain of ${nodeId} abandoned; ${task.id} stays`, releaseFrom: holds ? copy.nodeId : undefined });
+    }
+  }
+}
+
+/** A new copy of `task`'s slot that replaces it; the id carries the generation so it is unique. */
+export function migrationCopy(task: Task, index: SnapshotIndex, now: number): Task {
+  const generation = index.nextGeneration(task.jobId, task.slot);
+  return {
+    id: `${task.jobId}.${task.slot}.g${generation}`,
+    jobId: task.jobId,
+    slot: task.slot,
+    generation,
+    status: 'PENDING',
+    resources: task.resources,
+    restarts: 0,
+    replaces: task.id,
+    createdAt: now,
+  };
+}
+
+function nodeAlive(nodeId: string, index: SnapshotIndex, builder: PlanBuilder): boolean {
+  const node = index.nodes.get(nodeId);
+  return node !== undefined && !GONE.has(builder.stateOf(node));
+}

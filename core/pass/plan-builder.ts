@@ -1,0 +1,97 @@
+import { PlanInvariantError } from '../errors';
+import type { Node, NodeState } from '../model';
+import type { Assignment, ConsolidationDecision, Launch, NodeUpdate, Plan, TaskUpdate, Termination, Unplaced } from './plan-types';
+
+/**
+ * Accumulates a plan while the steps of a pass run, and enforces what the applier
+ * relies on: a task is touched at most once, a node changes state at most once.
+ */
+export class PlanBuilder {
+  private readonly assignments: Assignment[] = [];
+  private readonly taskUpdates: TaskUpdate[] = [];
+  private readonly nodeUpdates = new Map<string, NodeUpdate>();
+  private readonly launches: Launch[] = [];
+  private readonly terminations: Termination[] = [];
+  private readonly unplaced: Unplaced[] = [];
+  private readonly consolidations: ConsolidationDecision[] = [];
+  private readonly touched = new Set<string>();
+
+  constructor(readonly now: number) {}
+
+  isTouched(taskId: string): boolean {
+    return this.touched.has(taskId);
+  }
+
+  assign(a: Assignment): void {
+    this.touch(a.taskId);
+    this.assignments.push(a);
+  }
+
+  updateTask(u: TaskUpdate): void {
+    this.touch(u.taskId);
+    this.taskUpdates.push(u);
+  }
+
+  /** Merges marker changes into one update per node; a state change wins once. */
+  updateNode(u: NodeUpdate): void {
+    const prev = this.nodeUpdates.get(u.nodeId);
+    if (prev?.to && u.to && prev.to !== u.to) {
+      throw new PlanInvariantError(`node ${u.nodeId} would change state twice in one pass (${prev.to}, then ${u.to})`, { nodeId: u.nodeId });
+    }
+    this.nodeUpdates.set(u.nodeId, { ...prev, ...u, from: prev?.from ?? u.from });
+  }
+
+  nodeTarget(nodeId: string): NodeUpdate | undefined {
+    return this.nodeUpdates.get(nodeId);
+  }
+
+  /** The node's state once this plan applies. */
+  stateOf(node: Node): NodeState {
+    return this.nodeUpdates.get(node.id)?.to ?? node.state;
+  }
+
+  launch(l: Launch): void {
+    this.launches.push(l);
+  }
+
+  terminate(t: Termination): void {
+    if (!this.terminations.some((x) => x.nodeId === t.nodeId)) this.terminations.push(t);
+  }
+
+  leaveUnplaced(u: Unplaced): void {
+    this.unplaced.push(u);
+  }
+
+  consolidate(d: ConsolidationDecision): void {
+    this.consolidations.push(d);
+  }
+
+  /** Nodes this pass has assigned copies to. */
+  assignedNodes(): Set<string> {
+    return new Set(this.assignments.map((a) => a.nodeId));
+  }
+
+  get launchCount(): number {
+    return this.launches.length;
+  }
+
+  build(): Plan {
+    return {
+      now: this.now,
+      assignments: this.assignments,
+      taskUpdates: this.taskUpdates,
+      nodeUpdates: [...this.nodeUpdates.values()],
+      launches: this.launches,
+      terminations: this.terminations,
+      unplaced: this.unplaced,
+      consolidations: this.consolidations,
+    };
+  }
+
+  private touch(taskId: string): void {
+    if (this.touched.has(taskId)) {
+      throw new PlanInvariantError(`task ${taskId} would be changed twice in one pass`, { taskId });
+    }
+    this.touched.add(taskId);
+  }
+}

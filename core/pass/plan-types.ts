@@ -1,0 +1,96 @@
+import type { NodeState, Task, TaskStatus } from '../model';
+import type { Resources } from '../resources';
+
+/**
+ * The pure result of one pass. Each task appears in at most one assignment or task
+ * update, and each `from` is the status the pass saw: the applier commits an entry
+ * only if the store still holds that status (optimistic concurrency, as Nomad's plan
+ * applier), so a plan computed from stale state cannot overwrite newer facts.
+ */
+export interface Plan {
+  readonly now: number;
+  readonly assignments: readonly Assignment[];
+  readonly taskUpdates: readonly TaskUpdate[];
+  readonly nodeUpdates: readonly NodeUpdate[];
+  readonly launches: readonly Launch[];
+  readonly terminations: readonly Termination[];
+  /** Every placeable task this pass left where it was, with the reason. */
+  readonly unplaced: readonly Unplaced[];
+  readonly consolidations: readonly ConsolidationDecision[];
+}
+
+/**
+ * A new copy onto a node: the task (or a migration copy, `create`) becomes ASSIGNED there
+ * with `generation`, which no copy of the slot had when the pass ran — so a store
+ * refuses the move if another pass placed the task since (its generation is no longer
+ * below this one), and releases `releaseFrom` only if the task still holds that node.
+ */
+export interface Assignment {
+  readonly taskId: string;
+  readonly jobId: string;
+  readonly nodeId: string;
+  /** The status the pass saw; absent for a migration copy that does not exist yet. */
+  readonly from?: TaskStatus;
+  readonly generation: number;
+  readonly resources: Resources;
+  /** Node whose allocation the old copy held, released in the same commit (a lost node). */
+  readonly releaseFrom?: string;
+  /** A make-before-break migration copy to create. */
+  readonly create?: Task;
+}
+
+export interface TaskUpdate {
+  readonly taskId: string;
+  readonly from: TaskStatus;
+  /**
+   * The copy's generation the pass saw. With `from`, it pins the update to that copy:
+   * a task placed again since (same status, newer generation) is not touched.
+   */
+  readonly generation?: number;
+  readonly to: TaskStatus;
+  readonly reason?: string;
+  readonly notBefore?: number;
+  readonly restarts?: number;
+  /** The node whose allocation this copy held and now releases. */
+  readonly releaseFrom?: string;
+}
+
+export interface NodeUpdate {
+  readonly nodeId: string;
+  readonly from: NodeState;
+  readonly to?: NodeState;
+  readonly reason?: string;
+  /** Commit only while nothing is allocated on the node (removing an empty node a racing pass just filled would kill its copies). */
+  readonly expectEmpty?: boolean;
+  /** null clears the marker. */
+  readonly emptySince?: number | null;
+  readonly underutilizedSince?: number | null;
+}
+
+export interface Launch {
+  readonly instanceType: string;
+  readonly zone: string;
+  readonly pricePerHour: number;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly reason: string;
+  /** Tasks the chosen type was sized for (they are placed when the node appears). */
+  readonly forTasks: readonly string[];
+}
+
+export interface Termination {
+  readonly nodeId: string;
+  readonly reason: string;
+}
+
+export interface Unplaced {
+  readonly taskId: string;
+  readonly reason: string;
+}
+
+export interface ConsolidationDecision {
+  readonly nodeId: string;
+  readonly action: 'delete' | 'replace' | 'remove-empty';
+  readonly savingsPerHour: number;
+  readonly moves: number;
+  readonly replacementType?: string;
+}

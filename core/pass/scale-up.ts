@@ -1,0 +1,228 @@
+import type { InstanceType, Node } from '../model';
+import type { Launch } from './plan-types';
+import type { SchedulerPolicy } from '../policy';
+import { binFrom, type Bin, type PlacementTask } from '../placement/bin';
+import { allowsInstanceType, allowsZone, matchesLabels } from '../placement/filters';
+import { packTasks } from '../placement/packer';
+import type { ResourceWeights } from '../placement/scorers';
+import { STRATEGIES } from '../placement/strategies';
+import { fits, formatResources, ZERO, type Resources } from '../resources';
+
+/**
+ * Scale-up: which instances to launch for the tasks no node could take. The pending
+ * tasks are packed onto imagined new nodes; each time one is needed, the type chosen
+ * is the one whose fill from the tasks still waiting is worth the most per dollar,
+ * valuing CPU and memory at the catalog's own market rates. That buys a large node
+ * for a burst and a small one for a straggler, and never a type that cannot hold the
+ * task at hand.
+ */
+export interface ScaleUpResult {
+  readonly launches: Launch[];
+  /** Reason per task id: waiting for which launch, or why none can be made. */
+  readonly reasons: Map<string, string>;
+}
+
+/** How many waiting tasks a type is test-filled with when choosing; bounds the cost per launch. */
+const CHOICE_WINDOW = 256;
+
+/** `fleet`: the nodes that exist once this pass applies (not LOST or TERMINATING); they count against maxNodes. */
+export function planLaunches(
+  tasks: readonly PlacementTask[],
+  policy: SchedulerPolicy,
+  fleet: readonly Node[],
+  weights: ResourceWeights,
+): ScaleUpResult {
+  const { scaleUp } = policy;
+  const reasons = new Map<string, string>();
+  if (!scaleUp.enabled || scaleUp.instanceTypes.length === 0) {
+    for (const t of tasks) reasons.set(t.id, 'no node fits and scale-up is disabled');
+    return { launches: [], reasons };
+  }
+  // Tasks no new node could take (labels new nodes lack, zones outside the fleet's, types
+  // not in the catalog) wait for an existing node; sizing launches for them would buy
+  // nodes the packer then refuses.
+  const launchable: PlacementTask[] = [];
+  for (const t of tasks) {
+    const why = whyNoNewNodeFits(t, policy);
+    if (why) reasons.set(t.id, why);
+    else launchable.push(t);
+  }
+  const rates = marketRates(scaleUp.instanceTypes);
+  const zoneCounts = new Map<string, number>(scaleUp.zones.map((z) => [z, 0]));
+  for (const n of fleet) zoneCounts.set(n.zone, (zoneCounts.get(n.zone) ?? 0) + 1);
+  const bins: Bin[] = [];
+  const open = (waiting: readonly PlacementTask[], index: number): Bin | undefined => {
+    if (fleet.length + bins.length >= scaleUp.maxNodes) return undefined;
+    const task = waiting[index];
+    const type = chooseType(waiting, index, scaleUp.instanceTypes, policy, rates, scaleUp.maxNodes - fleet.length - bins.length);
+    const zone = chooseZone(task, scaleUp.zones, zoneCounts);
+    if (!type || zone === undefined) return undefined; // unreachable after whyNoNewNodeFits; kept as a guard
+    zoneCounts.set(zone, (zoneCounts.get(zone) ?? 0) + 1);
+    return binFrom(
+      { id: `launch-${bins.length}`, instanceType: type.name, zone, labels: scaleUp.nodeLabels, capacity: type.capacity, state: 'LAUNCHING' },
+      ZERO,
+      Number.MAX_SAFE_INTEGER - 1_000_000 + bins.length,
+    );
+  };
+  const result = packTasks(launchable, bins, { strategy: STRATEGIES[policy.strategy], openBin: open, weights });
+  const forBin = new Map<string, string[]>();
+  for (const p of result.placements) {
+    const list = forBin.get(p.binId) ?? [];
+    list.push(p.taskId);
+    forBin.set(p.binId, list);
+  }
+  const launches: Launch[] = bins.map((bin) => {
+    const typeName = bin.instanceType;
+    const price = scaleUp.instanceTypes.find((t) => t.name === typeName)!.pricePerHour;
+    const forTasks = forBin.get(bin.id) ?? [];
+    for (const id of forTasks) reasons.set(id, `waiting for a new ${typeName} node in ${bin.zone}`);
+    return {
+      instanceType: typeName,
+      zone: bin.zone,
+      pricePerHour: price,
+      labels: scaleUp.nodeLabels,
+      reason: `${forTasks.length} pending task(s) fit no node`,
+      forTasks,
+    };
+  });
+  for (const [id] of result.unplaced) {
+    reasons.set(id, `no node fits and the fleet is at its maximum of ${scaleUp.maxNodes} nodes`);
+  }
+  return { launches, reasons };
+}
+
+/** Why no node scale-up may launch could take the task, or null when one could. */
+function whyNoNewNodeFits(task: PlacementTask, policy: SchedulerPolicy): string | null {
+  const { scaleUp } = policy;
+  if (!scaleUp.zones.some((z) => allowsZone(task.constraints, z))) return `no new node can take it: its zones [${(task.constraints.zones ?? []).join(', ')}] are not the fleet's`;
+  if (!matchesLabels(task.constraints, scaleUp.nodeLabels)) {
+    const wanted = Object.entries(task.constraints.nodeLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+    return `no new node can take it: new nodes do not carry the labels it requires (${wanted.join(', ')}); waiting for room on a node that does`;
+  }
+  if (!scaleUp.instanceTypes.some((t) => allowsInstanceType(task.constraints, t.name) && fits(task.resources, t.capacity))) {
+    return 'no new node can take it: no allowed instance type in the catalog holds it; waiting for room on an existing node';
+  }
+  return null;
+}
+
+/**
+ * Why no node could ever hold the task — neither an existing one, empty, nor any
+ * instance type scale-up may launch — or null when one could. `fleet`: the nodes that
+ * stay once this pass applies (draining ones are leaving and do not count).
+ */
+export function unschedulableReason(task: PlacementTask, policy: SchedulerPolicy, fleet: readonly Node[]): string | null {
+  for (const n of fleet) {
+    if (fits(task.resources, n.capacity) && staticallyAllowed(task, n.instanceType, n.zone, n.labels)) return null;
+  }
+  const { scaleUp } = policy;
+  if (!scaleUp.enabled || scaleUp.instanceTypes.length === 0) {
+    return `no node can hold ${formatResources(task.resources)} and scale-up is disabled`;
+  }
+  const zoneOk = scaleUp.zones.some((z) => allowsZone(task.constraints, z));
+  if (!zoneOk) return `constraint zones [${(task.constraints.zones ?? []).join(', ')}] match none of the fleet's zones [${scaleUp.zones.join(', ')}]`;
+  if (!matchesLabels(task.constraints, scaleUp.nodeLabels)) return 'constraint nodeLabels match no node and new nodes do not carry them';
+  const allowed = scaleUp.instanceTypes.filter((t) => allowsInstanceType(task.constraints, t.name));
+  if (allowed.length === 0) {
+    return `constraint instanceTypes [${(task.constraints.instanceTypes ?? []).join(', ')}] names no type in the launch catalog`;
+  }
+  if (allowed.some((t) => fits(task.resources, t.capacity))) return null;
+  const cpu = Math.max(...allowed.map((t) => t.capacity.cpu));
+  const mem = Math.max(...allowed.map((t) => t.capacity.memoryMiB));
+  const dims = [
+    task.resources.cpu > cpu ? `cpu ${task.resources.cpu}m > largest ${cpu}m` : '',
+    task.resources.memoryMiB > mem ? `memory ${task.resources.memoryMiB} MiB > largest ${mem} MiB` : '',
+  ].filter(Boolean);
+  return `no allowed instance type can hold ${formatResources(task.resources)}: ${dims.join(', ') || 'no single type has both'}`;
+}
+
+/** $/hour per millicore and per MiB: a least-squares fit of the catalog's prices. */
+export interface MarketRates {
+  readonly perMilliCpu: number;
+  readonly perMiB: number;
+}
+
+export function marketRates(types: readonly InstanceType[]): MarketRates {
+  let cc = 0;
+  let cm = 0;
+  let mm = 0;
+  let cp = 0;
+  let mp = 0;
+  for (const t of types) {
+    const c = t.capacity.cpu;
+    const m = t.capacity.memoryMiB;
+    cc += c * c;
+    cm += c * m;
+    mm += m * m;
+    cp += c * t.pricePerHour;
+    mp += m * t.pricePerHour;
+  }
+  const det = cc * mm - cm * cm;
+  const perMilliCpu = det !== 0 ? (cp * mm - mp * cm) / det : 0;
+  const perMiB = det !== 0 ? (mp * cc - cp * cm) / det : 0;
+  if (perMilliCpu > 0 && perMiB > 0) return { perMilliCpu, perMiB };
+  // A catalog of one shape (or a degenerate one): split each price evenly by share.
+  const cheapest = [...types].sort((a, b) => a.pricePerHour - b.pricePerHour)[0];
+  return { perMilliCpu: cheapest.pricePerHour / 2 / cheapest.capacity.cpu, perMiB: cheapest.pricePerHour / 2 / cheapest.capacity.memoryMiB };
+}
+
+/**
+ * Picks the type for the next new node. Value per dollar decides; types within 2 % of
+ * the best count as equal and the one holding the most work wins (on a linearly
+ * priced family, one large node rather than many small ones: fewer launches and less
+ * per-node overhead). When the node budget left cannot hold what waits at that
+ * choice, the type holding the most work wins outright, so maxNodes limits the count
+ * of nodes rather than the work placed.
+ */
+function chooseType(
+  waiting: readonly PlacementTask[],
+  index: number,
+  types: readonly InstanceType[],
+  policy: SchedulerPolicy,
+  rates: MarketRates,
+  nodesLeft: number,
+): InstanceType | undefined {
+  const task = waiting[index];
+  const end = Math.min(waiting.length, index + CHOICE_WINDOW);
+  const options: Array<{ type: InstanceType; value: number; perDollar: number }> = [];
+  for (const type of types) {
+    if (!allowsInstanceType(task.constraints, type.name) || !fits(task.resources, type.capacity)) continue;
+    // Test-fill one node of this type, first-fit, with the tasks still waiting.
+    let cpu = type.capacity.cpu;
+    let mem = type.capacity.memoryMiB;
+    let value = 0;
+    for (let i = index; i < end; i++) {
+      const r: Resources = waiting[i].resources;
+      if (r.cpu <= cpu && r.memoryMiB <= mem && allowsInstanceType(waiting[i].constraints, type.name) && matchesLabels(waiting[i].constraints, policy.scaleUp.nodeLabels)) {
+        cpu -= r.cpu;
+        mem -= r.memoryMiB;
+        value += r.cpu * rates.perMilliCpu + r.memoryMiB * rates.perMiB;
+      }
+    }
+    options.push({ type, value, perDollar: value / type.pricePerHour });
+  }
+  if (options.length === 0) return undefined;
+  const byWork = (a: (typeof options)[number], b: (typeof options)[number]) =>
+    b.value - a.value || a.type.pricePerHour - b.type.pricePerHour || (a.type.name < b.type.name ? -1 : 1);
+  const bestPerDollar = Math.max(...options.map((o) => o.perDollar));
+  const near = options.filter((o) => o.perDollar >= bestPerDollar * 0.98).sort(byWork);
+  const choice = near[0];
+  let waitingValue = 0;
+  for (let i = index; i < waiting.length; i++) waitingValue += waiting[i].resources.cpu * rates.perMilliCpu + waiting[i].resources.memoryMiB * rates.perMiB;
+  if (choice.value * nodesLeft < waitingValue) return [...options].sort(byWork)[0].type;
+  return choice.type;
+}
+
+/** The allowed zone with the fewest nodes, so launches spread over zones; ties by name. */
+function chooseZone(task: PlacementTask, zones: readonly string[], counts: Map<string, number>): string | undefined {
+  let best: string | undefined;
+  for (const z of zones) {
+    if (!allowsZone(task.constraints, z)) continue;
+    if (best === undefined || counts.get(z)! < counts.get(best)! || (counts.get(z) === counts.get(best) && z < best)) best = z;
+  }
+  return best;
+}
+
+function staticallyAllowed(task: PlacementTask, type: string, zone: string, labels: Readonly<Record<string, string>>): boolean {
+  const c = task.constraints;
+  return allowsInstanceType(c, type) && allowsZone(c, zone) && matchesLabels(c, labels);
+}

@@ -1,0 +1,58 @@
+import { HOLDS_RESOURCES, type Job, type Node, type Task } from '../model';
+import { add, ZERO, type Resources } from '../resources';
+
+/** What one pass reads: every job, task and node, as of one moment. Never mutated. */
+export interface Snapshot {
+  readonly jobs: readonly Job[];
+  readonly tasks: readonly Task[];
+  readonly nodes: readonly Node[];
+}
+
+/** Indexes over a snapshot that every step of a pass needs. Derived, never stored. */
+export class SnapshotIndex {
+  readonly jobs = new Map<string, Job>();
+  readonly tasks = new Map<string, Task>();
+  readonly nodes = new Map<string, Node>();
+  /** Tasks holding resources on each node (ASSIGNED, STARTING, RUNNING). */
+  readonly holding = new Map<string, Task[]>();
+  /** Migration copies by the id of the copy they replace. */
+  readonly copiesOf = new Map<string, Task[]>();
+  private readonly generations = new Map<string, number>();
+
+  constructor(readonly snapshot: Snapshot) {
+    for (const j of snapshot.jobs) this.jobs.set(j.id, j);
+    for (const n of snapshot.nodes) {
+      this.nodes.set(n.id, n);
+      this.holding.set(n.id, []);
+    }
+    for (const t of snapshot.tasks) {
+      this.tasks.set(t.id, t);
+      if (t.nodeId && HOLDS_RESOURCES.has(t.status)) this.holding.get(t.nodeId)?.push(t);
+      const slot = `${t.jobId}#${t.slot}`;
+      this.generations.set(slot, Math.max(this.generations.get(slot) ?? 0, t.generation));
+      if (t.replaces) {
+        const list = this.copiesOf.get(t.replaces) ?? [];
+        list.push(t);
+        this.copiesOf.set(t.replaces, list);
+      }
+    }
+  }
+
+  /**
+   * The next unused generation of a job's slot. Reserves it, so two copies created in
+   * one pass never share a generation.
+   */
+  nextGeneration(jobId: string, slot: number): number {
+    const key = `${jobId}#${slot}`;
+    const next = (this.generations.get(key) ?? 0) + 1;
+    this.generations.set(key, next);
+    return next;
+  }
+
+  /** The sum of requests of copies holding resources on the node: its allocation. */
+  used(nodeId: string): Resources {
+    let sum = ZERO;
+    for (const t of this.holding.get(nodeId) ?? []) sum = add(sum, t.resources);
+    return sum;
+  }
+}

@@ -1,0 +1,532 @@
+import { ConditionalCheckFailedException, TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { randomUUID } from 'node:crypto';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { assignmentGroups, type AssignmentGroup } from '../../control/state/assignment-groups';
+import { JobExistsError, StoreUnavailableError } from '../../control/state/errors';
+import { containerTransition, sameJob, taskAfterUpdate } from '../../control/state/task-transitions';
+import { ACCEPTS_WORK, HOLDS_RESOURCES, type Job, type Node, type Task } from '../../core/model';
+import type { Plan, TaskUpdate } from '../../core/pass/plan-types';
+import { NODE_TOMBSTONE_MS, type ApplyResult, type PlanConflict, type StateStore } from '../../control/state/state-store';
+import { type Heartbeat } from '../../control/state/node-report';
+import { type UtilisationSample } from '../../core/utilisation-sample';
+import type { Snapshot } from '../../core/pass/snapshot';
+import { fromNodeItem, toNodeItem, type NodeItem } from './node-item';
+import { SAMPLES_SERIES, STOPPED_TASK_RETENTION_SECONDS, TASK_TTL_ATTRIBUTE, TASKS_BY_JOB_INDEX, TASKS_BY_NODE_INDEX, type TableNames } from './table-schema';
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** Conditional puts in flight at once when a job's tasks are written (up to 1000 per job). */
+const CREATE_CONCURRENCY = 16;
+/** A plan's writes in flight at once, per phase: 1,000 node updates one by one made a pass of a large fleet take most of a minute. */
+const WRITE_CONCURRENCY = 16;
+
+/** Samples live 30 days; DynamoDB's TTL removes them. */
+const SAMPLE_TTL_SECONDS = 30 * 24 * 3600;
+
+/**
+ * The launch lease: one item in the Samples table (no stream there, so taking it wakes
+ * no scheduler; its series is never queried as samples). How long a holder that died
+ * mid-launch blocks the next launcher: longer than any pass's launches take.
+ */
+const LAUNCH_LEASE_SERIES = 'launch-lease';
+
+/**
+ * The StateStore on DynamoDB. Every write that depends on what a pass saw is
+ * conditional, and every change that must hold together (a node's allocation and the
+ * copies it admits; a copy's end and its node's release) is one transaction. Refusals
+ * become PlanConflicts; throttling and 5xx become StoreUnavailableError.
+ */
+export class DynamoStateStore implements StateStore {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(
+    client: DynamoDBClient,
+    private readonly tables: TableNames,
+  ) {
+    for (const [k, v] of Object.entries(tables)) {
+      if (!v) throw new Error(`DynamoStateStore: table name for "${k}" is empty; pass the stack's table names (see the CDK outputs)`);
+    }
+    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  async snapshot(): Promise<Snapshot> {
+    const [jobs, tasks, nodes] = await Promise.all([
+      this.scan<Job>(this.tables.jobs),
+      this.scan<Task>(this.tables.tasks),
+      this.scan<NodeItem>(this.tables.nodes),
+    ]);
+    return { jobs, tasks: tasks.map(fromTaskItem), nodes: nodes.filter(live).map(fromNodeItem) };
+  }
+
+  /**
+   * Tasks first, each only if absent, then the job: until the job item exists the
+   * scheduler ignores its tasks, so a crash part-way leaves nothing half-visible, and a
+   * retry of the same submission (same id) fills in what is missing without touching
+   * copies that already run.
+   */
+  async createJob(job: Job, tasks: readonly Task[]): Promise<void> {
+    const stored = await this.getItem<Job>(this.tables.jobs, job.id);
+    if (stored && !sameJob(stored, job)) throw new JobExistsError(job.id);
+    await inParallel(tasks, CREATE_CONCURRENCY, async (t) => {
+      try {
+        await this.doc.send(new PutCommand({ TableName: this.tables.tasks, Item: t, ConditionExpression: 'attribute_not_exists(id)' }));
+      } catch (err) {
+        if (!(err instanceof ConditionalCheckFailedException)) throw unavailable('createJob', err);
+      }
+    });
+    if (stored) return;
+    try {
+      await this.doc.send(new PutCommand({ TableName: this.tables.jobs, Item: job, ConditionExpression: 'attribute_not_exists(id)' }));
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw unavailable('createJob', err);
+      // Another attempt of the same submission won the race; a different job under this id did not.
+      const winner = await this.getItem<Job>(this.tables.jobs, job.id);
+      if (!winner || !sameJob(winner, job)) throw new JobExistsError(job.id, { cause: err });
+    }
+  }
+
+  async getJob(jobId: string): Promise<{ job: Job; tasks: Task[] } | undefined> {
+    const job = await this.getItem<Job>(this.tables.jobs, jobId);
+    if (!job) return undefined;
+    const tasks = await this.query<Task>({ TableName: this.tables.tasks, IndexName: TASKS_BY_JOB_INDEX, KeyConditionExpression: 'jobId = :j', ExpressionAttributeValues: { ':j': jobId } });
+    return { job, tasks: tasks.map(fromTaskItem) };
+  }
+
+  async getJobSpec(jobId: string): Promise<Job | undefined> {
+    return this.getItem<Job>(this.tables.jobs, jobId);
+  }
+
+  async listJobs(): Promise<Job[]> {
+    return this.scan<Job>(this.tables.jobs);
+  }
+
+  async requestStop(jobId: string, now: number): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tables.jobs,
+          Key: { id: jobId },
+          // The first stop wins: a repeated DELETE keeps the original time.
+          UpdateExpression: 'SET stopRequestedAt = if_not_exists(stopRequestedAt, :now)',
+          ConditionExpression: 'attribute_exists(id)',
+          ExpressionAttributeValues: { ':now': now },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw unavailable('requestStop', err);
+    }
+  }
+
+  async listNodes(): Promise<Node[]> {
+    return (await this.scan<NodeItem>(this.tables.nodes)).filter(live).map(fromNodeItem);
+  }
+
+  async tasksForNode(nodeId: string): Promise<Task[]> {
+    const tasks = await this.query<Task>({ TableName: this.tables.tasks, IndexName: TASKS_BY_NODE_INDEX, KeyConditionExpression: 'nodeId = :n', ExpressionAttributeValues: { ':n': nodeId } });
+    return tasks.filter((t) => HOLDS_RESOURCES.has(t.status)).map(fromTaskItem);
+  }
+
+  async recordHeartbeat(hb: Heartbeat, now: number): Promise<void> {
+    const fields = {
+      ':type': hb.instanceType,
+      ':zone': hb.zone,
+      ':labels': { ...hb.labels },
+      ':capCpu': hb.capacity.cpu,
+      ':capMem': hb.capacity.memoryMiB,
+      ':usageCpu': hb.usage.cpu,
+      ':usageMem': hb.usage.memoryMiB,
+      ':now': now,
+      ':price': hb.pricePerHour,
+      ':zero': 0,
+    };
+    const common =
+      'instanceType = :type, #zone = :zone, labels = :labels, capCpu = :capCpu, capMem = :capMem, usageCpu = :usageCpu, usageMem = :usageMem, ' +
+      'lastHeartbeatAt = :now, pricePerHour = :price, allocCpu = if_not_exists(allocCpu, :zero), allocMem = if_not_exists(allocMem, :zero), launchedAt = if_not_exists(launchedAt, :now)';
+    try {
+      // A node's first report (or its first after launch) makes it ACTIVE...
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tables.nodes,
+          Key: { id: hb.nodeId },
+          UpdateExpression: `SET ${common}, #state = :active`,
+          ConditionExpression: 'attribute_not_exists(id) OR #state = :launching',
+          ExpressionAttributeNames: { '#zone': 'zone', '#state': 'state' },
+          ExpressionAttributeValues: { ...fields, ':active': 'ACTIVE', ':launching': 'LAUNCHING' },
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw unavailable('recordHeartbeat', err);
+      // ...any later one leaves the state the scheduler set (DRAINING, LOST, a tombstone) alone.
+      await this.send('recordHeartbeat', new UpdateCommand({ TableName: this.tables.nodes, Key: { id: hb.nodeId }, UpdateExpression: `SET ${common}`, ExpressionAttributeNames: { '#zone': 'zone' }, ExpressionAttributeValues: fields }));
+    }
+    for (const c of hb.containers) {
+      const t = await this.getItem<Task>(this.tables.tasks, c.taskId);
+      // Only the current copy on this node moves its task; a stale copy is the agent's to stop.
+      if (!t || t.nodeId !== hb.nodeId || t.generation !== c.generation) continue;
+      const next = containerTransition(t, c, now);
+      if (!next) continue;
+      const items: TransactItem[] = [
+        {
+          Put: {
+            TableName: this.tables.tasks,
+            Item: next,
+            ConditionExpression: '#status = :from AND nodeId = :node AND generation = :gen',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':from': t.status, ':node': hb.nodeId, ':gen': c.generation },
+          },
+        },
+      ];
+      if (!HOLDS_RESOURCES.has(next.status)) items.push(this.releaseItem(hb.nodeId, t.resources.cpu, t.resources.memoryMiB));
+      // A refusal means another writer moved the task first; the next report sees its new state.
+      await this.transact('recordHeartbeat', items).catch((err) => {
+        if (!(err instanceof TransactionCanceledException)) throw err;
+      });
+    }
+  }
+
+  async applyPlan(plan: Plan): Promise<ApplyResult> {
+    const conflicts: PlanConflict[] = [];
+    let nodeUpdatesCommitted = 0;
+    let taskUpdatesCommitted = 0;
+    let assignmentsCommitted = 0;
+    // Within a phase the writes are independent (each conditioned on its own items), so
+    // they go out side by side. The phases stay in order: node states change before
+    // anything is assigned to them, and task updates release what they held before the
+    // assignments that count on that room are checked against capacity.
+    await inParallel(plan.nodeUpdates, WRITE_CONCURRENCY, async (u) => {
+      const sets: string[] = [];
+      const removes: string[] = [];
+      const values: Record<string, unknown> = { ':from': u.from, ...(u.expectEmpty ? { ':zero': 0 } : {}) };
+      if (u.to) {
+        sets.push('#state = :to');
+        values[':to'] = u.to;
+      }
+      for (const marker of ['emptySince', 'underutilizedSince'] as const) {
+        if (u[marker] === null) removes.push(marker);
+        else if (u[marker] !== undefined) {
+          sets.push(`${marker} = :${marker}`);
+          values[`:${marker}`] = u[marker];
+        }
+      }
+      const expression = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : ''].filter(Boolean).join(' ');
+      if (!expression) return;
+      try {
+        await this.doc.send(
+          new UpdateCommand({
+            TableName: this.tables.nodes,
+            Key: { id: u.nodeId },
+            UpdateExpression: expression,
+            ConditionExpression: `attribute_exists(id) AND #state = :from${u.expectEmpty ? ' AND allocCpu = :zero AND allocMem = :zero' : ''}`,
+            ExpressionAttributeNames: { '#state': 'state' },
+            ExpressionAttributeValues: values,
+          }),
+        );
+        nodeUpdatesCommitted++;
+      } catch (err) {
+        if (!(err instanceof ConditionalCheckFailedException)) throw unavailable('applyPlan', err);
+        conflicts.push({ kind: 'node-update', nodeId: u.nodeId, taskIds: [], reason: `node is not ${u.from} (or is gone)` });
+      }
+    });
+    await inParallel(plan.taskUpdates, WRITE_CONCURRENCY, async (u) => {
+      const refusal = await this.applyTaskUpdate(u, plan.now);
+      if (refusal) conflicts.push({ kind: 'task-update', taskIds: [u.taskId], reason: refusal });
+      else taskUpdatesCommitted++;
+    });
+    await inParallel(assignmentGroups(plan.assignments), WRITE_CONCURRENCY, async (group) => {
+      const refusal = await this.applyGroup(group);
+      if (refusal) conflicts.push({ kind: 'assignment-group', nodeId: group.nodeId, taskIds: group.assignments.map((a) => a.taskId), reason: refusal });
+      else assignmentsCommitted += group.assignments.length;
+    });
+    return { assignmentsCommitted, taskUpdatesCommitted, nodeUpdatesCommitted, conflicts };
+  }
+
+  async recordLaunch(node: Node): Promise<void> {
+    try {
+      await this.doc.send(new PutCommand({ TableName: this.tables.nodes, Item: toNodeItem({ ...node, allocated: { cpu: 0, memoryMiB: 0 } }), ConditionExpression: 'attribute_not_exists(id)' }));
+    } catch (err) {
+      // The instance already reported (its heartbeat won the race): keep what it said.
+      if (!(err instanceof ConditionalCheckFailedException)) throw unavailable('recordLaunch', err);
+    }
+  }
+
+  async removeNode(nodeId: string): Promise<void> {
+    // A tombstone rather than a delete: a heartbeat still in flight from the terminated
+    // instance finds it, leaves its state alone, and reads stay blind to it until TTL.
+    const expiresAt = Math.floor((Date.now() + NODE_TOMBSTONE_MS) / 1000);
+    await this.send('removeNode', new PutCommand({ TableName: this.tables.nodes, Item: { id: nodeId, state: TOMBSTONE, expiresAt } }));
+  }
+
+  /**
+   * Runs `fn` while this caller alone holds the fleet's launch lease, so passes running
+   * at once cannot each launch from the same count of nodes and together exceed
+   * maxNodes: the holder counts the fleet afresh and launches; the others launch nothing
+   * (`held: false`) and leave it to the next pass. A holder that dies keeps the lease
+   * until it expires (LAUNCH_LEASE_MS).
+   */
+  async withLaunchLease<T>(fn: () => Promise<T>): Promise<{ held: true; value: T } | { held: false }> {
+    const holder = randomUUID();
+    const key = { series: LAUNCH_LEASE_SERIES, t: 0 };
+    const now = Date.now();
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tables.samples,
+          Item: { ...key, holder, leaseUntil: now + LAUNCH_LEASE_MS, expiresAt: Math.floor((now + LAUNCH_LEASE_MS) / 1000) + 3600 },
+          ConditionExpression: 'attribute_not_exists(series) OR leaseUntil < :now',
+          ExpressionAttributeValues: { ':now': now },
+        }),
+      );
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return { held: false };
+      throw unavailable('withLaunchLease', err);
+    }
+    try {
+      return { held: true, value: await fn() };
+    } finally {
+      await this.doc
+        .send(new DeleteCommand({ TableName: this.tables.samples, Key: key, ConditionExpression: 'holder = :me', ExpressionAttributeValues: { ':me': holder } }))
+        // Expired and taken by another holder meanwhile: theirs now. Otherwise it expires by itself.
+        .catch(() => undefined);
+    }
+  }
+
+  async putSample(sample: UtilisationSample): Promise<void> {
+    await this.send('putSample', new PutCommand({ TableName: this.tables.samples, Item: { series: SAMPLES_SERIES, ...sample, expiresAt: Math.floor(sample.t / 1000) + SAMPLE_TTL_SECONDS } }));
+  }
+
+  async listSamples(from: number, to: number): Promise<UtilisationSample[]> {
+    const items = await this.query<UtilisationSample & { series?: string; expiresAt?: number }>({
+      TableName: this.tables.samples,
+      KeyConditionExpression: 'series = :s AND t BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':s': SAMPLES_SERIES, ':from': from, ':to': to },
+    });
+    return items.map((item) => {
+      const sample: Record<string, unknown> = { ...item };
+      delete sample.series;
+      delete sample.expiresAt;
+      return sample as unknown as UtilisationSample;
+    });
+  }
+
+  /** One task update; with a release when the copy stops holding its node. Null when committed. */
+  private async applyTaskUpdate(u: TaskUpdate, now: number): Promise<string | null> {
+    const t = await this.getItem<Task>(this.tables.tasks, u.taskId);
+    if (!t || t.status !== u.from) return t ? `task is ${t.status}, plan saw ${u.from}` : 'task not found';
+    if (u.generation !== undefined && t.generation !== u.generation) return `task is at generation ${t.generation}, plan saw ${u.generation}`;
+    const holds = HOLDS_RESOURCES.has(u.to);
+    const next: Task & { [TASK_TTL_ATTRIBUTE]?: number } = {
+      ...taskAfterUpdate(t, u, now),
+      // Only STOPPED is final (a COMPLETED service restarts): only it may expire.
+      [TASK_TTL_ATTRIBUTE]: u.to === 'STOPPED' ? Math.floor(now / 1000) + STOPPED_TASK_RETENTION_SECONDS : undefined,
+    };
+    // Pinned to the copy read above: its status and generation (and so its node).
+    const put: TransactItem = {
+      Put: {
+        TableName: this.tables.tasks,
+        Item: next,
+        ConditionExpression: '#status = :from AND generation = :gen',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':from': u.from, ':gen': t.generation },
+      },
+    };
+    const releases = !holds && HOLDS_RESOURCES.has(t.status) && t.nodeId !== undefined;
+    const items = releases ? [put, this.releaseItem(t.nodeId!, t.resources.cpu, t.resources.memoryMiB)] : [put];
+    try {
+      await this.transact('applyPlan', items);
+      return null;
+    } catch (err) {
+      if (!(err instanceof TransactionCanceledException)) throw err;
+      const [taskReason, nodeReason] = (err.CancellationReasons ?? []).map((r) => r.Code);
+      // The node it held is gone (terminated and removed): nothing left to release.
+      if (taskReason === 'None' && nodeReason === 'ConditionalCheckFailed') {
+        try {
+          await this.transact('applyPlan', [put]);
+          return null;
+        } catch (again) {
+          if (!(again instanceof TransactionCanceledException)) throw again;
+        }
+      }
+      return `task moved since the plan saw it ${u.from}`;
+    }
+  }
+
+  /** One node's group of assignments in one transaction. Null when committed. */
+  private async applyGroup(group: AssignmentGroup): Promise<string | null> {
+    const node = await this.getItem<NodeItem>(this.tables.nodes, group.nodeId);
+    if (!node) return 'node not found';
+    if (!ACCEPTS_WORK.has(node.state)) return `node is ${node.state}`;
+    const wantCpu = group.assignments.reduce((s, a) => s + a.resources.cpu, 0);
+    const wantMem = group.assignments.reduce((s, a) => s + a.resources.memoryMiB, 0);
+    if (node.allocCpu + wantCpu > node.capCpu || node.allocMem + wantMem > node.capMem) return 'node would exceed its capacity';
+    const items: TransactItem[] = [
+      {
+        Update: {
+          TableName: this.tables.nodes,
+          Key: { id: group.nodeId },
+          UpdateExpression: 'ADD allocCpu :cpu, allocMem :mem',
+          // Capacity pinned to what the limit was computed from; allocation bounded by it.
+          ConditionExpression: '#state IN (:active, :launching) AND capCpu = :capCpu AND capMem = :capMem AND allocCpu <= :limCpu AND allocMem <= :limMem',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':cpu': wantCpu,
+            ':mem': wantMem,
+            ':active': 'ACTIVE',
+            ':launching': 'LAUNCHING',
+            ':capCpu': node.capCpu,
+            ':capMem': node.capMem,
+            ':limCpu': node.capCpu - wantCpu,
+            ':limMem': node.capMem - wantMem,
+          },
+        },
+      },
+    ];
+    const releasesByNode = new Map<string, { cpu: number; mem: number }>();
+    for (const a of group.assignments) {
+      if (a.create) {
+        items.push({ Put: { TableName: this.tables.tasks, Item: { ...a.create, status: 'ASSIGNED', nodeId: a.nodeId, generation: a.generation }, ConditionExpression: 'attribute_not_exists(id)' } });
+        continue;
+      }
+      const releasing = a.releaseFrom !== undefined && a.from !== undefined && HOLDS_RESOURCES.has(a.from);
+      items.push({
+        Update: {
+          TableName: this.tables.tasks,
+          Key: { id: a.taskId },
+          UpdateExpression: 'SET #status = :assigned, nodeId = :node, generation = :gen REMOVE reason, notBefore, startedAt',
+          // A pass that placed the task since raised its generation to (at least) ours;
+          // and what is released is the node the task still holds.
+          ConditionExpression: `#status = :from AND generation < :gen${releasing ? ' AND nodeId = :releaseFrom' : ''}`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':assigned': 'ASSIGNED', ':node': a.nodeId, ':gen': a.generation, ':from': a.from, ...(releasing ? { ':releaseFrom': a.releaseFrom } : {}) },
+        },
+      });
+      if (releasing) {
+        const r = releasesByNode.get(a.releaseFrom!) ?? { cpu: 0, mem: 0 };
+        releasesByNode.set(a.releaseFrom!, { cpu: r.cpu + a.resources.cpu, mem: r.mem + a.resources.memoryMiB });
+      }
+    }
+    for (const [nodeId, r] of releasesByNode) {
+      // A lost node already removed has nothing to release; a write would recreate it.
+      if (await this.getItem<NodeItem>(this.tables.nodes, nodeId)) items.push(this.releaseItem(nodeId, r.cpu, r.mem));
+    }
+    try {
+      await this.transact('applyPlan', items);
+      return null;
+    } catch (err) {
+      if (!(err instanceof TransactionCanceledException)) throw err;
+      const codes = (err.CancellationReasons ?? []).map((r, i) => (r.Code && r.Code !== 'None' ? `item ${i}: ${r.Code}` : '')).filter(Boolean);
+      return `transaction refused (${codes.join(', ') || 'cancelled'}): node full, not accepting work, or a task moved`;
+    }
+  }
+
+  private releaseItem(nodeId: string, cpu: number, mem: number): TransactItem {
+    return {
+      Update: {
+        TableName: this.tables.nodes,
+        Key: { id: nodeId },
+        UpdateExpression: 'ADD allocCpu :cpu, allocMem :mem',
+        ConditionExpression: 'attribute_exists(id)',
+        ExpressionAttributeValues: { ':cpu': -cpu, ':mem': -mem },
+      },
+    };
+  }
+
+  private async transact(operation: string, items: TransactItem[]): Promise<void> {
+    try {
+      await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+    } catch (err) {
+      if (err instanceof TransactionCanceledException) throw err;
+      throw unavailable(operation, err);
+    }
+  }
+
+  private async getItem<T>(table: string, id: string): Promise<T | undefined> {
+    const out = await this.send('get', new GetCommand({ TableName: table, Key: { id }, ConsistentRead: true }));
+    return out.Item as T | undefined;
+  }
+
+  private async scan<T>(table: string): Promise<T[]> {
+    const items: T[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.send('scan', new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }));
+      items.push(...((out.Items ?? []) as T[]));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  private async query<T>(input: ConstructorParameters<typeof QueryCommand>[0]): Promise<T[]> {
+    const items: T[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.send('query', new QueryCommand({ ...input, ExclusiveStartKey: start }));
+      items.push(...((out.Items ?? []) as T[]));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  private async send<C extends { input: unknown }>(operation: string, command: C): Promise<any> {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      return await this.doc.send(command as any);
+    } catch (err) {
+      throw unavailable(operation, err);
+    }
+  }
+}
+
+/** Runs `fn` over `items` with at most `limit` calls in flight; the first failure is thrown once all settle. */
+async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++];
+      try {
+        await fn(item);
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure !== undefined) throw failure;
+}
+
+/** The state a removed node's tombstone carries; never a domain state, never read back. */
+const TOMBSTONE = 'TERMINATED';
+
+function live(item: NodeItem): boolean {
+  return (item.state as string) !== TOMBSTONE;
+}
+
+/** A task as the domain knows it: the store's TTL bookkeeping stays in the store. */
+function fromTaskItem(item: Task & { [TASK_TTL_ATTRIBUTE]?: number }): Task {
+  const { [TASK_TTL_ATTRIBUTE]: _ttl, ...task } = item;
+  void _ttl;
+  return task;
+}
+
+const RETRIABLE = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'InternalServerError', 'ServiceUnavailable', 'TransactionInProgressException']);
+
+/** Throttling and service faults become StoreUnavailableError; anything else (a bug, a bad table name) is rethrown as is. */
+function unavailable(operation: string, err: unknown): unknown {
+  const e = err as { name?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
+  const retriable = RETRIABLE.has(e?.name ?? '') || e?.$retryable !== undefined || (e?.$metadata?.httpStatusCode ?? 0) >= 500;
+  return retriable ? new StoreUnavailableError(operation, { cause: err }) : err;
+}
+

@@ -1,0 +1,205 @@
+import { HOLDS_RESOURCES, type Job, type Task } from '../../core/model';
+import type { Snapshot } from '../../core/pass/snapshot';
+import { decideRestart } from '../../core/pass/restarts';
+
+/**
+ * The invariants a fault schedule must never break, as pure checks over what the store
+ * holds (and, for the replica floor, a little history kept between passes). Each returns
+ * readable violations naming the task, node and seed, never throws: a run collects them
+ * all and reports the first few.
+ */
+
+/** Where a violation was seen, so its message says how to replay it. */
+export interface CheckContext {
+  readonly seed: number;
+  readonly now: number;
+}
+
+/** A live container an agent really runs (the fleet's truth, not the store's). */
+export interface LiveContainer {
+  readonly nodeId: string;
+  readonly taskId: string;
+  readonly jobId: string;
+  readonly slot: number;
+  readonly generation: number;
+}
+
+const at = (ctx: CheckContext) => `(seed ${ctx.seed}, t=${ctx.now})`;
+
+/**
+ * (a) No node over capacity: Σ requests of the copies holding resources there fits its
+ * capacity, and the store's `allocated` counter (what its capacity checks read) equals
+ * that Σ — a drifted counter lets a later assignment through, or blocks one forever.
+ */
+export function checkCapacity(s: Snapshot, ctx: CheckContext): string[] {
+  const out: string[] = [];
+  for (const n of s.nodes) {
+    let cpu = 0;
+    let mem = 0;
+    const holders: string[] = [];
+    for (const t of s.tasks) {
+      if (t.nodeId !== n.id || !HOLDS_RESOURCES.has(t.status)) continue;
+      cpu += t.resources.cpu;
+      mem += t.resources.memoryMiB;
+      holders.push(t.id);
+    }
+    if (cpu > n.capacity.cpu || mem > n.capacity.memoryMiB) {
+      out.push(`capacity: node ${n.id} holds ${cpu} mCPU / ${mem} MiB over capacity ${n.capacity.cpu} / ${n.capacity.memoryMiB} (tasks ${holders.join(', ')}) ${at(ctx)}`);
+    }
+    const a = n.allocated;
+    if (a && (a.cpu !== cpu || a.memoryMiB !== mem)) {
+      out.push(`capacity: node ${n.id} allocated counter ${a.cpu} mCPU / ${a.memoryMiB} MiB differs from Σ of its copies ${cpu} / ${mem} (tasks ${holders.join(', ') || 'none'}) ${at(ctx)}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * (b) No slot runs twice: at most one copy of a job's slot holds resources, except a
+ * make-before-break migration copy whose `replaces` names the other. With `containers`,
+ * the same for what agents really run: one live container per slot and generation.
+ */
+export function checkSingleCopy(s: Snapshot, ctx: CheckContext, containers: readonly LiveContainer[] = []): string[] {
+  const out: string[] = [];
+  const bySlot = new Map<string, Task[]>();
+  for (const t of s.tasks) {
+    if (!HOLDS_RESOURCES.has(t.status)) continue;
+    const key = `${t.jobId}#${t.slot}`;
+    bySlot.set(key, [...(bySlot.get(key) ?? []), t]);
+  }
+  for (const [slot, copies] of bySlot) {
+    if (copies.length < 2) continue;
+    const pairOk = copies.length === 2 && (copies[0].replaces === copies[1].id || copies[1].replaces === copies[0].id);
+    if (!pairOk) {
+      out.push(`single copy: slot ${slot} is held by ${copies.map((c) => `${c.id} gen ${c.generation} ${c.status} on ${c.nodeId}`).join(' and ')} ${at(ctx)}`);
+    }
+  }
+  const live = new Map<string, LiveContainer[]>();
+  for (const c of containers) {
+    const key = `${c.jobId}#${c.slot}@${c.generation}`;
+    live.set(key, [...(live.get(key) ?? []), c]);
+  }
+  for (const [key, list] of live) {
+    if (list.length > 1) out.push(`single copy: ${key} runs in ${list.length} containers (${list.map((c) => `${c.taskId} on ${c.nodeId}`).join(', ')}) ${at(ctx)}`);
+  }
+  return out;
+}
+
+/**
+ * (c) Nothing accepted is lost: every slot of every job not stopped has a current copy,
+ * and each copy is running or on its way (ASSIGNED, STARTING, RUNNING), finished for good
+ * (COMPLETED batch work, FAILED with restarts exhausted), or waiting with a reason
+ * (PENDING, UNSCHEDULABLE). Mid-run (`settled` false) a crashed pass may have left work
+ * one pass from its next state — a LOST copy, an exit whose restart is not yet planned, a
+ * new task without a reason — and that is allowed; once faults stop and the schedule
+ * settles, it is not.
+ */
+export function checkNothingLost(s: Snapshot, ctx: CheckContext & { readonly settled: boolean }): string[] {
+  const out: string[] = [];
+  const tasksByJob = new Map<string, Task[]>();
+  for (const t of s.tasks) tasksByJob.set(t.jobId, [...(tasksByJob.get(t.jobId) ?? []), t]);
+  for (const job of s.jobs) {
+    if (job.stopRequestedAt !== undefined) continue;
+    const tasks = tasksByJob.get(job.id) ?? [];
+    for (let slot = 0; slot < job.count; slot++) {
+      const current = tasks.filter((t) => t.slot === slot && t.status !== 'STOPPED');
+      if (current.length === 0) {
+        out.push(`lost: job ${job.id} slot ${slot} has no current task (copies: ${tasks.filter((t) => t.slot === slot).map((t) => `${t.id} ${t.status}${t.reason ? ` "${t.reason}"` : ''}`).join('; ') || 'none'}) ${at(ctx)}`);
+      }
+    }
+    for (const t of tasks) {
+      const why = lostReason(t, job, ctx.settled);
+      if (why) out.push(`lost: task ${t.id} of job ${job.id} ${why} ${at(ctx)}`);
+    }
+  }
+  return out;
+}
+
+function lostReason(t: Task, job: Job, settled: boolean): string | null {
+  switch (t.status) {
+    case 'ASSIGNED':
+    case 'STARTING':
+    case 'RUNNING':
+      return t.nodeId ? null : `is ${t.status} on no node`;
+    case 'STOPPED':
+      return null;
+    case 'PENDING':
+    case 'UNSCHEDULABLE':
+      return t.reason || !settled ? null : `is ${t.status} with no reason`;
+    case 'LOST':
+      return settled ? `is still LOST after the schedule settled (${t.reason ?? 'no reason'})` : null;
+    case 'COMPLETED':
+    case 'FAILED': {
+      const restart = decideRestart(t, job);
+      if (!restart.restart) return null;
+      if (t.status === 'COMPLETED' && job.kind === 'batch') return null;
+      return settled ? `is ${t.status} but its restart (${restart.reason}) was never planned` : null;
+    }
+  }
+}
+
+/** A fault that can take a replica away on its own: the replica floor does not count drops it explains. */
+export interface RecordedFault {
+  readonly t: number;
+  readonly kind: string;
+  readonly nodeId?: string;
+}
+
+/**
+ * (d) History for the replica floor: per service, how many copies RUNNING at the last
+ * check and on which nodes its copies were, plus the faults so far.
+ */
+export class ReplicaHistory {
+  private readonly running = new Map<string, number>();
+  private readonly nodesOf = new Map<string, Set<string>>();
+  readonly faults: RecordedFault[] = [];
+
+  /**
+   * @param windowMs how far back a fault still explains a drop: a dead node's copies
+   * leave RUNNING only when the scheduler declares it lost, a heartbeat timeout later.
+   */
+  constructor(private readonly windowMs: number) {}
+
+  recordFault(f: RecordedFault): void {
+    this.faults.push(f);
+  }
+
+  /**
+   * A service whose RUNNING count fell below min(its previous count, its replica count)
+   * with no fault on one of the nodes its copies held in the window: the scheduler took
+   * replicas away on its own (consolidation stopping an original before its copy runs).
+   */
+  check(s: Snapshot, ctx: CheckContext): string[] {
+    const out: string[] = [];
+    const running = new Map<string, number>();
+    const nodes = new Map<string, Set<string>>();
+    const services = new Map(s.jobs.filter((j) => j.kind === 'service' && j.stopRequestedAt === undefined).map((j) => [j.id, j]));
+    for (const t of s.tasks) {
+      if (!services.has(t.jobId)) continue;
+      if (t.status === 'RUNNING') running.set(t.jobId, (running.get(t.jobId) ?? 0) + 1);
+      if (t.nodeId && HOLDS_RESOURCES.has(t.status)) nodes.set(t.jobId, new Set([...(nodes.get(t.jobId) ?? []), t.nodeId]));
+    }
+    for (const [id, job] of services) {
+      const now = running.get(id) ?? 0;
+      const before = this.running.get(id);
+      if (before !== undefined && now < Math.min(before, job.count)) {
+        const where = this.nodesOf.get(id) ?? new Set<string>();
+        const explained = this.faults.some((f) => f.t >= ctx.now - this.windowMs && f.t <= ctx.now && (f.nodeId === undefined || where.has(f.nodeId)));
+        if (!explained) {
+          out.push(`replica floor: service ${id} fell from ${before} to ${now} RUNNING (count ${job.count}) with no node death or container kill on its nodes ${[...where].join(', ') || '(none)'} since t=${ctx.now - this.windowMs} ${at(ctx)}`);
+        }
+      }
+    }
+    this.running.clear();
+    for (const [id, n] of running) this.running.set(id, n);
+    for (const id of services.keys()) if (!running.has(id)) this.running.set(id, 0);
+    // Nodes accumulate per service: a drop may come a few passes after the copy moved.
+    for (const [id, set] of nodes) this.nodesOf.set(id, new Set([...(this.nodesOf.get(id) ?? []), ...set]));
+    return out;
+  }
+}
+
+/** Every check a pass must pass, in one call. */
+export function checkInvariants(s: Snapshot, ctx: CheckContext & { readonly settled: boolean }, history: ReplicaHistory, containers: readonly LiveContainer[] = []): string[] {
+  return [...checkCapacity(s, ctx), ...checkSingleCopy(s, ctx, containers), ...checkNothingLost(s, ctx), ...history.check(s, ctx)];
+}

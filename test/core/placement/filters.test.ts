@@ -1,0 +1,151 @@
+import type { NodeState } from '../../../core/model';
+import {
+  cpuFilter,
+  describeRejections,
+  FILTERS,
+  firstRejection,
+  instanceTypeFilter,
+  memoryFilter,
+  nodeLabelFilter,
+  nodeStateFilter,
+  zoneFilter,
+} from '../../../core/placement/filters';
+import { bin, ptask, res } from '../fixtures';
+
+const CAP = res(2000, 8192);
+
+describe('placement filters', () => {
+  describe('nodeStateFilter', () => {
+    it.each<NodeState>(['ACTIVE', 'LAUNCHING'])('accepts a %s node', (state) => {
+      expect(nodeStateFilter.accepts(bin('n', CAP, CAP, { state }), ptask('t', res(1, 1)))).toBe(true);
+      expect(firstRejection(bin('n', CAP, CAP, { state }), ptask('t', res(1, 1)))).toBeNull();
+    });
+
+    it.each<NodeState>(['DRAINING', 'LOST', 'TERMINATING'])('rejects a %s node as node-not-accepting-work', (state) => {
+      expect(nodeStateFilter.accepts(bin('n', CAP, CAP, { state }), ptask('t', res(1, 1)))).toBe(false);
+      expect(firstRejection(bin('n', CAP, CAP, { state }), ptask('t', res(1, 1)))).toBe('node-not-accepting-work');
+    });
+  });
+
+  describe('instanceTypeFilter', () => {
+    it('rejects a node whose type is not in the allowed list as constraint:instance-type', () => {
+      const t = ptask('t', res(1, 1), { instanceTypes: ['c5.large', 'c5.xlarge'] });
+      expect(firstRejection(bin('n', CAP, CAP, { instanceType: 'm5.large' }), t)).toBe('constraint:instance-type');
+      expect(firstRejection(bin('n', CAP, CAP, { instanceType: 'c5.xlarge' }), t)).toBeNull();
+    });
+
+    it('treats an empty or missing list as any type', () => {
+      expect(instanceTypeFilter.accepts(bin('n', CAP), ptask('t', res(1, 1), { instanceTypes: [] }))).toBe(true);
+      expect(instanceTypeFilter.accepts(bin('n', CAP), ptask('t', res(1, 1)))).toBe(true);
+    });
+  });
+
+  describe('zoneFilter', () => {
+    it('rejects a node in another zone as constraint:zone', () => {
+      const t = ptask('t', res(1, 1), { zones: ['us-east-1b'] });
+      expect(firstRejection(bin('n', CAP, CAP, { zone: 'us-east-1a' }), t)).toBe('constraint:zone');
+      expect(firstRejection(bin('n', CAP, CAP, { zone: 'us-east-1b' }), t)).toBeNull();
+    });
+
+    it('treats an empty or missing list as any zone', () => {
+      expect(zoneFilter.accepts(bin('n', CAP), ptask('t', res(1, 1), { zones: [] }))).toBe(true);
+      expect(zoneFilter.accepts(bin('n', CAP), ptask('t', res(1, 1)))).toBe(true);
+    });
+  });
+
+  describe('nodeLabelFilter', () => {
+    const t = ptask('t', res(1, 1), { nodeLabels: { disk: 'ssd', team: 'payments' } });
+
+    it('rejects a node missing a wanted label as constraint:node-label', () => {
+      expect(firstRejection(bin('n', CAP, CAP, { labels: { disk: 'ssd' } }), t)).toBe('constraint:node-label');
+    });
+
+    it('rejects a node carrying the label with another value', () => {
+      expect(firstRejection(bin('n', CAP, CAP, { labels: { disk: 'hdd', team: 'payments' } }), t)).toBe('constraint:node-label');
+    });
+
+    it('accepts a node carrying every wanted label, whatever else it carries', () => {
+      expect(firstRejection(bin('n', CAP, CAP, { labels: { disk: 'ssd', team: 'payments', extra: 'x' } }), t)).toBeNull();
+      expect(nodeLabelFilter.accepts(bin('n', CAP), ptask('u', res(1, 1)))).toBe(true);
+    });
+  });
+
+  describe('resource filters', () => {
+    it('rejects a task asking more CPU than is free as insufficient-cpu', () => {
+      const b = bin('n', CAP, res(499, 8192));
+      expect(firstRejection(b, ptask('t', res(500, 1)))).toBe('insufficient-cpu');
+      expect(cpuFilter.accepts(b, ptask('t', res(499, 1)))).toBe(true);
+    });
+
+    it('rejects a task asking more memory than is free as insufficient-memory', () => {
+      const b = bin('n', CAP, res(2000, 511));
+      expect(firstRejection(b, ptask('t', res(1, 512)))).toBe('insufficient-memory');
+      expect(memoryFilter.accepts(b, ptask('t', res(1, 511)))).toBe(true);
+    });
+
+    it('accepts a task that exactly fills the free capacity', () => {
+      expect(firstRejection(bin('n', CAP, res(700, 300)), ptask('t', res(700, 300)))).toBeNull();
+    });
+  });
+
+  describe('the pipeline', () => {
+    it('runs state, instance type, zone, node label, cpu, memory — in that order', () => {
+      expect(FILTERS.map((f) => f.reason)).toEqual([
+        'node-not-accepting-work',
+        'constraint:instance-type',
+        'constraint:zone',
+        'constraint:node-label',
+        'insufficient-cpu',
+        'insufficient-memory',
+      ]);
+    });
+
+    it('reports the first failing filter when several fail', () => {
+      // Fails every filter at once.
+      const hopeless = bin('n', CAP, res(0, 0), { state: 'DRAINING', instanceType: 'm5.large', zone: 'us-east-1a', labels: {} });
+      const t = ptask('t', res(100, 100), { instanceTypes: ['c5.large'], zones: ['us-east-1b'], nodeLabels: { gpu: 'yes' } });
+      expect(firstRejection(hopeless, t)).toBe('node-not-accepting-work');
+      expect(firstRejection({ ...hopeless, state: 'ACTIVE' }, t)).toBe('constraint:instance-type');
+      expect(firstRejection({ ...hopeless, state: 'ACTIVE', instanceType: 'c5.large' }, t)).toBe('constraint:zone');
+      expect(firstRejection({ ...hopeless, state: 'ACTIVE', instanceType: 'c5.large', zone: 'us-east-1b' }, t)).toBe('constraint:node-label');
+      const labelled = { ...hopeless, state: 'ACTIVE' as const, instanceType: 'c5.large', zone: 'us-east-1b', labels: { gpu: 'yes' } };
+      expect(firstRejection(labelled, t)).toBe('insufficient-cpu');
+      expect(firstRejection({ ...labelled, freeCpu: 100 }, t)).toBe('insufficient-memory');
+      expect(firstRejection({ ...labelled, freeCpu: 100, freeMemoryMiB: 100 }, t)).toBeNull();
+    });
+
+    it('uses only the filters it is given', () => {
+      const b = bin('n', CAP, res(0, 0), { state: 'LOST' });
+      expect(firstRejection(b, ptask('t', res(1, 1)), [memoryFilter])).toBe('insufficient-memory');
+      expect(firstRejection(b, ptask('t', res(1, 1)), [])).toBeNull();
+    });
+  });
+
+  describe('describeRejections', () => {
+    it('counts each first reason over the fleet, most frequent first', () => {
+      const bins = [
+        bin('a', CAP, res(100, 8192)),
+        bin('b', CAP, res(100, 8192)),
+        bin('c', CAP, res(100, 8192)),
+        bin('d', CAP, CAP, { zone: 'us-east-1c' }),
+        bin('e', CAP, CAP, { state: 'DRAINING', zone: 'us-east-1c' }),
+        bin('f', CAP, res(2000, 10)),
+      ];
+      const t = ptask('t', res(500, 512), { zones: ['us-east-1a'] });
+      expect(describeRejections(bins, t)).toBe('no node fits: insufficient-cpu ×3, constraint:zone ×1, insufficient-memory ×1, node-not-accepting-work ×1');
+    });
+
+    it('breaks equal counts by reason name', () => {
+      const bins = [bin('a', CAP, res(0, 8192)), bin('b', CAP, res(2000, 0))];
+      expect(describeRejections(bins, ptask('t', res(1, 1)))).toBe('no node fits: insufficient-cpu ×1, insufficient-memory ×1');
+    });
+
+    it('says so when the fleet is empty', () => {
+      expect(describeRejections([], ptask('t', res(1, 1)))).toBe('no nodes in the fleet');
+    });
+
+    it('says the task fits but lost the race when every node is feasible', () => {
+      expect(describeRejections([bin('a', CAP), bin('b', CAP)], ptask('t', res(1, 1)))).toBe('fits a node, but the pass placed other tasks there first');
+    });
+  });
+});
