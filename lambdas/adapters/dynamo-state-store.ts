@@ -16,7 +16,7 @@ import { JobExistsError, StoreUnavailableError } from '../../control/state/error
 import { containerTransition, sameJob, taskAfterUpdate } from '../../control/state/task-transitions';
 import { ACCEPTS_WORK, HOLDS_RESOURCES, type Job, type Node, type Task } from '../../core/model';
 import type { Plan, TaskUpdate } from '../../core/pass/plan-types';
-import { NODE_TOMBSTONE_MS, type ApplyResult, type PlanConflict, type StateStore } from '../../control/state/state-store';
+import { LAUNCH_LEASE_MS, NODE_TOMBSTONE_MS, type ApplyResult, type PlanConflict, type StateStore } from '../../control/state/state-store';
 import { type Heartbeat } from '../../control/state/node-report';
 import { type UtilisationSample } from '../../core/utilisation-sample';
 import type { Snapshot } from '../../core/pass/snapshot';

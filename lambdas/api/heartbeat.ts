@@ -1,6 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
-import type { Job } from '../../core/model';
+import { acceptHeartbeat } from '../../control/heartbeat';
 import type { Heartbeat } from '../../control/state/node-report';
 import type { ApiDeps } from './deps';
 import { ForbiddenError } from './errors';
@@ -102,37 +102,21 @@ export function createHandler(deps: HeartbeatDeps): ApiHandler {
       pricePerHour: body.pricePerHour,
       containers: body.containers,
     };
-    await deps.store.recordHeartbeat(hb, now);
+    const { desired: copies, orphaned } = await acceptHeartbeat(deps.store, hb, now);
     deps.metrics.addMetric('Heartbeats', MetricUnit.Count, 1);
-
-    const tasks = await deps.store.tasksForNode(nodeId);
-    // Tasks of one job share its spec: read each job once per request.
-    const jobs = new Map<string, Promise<Job | undefined>>();
-    const jobOf = (id: string) => {
-      let p = jobs.get(id);
-      if (!p) jobs.set(id, (p = deps.store.getJobSpec(id)));
-      return p;
-    };
-    const desired = [];
-    for (const t of tasks) {
-      const job = await jobOf(t.jobId);
-      if (!job) {
-        deps.log.warn('task without its job; not sent to the agent', { taskId: t.id, jobId: t.jobId, nodeId });
-        continue;
-      }
-      desired.push({
-        id: t.id,
-        jobId: t.jobId,
-        slot: t.slot,
-        generation: t.generation,
-        status: t.status,
-        resources: t.resources,
-        image: job.image,
-        command: job.command,
-        env: job.env,
-        ...(job.stopRequestedAt !== undefined ? { stopRequested: true } : {}),
-      });
-    }
+    for (const t of orphaned) deps.log.warn('task without its job; not sent to the agent', { taskId: t.id, jobId: t.jobId, nodeId });
+    const desired = copies.map(({ task: t, job }) => ({
+      id: t.id,
+      jobId: t.jobId,
+      slot: t.slot,
+      generation: t.generation,
+      status: t.status,
+      resources: t.resources,
+      image: job.image,
+      command: job.command,
+      env: job.env,
+      ...(job.stopRequestedAt !== undefined ? { stopRequested: true } : {}),
+    }));
     return { status: 200, body: { nodeId, tasks: desired } };
   });
 }

@@ -2,6 +2,7 @@ import type { InstanceType, Task } from '../../core/model';
 import type { ContainerInfo, ContainerState } from '../../control/container-runtime';
 import type { ContainerReport } from '../../control/state/node-report';
 import type { StateStore } from '../../control/state/state-store';
+import { acceptHeartbeat } from '../../control/heartbeat';
 import { reconcile, type DesiredTask } from '../../core/agent/reconcile';
 import { ZERO } from '../../core/resources';
 import type { LiveContainer } from './invariants';
@@ -80,7 +81,8 @@ export class SimAgent {
       }
     }
     const known = [...this.containers.values()];
-    await this.store.recordHeartbeat(
+    const { desired } = await acceptHeartbeat(
+      this.store,
       {
         nodeId: this.nodeId,
         instanceType: this.type.name,
@@ -93,7 +95,7 @@ export class SimAgent {
       },
       now + this.skewMs,
     );
-    const tasks = await this.store.tasksForNode(this.nodeId);
+    const tasks = desired.map((d) => d.task);
     const byId = new Map<string, Task>(tasks.map((t) => [t.id, t]));
     let starts = 0;
     for (const a of reconcile(tasks.map(desiredOf), known)) {
