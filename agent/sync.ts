@@ -1,3 +1,4 @@
+import { inParallel } from '../control/in-parallel';
 import type { ContainerInfo, ContainerRuntime } from '../control/container-runtime';
 import type { ContainerReport } from '../control/state/node-report';
 import { reconcile, type KnownContainer, type ReconcileAction } from '../core/agent/reconcile';
@@ -160,15 +161,6 @@ export async function syncOnce(deps: SyncDeps): Promise<SyncSummary> {
     await inParallel(these, deps.parallelism ?? 4, act);
   }
   return { started, stopped, removed, reported: containers.length, desired: desired.length, errors, ...(deferred > 0 ? { deferred } : {}) };
-}
-
-/** Runs `fn` over `items`, at most `limit` at a time. */
-async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
 }
 
 /** One log line for a pass. */

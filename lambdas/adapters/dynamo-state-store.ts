@@ -1,3 +1,4 @@
+import { inParallel } from '../../control/in-parallel';
 import { ConditionalCheckFailedException, TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
 import {
@@ -487,24 +488,6 @@ export class DynamoStateStore implements StateStore {
       throw unavailable(operation, err);
     }
   }
-}
-
-/** Runs `fn` over `items` with at most `limit` calls in flight; the first failure is thrown once all settle. */
-async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: unknown;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++];
-      try {
-        await fn(item);
-      } catch (err) {
-        failure ??= err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failure !== undefined) throw failure;
 }
 
 /** The state a removed node's tombstone carries; never a domain state, never read back. */

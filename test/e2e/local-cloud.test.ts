@@ -5,7 +5,7 @@ import { LABELS } from '../../agent/docker-runtime';
 import type { Task } from '../../core/model';
 import { startLocalCloud, type LocalCloud } from '../../local/local-cloud';
 import { LOCAL_IMAGE } from '../support/docker';
-import { waitUntil } from '../support/wait-until';
+import { waitUntil } from '../../local/wait-until';
 
 /**
  * The whole of Stowage on this machine, end to end: DynamoDB Local with the template's

@@ -7,7 +7,7 @@ import type { NodeCommander } from '../../control/node-commander';
 import { seededRandom } from '../../core/random';
 import { startLocalCloud, type LocalCloud } from '../../local/local-cloud';
 import { LOCAL_IMAGE } from '../support/docker';
-import { waitUntil } from '../support/wait-until';
+import { waitUntil } from '../../local/wait-until';
 
 /**
  * A seeded fault schedule against the local cloud — real agents, real containers,

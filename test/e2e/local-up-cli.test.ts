@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { LABELS } from '../../agent/docker-runtime';
 import { ensureDocker } from '../support/docker';
 import { runStowage } from '../support/cli-test-api';
-import { waitUntil } from '../support/wait-until';
+import { waitUntil } from '../../local/wait-until';
 
 /**
  * `stowage local up` as a person runs it, through the real entry point: it prints where

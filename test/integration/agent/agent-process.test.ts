@@ -8,7 +8,7 @@ import type { Job, Task } from '../../../core/model';
 import { DEFAULT_SERVICE_RESTART } from '../../../core/policy';
 import { ensureDocker, LOCAL_IMAGE } from '../../support/docker';
 import { startFakeApi, type FakeApi } from '../../support/fake-api';
-import { waitUntil } from '../../support/wait-until';
+import { waitUntil } from '../../../local/wait-until';
 
 /**
  * The agent as a process: `stowage-agent run` is killed with SIGKILL while its task

@@ -11,7 +11,7 @@ import type { Plan } from '../../../core/pass/plan-types';
 import { DEFAULT_SERVICE_RESTART } from '../../../core/policy';
 import { ensureDocker, LOCAL_IMAGE } from '../../support/docker';
 import { startFakeApi, type FakeApi } from '../../support/fake-api';
-import { waitUntil } from '../../support/wait-until';
+import { waitUntil } from '../../../local/wait-until';
 
 /**
  * The agent's sync pass end to end: a real Docker engine, the real heartbeat handler

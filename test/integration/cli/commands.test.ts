@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { Task } from '../../../core/model';
 import { writeCredentials } from '../../../local/credentials';
 import { runStowage, startCliTestApi, type CliTestApi } from '../../support/cli-test-api';
-import { waitUntil } from '../../support/wait-until';
+import { waitUntil } from '../../../local/wait-until';
 
 /**
  * The user CLI end to end: the real `stowage` entry point as a subprocess, against the

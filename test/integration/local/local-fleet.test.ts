@@ -9,7 +9,7 @@ import { DEFAULT_SERVICE_RESTART } from '../../../core/policy';
 import { LocalFleet, LocalNodeCommander } from '../../../local/local-fleet';
 import { ensureDocker, LOCAL_IMAGE } from '../../support/docker';
 import { startFakeApi, type FakeApi } from '../../support/fake-api';
-import { waitUntil } from '../../support/wait-until';
+import { waitUntil } from '../../../local/wait-until';
 
 /** The local fleet's "instances" are agent processes; its commander runs `stowage-agent sync` for one of them. */
 

@@ -3,7 +3,7 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { StreamPoller } from '../../../local/stream-poller';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../support/dynamodb-local';
-import { waitUntil } from '../../support/wait-until';
+import { waitUntil } from '../../../local/wait-until';
 
 let ddb: DynamoDbLocal;
 let streams: DynamoDBStreamsClient;
