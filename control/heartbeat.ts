@@ -29,7 +29,7 @@ export async function acceptHeartbeat(store: NodeReportStore, hb: Heartbeat, now
   const jobs = new Map<string, Promise<Job | undefined>>();
   const jobOf = (id: string) => {
     let p = jobs.get(id);
-    if (!p) jobs.set(id, (p = store.getJobSpec(id)));
+    if (!p) jobs.set(id, (p = store.getJobRecord(id)));
     return p;
   };
   const desired: DesiredCopy[] = [];

@@ -176,7 +176,7 @@ export class InMemoryStateStore implements StateStore {
     const job = this.state.jobs.get(jobId);
     return job ? { job, tasks: [...this.state.tasks.values()].filter((t) => t.jobId === jobId) } : undefined;
   }
-  async getJobSpec(jobId: string) {
+  async getJobRecord(jobId: string) {
     return this.state.jobs.get(jobId);
   }
   async listJobs() {

@@ -52,7 +52,7 @@ export interface NodeReportStore {
   /** What an agent should run: copies assigned to the node, current generation. */
   tasksForNode(nodeId: string): Promise<Task[]>;
   /** The job's record alone (one read, no tasks): what a heartbeat needs for each task's spec. */
-  getJobSpec(jobId: string): Promise<Job | undefined>;
+  getJobRecord(jobId: string): Promise<Job | undefined>;
 }
 
 /** The fleet as the nodes route and the report read it. */

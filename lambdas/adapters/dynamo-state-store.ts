@@ -103,7 +103,7 @@ export class DynamoStateStore implements StateStore {
     return { job, tasks: tasks.map(fromTaskItem) };
   }
 
-  async getJobSpec(jobId: string): Promise<Job | undefined> {
+  async getJobRecord(jobId: string): Promise<Job | undefined> {
     return this.getItem<Job>(this.tables.jobs, jobId);
   }
 

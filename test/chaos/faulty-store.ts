@@ -88,9 +88,9 @@ export class FaultyStore implements StateStore {
   async createJob(job: Job, tasks: readonly Task[]) {
     return this.inner.createJob(job, tasks);
   }
-  async getJobSpec(jobId: string) {
-    this.call('getJobSpec');
-    return this.inner.getJobSpec(jobId);
+  async getJobRecord(jobId: string) {
+    this.call('getJobRecord');
+    return this.inner.getJobRecord(jobId);
   }
   async getJob(jobId: string) {
     this.call('getJob');

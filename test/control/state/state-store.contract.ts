@@ -70,8 +70,8 @@ export function describeStateStoreContract(name: string, fresh: () => Promise<St
         expect(got?.tasks.map((t) => t.id).sort()).toEqual(['web.0', 'web.1']);
         expect((await store.listJobs()).map((x) => x.id)).toEqual(['web']);
         expect(await store.getJob('nope')).toBeUndefined();
-        expect(await store.getJobSpec('web')).toEqual(j);
-        expect(await store.getJobSpec('nope')).toBeUndefined();
+        expect(await store.getJobRecord('web')).toEqual(j);
+        expect(await store.getJobRecord('nope')).toBeUndefined();
       });
 
       it('accepts the same submission twice without duplicating anything, and refuses a different job under the same id', async () => {
