@@ -29,7 +29,7 @@ export function templateKey(): string {
   const files = [
     ...listTs(path.join(ROOT, 'infra')),
     path.join(ROOT, 'lambdas', 'config.ts'),
-    path.join(ROOT, 'lambdas', 'state', 'table-schema.ts'),
+    path.join(ROOT, 'lambdas', 'adapters', 'table-schema.ts'),
     path.join(ROOT, 'node_modules', 'aws-cdk-lib', 'package.json'),
   ];
   for (const f of files) {
