@@ -1,5 +1,9 @@
 import type { InstanceType, Node } from '../model';
+import type { Waiting } from './place';
+import type { PlacementRound } from './placement-round';
+import type { PlanBuilder } from './plan-builder';
 import type { Launch } from './plan-types';
+import type { SnapshotIndex } from './snapshot';
 import type { SchedulerPolicy } from '../policy';
 import { binFrom, type Bin, type PlacementTask } from '../placement/bin';
 import { allowsInstanceType, allowsZone, matchesLabels } from '../placement/filters';
@@ -20,6 +24,27 @@ export interface ScaleUpResult {
   readonly launches: Launch[];
   /** Reason per task id: waiting for which launch, or why none can be made. */
   readonly reasons: Map<string, string>;
+}
+
+/**
+ * The scale-up stage: launches sized for what placement left waiting, and for each
+ * waiting copy the reason it waits (what no node offered, then which launch it waits
+ * for or why none can be made). A copy lost this pass stays LOST with both reasons, so
+ * the next pass still knows to release its old node.
+ */
+export function scaleUp(waiting: readonly Waiting[], round: PlacementRound, index: SnapshotIndex, builder: PlanBuilder, policy: SchedulerPolicy): void {
+  const planned = planLaunches(waiting.map((w) => w.task), policy, round.liveNodes, round.scoring.weights);
+  for (const l of planned.launches) builder.launch(l);
+  for (const w of waiting) {
+    const reason = `${w.reason}; ${planned.reasons.get(w.task.id)}`;
+    builder.leaveUnplaced({ taskId: w.task.id, reason });
+    const task = index.tasks.get(w.task.id)!;
+    const lostFrom = round.lost.get(task.id);
+    const to = lostFrom ? 'LOST' : 'PENDING';
+    if (task.status !== to || task.reason !== reason || lostFrom) {
+      builder.updateTask({ taskId: task.id, from: task.status, generation: task.generation, to, reason: lostFrom ? `${lostFrom.reason}; ${reason}` : reason, releaseFrom: lostFrom?.nodeId });
+    }
+  }
 }
 
 /** How many waiting tasks a type is test-filled with when choosing; bounds the cost per launch. */

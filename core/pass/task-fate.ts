@@ -1,5 +1,5 @@
 import type { Job, Task } from '../model';
-import { decideRestart } from './restarts';
+import { decideRestart } from './restart-policy';
 
 /**
  * True when a copy will never run again: stopped, completed for good, failed with no

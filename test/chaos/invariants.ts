@@ -1,6 +1,6 @@
 import { HOLDS_RESOURCES, type Job, type Task } from '../../core/model';
 import type { Snapshot } from '../../core/pass/snapshot';
-import { decideRestart } from '../../core/pass/restarts';
+import { decideRestart } from '../../core/pass/restart-policy';
 
 /**
  * The invariants a fault schedule must never break, as pure checks over what the store

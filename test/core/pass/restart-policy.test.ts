@@ -1,6 +1,6 @@
 import type { RestartPolicy } from '../../../core/model';
 import { DEFAULT_BATCH_RESTART, DEFAULT_SERVICE_RESTART } from '../../../core/policy';
-import { backoffDelay, decideRestart } from '../../../core/pass/restarts';
+import { backoffDelay, decideRestart } from '../../../core/pass/restart-policy';
 import { isFinished } from '../../../core/pass/task-fate';
 import { job, MINUTE, NOW, SECOND, task } from '../fixtures';
 

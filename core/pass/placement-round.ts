@@ -1,0 +1,68 @@
+import { byId } from '../compare';
+import { GONE, PLACEABLE, type Node, type Task } from '../model';
+import { binFrom, type Bin, type PlacementTask } from '../placement/bin';
+import { scarcityWeights, type ResourceWeights } from '../placement/scorers';
+import { STRATEGIES, type Strategy } from '../placement/strategies';
+import type { SchedulerPolicy } from '../policy';
+import { add, ZERO, type Resources } from '../resources';
+import type { LostCopy } from './liveness';
+import type { PlanBuilder } from './plan-builder';
+import type { SnapshotIndex } from './snapshot';
+
+/**
+ * What the placing stages of one pass share, computed once after everything that frees
+ * or orphans work has run: the copies waiting for a node, the fleet as bins (with what
+ * this pass already changed), and how the strategy scores.
+ */
+export interface PlacementRound {
+  /** New, lost and unschedulable copies whose back-off is over, in arrival order. */
+  readonly tasks: readonly PlacementTask[];
+  /** Nodes that stay in service after this pass, oldest first. */
+  readonly liveNodes: readonly Node[];
+  /** One bin per live node, mutated by the packer as copies are placed. */
+  readonly bins: Bin[];
+  readonly scoring: { readonly strategy: Strategy; readonly weights: ResourceWeights };
+  /** Copies whose node died this pass, by task id. */
+  readonly lost: ReadonlyMap<string, LostCopy>;
+}
+
+export function placementRound(index: SnapshotIndex, builder: PlanBuilder, lost: ReadonlyMap<string, LostCopy>, now: number, policy: SchedulerPolicy): PlacementRound {
+  const candidates: Task[] = [...lost.values()].map((l) => l.task);
+  for (const t of index.snapshot.tasks) {
+    if (builder.isTouched(t.id) || lost.has(t.id) || !PLACEABLE.has(t.status)) continue;
+    if (t.notBefore !== undefined && t.notBefore > now) continue;
+    const job = index.jobs.get(t.jobId);
+    if (job && job.stopRequestedAt === undefined) candidates.push(t);
+  }
+  const tasks = toPlacementTasks(candidates, index);
+  const liveNodes = index.snapshot.nodes.filter((n) => !GONE.has(builder.stateOf(n)));
+  const bins = placementBins(liveNodes, index, builder);
+  const weights = scarcityWeights(totalDemand(index, tasks), totalCapacity(liveNodes));
+  return { tasks, liveNodes, bins, scoring: { strategy: STRATEGIES[policy.strategy], weights }, lost };
+}
+
+function toPlacementTasks(tasks: Task[], index: SnapshotIndex): PlacementTask[] {
+  // Arrival: job submission time, then replica slot; a rank, not a timestamp, so it stays exact.
+  const sorted = [...tasks].sort((a, b) => {
+    const ja = index.jobs.get(a.jobId)!;
+    const jb = index.jobs.get(b.jobId)!;
+    return ja.createdAt - jb.createdAt || byId(ja, jb) || a.slot - b.slot || byId(a, b);
+  });
+  return sorted.map((t, i) => ({ id: t.id, jobId: t.jobId, resources: t.resources, constraints: index.jobs.get(t.jobId)!.constraints, arrival: i }));
+}
+
+function placementBins(nodes: readonly Node[], index: SnapshotIndex, builder: PlanBuilder): Bin[] {
+  const ordered = [...nodes].sort((a, b) => a.launchedAt - b.launchedAt || byId(a, b));
+  return ordered.map((n, rank) => binFrom({ ...n, state: builder.stateOf(n) }, index.used(n.id), rank));
+}
+
+function totalDemand(index: SnapshotIndex, pending: readonly PlacementTask[]): Resources {
+  let sum = ZERO;
+  for (const list of index.holding.values()) for (const t of list) sum = add(sum, t.resources);
+  for (const t of pending) sum = add(sum, t.resources);
+  return sum;
+}
+
+function totalCapacity(nodes: readonly Node[]): Resources {
+  return nodes.reduce((s, n) => add(s, n.capacity), ZERO);
+}
