@@ -1,5 +1,5 @@
 /**
- * The cost and utilisation report (issue 6): figures from the samples the scheduler
+ * The cost and utilisation report: figures from the samples the scheduler
  * writes each pass, and three renderings of them. Pure: no I/O, no clock.
  */
 import { renderHtml } from './html-render';
