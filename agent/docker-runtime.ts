@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
-import type { ContainerInfo, ContainerRuntime, ContainerSpec, ContainerState } from '../control/container-runtime';
+import type { ContainerInfo, ContainerSpec, ContainerState } from '../core/agent/container';
+import type { ContainerRuntime } from '../control/container-runtime';
 import type { Resources } from '../core/resources';
 import { ContainerNotFoundError, ImageNotFoundError, InvalidImageReferenceError, RuntimeError, RuntimeTimeoutError, type RuntimeOperation } from '../control/container-runtime-errors';
 

@@ -1,5 +1,6 @@
 import { inParallel } from '../control/in-parallel';
-import type { ContainerInfo, ContainerRuntime } from '../control/container-runtime';
+import type { ContainerInfo } from '../core/agent/container';
+import type { ContainerRuntime } from '../control/container-runtime';
 import type { ContainerReport } from '../control/state/node-report';
 import { reconcile, type KnownContainer, type ReconcileAction } from '../core/agent/reconcile';
 import { add, ZERO, type Resources } from '../core/resources';

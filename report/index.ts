@@ -10,7 +10,6 @@ import { ReportInputError } from './errors';
 export { buildReport, type ReportOptions } from './build-report';
 export { compareReports } from './comparison';
 export { parseBaseline, peakBaseline, type BaselineFleet } from './baseline';
-export { estimatePassRequestUnits, type PassShape } from '../control/pass/request-units';
 export { controlPlaneCost, sumCounts, type ControlPlaneTotals, type ControlPlaneCost } from './control-plane-usage';
 export { CONTROL_PLANE_PRICES, CONTROL_PLANE_PRICES_TAKEN, CONTROL_PLANE_PRICES_REGION } from './prices';
 export { ReportInputError } from './errors';

@@ -1,4 +1,4 @@
-import type { ContainerInfo, ContainerSpec, ContainerState } from '../../control/container-runtime';
+import type { ContainerInfo, ContainerSpec, ContainerState } from './container';
 
 /**
  * The agent's decision function, after the ECS agent's task engine: given what this node

@@ -2,7 +2,8 @@ import type { ControlPlane, HeartbeatBody } from '../../agent/api-client';
 import { RuntimeError } from '../../control/container-runtime-errors';
 import { localIdentity } from '../../agent/node-identity';
 import { describeSummary, syncOnce, type SyncDeps } from '../../agent/sync';
-import type { ContainerInfo, ContainerRuntime, ContainerSpec, ContainerState } from '../../control/container-runtime';
+import type { ContainerInfo, ContainerSpec, ContainerState } from '../../core/agent/container';
+import type { ContainerRuntime } from '../../control/container-runtime';
 import type { DesiredTask } from '../../core/agent/reconcile';
 import type { Resources } from '../../core/resources';
 

@@ -1,5 +1,5 @@
 import type { InstanceType, Task } from '../../core/model';
-import type { ContainerInfo, ContainerState } from '../../control/container-runtime';
+import type { ContainerInfo, ContainerState } from '../../core/agent/container';
 import type { ContainerReport } from '../../control/state/node-report';
 import type { StateStore } from '../../control/state/state-store';
 import { acceptHeartbeat } from '../../control/heartbeat';

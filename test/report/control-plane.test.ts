@@ -1,25 +1,10 @@
-import { buildReport, controlPlaneCost, CONTROL_PLANE_PRICES, CONTROL_PLANE_PRICES_TAKEN, estimatePassRequestUnits, sumCounts } from '../../report';
+import { buildReport, controlPlaneCost, CONTROL_PLANE_PRICES, CONTROL_PLANE_PRICES_TAKEN, sumCounts } from '../../report';
 import { H, sample, T0 } from './fixtures';
 
 describe('control plane prices', () => {
   it('are the published us-east-1 list prices, with the date taken', () => {
     expect(CONTROL_PLANE_PRICES).toEqual({ lambdaPerRequest: 0.2e-6, lambdaArmPerGbSecond: 0.0000133334, dynamoPerReadRequestUnit: 0.125e-6, dynamoPerWriteRequestUnit: 0.625e-6, apiGatewayHttpPerRequest: 1e-6 });
     expect(CONTROL_PLANE_PRICES_TAKEN).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-  });
-});
-
-describe('estimatePassRequestUnits', () => {
-  it('bills scans by 4 KB read (eventually consistent) and transactional writes double', () => {
-    const u = estimatePassRequestUnits({ snapshotItems: 40, nodesListed: 4, assignments: 3, assignmentGroups: 1, taskUpdates: 2, nodeUpdates: 1, launches: 1, terminations: 0 });
-    // Reads: 40 items in 10 × 4 KB → 5; node list 0.5; a get per task update 2 × 0.5.
-    expect(u.readRequestUnits).toBeCloseTo(5 + 0.5 + 1);
-    // Writes: (3 tasks + 1 node) × 2; 2 task updates × 2; node update, launch, sample.
-    expect(u.writeRequestUnits).toBe(8 + 4 + 1 + 1 + 1);
-  });
-
-  it('counts at least one request per scan on an empty cluster', () => {
-    const u = estimatePassRequestUnits({ snapshotItems: 0, nodesListed: 0, assignments: 0, assignmentGroups: 0, taskUpdates: 0, nodeUpdates: 0, launches: 0, terminations: 0 });
-    expect(u).toEqual({ readRequestUnits: 1.5 + 0.5, writeRequestUnits: 1 });
   });
 });
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { ContainerState } from '../../../control/container-runtime';
+import type { ContainerState } from '../../../core/agent/container';
 import {
   reconcile,
   TOWARD_GONE,

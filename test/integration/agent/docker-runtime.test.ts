@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import { existsSync, rmSync } from 'node:fs';
 import { DockerRuntime, LABELS } from '../../../agent/docker-runtime';
 import { ImageNotFoundError, InvalidImageReferenceError, RuntimeError } from '../../../control/container-runtime-errors';
-import type { ContainerInfo, ContainerSpec } from '../../../control/container-runtime';
+import type { ContainerInfo, ContainerSpec } from '../../../core/agent/container';
 import { reconcile, type ReconcileAction } from '../../../core/agent/reconcile';
 import { ensureDocker, LOCAL_IMAGE } from '../../support/docker';
 

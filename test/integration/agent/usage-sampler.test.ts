@@ -3,7 +3,8 @@ import { getEventListeners } from 'node:events';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { ContainerInfo, ContainerRuntime, ContainerState } from '../../../control/container-runtime';
+import type { ContainerInfo, ContainerState } from '../../../core/agent/container';
+import type { ContainerRuntime } from '../../../control/container-runtime';
 import type { Resources } from '../../../core/resources';
 import { readUsage, sleep, UsageSampler, usageFile } from '../../../agent/usage-sampler';
 

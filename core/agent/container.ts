@@ -1,0 +1,35 @@
+import type { Resources } from '../resources';
+
+/**
+ * The containers the agent's decisions are about: what to run for a task, and what the
+ * engine holds. The container-runtime port (control/container-runtime.ts) speaks in them.
+ */
+
+/** What to run for one copy of a task: the job's spec as the heartbeat response carries it. */
+export interface ContainerSpec {
+  readonly taskId: string;
+  readonly jobId: string;
+  readonly generation: number;
+  readonly image: string;
+  /** The argv, passed to the container as is: never joined into a shell string. */
+  readonly command: readonly string[];
+  /** Values verbatim; nothing expands them. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly resources: Resources;
+}
+
+/** Docker's container states, as `docker inspect` names them. */
+export type ContainerState = 'created' | 'running' | 'exited' | 'dead' | 'paused' | 'restarting';
+
+/** A container the runtime found, known from its labels (so it survives an agent restart). */
+export interface ContainerInfo {
+  readonly containerId: string;
+  readonly taskId: string;
+  readonly jobId: string;
+  readonly generation: number;
+  readonly state: ContainerState;
+  readonly exitCode?: number;
+  readonly oomKilled?: boolean;
+  readonly startedAt?: number;
+  readonly finishedAt?: number;
+}
