@@ -2,6 +2,8 @@
 const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
 const { defineConfig, globalIgnores } = require('eslint/config');
+const layering = require('./eslint-rules/layering');
+const { LAYERS, PAIRS, FREE } = require('./eslint-rules/import-arrows');
 
 const PURE = 'core is pure: time, randomness and config come in as arguments (see DESIGN.md), so plans are deterministic and testable.';
 
@@ -20,6 +22,15 @@ module.exports = defineConfig([
   globalIgnores(['node_modules/', 'cdk.out/', 'coverage/']),
   { files: ['**/*.js'], extends: [js.configs.recommended], languageOptions: { sourceType: 'commonjs', globals: NODE_CJS_GLOBALS } },
   { files: ['**/*.ts'], extends: [js.configs.recommended, tseslint.configs.recommended] },
+  {
+    // Who may import whom, for every file: the rule finds the file's folder itself, so a
+    // new folder without a row in the table is reported rather than left unchecked.
+    // Tests beside the code they test are free, as everything under test/ is.
+    files: ['**/*.ts', '**/*.js'],
+    ignores: ['**/*.test.ts'],
+    plugins: { stowage: { rules: { layering } } },
+    rules: { 'stowage/layering': ['error', { root: __dirname, layers: LAYERS, pairs: PAIRS, free: FREE }] },
+  },
   {
     // The rule that keeps core a pure function of its arguments: no I/O, no clock,
     // no randomness, no environment. The same code runs in Lambda, the simulator and
