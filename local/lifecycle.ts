@@ -11,6 +11,9 @@
  * A `stop()` that arrives while a piece is starting waits for that start to settle, then
  * stops it with the rest, and the `start()` in progress rejects with
  * StartInterruptedError: Ctrl-C during start-up leaves nothing behind either.
+ *
+ * Pieces start one at a time, each `start()` awaited before the next: the order of the
+ * calls is the order of the stack.
  */
 export interface Piece<T> {
   readonly value: T;
