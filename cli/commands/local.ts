@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { localDir } from '../../local/credentials';
+import { StartFailedError, StartInterruptedError } from '../../local/lifecycle';
 import { renderView } from '../../local/live-view';
 import { LOCAL_DEFAULTS, startLocalCloud, type LocalCloud } from '../../local/local-cloud';
 import { readRunRecord } from '../../local/run-record';
@@ -59,64 +60,99 @@ export function register(program: Command): void {
     .action((o: { dir?: string }) => down(o.dir ?? localDir()));
 }
 
+/**
+ * A writer for stdout or stderr that never throws and never raises: once the reader has
+ * gone (a closed pipe, EPIPE) lines are dropped, so Ctrl-C's clean-up still runs to the
+ * end instead of dying on an unhandled 'error' event.
+ */
+function terminal(stream: NodeJS.WriteStream): (text: string) => void {
+  let open = true;
+  stream.on('error', () => (open = false));
+  return (text) => {
+    if (!open) return;
+    try {
+      stream.write(text);
+    } catch {
+      open = false;
+    }
+  };
+}
+
 async function up(o: UpOptions): Promise<void> {
   const dir = o.dir ?? localDir();
   const endpoint = o.endpoint ?? (process.env.AWS_ENDPOINT_URL ? endpointUrl(process.env.AWS_ENDPOINT_URL) : undefined);
   const live = o.view && process.stdout.isTTY === true;
-  const say = (line: string) => process.stdout.write(`stowage local: ${line}\n`);
-  const cloud = await startLocalCloud({
-    dir,
-    nodes: o.nodes,
-    instanceTypes: o.instanceTypes.split(',').map((s) => s.trim()).filter(Boolean),
-    maxNodes: o.maxNodes,
-    minNodes: o.minNodes ?? Math.min(o.nodes, o.maxNodes),
-    port: o.port,
-    ...(endpoint ? { endpoint } : {}),
-    ...(o.region ? { region: o.region } : {}),
-    agentIntervalSeconds: o.agentInterval,
-    batchWindowMs: LOCAL_DEFAULTS.batchWindowMs,
-    tickMs: LOCAL_DEFAULTS.tickMs,
-    // Where the synthesised template is cached; by default the state directory.
-    ...(process.env.STOWAGE_TEMPLATE_CACHE_DIR ? { templateCacheDir: process.env.STOWAGE_TEMPLATE_CACHE_DIR } : {}),
-    say,
-  });
+  const out = terminal(process.stdout);
+  const err = terminal(process.stderr);
+  const say = (line: string) => out(`stowage local: ${line}\n`);
+
+  // Signals are taken before start: Ctrl-C while DynamoDB Local or the template is still
+  // coming up stops what has started, as it does once the cloud is up.
+  const stopRequested = new AbortController();
+  const stop = (signal: string) => {
+    if (stopRequested.signal.aborted) {
+      out(`stowage local: ${signal} again; exiting without cleaning up (the next \`npm run local\` will)\n`);
+      process.exit(130);
+    }
+    out(`\nstowage local: ${signal}: stopping agents and removing their containers (Ctrl-C again to force)\n`);
+    stopRequested.abort();
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+
+  let cloud: LocalCloud;
+  try {
+    cloud = await startLocalCloud({
+      dir,
+      nodes: o.nodes,
+      instanceTypes: o.instanceTypes.split(',').map((s) => s.trim()).filter(Boolean),
+      maxNodes: o.maxNodes,
+      minNodes: o.minNodes ?? Math.min(o.nodes, o.maxNodes),
+      port: o.port,
+      ...(endpoint ? { endpoint } : {}),
+      ...(o.region ? { region: o.region } : {}),
+      agentIntervalSeconds: o.agentInterval,
+      batchWindowMs: LOCAL_DEFAULTS.batchWindowMs,
+      tickMs: LOCAL_DEFAULTS.tickMs,
+      // Where the synthesised template is cached; by default the state directory.
+      ...(process.env.STOWAGE_TEMPLATE_CACHE_DIR ? { templateCacheDir: process.env.STOWAGE_TEMPLATE_CACHE_DIR } : {}),
+      say,
+      signal: stopRequested.signal,
+    });
+  } catch (e) {
+    if (e instanceof StartInterruptedError) {
+      say('stopped before it had finished starting; nothing it started is left running');
+      return;
+    }
+    if (e instanceof StartFailedError) {
+      // Start failed and so did part of the clean-up: say both, and that the next start finishes it.
+      err(`stowage local: ${e.message}; the next \`npm run local\` removes what is left\n`);
+      process.exitCode = 1;
+      return;
+    }
+    throw e;
+  }
   say(`API ${cloud.apiUrl} (token in ${cloud.credentialsFile}); log ${cloud.logFile}`);
   say('submit a job from another terminal: npx stowage submit -f examples/web-service.json --wait');
 
-  let stopping = false;
-  const done = new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      if (stopping) {
-        process.stdout.write(`stowage local: ${signal} again; exiting without cleaning up (the next \`npm run local\` will)\n`);
-        process.exit(130);
-      }
-      stopping = true;
-      process.stdout.write(`\nstowage local: ${signal}: stopping agents and removing their containers (Ctrl-C again to force)\n`);
-      void cloud.stop().then(
-        (r) => {
-          say(`stopped ${r.agents} agents, removed ${r.containers} leftover containers; DynamoDB Local stopped`);
-          resolve();
-        },
-        (err: unknown) => {
-          process.stderr.write(`stowage local: clean-up failed: ${err instanceof Error ? err.message : String(err)}\n`);
-          process.exitCode = 1;
-          resolve();
-        },
-      );
-    };
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGTERM', () => stop('SIGTERM'));
-  });
-  const timer = setInterval(() => void draw(cloud, live, say, () => stopping), 1000);
-  await done;
+  const timer = setInterval(() => void draw(cloud, live, out, say, () => stopRequested.signal.aborted), 1000);
+  if (!stopRequested.signal.aborted) await new Promise<void>((resolve) => stopRequested.signal.addEventListener('abort', () => resolve(), { once: true }));
   clearInterval(timer);
+  try {
+    // The signal has set the same stop going; this waits for it and reads its counts.
+    const r = await cloud.stop();
+    say(`stopped ${r.agents} agents, removed ${r.containers} leftover containers; DynamoDB Local stopped`);
+  } catch (e) {
+    err(`stowage local: clean-up failed: ${e instanceof Error ? e.message : String(e)}; the next \`npm run local\` removes what is left\n`);
+    process.exitCode = 1;
+  }
 }
 
 /** Events up to this one have been printed (the list keeps only the last 50, so not an index). */
 let printedUpTo: unknown;
 let lastSummary = '';
 
-async function draw(cloud: LocalCloud, live: boolean, say: (line: string) => void, stopping: () => boolean): Promise<void> {
+async function draw(cloud: LocalCloud, live: boolean, out: (text: string) => void, say: (line: string) => void, stopping: () => boolean): Promise<void> {
   if (stopping()) return;
   let snapshot;
   try {
@@ -137,7 +173,7 @@ async function draw(cloud: LocalCloud, live: boolean, say: (line: string) => voi
       width: process.stdout.columns || 120,
     });
     // Home, draw, clear the rest: no flicker from clearing the whole screen first.
-    process.stdout.write(`\x1b[H${lines.map((l) => `${l}\x1b[K`).join('\n')}\n\x1b[J`);
+    out(`\x1b[H${lines.map((l) => `${l}\x1b[K`).join('\n')}\n\x1b[J`);
     return;
   }
   const events = cloud.events;

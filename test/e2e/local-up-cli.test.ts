@@ -28,8 +28,8 @@ interface Running {
   output(): string;
 }
 
-function localUp(): Running {
-  const child = spawn(process.execPath, ['bin/stowage.js', 'local', 'up', '--no-view', '--port', '0', '--nodes', '1', '--max-nodes', '2'], { cwd: ROOT, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+function localUp(nodes = 1): Running {
+  const child = spawn(process.execPath, ['bin/stowage.js', 'local', 'up', '--no-view', '--port', '0', '--nodes', String(nodes), '--max-nodes', '2'], { cwd: ROOT, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -106,6 +106,32 @@ test('local up serves the CLI by its credential file; a crashed run is cleaned u
   expect(await exited(second.child)).toBe(0);
   expect(second.output()).toMatch(/stopped \d+ agents/);
   expect(await containersWithPrefix(secondPrefix)).toEqual([]);
+  expect(fs.existsSync(path.join(dir, 'credentials.json'))).toBe(false);
+  expect(fs.existsSync(path.join(dir, 'run.json'))).toBe(false);
+});
+
+test('Ctrl-C while it is still starting stops what had started and leaves no record or credential', async () => {
+  const run = localUp(0);
+  // DynamoDB Local takes seconds to answer: the signal lands while that piece is starting.
+  await waitUntil('the local cloud to start DynamoDB Local', async () => /starting DynamoDB Local/.test(run.output()), 120_000);
+  run.child.kill('SIGINT');
+  expect(await exited(run.child)).toBe(0);
+  expect(run.output()).toMatch(/stopped before it had finished starting/);
+  expect(run.output()).not.toMatch(/API http/);
+  expect(fs.existsSync(path.join(dir, 'credentials.json'))).toBe(false);
+  expect(fs.existsSync(path.join(dir, 'run.json'))).toBe(false);
+});
+
+test('Ctrl-C with its stdout closed (EPIPE on every line) still stops everything', async () => {
+  const run = localUp(1);
+  await waitUntil('the local cloud to start', async () => /API http:\/\/127\.0\.0\.1:\d+/.test(run.output()), 120_000);
+  const prefix = `local-${run.child.pid}-`;
+  await waitUntil("the node's agent to be recorded", async () => ((JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')) as { agentPids: number[] }).agentPids.length > 0), 30_000);
+  // The reader goes away, as when `npm run local | head` ends: each later write fails.
+  run.child.stdout!.destroy();
+  run.child.kill('SIGINT');
+  expect(await exited(run.child)).toBe(0);
+  expect(await containersWithPrefix(prefix)).toEqual([]);
   expect(fs.existsSync(path.join(dir, 'credentials.json'))).toBe(false);
   expect(fs.existsSync(path.join(dir, 'run.json'))).toBe(false);
 });

@@ -1,0 +1,101 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import type { SchedulerPolicy } from '../core/policy';
+import type { Fleet } from '../control/fleet';
+import type { NodeCommander } from '../control/node-commander';
+import type { PassLogger, PassReport } from '../control/pass/run-pass';
+import type { StateStore } from '../control/state/state-store';
+import { createHandler as schedulerHandler } from '../lambdas/handlers/scheduler';
+import type { ApiHooks } from './cloud-api';
+import type { EventLog } from './event-log';
+import type { Piece } from './lifecycle';
+import { LocalNodeCommander } from './local-fleet';
+import { StreamPoller } from './stream-poller';
+
+/**
+ * The scheduler as AWS runs it: the deployed handler, woken by the Nodes stream (the
+ * poller standing in for Lambda's event source mapping) and by the tick, acting through
+ * the fleet and the local SSM (`stowage-agent sync`). Once the poller reads the stream
+ * the API's wake-ups reach it; stop detaches them and ends the poller after the pass in
+ * flight.
+ */
+export interface CloudScheduler {
+  readonly passes: number;
+  readonly lastPass: PassReport | undefined;
+}
+
+export interface CloudSchedulerOptions {
+  readonly dynamodb: DynamoDBClient;
+  readonly streams: DynamoDBStreamsClient;
+  readonly nodesTable: string;
+  readonly store: StateStore;
+  readonly fleet: Fleet;
+  readonly policy: SchedulerPolicy;
+  readonly stateDir: string;
+  readonly repoRoot: string;
+  readonly batchWindowMs: number;
+  readonly tickMs: number;
+  readonly hooks: ApiHooks;
+  readonly log: EventLog;
+  /** Wraps the local SSM (fault tests drop and duplicate commands through it). */
+  readonly wrapCommander?: (inner: NodeCommander) => NodeCommander;
+}
+
+export async function startScheduler(o: CloudSchedulerOptions): Promise<Piece<CloudScheduler>> {
+  const log = (level: string) => (m: string, e?: Record<string, unknown>) => o.log.line('scheduler', `${level}${m} ${JSON.stringify(e ?? {})}`);
+  const logger: PassLogger = {
+    info: log(''),
+    warn: log('WARN '),
+    error: (m, e) => {
+      log('ERROR ')(m, e);
+      o.log.event(`scheduler: ${m}`);
+    },
+  };
+  const localSsm = new LocalNodeCommander({ stateDir: o.stateDir, repoRoot: o.repoRoot });
+  const commander = o.wrapCommander ? o.wrapCommander(localSsm) : localSsm;
+  const scheduler = schedulerHandler(() => ({ store: o.store, commander, fleet: o.fleet, clock: { now: () => Date.now() }, policy: o.policy, logger }));
+
+  let passes = 0;
+  let lastPass: PassReport | undefined;
+  const poller = new StreamPoller({
+    dynamodb: o.dynamodb,
+    streams: o.streams,
+    tableName: o.nodesTable,
+    batchWindowMs: o.batchWindowMs,
+    tickMs: o.tickMs,
+    onBatch: async (batch) => {
+      const report = await scheduler(batch);
+      passes++;
+      lastPass = report;
+      for (const id of report.launched) o.log.event(`launched ${id}: work did not fit on the fleet`);
+      for (const id of report.terminated) o.log.event(`terminated ${id}`);
+      if (report.conflicts > 0) o.log.line('scheduler', `pass had ${report.conflicts} refused writes (another writer moved first); the next pass re-plans`);
+    },
+    onError: (err) => {
+      o.log.line('scheduler', `ERROR pass failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      o.log.event(`scheduler pass failed: ${err instanceof Error ? err.message : String(err)}`);
+    },
+  });
+  await poller.start();
+  let detach: () => void;
+  try {
+    detach = o.hooks.attachScheduler(poller);
+  } catch (err) {
+    await poller.stop();
+    throw err;
+  }
+  return {
+    value: {
+      get passes() {
+        return passes;
+      },
+      get lastPass() {
+        return lastPass;
+      },
+    },
+    stop: async () => {
+      detach();
+      await poller.stop();
+    },
+  };
+}
