@@ -29,7 +29,7 @@ export class InMemoryFleet implements Fleet {
   async launch(request: LaunchRequest): Promise<string> {
     const failure = this.failLaunches.shift();
     if (failure) throw failure;
-    // Fixed width, so ids sort in launch order as EC2's do not need to: a replay's ties break the same way every run.
+    // Fixed-width hex, so ids sort in launch order: plan() breaks ties by id, and a replay breaks them the same way every run.
     const id = `i-${(0x1000_0000 + this.next++).toString(16).padStart(17, '0')}`;
     this.running.set(id, request);
     if (this.clock) this.lives.set(id, { request, launchedAt: this.clock.now() });
