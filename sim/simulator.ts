@@ -1,14 +1,13 @@
 import { fleetCostPerHour, instanceCost, MS_PER_HOUR } from '../core/cost-model';
-import { lastFleetChange } from '../core/pass/consolidation';
 import { fluidNodeBound } from '../core/lower-bound';
 import type { UtilisationSample } from '../core/utilisation-sample';
 import { DEFAULT_SERVICE_RESTART, type SchedulerPolicy } from '../core/policy';
 import type { InstanceType } from '../core/model';
-import type { Plan } from '../core/pass/plan-types';
 import type { InMemoryState } from '../control/fakes/in-memory-state-store';
 import { InMemoryFleet, RecordingNodeCommander } from '../control/fakes/in-memory-fleet';
 import { runPass, type PassLogger } from '../control/pass/run-pass';
 import { PlanRecordingStore } from './recording-store';
+import { nextPassTime } from './next-pass-time';
 import { SimAgents } from './sim-agents';
 import type { TraceTask } from './trace-reader';
 
@@ -16,7 +15,7 @@ export interface SimOptions {
   readonly catalog: readonly InstanceType[];
   /** From RunInstances to the agent's first heartbeat. */
   readonly launchDelayMs: number;
-  /** From assignment to the container running. */
+  /** From the agent learning of a copy (the pass's sync, or its first heartbeat) to the container running. */
   readonly startDelayMs: number;
   /** Scheduler passes run on this grid while anything is in motion. */
   readonly passIntervalMs: number;
@@ -57,7 +56,7 @@ export interface SimResult {
   readonly nodeHoursByType: Record<string, number>;
   readonly samples: SimSample[];
   /**
-   * One UtilisationSample per pass, as the scheduler Lambda writes them, for the cost
+   * One UtilisationSample per pass, written by runPass as in Lambda, for the cost
    * report. Usage is not measured in a replay (usageMeasured: false); the control
    * plane's duration is modelled (SIM_PASS_MS), so a replay stays deterministic.
    */
@@ -185,6 +184,10 @@ export async function simulate(trace: readonly TraceTask[], policy: SchedulerPol
     }
     lastBoundT = boundT;
 
+    // The agents' beats land before the pass reads the state (the pass sees the latest
+    // beat); the syncs it sends are answered right after it, at the same instant. What
+    // the replay reads of the fake's maps below is observation only; its one write past
+    // the port is collectGarbage.
     await agents.beat(now);
     const report = await runPass(deps);
     passes++;
@@ -271,43 +274,6 @@ function collectGarbage(state: InMemoryState): void {
     else live.add(t.jobId);
   }
   for (const [id, job] of state.jobs) if (job.stopRequestedAt !== undefined && !live.has(id)) state.jobs.delete(id);
-}
-
-function nextPassTime(
-  state: InMemoryState,
-  p: Plan,
-  now: number,
-  policy: SchedulerPolicy,
-  options: SimOptions,
-  nextEvent: number | undefined,
-): number | undefined {
-  const grid = options.passIntervalMs;
-  const inMotion =
-    p.assignments.length > 0 ||
-    p.launches.length > 0 ||
-    p.terminations.length > 0 ||
-    p.unplaced.length > 0 ||
-    p.taskUpdates.length > 0 ||
-    p.nodeUpdates.some((u) => u.to !== undefined) ||
-    [...state.nodes.values()].some((n) => n.state !== 'ACTIVE') ||
-    [...state.tasks.values()].some((t) => t.status === 'ASSIGNED' || t.status === 'STARTING' || t.status === 'PENDING' || t.status === 'LOST');
-  if (inMotion) return now + grid;
-  const c = policy.consolidation;
-  const timers: number[] = [];
-  if (nextEvent !== undefined) timers.push(nextEvent);
-  // Every clock plan() reads, or a skip-ahead would change its decisions: back-off ends,
-  // and the quiet period consolidation waits for after the last launch or copy.
-  for (const t of state.tasks.values()) if (t.notBefore !== undefined) timers.push(t.notBefore);
-  if (c.mode === 'stowage' || c.mode === 'underutilized') timers.push(lastFleetChange(state.snapshot()) + c.stableForMs);
-  for (const n of state.nodes.values()) {
-    if (n.emptySince !== undefined) timers.push(n.emptySince + (c.mode === 'underutilized' ? c.underutilizedForMs : c.emptyGraceMs));
-    if (n.underutilizedSince !== undefined) timers.push(n.underutilizedSince + c.underutilizedForMs);
-    if (c.mode === 'stowage' || c.mode === 'underutilized') timers.push(n.launchedAt + c.nodeMinAgeMs);
-  }
-  const future = timers.filter((t) => t > now);
-  if (future.length === 0) return undefined;
-  const t = Math.min(...future);
-  return Math.max(now + grid, Math.ceil(t / grid) * grid);
 }
 
 function ratio(a: number, b: number): number {
