@@ -22,11 +22,11 @@ async function main(): Promise<void> {
   const traceFile = process.argv[2] ?? path.join(root, 'data/openb/openb_pod_list_default.csv');
   const out = process.argv[3] ?? path.join(root, 'docs/report-screenshot.png');
   const trace = readTrace(traceFile);
-  const policies = SIM_POLICIES.map((name) => ({
+  const policies = await Promise.all(SIM_POLICIES.map(async (name) => ({
     name,
     description: SIM_POLICY_MODELS[name],
-    report: buildReport(simulate(trace, simPolicy(name, DEFAULT_CATALOG, 2000), { ...DEFAULT_SIM_OPTIONS, catalog: DEFAULT_CATALOG }).utilisation, { maxGapMs: Infinity }),
-  }));
+    report: buildReport((await simulate(trace, simPolicy(name, DEFAULT_CATALOG, 2000), { ...DEFAULT_SIM_OPTIONS, catalog: DEFAULT_CATALOG })).utilisation, { maxGapMs: Infinity }),
+  })));
   const html = renderReport(compareReports(`Replay of ${path.relative(root, traceFile)}: ${trace.length} tasks, ${SIM_POLICIES.join(' vs ')}`, policies), 'html');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-shot-'));
   const file = path.join(dir, 'report.html');

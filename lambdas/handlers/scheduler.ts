@@ -9,6 +9,7 @@ import { SsmNodeCommander } from '../adapters/ssm-node-commander';
 import { ENV, policyFrom, required, subnetsFrom, tableNamesFrom } from '../config';
 import { runPass, type PassReport, type SchedulerDeps } from '../../control/pass/run-pass';
 import { DynamoStateStore } from '../adapters/dynamo-state-store';
+import { systemClock } from '../../control/clock';
 
 /**
  * The scheduler Lambda: woken by the Nodes table's stream (heartbeats, batched) and by
@@ -57,7 +58,7 @@ function realDeps(): SchedulerDeps {
       stackTag: { key: required(env, ENV.stackTagKey), value: required(env, ENV.stackTagValue) },
       subnetsByZone: subnets,
     }),
-    clock: { now: () => Date.now() },
+    clock: systemClock,
     policy: policyFrom(env, Object.keys(subnets)),
     logger,
   };

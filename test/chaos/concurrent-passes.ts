@@ -8,6 +8,7 @@ import { seededRandom } from '../../core/random';
 import type { Snapshot } from '../../core/pass/snapshot';
 import { isFinished } from '../../core/pass/task-fate';
 import { runPass, type PassLogger } from '../../control/pass/run-pass';
+import { acceptHeartbeat, type DesiredCopy } from '../../control/heartbeat';
 import { DynamoStateStore } from '../../lambdas/adapters/dynamo-state-store';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../local/dynamodb-local';
 import type { ChaosSection } from './section';
@@ -137,6 +138,8 @@ class World {
   /** Launched instances whose agent has reported at least once. */
   private readonly booted = new Set<string>();
   private readonly seenLaunches = new Set<string>();
+  /** Each agent's last heartbeat answer: the copies it runs and reports next time. */
+  private readonly answers = new Map<string, readonly DesiredCopy[]>();
   private jobSeq = 0;
   /** How many rounds in a row a condition has held, by key: transient states clear, stuck ones do not. */
   private streaks = new Map<string, number>();
@@ -240,17 +243,19 @@ class World {
     await this.store.createJob(job, tasks);
   }
 
-  /** One agent's report: its assigned copies run; now and then one exits (batch: done; service: crashed). */
+  /**
+   * One agent's report, through the heartbeat flow every agent uses (acceptHeartbeat):
+   * the copies its previous answer gave it run; now and then one exits (batch: done;
+   * service: crashed) or is still starting. The answer is what it runs from then on.
+   */
   private async heartbeat(nodeId: string, snap: Snapshot): Promise<void> {
     const known = snap.nodes.find((n) => n.id === nodeId);
     const launch = this.fleet.running.get(nodeId);
     const typeName = known?.instanceType ?? launch?.instanceType ?? 'm5.large';
     const type = CATALOG.find((t) => t.name === typeName) ?? CATALOG[0];
-    const mine = await this.store.tasksForNode(nodeId);
-    const containers: ContainerReport[] = mine.map((t): ContainerReport => {
-      const job = snap.jobs.find((j) => j.id === t.jobId);
+    const containers: ContainerReport[] = (this.answers.get(nodeId) ?? []).map(({ task: t, job }): ContainerReport => {
       const x = this.random();
-      if (t.status === 'RUNNING' && x < 0.04) return { taskId: t.id, generation: t.generation, state: 'exited', exitCode: job?.kind === 'batch' ? 0 : 1, finishedAt: this.now };
+      if (t.status === 'RUNNING' && x < 0.04) return { taskId: t.id, generation: t.generation, state: 'exited', exitCode: job.kind === 'batch' ? 0 : 1, finishedAt: this.now };
       if (t.status === 'ASSIGNED' && x < 0.3) return { taskId: t.id, generation: t.generation, state: 'starting' };
       return { taskId: t.id, generation: t.generation, state: 'running', startedAt: this.now };
     });
@@ -264,7 +269,8 @@ class World {
       pricePerHour: type.pricePerHour,
       containers,
     };
-    await this.store.recordHeartbeat(hb, this.now);
+    const { desired } = await acceptHeartbeat(this.store, hb, this.now);
+    this.answers.set(nodeId, desired);
   }
 
   /** Counts a condition one more round; true once it has held STUCK_ROUNDS in a row. */

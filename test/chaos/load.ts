@@ -1,9 +1,11 @@
 import { InMemoryPersistenceLayer } from '../../lambdas/fakes/in-memory-idempotency';
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_CATALOG } from '../../core/catalog';
+import { HOLDS_RESOURCES } from '../../core/model';
 import { InMemoryFleet, RecordingNodeCommander } from '../../control/fakes/in-memory-fleet';
 import { defaultPolicy } from '../../core/policy';
 import { runPass, type PassLogger } from '../../control/pass/run-pass';
+import { systemClock } from '../../control/clock';
 import { DynamoStateStore } from '../../lambdas/adapters/dynamo-state-store';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../local/dynamodb-local';
 import { startLocalApi } from '../../local/local-api';
@@ -18,9 +20,14 @@ import type { ChaosSection } from './section';
  * scheduler loop runs passes back to back against the same store. Each agent reports
  * the copies its last answer assigned it as running, so heartbeats move tasks too.
  *
- * Reports heartbeats per second, heartbeat latency p50/p99, pass time p50/max, submits
- * and errors by kind (any non-2xx — 429 and 503 included — or a failed request or pass).
- * Requests in flight are bounded, and the run stops after `seconds`.
+ * After `seconds` the user stops submitting and the passes go on until one that began
+ * after the last submit finds nothing to place (at most SETTLE_MS), the agents beating
+ * meanwhile; then the store is read back. What must hold whatever the machine's speed —
+ * every heartbeat sent was answered, no errors, every submitted job placed — is returned
+ * as violations; the latencies (heartbeat p50/p99, pass time p50/max) and heartbeats per
+ * second are printed, for `npm run chaos` and the benchmarks to judge. Errors are counted
+ * by kind: any non-2xx (429 and 503 included), a failed request or pass.
+ * Requests in flight are bounded.
  */
 export interface LoadOptions {
   readonly agents: number;
@@ -36,6 +43,8 @@ export interface LoadOptions {
 }
 
 const TYPE = DEFAULT_CATALOG.find((t) => t.name === 'm5.large')!;
+/** Longest the passes may take, once submits end, to place what was submitted. */
+const SETTLE_MS = 30_000;
 const ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
 
 export async function runLoad(options: LoadOptions): Promise<ChaosSection> {
@@ -78,14 +87,19 @@ export async function runLoad(options: LoadOptions): Promise<ChaosSection> {
 
   const latencies: number[] = [];
   const passMs: number[] = [];
+  let heartbeatsSent = 0;
   let heartbeats = 0;
   let submits = 0;
+  const submitted: { jobId: string; taskIds: string[] }[] = [];
   let passes = 0;
   let assignments = 0;
   let conflicts = 0;
   const started = Date.now();
   const deadline = started + seconds * 1000;
   const running = () => Date.now() < deadline;
+  // Agents and passes go on past the deadline until what was submitted is placed.
+  let settled = false;
+  let submitsDone = false;
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
   // Bounded concurrency: one semaphore for every request this harness makes.
@@ -110,7 +124,7 @@ export async function runLoad(options: LoadOptions): Promise<ChaosSection> {
     let assigned: { id: string; generation: number }[] = [];
     // Spread the first reports over one interval, as a fleet that did not boot at one instant.
     await sleep(((index % 1000) / Math.min(agents, 1000)) * intervalSeconds * 1000);
-    while (running()) {
+    while (!settled) {
       const due = Date.now() + intervalSeconds * 1000 * (0.9 + 0.2 * Math.random());
       const body = JSON.stringify({
         instanceType: TYPE.name,
@@ -123,6 +137,7 @@ export async function runLoad(options: LoadOptions): Promise<ChaosSection> {
       });
       await acquire();
       const t0 = performance.now();
+      heartbeatsSent++;
       try {
         const res = await fetch(`${api.url}/nodes/${nodeId}/heartbeat`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
         const text = await res.text();
@@ -156,14 +171,17 @@ export async function runLoad(options: LoadOptions): Promise<ChaosSection> {
           body: JSON.stringify(job),
         });
         const text = await res.text();
-        if (res.ok) submits++;
-        else fail(`submit http ${res.status}`, text);
+        if (res.ok) {
+          submits++;
+          submitted.push(JSON.parse(text) as { jobId: string; taskIds: string[] });
+        } else fail(`submit http ${res.status}`, text);
       } catch (err) {
         fail(`submit ${errorName(err)}`, String(err));
       }
       n++;
       await sleep(options.submitEveryMs ?? 500);
     }
+    submitsDone = true;
   };
 
   const quiet: PassLogger = { info: () => undefined, warn: () => undefined, error: (m, e) => fail('scheduler-log-error', `${m} ${JSON.stringify(e ?? {})}`) };
@@ -175,15 +193,19 @@ export async function runLoad(options: LoadOptions): Promise<ChaosSection> {
     consolidation: { ...base.consolidation, mode: 'off' },
   });
   const scheduler = async () => {
-    const deps = { store, fleet: new InMemoryFleet(), commander: new RecordingNodeCommander(), clock: { now: () => Date.now() }, policy, logger: quiet };
-    while (running()) {
+    const deps = { store, fleet: new InMemoryFleet(), commander: new RecordingNodeCommander(), clock: systemClock, policy, logger: quiet };
+    const settleBy = deadline + SETTLE_MS;
+    while (!settled && Date.now() < settleBy) {
       const t0 = performance.now();
+      const afterSubmits = submitsDone;
       try {
         const report = await runPass(deps);
         passMs.push(performance.now() - t0);
         passes++;
         assignments += report.assignments;
         conflicts += report.conflicts;
+        // Nothing left to place and nothing refused, after the last submit: all of it is placed.
+        if (afterSubmits && report.unplaced === 0 && report.conflicts === 0) settled = true;
       } catch (err) {
         crashes++;
         fail(`scheduler ${errorName(err)}`, err instanceof Error ? (err.stack ?? err.message) : String(err));
@@ -191,6 +213,7 @@ export async function runLoad(options: LoadOptions): Promise<ChaosSection> {
       }
       await sleep(50);
     }
+    settled = true;
   };
 
   let progress: NodeJS.Timeout | undefined;
@@ -208,6 +231,7 @@ export async function runLoad(options: LoadOptions): Promise<ChaosSection> {
     if (!options.dynamo) await dynamo.stop();
   }
 
+  const placed = await placedJobs(store, submitted);
   const wall = (Date.now() - started) / 1000;
   const errorCount = [...errors.values()].reduce((a, b) => a + b, 0);
   const round = (x: number) => Math.round(x * 10) / 10;
@@ -215,6 +239,7 @@ export async function runLoad(options: LoadOptions): Promise<ChaosSection> {
     agents,
     seconds: round(wall),
     intervalSeconds,
+    heartbeatsSent,
     heartbeats,
     heartbeatsPerSecond: round(heartbeats / wall),
     heartbeatP50Ms: round(percentile(latencies, 50)),
@@ -226,6 +251,7 @@ export async function runLoad(options: LoadOptions): Promise<ChaosSection> {
     assignments,
     refusedWrites: conflicts,
     submits,
+    jobsPlaced: placed.length,
     errors: errorCount,
   };
   for (const [kind, n] of errors) counts[`errors: ${kind}`] = n;
@@ -233,11 +259,27 @@ export async function runLoad(options: LoadOptions): Promise<ChaosSection> {
     `load: ${agents} agents × ${round(wall)} s: ${heartbeats} heartbeats (${counts.heartbeatsPerSecond}/s, target ${round(agents / intervalSeconds)}/s), ` +
       `latency p50 ${counts.heartbeatP50Ms} ms, p99 ${counts.heartbeatP99Ms} ms, max ${counts.heartbeatMaxMs} ms; ` +
       `${passes} passes (p50 ${counts.passP50Ms} ms, max ${counts.passMaxMs} ms, ${assignments} assignments, ${conflicts} refused writes); ` +
-      `${submits} submits; ${errorCount} errors${errorCount ? ` (${[...errors].map(([k, n]) => `${k}: ${n}`).join(', ')})` : ''}`,
+      `${submits} submits, ${placed.length} placed; ${errorCount} errors${errorCount ? ` (${[...errors].map(([k, n]) => `${k}: ${n}`).join(', ')})` : ''}`,
   );
   for (const e of errorSamples) say(`  error: ${e}`);
   const violations = [...errors].map(([kind, n]) => `${n} × ${kind}`);
+  if (heartbeats !== heartbeatsSent) violations.push(`${heartbeatsSent - heartbeats} of ${heartbeatsSent} heartbeats not answered`);
+  const unplaced = submitted.filter((j) => !placed.includes(j.jobId)).map((j) => j.jobId);
+  if (unplaced.length > 0) violations.push(`${unplaced.length} of ${submits} submitted jobs not placed within ${SETTLE_MS / 1000} s of the last submit: ${unplaced.slice(0, 5).join(', ')}`);
   return { name: 'load', counts, violations, crashes, lines };
+}
+
+/** The submitted jobs every copy of which holds a node (assigned, starting or running). */
+async function placedJobs(store: DynamoStateStore, submitted: readonly { jobId: string; taskIds: string[] }[]): Promise<string[]> {
+  const tasks = new Map((await store.snapshot()).tasks.map((t) => [t.id, t]));
+  return submitted
+    .filter((j) =>
+      j.taskIds.every((id) => {
+        const t = tasks.get(id);
+        return t !== undefined && t.nodeId !== undefined && HOLDS_RESOURCES.has(t.status);
+      }),
+    )
+    .map((j) => j.jobId);
 }
 
 function errorName(err: unknown): string {

@@ -1,7 +1,7 @@
 import { DEFAULT_CATALOG } from '../../core/catalog';
 import { runBench } from '../../sim/bench';
-import { SIM_POLICIES, simPolicy } from '../../sim/baselines';
-import { DEFAULT_SIM_OPTIONS, simulate } from '../../sim/simulator';
+import { SIM_POLICIES, simPolicy, type SimPolicyName } from '../../sim/baselines';
+import { DEFAULT_SIM_OPTIONS, simulate, type SimResult } from '../../sim/simulator';
 import type { TraceTask } from '../../sim/trace-reader';
 
 /**
@@ -27,16 +27,21 @@ function burstTrace(): TraceTask[] {
 const options = { ...DEFAULT_SIM_OPTIONS, catalog: DEFAULT_CATALOG };
 
 describe('simulate', () => {
-  const results = Object.fromEntries(SIM_POLICIES.map((name) => [name, simulate(burstTrace(), simPolicy(name, DEFAULT_CATALOG, 100), options)]));
+  let results: Record<SimPolicyName, SimResult>;
+  beforeAll(async () => {
+    const entries: [SimPolicyName, SimResult][] = [];
+    for (const name of SIM_POLICIES) entries.push([name, await simulate(burstTrace(), simPolicy(name, DEFAULT_CATALOG, 100), options)]);
+    results = Object.fromEntries(entries) as Record<SimPolicyName, SimResult>;
+  });
 
-  it('places every task and never has a write rejected (one writer, so a rejection is a bug)', () => {
+  it('places every task and never has a write rejected (one writer, so a rejection is a bug)', async () => {
     for (const name of SIM_POLICIES) {
       expect(results[name].tasksNeverPlaced).toBe(0);
       expect(results[name].rejectedWrites).toBe(0);
     }
   });
 
-  it('never reports less than the integrated lower bound', () => {
+  it('never reports less than the integrated lower bound', async () => {
     for (const name of SIM_POLICIES) {
       expect(results[name].cost).toBeGreaterThanOrEqual(results[name].lowerBoundCost);
       expect(results[name].meanCpuAllocated).toBeLessThanOrEqual(1);
@@ -44,26 +49,26 @@ describe('simulate', () => {
     }
   });
 
-  it('hands machines back after the burst, so Stowage pays no more than the ECS-like and autoscaler-like baselines', () => {
+  it('hands machines back after the burst, so Stowage pays no more than the ECS-like and autoscaler-like baselines', async () => {
     expect(results.stowage.cost).toBeLessThanOrEqual(results['ecs-like'].cost);
     expect(results.stowage.cost).toBeLessThanOrEqual(results['autoscaler-like'].cost);
   });
 
-  it('moves nothing when consolidation is off, and costs at least as much then', () => {
-    const off = simulate(burstTrace(), simPolicy('stowage', DEFAULT_CATALOG, 100, false), options);
+  it('moves nothing when consolidation is off, and costs at least as much then', async () => {
+    const off = await simulate(burstTrace(), simPolicy('stowage', DEFAULT_CATALOG, 100, false), options);
     expect(off.migrations).toBe(0);
     expect(off.cost).toBeGreaterThanOrEqual(results.stowage.cost);
   });
 
-  it('is deterministic: the same trace and policy give the same figures', () => {
-    const again = simulate(burstTrace(), simPolicy('stowage', DEFAULT_CATALOG, 100), options);
+  it('is deterministic: the same trace and policy give the same figures', async () => {
+    const again = await simulate(burstTrace(), simPolicy('stowage', DEFAULT_CATALOG, 100), options);
     // Wall time is the one figure allowed to differ.
     expect({ ...again, ms: 0 }).toEqual({ ...results.stowage, ms: 0 });
   });
 
-  it('counts tasks no instance type can hold as never placed', () => {
+  it('counts tasks no instance type can hold as never placed', async () => {
     const huge: TraceTask = { name: 'huge', resources: { cpu: 500_000, memoryMiB: 1024 }, creationTime: 0, deletionTime: 600, line: 2 };
-    const r = simulate([huge], simPolicy('stowage', DEFAULT_CATALOG, 10), options);
+    const r = await simulate([huge], simPolicy('stowage', DEFAULT_CATALOG, 10), options);
     expect(r.tasksNeverPlaced).toBe(1);
     expect(r.nodeHours).toBe(0);
   });
@@ -74,9 +79,9 @@ describe('simulate, skipping ahead while the cluster rests', () => {
   // Three nodes, each left with one small long-lived task once the big ones leave at 1000 s.
   const trace = [T('big1', 7000, 0, 1000), T('s1', 500, 0, 100_000), T('big2', 7000, 100, 1000), T('s2', 500, 100, 100_000), T('big3', 7000, 200, 1000), T('s3', 500, 200, 100_000)];
 
-  it('wakes for the consolidation quiet period, so an unrelated event does not change the result', () => {
-    const quiet = simulate(trace, simPolicy('stowage', DEFAULT_CATALOG, 100), options);
-    const withTick = simulate([...trace, T('tick', 1, 1400, 1401)], simPolicy('stowage', DEFAULT_CATALOG, 100), options);
+  it('wakes for the consolidation quiet period, so an unrelated event does not change the result', async () => {
+    const quiet = await simulate(trace, simPolicy('stowage', DEFAULT_CATALOG, 100), options);
+    const withTick = await simulate([...trace, T('tick', 1, 1400, 1401)], simPolicy('stowage', DEFAULT_CATALOG, 100), options);
     // Both waves of drains finish long before the small tasks leave at 100 000 s.
     expect(quiet.samples.filter((x) => x.nodes === 1)[0].t).toBeLessThan(10_000_000);
     expect(quiet.nodeHours).toBeCloseTo(withTick.nodeHours, 0);
@@ -85,7 +90,7 @@ describe('simulate, skipping ahead while the cluster rests', () => {
 });
 
 describe('runBench', () => {
-  it('places every task of the small case in one pass', () => {
+  it('places every task of the small case in one pass', async () => {
     const r = runBench({ tasks: 2_000, nodes: 200 });
     expect(r.placed).toBe(2_000);
     expect(r.unplaced).toBe(0);

@@ -95,11 +95,11 @@ describe('the HTML report in headless Chromium', () => {
   it('draws a replay of each policy side by side, each headline equal to its JSON', async () => {
     // Twenty tasks for an hour, four for a day: every policy scales up, then back down.
     const trace: TraceTask[] = Array.from({ length: 20 }, (_, i) => ({ name: `t${i}`, resources: { cpu: 1000 + (i % 3) * 500, memoryMiB: 2048 }, creationTime: i * 20, deletionTime: i % 5 === 0 ? 86_400 : 3_600, line: i + 2 }));
-    const policies = SIM_POLICIES.map((name) => ({
+    const policies = await Promise.all(SIM_POLICIES.map(async (name) => ({
       name,
       description: SIM_POLICY_MODELS[name],
-      report: buildReport(simulate(trace, simPolicy(name, DEFAULT_CATALOG, 50), { ...DEFAULT_SIM_OPTIONS, catalog: DEFAULT_CATALOG }).utilisation, { maxGapMs: Infinity }),
-    }));
+      report: buildReport((await simulate(trace, simPolicy(name, DEFAULT_CATALOG, 50), { ...DEFAULT_SIM_OPTIONS, catalog: DEFAULT_CATALOG })).utilisation, { maxGapMs: Infinity }),
+    })));
     const comparison = compareReports('replay', policies);
     const json = JSON.parse(renderReport(comparison, 'json'));
     const { page, errors, requests } = await open('replay.html', renderReport(comparison, 'html'));
