@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { SchedulerPolicy } from '../core/policy';
+import { systemClock } from '../control/clock';
 import type { Fleet } from '../control/fleet';
 import type { NodeCommander } from '../control/node-commander';
 import type { PassLogger, PassReport } from '../control/pass/run-pass';
@@ -53,7 +54,7 @@ export async function startScheduler(o: CloudSchedulerOptions): Promise<Piece<Cl
   };
   const localSsm = new LocalNodeCommander({ stateDir: o.stateDir, repoRoot: o.repoRoot });
   const commander = o.wrapCommander ? o.wrapCommander(localSsm) : localSsm;
-  const scheduler = schedulerHandler(() => ({ store: o.store, commander, fleet: o.fleet, clock: { now: () => Date.now() }, policy: o.policy, logger }));
+  const scheduler = schedulerHandler(() => ({ store: o.store, commander, fleet: o.fleet, clock: systemClock, policy: o.policy, logger }));
 
   let passes = 0;
   let lastPass: PassReport | undefined;
