@@ -32,12 +32,14 @@ export async function acceptHeartbeat(store: NodeReportStore, hb: Heartbeat, now
     if (!p) jobs.set(id, (p = store.getJobRecord(id)));
     return p;
   };
+  // Asked all at once, so a node running many jobs costs one round trip, not one per job.
+  const records = await Promise.all(tasks.map((t) => jobOf(t.jobId)));
   const desired: DesiredCopy[] = [];
   const orphaned: Task[] = [];
-  for (const task of tasks) {
-    const job = await jobOf(task.jobId);
+  tasks.forEach((task, i) => {
+    const job = records[i];
     if (job) desired.push({ task, job });
     else orphaned.push(task);
-  }
+  });
   return { desired, orphaned };
 }

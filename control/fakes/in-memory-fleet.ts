@@ -1,6 +1,5 @@
 import type { Clock } from '../clock';
 import type { Fleet, LaunchRequest } from '../fleet';
-import type { NodeCommander } from '../node-commander';
 
 /** One instance's life as the fleet saw it, in the fleet's clock. */
 export interface InstanceLife {
@@ -43,17 +42,5 @@ export class InMemoryFleet implements Fleet {
       const life = this.lives.get(id);
       if (life && life.terminatedAt === undefined) life.terminatedAt = this.clock!.now();
     }
-  }
-}
-
-/** The NodeCommander in memory: records each sync it was asked for. */
-export class RecordingNodeCommander implements NodeCommander {
-  readonly calls: string[][] = [];
-  /** Ids to report as unreachable. */
-  readonly unreachable = new Set<string>();
-
-  async sync(instanceIds: readonly string[]): Promise<{ failed: readonly string[] }> {
-    this.calls.push([...instanceIds]);
-    return { failed: instanceIds.filter((id) => this.unreachable.has(id)) };
   }
 }

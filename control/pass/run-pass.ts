@@ -4,7 +4,7 @@ import type { SchedulerPolicy } from '../../core/policy';
 import { stopwatch, type Clock } from '../clock';
 import type { Fleet } from '../fleet';
 import type { NodeCommander } from '../node-commander';
-import type { StateStore } from '../state/state-store';
+import type { SchedulerStore } from '../state/state-store';
 import { committedParts } from './committed';
 import { launchPlanned } from './launch';
 import { writePassSample, type PassMeasures } from './pass-sample';
@@ -19,7 +19,7 @@ export interface PassLogger {
 }
 
 export interface SchedulerDeps {
-  readonly store: StateStore;
+  readonly store: SchedulerStore;
   readonly commander: NodeCommander;
   readonly fleet: Fleet;
   /** The pass reads the time only here: the simulator replays months through a clock it moves. */

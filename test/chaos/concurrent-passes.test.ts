@@ -1,5 +1,6 @@
 import { runConcurrentPasses, replayHint, chaosPolicy } from './concurrent-passes';
-import { InMemoryFleet, RecordingNodeCommander } from '../../control/fakes/in-memory-fleet';
+import { InMemoryFleet } from '../../control/fakes/in-memory-fleet';
+import { RecordingNodeCommander } from '../../control/fakes/recording-node-commander';
 import { GONE, type Job, type Task } from '../../core/model';
 import { DEFAULT_SERVICE_RESTART } from '../../core/policy';
 import { runPass } from '../../control/pass/run-pass';

@@ -1,5 +1,6 @@
 import { DEFAULT_CATALOG } from '../../core/catalog';
-import { InMemoryFleet, RecordingNodeCommander } from '../../control/fakes/in-memory-fleet';
+import { InMemoryFleet } from '../../control/fakes/in-memory-fleet';
+import { RecordingNodeCommander } from '../../control/fakes/recording-node-commander';
 import { DEFAULT_BATCH_RESTART, DEFAULT_SERVICE_RESTART, defaultPolicy, type SchedulerPolicy } from '../../core/policy';
 import { GONE, HOLDS_RESOURCES, type Job, type Node, type Task } from '../../core/model';
 import type { ContainerReport, Heartbeat } from '../../control/state/node-report';

@@ -2,7 +2,8 @@ import { InMemoryPersistenceLayer } from '../../lambdas/fakes/in-memory-idempote
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_CATALOG } from '../../core/catalog';
 import { HOLDS_RESOURCES } from '../../core/model';
-import { InMemoryFleet, RecordingNodeCommander } from '../../control/fakes/in-memory-fleet';
+import { InMemoryFleet } from '../../control/fakes/in-memory-fleet';
+import { RecordingNodeCommander } from '../../control/fakes/recording-node-commander';
 import { defaultPolicy } from '../../core/policy';
 import { runPass, type PassLogger } from '../../control/pass/run-pass';
 import { systemClock } from '../../control/clock';

@@ -1,5 +1,6 @@
 import { DEFAULT_CATALOG } from '../../../core/catalog';
-import { InMemoryFleet, RecordingNodeCommander } from '../../../control/fakes/in-memory-fleet';
+import { InMemoryFleet } from '../../../control/fakes/in-memory-fleet';
+import { RecordingNodeCommander } from '../../../control/fakes/recording-node-commander';
 import { InMemoryStateStore } from '../../../control/fakes/in-memory-state-store';
 import type { Job, Task } from '../../../core/model';
 import { defaultPolicy, DEFAULT_SERVICE_RESTART } from '../../../core/policy';
