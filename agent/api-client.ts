@@ -1,15 +1,14 @@
-import { z } from 'zod';
-import type { Heartbeat } from '../control/state/node-report';
+import { heartbeatAnswerSchema, type HeartbeatBody } from '../contract/heartbeat';
+import type { RequestSigner } from '../contract/request-signer';
+import { ROUTES, routePath } from '../contract/routes';
 import type { DesiredTask } from '../core/agent/reconcile';
 import { ControlPlaneError } from './errors';
 
 /**
- * The agent's side of the API: the only way agent/ meets lambdas/ (DESIGN.md). One call
- * today: the heartbeat, which reports what the node holds and returns what it should run.
+ * The agent's side of the API: the only way agent/ meets lambdas/ (DESIGN.md). One call:
+ * the heartbeat, which reports what the node holds and returns what it should run, in
+ * the shapes contract/heartbeat.ts declares.
  */
-
-/** The heartbeat body: everything of a Heartbeat but the node id, which is in the path. */
-export type HeartbeatBody = Omit<Heartbeat, 'nodeId'>;
 
 /** The port: the sync pass depends on this, so tests can hand it any implementation. */
 export interface ControlPlane {
@@ -17,21 +16,11 @@ export interface ControlPlane {
   heartbeat(nodeId: string, body: HeartbeatBody): Promise<DesiredTask[]>;
 }
 
-/** A request as it will be sent, for a signer to compute its headers from. */
-export interface OutgoingRequest {
-  readonly method: string;
-  readonly url: string;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: string;
-}
-
 /**
- * Adds authentication: returns the headers to add to the request. Local mode uses
- * `bearerToken`; in AWS a SigV4 signer (service `execute-api`, the instance profile's
- * credentials) plugs in here with no change to the client.
+ * The local API's authentication, the token read from the --token-file. In AWS the SigV4
+ * signer (contract/sigv4-signer.ts, the instance profile's credentials) plugs in instead
+ * with no change to the client.
  */
-export type RequestSigner = (req: OutgoingRequest) => Promise<Readonly<Record<string, string>>>;
-
 export function bearerToken(token: string): RequestSigner {
   const t = token.trim();
   if (t === '') throw new Error('the API token is empty; put the local API token in the --token-file');
@@ -47,18 +36,6 @@ export interface HttpControlPlaneOptions {
   /** Injectable for tests; default the global fetch. */
   readonly fetch?: typeof fetch;
 }
-
-// What the agent needs of each desired task; extra fields (slot, status, stopRequested) are ignored.
-const taskSchema = z.object({
-  id: z.string().min(1),
-  jobId: z.string().min(1),
-  generation: z.number().int().min(0),
-  image: z.string().min(1),
-  command: z.array(z.string()),
-  env: z.record(z.string(), z.string()),
-  resources: z.object({ cpu: z.number().min(0), memoryMiB: z.number().min(0) }),
-});
-const responseSchema = z.object({ tasks: z.array(taskSchema) });
 
 export class HttpControlPlane implements ControlPlane {
   private readonly baseUrl: string;
@@ -82,14 +59,15 @@ export class HttpControlPlane implements ControlPlane {
   }
 
   async heartbeat(nodeId: string, body: HeartbeatBody): Promise<DesiredTask[]> {
-    const json = await this.request('heartbeat', 'PUT', `/nodes/${encodeURIComponent(nodeId)}/heartbeat`, body);
-    const parsed = responseSchema.safeParse(json);
+    const json = await this.request('heartbeat', ROUTES.heartbeat.method, routePath(ROUTES.heartbeat, { id: nodeId }), body);
+    const parsed = heartbeatAnswerSchema.safeParse(json);
     if (!parsed.success) {
       throw new ControlPlaneError(`the heartbeat response is not what the agent expects: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}; check that the agent and the API are the same version`, {
         operation: 'heartbeat',
         retriable: false,
       });
     }
+    // What the reconcile table needs of each copy; slot, status and stopRequested are the scheduler's business.
     return parsed.data.tasks.map((t) => ({
       taskId: t.id,
       jobId: t.jobId,

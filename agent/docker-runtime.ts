@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import { imageReferenceProblem } from '../contract/image-reference';
 import type { ContainerInfo, ContainerSpec, ContainerState } from '../core/agent/container';
 import type { ContainerRuntime } from '../control/container-runtime';
 import type { Resources } from '../core/resources';
@@ -41,25 +42,15 @@ export const PIDS_LIMIT = 256;
 
 const MIB = 1_048_576;
 
-// distribution/reference's grammar, written out: [domain[:port]/]path[:tag][@digest].
-// Validated before use so a reference is never something Docker would parse as more
-// than one thing, and so a bad one fails with a message rather than a 400 from the engine.
-const DOMAIN_PART = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
-const DOMAIN = `(?:${DOMAIN_PART}(?:\\.${DOMAIN_PART})*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?`;
-const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
-const TAG = '[\\w][\\w.-]{0,127}';
-const DIGEST = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}';
-const REFERENCE = new RegExp(`^(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*(?::${TAG})?(?:@${DIGEST})?$`);
-
-/** Throws InvalidImageReferenceError unless `image` is a well-formed Docker image reference. */
+/**
+ * Throws InvalidImageReferenceError unless `image` is a reference of the API's grammar
+ * (contract/image-reference.ts): checked again here, before Docker sees it, so a
+ * reference is never something the engine would parse as more than one thing, and a bad
+ * one fails with a message rather than a 400 from the engine.
+ */
 export function validateImageReference(image: string): void {
-  if (image.length === 0) throw new InvalidImageReferenceError(image, 'it is empty');
-  if (image.length > 512) throw new InvalidImageReferenceError(image, 'it is longer than 512 characters');
-  const name = image.split('@')[0].replace(/:[\w][\w.-]{0,127}$/, '');
-  if (name.length > 255) throw new InvalidImageReferenceError(image, 'its name is longer than 255 characters');
-  if (!REFERENCE.test(image)) {
-    throw new InvalidImageReferenceError(image, 'it does not match [registry[:port]/]name[:tag][@digest] with a lowercase name');
-  }
+  const problem = imageReferenceProblem(image);
+  if (problem !== undefined) throw new InvalidImageReferenceError(image, problem);
 }
 
 // Env keys are the part before the first `=`: one with `=` (or none) would shift the value.

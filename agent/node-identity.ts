@@ -1,3 +1,4 @@
+import { NODE_ID } from '../contract/ids';
 import { DEFAULT_CATALOG, findInstanceType } from '../core/catalog';
 import type { InstanceType } from '../core/model';
 import type { Resources } from '../core/resources';
@@ -17,8 +18,6 @@ export interface NodeIdentity {
   readonly pricePerHour: number;
 }
 
-/** The API's rule for node ids (kept here too: agent/ does not import lambdas/). */
-const NODE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export interface LocalIdentityOptions {

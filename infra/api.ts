@@ -6,25 +6,17 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { HANDLER_MODULES, resourcePattern, ROUTE_LIST, ROUTES, type HandlerModule } from '../contract/routes';
 
-export interface StowageApiProps {
-  readonly submit: lambda.IFunction;
-  readonly jobs: lambda.IFunction;
-  readonly nodes: lambda.IFunction;
-  readonly heartbeat: lambda.IFunction;
-  readonly report: lambda.IFunction;
-}
-
-/** The path of the heartbeat route, as an execute-api resource pattern (any node id). */
-export const HEARTBEAT_METHOD = 'PUT';
-export const HEARTBEAT_RESOURCE = '/nodes/*/heartbeat';
+/** The function serving each handler module's routes (lambdas/handlers/<module>.ts). */
+export type StowageApiProps = Readonly<Record<HandlerModule, lambda.IFunction>>;
 
 /**
- * The HTTP API. Every route is signed with SigV4 (IAM authorisation): users through their
- * IAM identities, agents through their instance role, which may invoke only the heartbeat
- * route (see NodeFleet). There is deliberately no default authorizer fallback to "none":
- * each route names the authorizer, so a new route without one fails review, and the infra
- * test checks every route in the template.
+ * The HTTP API, its routes those of contract/routes.ts. Every route is signed with SigV4
+ * (IAM authorisation): users through their IAM identities, agents through their instance
+ * role, which may invoke only the heartbeat route (see grantHeartbeat). There is
+ * deliberately no default authorizer fallback to "none": each route names the
+ * authorizer, and the infra test checks every route in the template.
  */
 export class StowageApi extends Construct {
   readonly httpApi: apigwv2.HttpApi;
@@ -53,23 +45,12 @@ export class StowageApi extends Construct {
     });
 
     // One integration per function (and so one invoke permission), shared by its routes.
-    const integration = {
-      submit: new HttpLambdaIntegration('Submit', props.submit),
-      jobs: new HttpLambdaIntegration('Jobs', props.jobs),
-      nodes: new HttpLambdaIntegration('Nodes', props.nodes),
-      heartbeat: new HttpLambdaIntegration('Heartbeat', props.heartbeat),
-      report: new HttpLambdaIntegration('Report', props.report),
-    };
-    const route = (method: apigwv2.HttpMethod, path: string, target: apigwv2.HttpRouteIntegration) =>
-      this.httpApi.addRoutes({ path, methods: [method], integration: target, authorizer });
-
-    route(apigwv2.HttpMethod.POST, '/jobs', integration.submit);
-    route(apigwv2.HttpMethod.GET, '/jobs', integration.jobs);
-    route(apigwv2.HttpMethod.GET, '/jobs/{id}', integration.jobs);
-    route(apigwv2.HttpMethod.DELETE, '/jobs/{id}', integration.jobs);
-    route(apigwv2.HttpMethod.GET, '/nodes', integration.nodes);
-    route(apigwv2.HttpMethod.PUT, '/nodes/{id}/heartbeat', integration.heartbeat);
-    route(apigwv2.HttpMethod.GET, '/report', integration.report);
+    const integrations = Object.fromEntries(
+      HANDLER_MODULES.map((m) => [m, new HttpLambdaIntegration(m.charAt(0).toUpperCase() + m.slice(1), props[m])]),
+    ) as Record<HandlerModule, HttpLambdaIntegration>;
+    for (const r of ROUTE_LIST) {
+      this.httpApi.addRoutes({ path: r.path, methods: [apigwv2.HttpMethod[r.method]], integration: integrations[r.handler], authorizer });
+    }
   }
 
   /** The API's base URL (the $default stage). */
@@ -83,12 +64,14 @@ export class StowageApi extends Construct {
    * instance is the node in the path, so one node cannot report for another.
    */
   grantHeartbeat(role: iam.Role): void {
-    const arn = this.httpApi.arnForExecuteApi(HEARTBEAT_METHOD, HEARTBEAT_RESOURCE, this.stage.stageName);
+    const r = ROUTES.heartbeat;
+    const resource = resourcePattern(r);
+    const arn = this.httpApi.arnForExecuteApi(r.method, resource, this.stage.stageName);
     role.addToPolicy(new iam.PolicyStatement({ actions: ['execute-api:Invoke'], resources: [arn] }));
     const apiLogicalId = Stack.of(this).resolve((this.httpApi.node.defaultChild as apigwv2.CfnApi).logicalId) as string;
     Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiLogicalId}>/${this.stage.stageName}/${HEARTBEAT_METHOD}${HEARTBEAT_RESOURCE}]`,
-      reason: 'The wildcard is the node id in PUT /nodes/{id}/heartbeat, the only route a node may call; the heartbeat handler refuses a caller whose instance is not the node in the path.',
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiLogicalId}>/${this.stage.stageName}/${r.method}${resource}]`,
+      reason: `The wildcard is the node id in ${r.key}, the only route a node may call; the heartbeat handler refuses a caller whose instance is not the node in the path.`,
     });
   }
 }

@@ -3,6 +3,8 @@ import type { Context } from 'aws-lambda';
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ErrorBody } from '../contract/error-body';
+import { matchPath, ROUTE_LIST, ROUTES, type HandlerModule } from '../contract/routes';
 import type { Clock } from '../control/clock';
 import type { StateStore } from '../control/state/state-store';
 import type { ApiMetrics, Observability } from '../lambdas/api/deps';
@@ -48,15 +50,6 @@ const MAX_BODY_BYTES = 10 * 1024 * 1024;
 /** The user's caller identity, in the place IAM puts it (submit keys idempotency records on it). */
 export const LOCAL_USER_ARN = 'arn:aws:iam::000000000000:user/stowage-local';
 
-interface Route {
-  readonly method: string;
-  readonly pattern: RegExp;
-  readonly routeKey: string;
-  readonly handler: ApiHandler;
-  /** Who may call: the user, or the node named in the path. */
-  readonly caller: 'user' | 'node';
-}
-
 const silentMetrics: ApiMetrics = { addMetric: () => undefined, publishStoredMetrics: () => undefined };
 const silentLog: Observability['log'] = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -68,27 +61,20 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
     metrics: silentMetrics,
   };
   const bearer = (event: ApiEvent) => /^Bearer (.+)$/.exec(event.headers?.authorization ?? '')?.[1]?.trim();
-  const routes: Route[] = [
-    { method: 'POST', pattern: /^\/jobs$/, routeKey: 'POST /jobs', caller: 'user', handler: submitHandler({ ...deps, idempotencyStore: options.idempotencyStore }) },
-    { method: 'GET', pattern: /^\/jobs$/, routeKey: 'GET /jobs', caller: 'user', handler: jobsHandler(deps) },
-    { method: 'GET', pattern: /^\/jobs\/([^/]+)$/, routeKey: 'GET /jobs/{id}', caller: 'user', handler: jobsHandler(deps) },
-    { method: 'DELETE', pattern: /^\/jobs\/([^/]+)$/, routeKey: 'DELETE /jobs/{id}', caller: 'user', handler: jobsHandler(deps) },
-    { method: 'GET', pattern: /^\/nodes$/, routeKey: 'GET /nodes', caller: 'user', handler: nodesHandler(deps) },
-    { method: 'GET', pattern: /^\/report$/, routeKey: 'GET /report', caller: 'user', handler: reportHandler(deps) },
-    {
-      method: 'PUT',
-      pattern: /^\/nodes\/([^/]+)\/heartbeat$/,
-      routeKey: 'PUT /nodes/{id}/heartbeat',
-      caller: 'node',
-      handler: heartbeatHandler({
-        ...deps,
-        identify: (event) => {
-          const token = bearer(event);
-          return token === undefined ? undefined : options.nodeForToken(token);
-        },
-      }),
-    },
-  ];
+  // One handler per module, as one Lambda function serves each module's routes.
+  const handlers: Record<HandlerModule, ApiHandler> = {
+    submit: submitHandler({ ...deps, idempotencyStore: options.idempotencyStore }),
+    jobs: jobsHandler(deps),
+    nodes: nodesHandler(deps),
+    report: reportHandler(deps),
+    heartbeat: heartbeatHandler({
+      ...deps,
+      identify: (event) => {
+        const token = bearer(event);
+        return token === undefined ? undefined : options.nodeForToken(token);
+      },
+    }),
+  };
 
   let requests = 0;
   const server: Server = createServer((req, res) => {
@@ -111,7 +97,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
         return;
       }
       const method = (req.method ?? 'GET').toUpperCase();
-      const matches = routes.filter((r) => r.pattern.test(target.pathname));
+      const matches = ROUTE_LIST.filter((r) => matchPath(r, target.pathname) !== undefined);
       const route = matches.find((r) => r.method === method);
       if (!route) {
         // Drain the body so the connection can be reused.
@@ -119,7 +105,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
         finish(
           matches.length > 0
             ? errorResult(405, 'method-not-allowed', `${method} is not allowed on ${target.pathname}; allowed: ${matches.map((r) => r.method).join(', ')}`)
-            : errorResult(404, 'not-found', `no route ${method} ${target.pathname}; routes: ${routes.map((r) => r.routeKey).join(', ')}`),
+            : errorResult(404, 'not-found', `no route ${method} ${target.pathname}; routes: ${ROUTE_LIST.map((r) => r.key).join(', ')}`),
         );
         return;
       }
@@ -133,7 +119,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       }
       if (route.caller === 'user' && !isUser) {
         req.resume();
-        finish(errorResult(403, 'forbidden', `a node's token may call only its own heartbeat, not ${route.routeKey}`));
+        finish(errorResult(403, 'forbidden', `a node's token may call only its own heartbeat, not ${route.key}`));
         return;
       }
       const body = await readBody(req);
@@ -147,7 +133,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
         finish(errorResult(413, 'payload-too-large', `the request body is larger than ${MAX_BODY_BYTES} bytes`));
         return;
       }
-      const id = route.pattern.exec(target.pathname)?.[1];
+      const params = Object.entries(matchPath(route, target.pathname) ?? {});
       // Object.fromEntries defines each name as an own property, as API Gateway's JSON event
       // does: plain assignment would turn `?__proto__=x` into a prototype write and drop it.
       const headers: Record<string, string> = Object.fromEntries(
@@ -157,27 +143,27 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       const requestId = `local-${process.pid}-${requests}`;
       const event = {
         version: '2.0',
-        routeKey: route.routeKey,
+        routeKey: route.key,
         rawPath: target.pathname,
         rawQueryString: target.search.replace(/^\?/, ''),
         headers,
         ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
-        ...(id !== undefined ? { pathParameters: { id: safeDecode(id) } } : {}),
+        ...(params.length > 0 ? { pathParameters: Object.fromEntries(params.map(([k, v]) => [k, safeDecode(v)])) } : {}),
         // Bytes that are not UTF-8 go on base64-encoded, as API Gateway passes binary, so the
         // handler's strict decoder refuses them instead of Node turning them into U+FFFD.
         body: body.text ?? body.bytes.toString('base64'),
         isBase64Encoded: body.text === undefined,
         requestContext: {
           requestId,
-          routeKey: route.routeKey,
+          routeKey: route.key,
           http: { method, path: target.pathname, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
           authorizer: { iam: { userArn: route.caller === 'user' ? LOCAL_USER_ARN : `local-node/${options.nodeForToken(token) ?? ''}` } },
         },
       } as unknown as ApiEvent;
-      const result = await route.handler(event, lambdaContext(requestId));
+      const result = await handlers[route.handler](event, lambdaContext(requestId));
       finish(result);
       const status = result.statusCode ?? 200;
-      if (status < 300 && (route.routeKey === 'POST /jobs' || route.routeKey === 'DELETE /jobs/{id}')) options.onJobsChanged?.();
+      if (status < 300 && (route.key === ROUTES.submitJob.key || route.key === ROUTES.stopJob.key)) options.onJobsChanged?.();
     })().catch((err: unknown) => {
       (options.log ?? silentLog).error('local API: request failed outside the handler', { error: String(err) });
       if (!res.headersSent) finish(errorResult(500, 'internal', 'internal error in the local API; see its log'));
@@ -203,7 +189,8 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
 }
 
 function errorResult(status: number, code: string, message: string): ApiResult {
-  return { statusCode: status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify({ error: { code, message } }) };
+  const body: ErrorBody = { error: { code, message } };
+  return { statusCode: status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(body) };
 }
 
 /**

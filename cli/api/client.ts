@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
-import type { RequestSigner } from '../../agent/api-client';
-import { sigV4Signer } from '../../agent/sigv4-signer';
+import type { ErrorBody, FieldIssue } from '../../contract/error-body';
+import type { RequestSigner } from '../../contract/request-signer';
+import type { ResponseOf } from '../../contract/route-shapes';
+import { ROUTES, routePath, type HttpMethod, type RouteName } from '../../contract/routes';
+import { sigV4Signer } from '../../contract/sigv4-signer';
 import { resolveEndpoint, type ApiOptions, type Endpoint } from './endpoint';
-import { ApiConnectionError, ApiCredentialsError, ApiRequestError, ApiResponseError, type ApiFieldIssue } from './errors';
-
-export type HttpMethod = 'GET' | 'POST' | 'DELETE' | 'PUT';
+import { ApiConnectionError, ApiCredentialsError, ApiRequestError, ApiResponseError } from './errors';
 
 export interface RequestOptions {
   /** Sent as JSON. */
@@ -12,6 +13,14 @@ export interface RequestOptions {
   readonly headers?: Record<string, string>;
   readonly query?: Record<string, string>;
 }
+
+export interface RouteCallOptions extends RequestOptions {
+  /** Values of the route's `{name}` path parameters. */
+  readonly params?: Readonly<Record<string, string>>;
+}
+
+/** The success body of the route named `N` (contract/route-shapes.ts). */
+export type RouteResponse<N extends RouteName> = ResponseOf<(typeof ROUTES)[N]['key']>;
 
 export interface ApiClientOptions {
   readonly endpoint: Endpoint;
@@ -51,6 +60,12 @@ export class ApiClient {
     this.fetchFn = options.fetch ?? fetch;
     this.sign = options.sign ?? signerFor(options.endpoint);
     this.retryDelaysMs = options.retryDelaysMs ?? [250, 1000];
+  }
+
+  /** Calls one of the API's routes (contract/routes.ts); the answer is typed by the route's shape. */
+  call<N extends RouteName>(name: N, options: RouteCallOptions = {}): Promise<RouteResponse<N>> {
+    const route = ROUTES[name];
+    return this.request<RouteResponse<N>>(route.method, routePath(route, options.params), options);
   }
 
   /**
@@ -188,14 +203,12 @@ function worthRetrying(err: unknown): boolean {
   return false;
 }
 
-interface ErrorBody {
-  code?: string;
-  message?: string;
-  fields?: ApiFieldIssue[];
-}
-
-/** Stowage's `{ error: { code, message, fields? } }`, or API Gateway's own `{ message }`. */
-function parseErrorBody(text: string): ErrorBody {
+/**
+ * Stowage's error body (contract/error-body.ts), or what can be read of one, or API
+ * Gateway's own `{ message }`: read field by field rather than all or nothing, so a
+ * proxy's or an older API's answer still gives what it has.
+ */
+function parseErrorBody(text: string): Partial<ErrorBody['error']> {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -207,7 +220,7 @@ function parseErrorBody(text: string): ErrorBody {
   if (typeof error === 'object' && error !== null) {
     const e = error as { code?: unknown; message?: unknown; fields?: unknown };
     const fields = Array.isArray(e.fields)
-      ? e.fields.filter((f): f is ApiFieldIssue => typeof f === 'object' && f !== null && typeof f.field === 'string' && typeof f.rule === 'string')
+      ? e.fields.filter((f): f is FieldIssue => typeof f === 'object' && f !== null && typeof f.field === 'string' && typeof f.rule === 'string')
       : undefined;
     return { code: typeof e.code === 'string' ? e.code : undefined, message: typeof e.message === 'string' ? e.message : undefined, fields };
   }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { regionOfApiUrl } from '../../agent/sigv4-signer';
+import { regionOfApiUrl } from '../../contract/sigv4-signer';
 import { credentialsFile, localDir, readCredentials } from '../../local/credentials';
 import { ApiConfigError } from './errors';
 

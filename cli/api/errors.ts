@@ -1,14 +1,10 @@
+import type { FieldIssue } from '../../contract/error-body';
+
 /**
  * Typed errors of the user CLI's calls to the Stowage API. Each message says what
  * failed and what to do, because `cli/main.ts` prints it as the whole answer (one
  * `stowage: ...` line, no stack). Commands may also branch on the fields.
  */
-
-/** One refused input as the API reports it in a 400: `{ field, rule }`. */
-export interface ApiFieldIssue {
-  readonly field: string;
-  readonly rule: string;
-}
 
 /**
  * Where to call or how to authenticate could not be worked out from the options:
@@ -33,10 +29,10 @@ export class ApiRequestError extends Error {
   readonly code: string;
   /** The API's message alone (the error's `message` adds the request and a hint). */
   readonly apiMessage: string;
-  readonly fields: readonly ApiFieldIssue[];
+  readonly fields: readonly FieldIssue[];
   readonly method: string;
   readonly url: string;
-  constructor(details: { method: string; url: string; status: number; code: string; message: string; fields?: readonly ApiFieldIssue[]; hint?: string }) {
+  constructor(details: { method: string; url: string; status: number; code: string; message: string; fields?: readonly FieldIssue[]; hint?: string }) {
     const fields = details.fields ?? [];
     const head = `${details.method} ${details.url} was refused (HTTP ${details.status} ${details.code})`;
     // A validation error lists every field on its own line: the user fixes them all in one go.

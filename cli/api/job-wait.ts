@@ -1,7 +1,8 @@
+import type { JobResponse } from '../../contract/job-view';
+import type { TaskView } from '../../contract/task-view';
 import type { JobKind, TaskStatus } from '../../core/model';
 import type { Progress } from '../progress';
 import type { ApiClient } from './client';
-import { jobPath, type JobResponse, type TaskView } from './views';
 
 /**
  * `--wait`: poll GET /jobs/{id} until the job reaches what the user waits for, or fails,
@@ -97,7 +98,7 @@ export async function waitForJob(client: ApiClient, jobId: string, goal: WaitGoa
   const deadline = Date.now() + options.timeoutMs;
   try {
     for (;;) {
-      const res = await client.request<JobResponse>('GET', jobPath(jobId));
+      const res = await client.call('getJob', { params: { id: jobId } });
       const a = assess(res, goal);
       options.progress?.update(`${jobId}: ${a.progress}`);
       if (a.failures.length > 0) {

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
+import type { NodeView } from '../../contract/node-view';
 import { HOLDS_RESOURCES, type TaskStatus } from '../../core/model';
 import { addApiOptions, clientFromOptions, type ApiClient } from '../api/client';
 import type { ApiOptions } from '../api/endpoint';
 import { age, bar, printJson } from '../api/output';
-import { jobPath, type JobListResponse, type JobResponse, type NodeListResponse, type NodeView } from '../api/views';
 import { formatTable } from '../format-table';
 
 interface NodesOptions extends ApiOptions {
@@ -21,7 +21,7 @@ export function register(program: Command): void {
     .option('--json', "print the API's JSON answer (GET /nodes) instead of a table");
   addApiOptions(cmd).action(async (options: NodesOptions) => {
     const client = await clientFromOptions(options);
-    const res = await client.request<NodeListResponse>('GET', '/nodes');
+    const res = await client.call('listNodes');
     if (options.json) return printJson(res);
     if (res.nodes.length === 0) {
       process.stdout.write('no nodes yet; the scheduler launches them when a job needs room\n');
@@ -50,12 +50,12 @@ export function formatNodes(nodes: readonly NodeView[], tasks: ReadonlyMap<strin
  * jobs whose counts show any copy on a node: one GET per such job, a few at a time.
  */
 async function tasksPerNode(client: ApiClient): Promise<Map<string, number>> {
-  const list = await client.request<JobListResponse>('GET', '/jobs');
+  const list = await client.call('listJobs');
   const placed = list.jobs.filter((j) => Object.entries(j.tasks).some(([status, n]) => HOLDS_RESOURCES.has(status as TaskStatus) && (n ?? 0) > 0));
   const perNode = new Map<string, number>();
   for (let i = 0; i < placed.length; i += JOB_FETCH_CONCURRENCY) {
     const batch = placed.slice(i, i + JOB_FETCH_CONCURRENCY);
-    const jobs = await Promise.all(batch.map((j) => client.request<JobResponse>('GET', jobPath(j.id))));
+    const jobs = await Promise.all(batch.map((j) => client.call('getJob', { params: { id: j.id } })));
     for (const job of jobs) {
       for (const t of job.tasks) if (t.nodeId && HOLDS_RESOURCES.has(t.status)) perNode.set(t.nodeId, (perNode.get(t.nodeId) ?? 0) + 1);
     }

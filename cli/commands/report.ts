@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { writeFileSync } from 'node:fs';
-import { REPORT_FORMATS, renderReport, type ReportFormat, type StowageReport } from '../../report';
+import { REPORT_FORMATS, renderReport, type ReportFormat } from '../../report';
 import { addApiOptions, clientFromOptions } from '../api/client';
 import type { ApiOptions } from '../api/endpoint';
 
@@ -33,7 +33,7 @@ export function register(program: Command): void {
     const to = Date.now();
     const from = Math.round(to - o.hours * 3_600_000);
     const query: Record<string, string> = { from: String(from), to: String(to), ...(o.baseline ? { baseline: o.baseline } : {}) };
-    const report = await client.request<StowageReport>('GET', '/report', { query });
+    const report = await client.call('getReport', { query });
     const text = renderReport(report, o.json ? 'json' : o.format);
     if (o.out) {
       writeFileSync(o.out, text);

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
+import type { JobResponse } from '../../contract/job-view';
 import type { TaskStatus } from '../../core/model';
 import { addApiOptions, clientFromOptions } from '../api/client';
 import type { ApiOptions } from '../api/endpoint';
 import { CliInputError } from '../api/errors';
 import { goalOf, waitForJob } from '../api/job-wait';
 import { addWaitOptions, printJson, type WaitFlags } from '../api/output';
-import { jobPath, type JobListResponse, type JobResponse } from '../api/views';
 import { formatTable } from '../format-table';
 import { Progress } from '../progress';
 
@@ -36,7 +36,7 @@ export function register(program: Command): void {
 
 async function listJobs(options: StatusOptions): Promise<void> {
   const client = await clientFromOptions(options);
-  const res = await client.request<JobListResponse>('GET', '/jobs');
+  const res = await client.call('listJobs');
   if (options.json) return printJson(res);
   if (res.jobs.length === 0) {
     process.stdout.write('no jobs; submit one with `stowage submit -f examples/web-service.json`\n');
@@ -48,7 +48,7 @@ async function listJobs(options: StatusOptions): Promise<void> {
 
 async function showJob(jobId: string, options: StatusOptions): Promise<void> {
   const client = await clientFromOptions(options);
-  let res = await client.request<JobResponse>('GET', jobPath(jobId));
+  let res = await client.call('getJob', { params: { id: jobId } });
   if (options.wait) res = await waitForJob(client, jobId, goalOf(res.job.kind), { timeoutMs: options.timeout * 1000, progress: new Progress() });
   if (options.json) return printJson(res);
   process.stdout.write(formatJob(res));

@@ -3,7 +3,6 @@ import { addApiOptions, clientFromOptions } from '../api/client';
 import type { ApiOptions } from '../api/endpoint';
 import { waitForJob } from '../api/job-wait';
 import { addWaitOptions, printJson, type WaitFlags } from '../api/output';
-import { jobPath, type StopResponse } from '../api/views';
 import { Progress } from '../progress';
 
 interface StopOptions extends ApiOptions, WaitFlags {
@@ -20,7 +19,7 @@ export function register(program: Command): void {
   addWaitOptions(cmd, 'every task of the job has stopped');
   addApiOptions(cmd).action(async (jobId: string, options: StopOptions) => {
     const client = await clientFromOptions(options);
-    const res = await client.request<StopResponse>('DELETE', jobPath(jobId));
+    const res = await client.call('stopJob', { params: { id: jobId } });
     if (options.json) printJson(res);
     else process.stdout.write(`${res.jobId}: stop requested; its tasks stop at the next scheduling pass\n`);
     if (options.wait) await waitForJob(client, res.jobId, 'stopped', { timeoutMs: options.timeout * 1000, progress: new Progress() });

@@ -6,7 +6,6 @@ import type { ApiOptions } from '../api/endpoint';
 import { CliInputError } from '../api/errors';
 import { goalOf, waitForJob } from '../api/job-wait';
 import { addWaitOptions, printJson, type WaitFlags } from '../api/output';
-import type { SubmitResponse } from '../api/views';
 import { positiveInteger } from '../option-parsers';
 import { Progress } from '../progress';
 
@@ -32,7 +31,7 @@ export function register(program: Command): void {
     .command('submit')
     .description('submit a job from a JSON file (-f) or from flags; prints its id')
     .argument('[command...]', 'the container command and its arguments, after `--` (e.g. -- httpd -f -p 8080)')
-    .option('-f, --file <path>', 'the job as JSON (fields of lambdas/api/job-schema.ts), or - for stdin; flags below override its fields')
+    .option('-f, --file <path>', 'the job as JSON (fields of contract/job-spec.ts), or - for stdin; flags below override its fields')
     .option('--name <name>', 'job name: lowercase letters, digits and "-"')
     .option('--image <ref>', 'container image, e.g. stowage/busybox:local')
     .option('--cpu <millicores>', 'CPU per replica in millicores (1000 = one core)', positiveInteger('millicores'))
@@ -56,7 +55,7 @@ async function submit(command: readonly string[], options: SubmitOptions): Promi
   const client = await clientFromOptions(options);
   // A key per invocation makes the client's own retry of a lost answer safe.
   const key = options.idempotencyKey ?? randomUUID();
-  const res = await client.request<SubmitResponse>('POST', '/jobs', { body: job, headers: { 'Idempotency-Key': key } });
+  const res = await client.call('submitJob', { body: job, headers: { 'Idempotency-Key': key } });
   if (options.json) printJson(res);
   else process.stdout.write(`${res.jobId}\n`);
   if (!options.wait) return;

@@ -1,7 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Clock } from '../../control/clock';
-import type { StateStore } from '../../control/state/state-store';
 
 /**
  * What every API handler is given. Narrow picks of Powertools' types, so tests pass a
@@ -18,7 +17,12 @@ export interface ApiMetrics {
   publishStoredMetrics(): unknown;
 }
 
-export interface ApiDeps extends Observability {
-  readonly store: StateStore;
+/**
+ * A handler's dependencies, with the store cut to the role of the state port it uses
+ * (control/state/state-store.ts), so a test fakes only that and the handler cannot
+ * reach the scheduler's writes.
+ */
+export interface ApiDeps<Store> extends Observability {
+  readonly store: Store;
   readonly clock: Clock;
 }

@@ -1,3 +1,5 @@
+import type { FieldIssue } from '../../contract/error-body';
+
 /**
  * The errors an API handler throws to refuse a request. Each carries its HTTP status
  * and a stable machine-readable `code`; `respond.ts` is the one place that turns them
@@ -11,11 +13,6 @@ export abstract class ApiError extends Error {
   readonly headers: Readonly<Record<string, string>> = {};
 }
 
-/** One refused input: the field (dotted path, `command[2]`, `env.FOO`) and the rule it broke. */
-export interface FieldIssue {
-  readonly field: string;
-  readonly rule: string;
-}
 
 /** 400: the request (body, path or query) broke one or more rules; every one is listed. */
 export class ValidationError extends ApiError {

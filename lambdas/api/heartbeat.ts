@@ -1,18 +1,18 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
-import { acceptHeartbeat } from '../../control/heartbeat';
-import type { Heartbeat } from '../../control/state/node-report';
+import { heartbeatBodySchema, type ContainerReportBody, type DesiredTaskView, type HeartbeatBody } from '../../contract/heartbeat';
+import { NODE_ID, NODE_ID_EXPECTED } from '../../contract/ids';
+import { ROUTES } from '../../contract/routes';
+import { acceptHeartbeat, type DesiredCopy } from '../../control/heartbeat';
+import type { ContainerReport, Heartbeat } from '../../control/state/node-report';
+import type { NodeReportStore } from '../../control/state/state-store';
 import type { ApiDeps } from './deps';
 import { ForbiddenError } from './errors';
-import { labelsSchema } from './job-schema';
 import { parseWith, pathParam, readJsonBody } from './request';
-import { route, type ApiEvent, type ApiHandler } from './respond';
+import { answer, route, type ApiEvent, type ApiHandler } from './respond';
+import type { Assert, Assignable } from './type-checks';
 
-/**
- * Node ids: EC2 instance ids (`i-` + hex) in AWS; the local fleet names its own. Kept to
- * characters that are safe in a path, a DynamoDB key and an STS session name.
- */
-export const NODE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** Compile-time: every container report the wire accepts is one the store can record. */
+export type ContainerReportFitsDomain = Assert<Assignable<ContainerReportBody, ContainerReport>>;
 
 /**
  * Who is calling, as a node id, or undefined when the caller is not a node. Injectable:
@@ -41,35 +41,7 @@ export function iamInstanceIdentity(options: { roleName?: string } = {}): Identi
   };
 }
 
-const int = (max: number) => z.number().int().min(0).max(max);
-const resources = z.strictObject({ cpu: int(10_000_000), memoryMiB: int(100_000_000) });
-/** Usage is measured, so fractions are fine; the store keeps integers like every other Resources. */
-const usage = z.strictObject({ cpu: z.number().min(0).max(10_000_000), memoryMiB: z.number().min(0).max(100_000_000) });
-
-export const heartbeatSchema = z.strictObject({
-  instanceType: z.string().min(1).max(64).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'instance types look like m5.large'),
-  zone: z.string().min(1).max(64).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'zones look like us-east-1a'),
-  labels: labelsSchema.default({}),
-  capacity: resources,
-  usage,
-  pricePerHour: z.number().min(0).max(1000),
-  containers: z
-    .array(
-      z.strictObject({
-        taskId: z.string().min(1).max(128).regex(/^[A-Za-z0-9._-]+$/, 'task ids are [A-Za-z0-9._-]'),
-        generation: int(1_000_000_000),
-        state: z.enum(['starting', 'running', 'exited']),
-        exitCode: z.number().int().min(-2_147_483_648).max(2_147_483_647).optional(),
-        oomKilled: z.boolean().optional(),
-        startedAt: int(Number.MAX_SAFE_INTEGER).optional(),
-        finishedAt: int(Number.MAX_SAFE_INTEGER).optional(),
-      }),
-    )
-    .max(1000)
-    .default([]),
-});
-
-export interface HeartbeatDeps extends ApiDeps {
+export interface HeartbeatDeps extends ApiDeps<NodeReportStore> {
   readonly identify: Identify;
 }
 
@@ -80,7 +52,7 @@ export interface HeartbeatDeps extends ApiDeps {
  */
 export function createHandler(deps: HeartbeatDeps): ApiHandler {
   return route(deps, async (event) => {
-    const nodeId = pathParam(event, 'id', NODE_ID, 'a node id (an EC2 instance id such as i-0123456789abcdef0)');
+    const nodeId = pathParam(event, 'id', NODE_ID, NODE_ID_EXPECTED);
     const caller = deps.identify(event);
     if (caller !== nodeId) {
       deps.metrics.addMetric('HeartbeatsRefused', MetricUnit.Count, 1);
@@ -90,33 +62,39 @@ export function createHandler(deps: HeartbeatDeps): ApiHandler {
           : `node ${caller} may not report a heartbeat for node ${nodeId}; a node reports only for itself`,
       );
     }
-    const body = parseWith(heartbeatSchema, readJsonBody(event), 'heartbeat');
-    const now = deps.clock.now();
-    const hb: Heartbeat = {
-      nodeId,
-      instanceType: body.instanceType,
-      zone: body.zone,
-      labels: body.labels,
-      capacity: body.capacity,
-      usage: { cpu: Math.round(body.usage.cpu), memoryMiB: Math.round(body.usage.memoryMiB) },
-      pricePerHour: body.pricePerHour,
-      containers: body.containers,
-    };
-    const { desired: copies, orphaned } = await acceptHeartbeat(deps.store, hb, now);
+    const body = parseWith(heartbeatBodySchema, readJsonBody(event), 'heartbeat');
+    const { desired, orphaned } = await acceptHeartbeat(deps.store, toHeartbeat(nodeId, body), deps.clock.now());
     deps.metrics.addMetric('Heartbeats', MetricUnit.Count, 1);
     for (const t of orphaned) deps.log.warn('task without its job; not sent to the agent', { taskId: t.id, jobId: t.jobId, nodeId });
-    const desired = copies.map(({ task: t, job }) => ({
-      id: t.id,
-      jobId: t.jobId,
-      slot: t.slot,
-      generation: t.generation,
-      status: t.status,
-      resources: t.resources,
-      image: job.image,
-      command: job.command,
-      env: job.env,
-      ...(job.stopRequestedAt !== undefined ? { stopRequested: true } : {}),
-    }));
-    return { status: 200, body: { nodeId, tasks: desired } };
+    return answer(ROUTES.heartbeat.key, { nodeId, tasks: desired.map(desiredTaskView) });
   });
+}
+
+/** The report as the store records it: the node id from the path, usage rounded to the integers every Resources holds. */
+function toHeartbeat(nodeId: string, body: HeartbeatBody): Heartbeat {
+  return {
+    nodeId,
+    instanceType: body.instanceType,
+    zone: body.zone,
+    labels: body.labels,
+    capacity: body.capacity,
+    usage: { cpu: Math.round(body.usage.cpu), memoryMiB: Math.round(body.usage.memoryMiB) },
+    pricePerHour: body.pricePerHour,
+    containers: body.containers,
+  };
+}
+
+function desiredTaskView({ task: t, job }: DesiredCopy): DesiredTaskView {
+  return {
+    id: t.id,
+    jobId: t.jobId,
+    slot: t.slot,
+    generation: t.generation,
+    status: t.status,
+    resources: t.resources,
+    image: job.image,
+    command: job.command,
+    env: job.env,
+    ...(job.stopRequestedAt !== undefined ? { stopRequested: true } : {}),
+  };
 }

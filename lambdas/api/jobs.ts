@@ -1,32 +1,46 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { JOB_ID, JOB_ID_EXPECTED } from '../../contract/ids';
+import type { JobSummaryView } from '../../contract/job-list';
+import type { JobView } from '../../contract/job-view';
+import { ROUTES } from '../../contract/routes';
+import type { TaskStatusView, TaskView } from '../../contract/task-view';
+import type { JobStore, SchedulerStore } from '../../control/state/state-store';
 import type { Job, Task, TaskStatus } from '../../core/model';
 import type { ApiDeps } from './deps';
 import { NotFoundError } from './errors';
 import { pathParam } from './request';
-import { route, type ApiHandler, type ApiEvent, type Reply } from './respond';
+import { answer, route, routeKeyOf, type ApiEvent, type ApiHandler, type Reply } from './respond';
+import type { Assert, Same } from './type-checks';
 
-/** Ids the submit handler makes: `job-` and 20 lowercase hex characters. */
-export const JOB_ID = /^job-[0-9a-f]{20}$/;
+/** Compile-time: the statuses the API shows are exactly the scheduler's. */
+export type TaskStatusesInStep = Assert<Same<TaskStatus, TaskStatusView>>;
 
 /** Statuses whose reason a user needs to see: why it is not running. */
 const EXPLAINED: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['PENDING', 'UNSCHEDULABLE', 'FAILED', 'LOST', 'STOPPED']);
 
-export type JobsDeps = ApiDeps;
+/**
+ * The jobs API's store, and the scheduler's snapshot: the list needs every job's task
+ * statuses, and one snapshot read gives them all where a query per job would not.
+ */
+export type JobsDeps = ApiDeps<JobStore & Pick<SchedulerStore, 'snapshot'>>;
 
 /** GET /jobs, GET /jobs/{id}, DELETE /jobs/{id}: one function, routed on API Gateway's route key. */
 export function createHandler(deps: JobsDeps): ApiHandler {
   return route(deps, async (event) => {
-    const method = event.requestContext.http.method.toUpperCase();
-    const hasId = event.pathParameters?.id !== undefined;
-    if (method === 'GET' && !hasId) return listJobs(deps);
-    if (method === 'GET') return getJob(deps, event);
-    if (method === 'DELETE' && hasId) return stopJob(deps, event);
-    throw new NotFoundError('route', `${method} ${event.rawPath}`);
+    switch (routeKeyOf(event)) {
+      case ROUTES.listJobs.key:
+        return listJobs(deps);
+      case ROUTES.getJob.key:
+        return getJob(deps, event);
+      case ROUTES.stopJob.key:
+        return stopJob(deps, event);
+      default:
+        throw new NotFoundError('route', `${event.requestContext.http.method.toUpperCase()} ${event.rawPath}`);
+    }
   });
 }
 
 async function listJobs(deps: JobsDeps): Promise<Reply> {
-  // One snapshot rather than a query per job: the list needs every job's task statuses.
   const snap = await deps.store.snapshot();
   const byJob = new Map<string, Partial<Record<TaskStatus, number>>>();
   for (const t of snap.tasks) {
@@ -36,36 +50,37 @@ async function listJobs(deps: JobsDeps): Promise<Reply> {
   }
   const jobs = [...snap.jobs]
     .sort((a, b) => b.createdAt - a.createdAt || a.id.localeCompare(b.id))
-    .map((j) => ({
-      id: j.id,
-      name: j.name,
-      kind: j.kind,
-      count: j.count,
-      createdAt: j.createdAt,
-      ...(j.stopRequestedAt !== undefined ? { stopRequestedAt: j.stopRequestedAt } : {}),
-      tasks: byJob.get(j.id) ?? {},
-    }));
-  return { status: 200, body: { jobs } };
+    .map(
+      (j): JobSummaryView => ({
+        id: j.id,
+        name: j.name,
+        kind: j.kind,
+        count: j.count,
+        createdAt: j.createdAt,
+        ...(j.stopRequestedAt !== undefined ? { stopRequestedAt: j.stopRequestedAt } : {}),
+        tasks: byJob.get(j.id) ?? {},
+      }),
+    );
+  return answer(ROUTES.listJobs.key, { jobs });
 }
 
 async function getJob(deps: JobsDeps, event: ApiEvent): Promise<Reply> {
-  const id = pathParam(event, 'id', JOB_ID, 'a job id: "job-" and 20 lowercase hex characters');
+  const id = pathParam(event, 'id', JOB_ID, JOB_ID_EXPECTED);
   const found = await deps.store.getJob(id);
   if (!found) throw new NotFoundError('job', id);
-  return { status: 200, body: { job: jobView(found.job), tasks: [...found.tasks].sort(bySlotThenGeneration).map(taskView) } };
+  return answer(ROUTES.getJob.key, { job: jobView(found.job), tasks: [...found.tasks].sort(bySlotThenGeneration).map(taskView) });
 }
 
 async function stopJob(deps: JobsDeps, event: ApiEvent): Promise<Reply> {
-  const id = pathParam(event, 'id', JOB_ID, 'a job id: "job-" and 20 lowercase hex characters');
+  const id = pathParam(event, 'id', JOB_ID, JOB_ID_EXPECTED);
   const stopped = await deps.store.requestStop(id, deps.clock.now());
   if (!stopped) throw new NotFoundError('job', id);
   deps.metrics.addMetric('JobsStopped', MetricUnit.Count, 1);
   deps.log.info('job stop requested', { jobId: id });
-  // 202: the next scheduling pass stops the copies; GET /jobs/{id} shows them go.
-  return { status: 202, body: { jobId: id, stopRequested: true } };
+  return answer(ROUTES.stopJob.key, { jobId: id, stopRequested: true });
 }
 
-function jobView(j: Job) {
+function jobView(j: Job): JobView {
   return {
     id: j.id,
     name: j.name,
@@ -84,7 +99,7 @@ function jobView(j: Job) {
   };
 }
 
-function taskView(t: Task) {
+function taskView(t: Task): TaskView {
   const reason = EXPLAINED.has(t.status) ? (t.reason ?? (t.status === 'PENDING' ? 'waiting for the next scheduling pass' : undefined)) : undefined;
   return {
     id: t.id,

@@ -1,18 +1,25 @@
-import type { Node } from '../../core/model';
+import type { NodeView } from '../../contract/node-view';
+import { ROUTES } from '../../contract/routes';
+import type { FleetStateReader } from '../../control/state/state-store';
+import type { Node, NodeState } from '../../core/model';
 import type { ApiDeps } from './deps';
-import { route, type ApiHandler } from './respond';
+import { answer, route, type ApiHandler } from './respond';
+import type { Assert, Same } from './type-checks';
 
-export type NodesDeps = ApiDeps;
+/** Compile-time: the node states the API shows are exactly the scheduler's. */
+export type NodeStatesInStep = Assert<Same<NodeState, NodeView['state']>>;
+
+export type NodesDeps = ApiDeps<FleetStateReader>;
 
 /** GET /nodes: the fleet as the store knows it. */
 export function createHandler(deps: NodesDeps): ApiHandler {
   return route(deps, async () => {
     const nodes = (await deps.store.listNodes()).sort((a, b) => a.id.localeCompare(b.id)).map(nodeView);
-    return { status: 200, body: { nodes } };
+    return answer(ROUTES.listNodes.key, { nodes });
   });
 }
 
-function nodeView(n: Node) {
+function nodeView(n: Node): NodeView {
   return {
     id: n.id,
     type: n.instanceType,

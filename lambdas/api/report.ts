@@ -1,30 +1,24 @@
-import { z } from 'zod';
+import { reportQuerySchema, type ReportResponse } from '../../contract/report';
+import { ROUTES } from '../../contract/routes';
+import type { FleetStateReader } from '../../control/state/state-store';
 import type { UtilisationSample } from '../../core/utilisation-sample';
 import { buildReport, ReportInputError, type StowageReport } from '../../report';
 import type { ApiDeps } from './deps';
 import { ValidationError } from './errors';
 import { parseWith } from './request';
-import { route, type ApiHandler } from './respond';
+import { answer, route, type ApiHandler } from './respond';
+import type { Assert, Same } from './type-checks';
+
+/**
+ * Compile-time: GET /report answers with the report exactly as report/ builds it, and
+ * a client can render what it reads with report/'s renderers.
+ */
+export type ReportInStep = Assert<Same<StowageReport, ReportResponse>>;
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 /** Samples live 30 days; a longer window could only be partly filled. */
 export const MAX_WINDOW_MS = 31 * DAY_MS;
-
-const millis = z
-  .string()
-  .regex(/^\d{1,16}$/, 'must be a time in milliseconds since the epoch (digits only)')
-  .transform(Number);
-
-export const reportQuerySchema = z.strictObject({
-  from: millis.optional(),
-  to: millis.optional(),
-  /** A static fleet to compare with, e.g. `70xm5.large`; default the window's peak fleet held. */
-  baseline: z.string().min(1).max(200).optional(),
-});
-
-/** What GET /report returns: the full report (report/report-types.ts; docs/report.md). */
-export type ReportResponse = StowageReport;
 
 /**
  * The report's figures from the samples in [from, to]; the integration lives in
@@ -34,7 +28,7 @@ export function reportFigures(samples: readonly UtilisationSample[], from: numbe
   return buildReport(samples, { from, to, baseline });
 }
 
-export type ReportDeps = ApiDeps;
+export type ReportDeps = ApiDeps<FleetStateReader>;
 
 /** GET /report?from=&to=&baseline= (ms since the epoch; default the last 24 hours). */
 export function createHandler(deps: ReportDeps): ApiHandler {
@@ -46,7 +40,7 @@ export function createHandler(deps: ReportDeps): ApiHandler {
     if (to - from > MAX_WINDOW_MS) throw new ValidationError([{ field: 'query.from', rule: `the window may span at most ${MAX_WINDOW_MS / DAY_MS} days` }], 'query');
     const samples = await deps.store.listSamples(from, to);
     try {
-      return { status: 200, body: reportFigures(samples, from, to, q.baseline) };
+      return answer(ROUTES.getReport.key, reportFigures(samples, from, to, q.baseline));
     } catch (err) {
       if (err instanceof ReportInputError) throw new ValidationError([{ field: `query.${err.field}`, rule: err.message.slice(err.field.length + 2) }], 'query');
       throw err;

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import { MalformedBodyError, PayloadTooLargeError, ValidationError, type FieldIssue } from './errors';
+import type { FieldIssue } from '../../contract/error-body';
+import { MalformedBodyError, PayloadTooLargeError, ValidationError } from './errors';
 import type { ApiEvent } from './respond';
 
 /** Bodies of every route are small JSON documents; larger ones are refused before parsing. */

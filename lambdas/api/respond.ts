@@ -1,5 +1,8 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { ErrorBody } from '../../contract/error-body';
+import { ROUTE_SHAPES, type ResponseOf } from '../../contract/route-shapes';
+import type { RouteKey } from '../../contract/routes';
 import { JobExistsError, StoreUnavailableError } from '../../control/state/errors';
 import type { Observability } from './deps';
 import { ApiError, ConflictError, ServiceUnavailableError, ValidationError } from './errors';
@@ -13,6 +16,21 @@ export interface Reply {
   readonly status: number;
   readonly body: unknown;
   readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** A route's success: the status and body its contract shape declares. */
+export function answer<K extends RouteKey>(key: K, body: ResponseOf<K>): Reply {
+  return { status: ROUTE_SHAPES[key].status, body };
+}
+
+/**
+ * The route key of the event with its method in upper case: API Gateway always sends it
+ * so, while a direct invocation may not, and methods are matched without regard to case.
+ */
+export function routeKeyOf(event: ApiEvent): string {
+  const key = event.routeKey ?? '';
+  const space = key.indexOf(' ');
+  return space < 0 ? key : `${key.slice(0, space).toUpperCase()}${key.slice(space)}`;
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
@@ -42,18 +60,16 @@ export function errorResponse(err: unknown, event: ApiEvent, obs: Observability)
     obs.metrics.addMetric(known.status >= 500 ? 'ServerErrors' : 'ClientErrors', MetricUnit.Count, 1);
     const log = known.status >= 500 ? obs.log.error.bind(obs.log) : obs.log.warn.bind(obs.log);
     log('request refused', { status: known.status, code: known.code, reason: known.message, route: event.routeKey, requestId: event.requestContext?.requestId });
-    const error: Record<string, unknown> = { code: known.code, message: known.message };
-    if (known instanceof ValidationError) error.fields = known.fields;
-    return { statusCode: known.status, headers: { ...JSON_HEADERS, ...known.headers }, body: JSON.stringify({ error }) };
+    const body: ErrorBody = {
+      error: { code: known.code, message: known.message, ...(known instanceof ValidationError ? { fields: known.fields } : {}) },
+    };
+    return { statusCode: known.status, headers: { ...JSON_HEADERS, ...known.headers }, body: JSON.stringify(body) };
   }
   obs.metrics.addMetric('ServerErrors', MetricUnit.Count, 1);
   const requestId = event.requestContext?.requestId ?? 'unknown';
   obs.log.error('unhandled error', { route: event.routeKey, requestId, error: err instanceof Error ? err : String(err) });
-  return {
-    statusCode: 500,
-    headers: JSON_HEADERS,
-    body: JSON.stringify({ error: { code: 'internal', message: `internal error; the operators can find it in the logs by request id ${requestId}` } }),
-  };
+  const body: ErrorBody = { error: { code: 'internal', message: `internal error; the operators can find it in the logs by request id ${requestId}` } };
+  return { statusCode: 500, headers: JSON_HEADERS, body: JSON.stringify(body) };
 }
 
 /** Typed API errors as they are; the core's errors a caller can act on, translated; else undefined. */

@@ -8,12 +8,15 @@ import {
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { createHash, randomBytes } from 'node:crypto';
+import { jobSpecSchema, type SubmitResponse } from '../../contract/job-spec';
+import { ROUTES } from '../../contract/routes';
+import type { JobStore } from '../../control/state/state-store';
 import type { Job, Task } from '../../core/model';
 import type { ApiDeps } from './deps';
 import { ConflictError, IdempotencyKeyReusedError, ServiceUnavailableError, ValidationError } from './errors';
-import { jobSchema, toJobSpec, type JobSpec } from './job-schema';
+import { toJobSpec, type JobSpec } from './job-defaults';
 import { header, parseWith, readJsonBody } from './request';
-import { route, type ApiHandler } from './respond';
+import { answer, route, type ApiHandler } from './respond';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{1,128}$/;
@@ -21,16 +24,11 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{1,128}$/;
 /** A retried submit within this window returns the first answer; after it, a new job. */
 export const IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600;
 
-export interface SubmitDeps extends ApiDeps {
+export interface SubmitDeps extends ApiDeps<JobStore> {
   /** Where Powertools keeps idempotency records: DynamoDB in Lambda, in memory in unit tests. */
   readonly idempotencyStore: BasePersistenceLayer;
   /** `job-` + 20 hex characters; injectable so tests can pin ids. */
   readonly newJobId?: () => string;
-}
-
-export interface SubmitResult {
-  readonly jobId: string;
-  readonly taskIds: string[];
 }
 
 /**
@@ -70,7 +68,7 @@ export function createHandler(deps: SubmitDeps): ApiHandler {
     expiresAfterSeconds: IDEMPOTENCY_WINDOW_SECONDS,
   });
 
-  const submit = async (request: SubmitRequest): Promise<SubmitResult> => {
+  const submit = async (request: SubmitRequest): Promise<SubmitResponse> => {
     const now = deps.clock.now();
     const spec = request.job;
     const id = request.idempotencyKey === undefined ? makeId() : keyedJobId(request.idempotencyKey);
@@ -114,7 +112,7 @@ export function createHandler(deps: SubmitDeps): ApiHandler {
     if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
       throw new ValidationError([{ field: 'header.Idempotency-Key', rule: 'must be 1..128 characters of [A-Za-z0-9_-]' }], 'headers');
     }
-    const job = toJobSpec(parseWith(jobSchema, readJsonBody(event), 'job'));
+    const job = toJobSpec(parseWith(jobSpecSchema, readJsonBody(event), 'job'));
     // Powertools reads the remaining time from the context to expire an in-progress record
     // of an invocation that timed out, so a retry after a crash is not locked out forever.
     if (context) config.registerLambdaContext(context);
@@ -122,8 +120,7 @@ export function createHandler(deps: SubmitDeps): ApiHandler {
     const request: SubmitRequest = { idempotencyKey: key === undefined ? undefined : `${caller}\n${key}`, job };
     try {
       // Without a key Powertools skips the record and simply runs the submit.
-      const result = await idempotentSubmit(request);
-      return { status: 202, body: result };
+      return answer(ROUTES.submitJob.key, await idempotentSubmit(request));
     } catch (err) {
       throw translateIdempotencyError(err);
     }

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { StateStore } from '../../control/state/state-store';
 import type { ApiDeps } from '../api/deps';
 import { tableNamesFrom } from '../config';
 import { DynamoStateStore } from '../adapters/dynamo-state-store';
@@ -8,8 +9,9 @@ import { DynamoStateStore } from '../adapters/dynamo-state-store';
 /**
  * The real dependencies of an API handler, built once per cold start from the
  * environment the CDK stack sets: a missing table name fails here, with its variable.
+ * The DynamoDB store plays every role; each handler's type takes only the one it uses.
  */
-export function apiDeps(service: string, env: NodeJS.ProcessEnv = process.env): ApiDeps {
+export function apiDeps(service: string, env: NodeJS.ProcessEnv = process.env): ApiDeps<StateStore> {
   return {
     store: new DynamoStateStore(new DynamoDBClient({}), tableNamesFrom(env)),
     clock: { now: () => Date.now() },

@@ -20,8 +20,8 @@ async function failure(p: Promise<unknown>): Promise<ControlPlaneError> {
 
 describe('HttpControlPlane', () => {
   it('PUTs the heartbeat to the node path with the token and returns the desired tasks', async () => {
-    const task = { id: 'j.0', jobId: 'j', generation: 2, status: 'ASSIGNED', image: 'busybox', command: ['sleep', '1'], env: { A: '$(x)' }, resources: { cpu: 100, memoryMiB: 32 } };
-    const { api, calls } = client(async () => new Response(JSON.stringify({ tasks: [task] }), { status: 200 }));
+    const task = { id: 'j.0', jobId: 'j', slot: 0, generation: 2, status: 'ASSIGNED', image: 'busybox', command: ['sleep', '1'], env: { A: '$(x)' }, resources: { cpu: 100, memoryMiB: 32 } };
+    const { api, calls } = client(async () => new Response(JSON.stringify({ nodeId: 'node-1', tasks: [task] }), { status: 200 }));
     const desired = await api.heartbeat('node/1', BODY);
     expect(calls[0].url).toBe('http://127.0.0.1:9/nodes/node%2F1/heartbeat');
     expect(calls[0].init.method).toBe('PUT');

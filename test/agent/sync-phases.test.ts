@@ -1,4 +1,5 @@
-import type { ControlPlane, HeartbeatBody } from '../../agent/api-client';
+import type { ControlPlane } from '../../agent/api-client';
+import type { HeartbeatBody } from '../../contract/heartbeat';
 import { RuntimeError } from '../../control/container-runtime-errors';
 import { localIdentity } from '../../agent/node-identity';
 import { describeSummary, syncOnce, type SyncDeps } from '../../agent/sync';

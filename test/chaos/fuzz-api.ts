@@ -5,7 +5,7 @@ import { canonicalJson } from '../../core/canonical-json';
 import { InMemoryStateStore } from '../../control/fakes/in-memory-state-store';
 import type { Job, Task } from '../../core/model';
 import { validateImageReference } from '../../agent/docker-runtime';
-import type { ApiDeps } from '../../lambdas/api/deps';
+import type { Observability } from '../../lambdas/api/deps';
 import { createHandler as heartbeatHandler } from '../../lambdas/api/heartbeat';
 import { createHandler as jobsHandler } from '../../lambdas/api/jobs';
 import { createHandler as nodesHandler } from '../../lambdas/api/nodes';
@@ -85,7 +85,7 @@ export interface World {
   readonly report: ApiHandler;
 }
 
-const silent: ApiDeps['log'] = { info: () => undefined, warn: () => undefined, error: () => undefined } as unknown as ApiDeps['log'];
+const silent: Observability['log'] = { info: () => undefined, warn: () => undefined, error: () => undefined } as unknown as Observability['log'];
 
 /** A store holding one job with two tasks (one on the node), one node and two samples. */
 export async function fixtureStore(): Promise<InMemoryStateStore> {

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ROUTE_LIST } from '../../contract/routes';
 import { StowageStack, STACK_TAG_KEY } from '../../infra/stowage-stack';
 import { RUNTIME_ENV } from '../../infra/runtime-env';
 import { bundleAgent } from '../../infra/agent-bundle';
@@ -65,6 +66,21 @@ describe('StowageStack API', () => {
     expect(keys).toEqual(
       ['DELETE /jobs/{id}', 'GET /jobs', 'GET /jobs/{id}', 'GET /nodes', 'GET /report', 'POST /jobs', 'PUT /nodes/{id}/heartbeat'].sort(),
     );
+  });
+
+  it('serves each route of contract/routes.ts with the function of the handler module it names', () => {
+    const fnOf = new Map<string, string>();
+    for (const [id, r] of ofType('AWS::Lambda::Function')) {
+      const m = /^Stowage (\w+) handler$/.exec(r.Properties.Description ?? '');
+      if (m) fnOf.set(m[1], id);
+    }
+    const served = Object.fromEntries(
+      ofType('AWS::ApiGatewayV2::Route').map(([, r]) => {
+        const integration = /"Ref":"([^"]+)"/.exec(JSON.stringify(r.Properties.Target))?.[1] ?? '';
+        return [r.Properties.RouteKey, resources[integration]?.Properties.IntegrationUri?.['Fn::GetAtt']?.[0]];
+      }),
+    );
+    expect(served).toEqual(Object.fromEntries(ROUTE_LIST.map((r) => [r.key, fnOf.get(r.handler)])));
   });
 
   it('requires IAM (SigV4) authorisation on every route', () => {

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import type { HeartbeatBody } from '../../contract/heartbeat';
+import { ROUTE_LIST, routePath } from '../../contract/routes';
 import { InMemoryStateStore } from '../../control/fakes/in-memory-state-store';
 import { LOCAL_USER_ARN, startLocalApi, type LocalApi } from '../../local/local-api';
 import { InMemoryPersistenceLayer } from '../lambdas/api/events';
@@ -15,8 +17,7 @@ const NOW = 1_800_000_000_000;
 
 const WEB_SERVICE = JSON.parse(readFileSync(path.join(__dirname, '../../examples/web-service.json'), 'utf8')) as Record<string, unknown>;
 
-/** A heartbeat body the schema in lambdas/api/heartbeat.ts accepts. */
-const HEARTBEAT = {
+const HEARTBEAT: HeartbeatBody = {
   instanceType: 'local',
   zone: 'local-a',
   labels: {},
@@ -176,6 +177,20 @@ describe('startLocalApi', () => {
       expect(r.body.error.message).toContain('GET /nope');
       for (const key of ['POST /jobs', 'GET /jobs', 'GET /jobs/{id}', 'DELETE /jobs/{id}', 'GET /nodes', 'GET /report', 'PUT /nodes/{id}/heartbeat']) {
         expect(r.body.error.message).toContain(key);
+      }
+    });
+
+    // Bodies the handlers refuse, so routing is shown without changing what later tests see.
+    test.each(ROUTE_LIST.map((r) => [r.key, r] as const))('%s reaches its handler, for its caller only', async (_key, r) => {
+      const node = r.caller === 'node' ? 'local-node-a' : undefined;
+      const path = routePath(r, { id: node ?? 'job-ffffffffffffffffffff' });
+      const body = r.method === 'POST' || r.method === 'PUT' ? { nope: 1 } : undefined;
+      const own = await call(r.method, path, { token: node ? 'node-token-a' : USER_TOKEN, body });
+      expect(own.status).not.toBe(405);
+      expect(own.body.error?.message ?? '').not.toMatch(/^no route/);
+      if (r.caller === 'user') {
+        const asNode = await call(r.method, path, { token: 'node-token-a', body });
+        expect({ status: asNode.status, code: asNode.body.error.code }).toEqual({ status: 403, code: 'forbidden' });
       }
     });
 

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { matchPath, ROUTES } from '../../contract/routes';
 import { InMemoryStateStore } from '../../control/fakes/in-memory-state-store';
 import { createHandler } from '../../lambdas/api/heartbeat';
 import type { ApiEvent } from '../../lambdas/api/respond';
@@ -18,8 +19,6 @@ export interface FakeApi {
   readonly requests: number;
   close(): Promise<void>;
 }
-
-const ROUTE = /^\/nodes\/([^/]+)\/heartbeat$/;
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const metrics = { addMetric: () => undefined, publishStoredMetrics: () => undefined };
@@ -55,8 +54,8 @@ export async function startFakeApi(options: { token?: string; store?: InMemorySt
     void (async () => {
       requests++;
       const url = new URL(req.url ?? '/', 'http://localhost');
-      const m = ROUTE.exec(url.pathname);
-      if (req.method !== 'PUT' || !m) {
+      const params = matchPath(ROUTES.heartbeat, url.pathname);
+      if (req.method !== ROUTES.heartbeat.method || !params) {
         res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'not-found', message: `${req.method} ${url.pathname}` } }));
         return;
       }
@@ -65,11 +64,11 @@ export async function startFakeApi(options: { token?: string; store?: InMemorySt
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k.toLowerCase()] = v;
       const event = {
         version: '2.0',
-        routeKey: 'PUT /nodes/{id}/heartbeat',
+        routeKey: ROUTES.heartbeat.key,
         rawPath: url.pathname,
         rawQueryString: '',
         headers,
-        pathParameters: { id: decodeURIComponent(m[1]) },
+        pathParameters: { id: decodeURIComponent(params.id) },
         body,
         isBase64Encoded: false,
         requestContext: { requestId: `fake-${requests}`, http: { method: 'PUT', path: url.pathname } },

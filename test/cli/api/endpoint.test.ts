@@ -7,10 +7,11 @@ import { ApiClient, clientFromOptions } from '../../../cli/api/client';
 import { apiUrlFromOutputs, resolveEndpoint, type Endpoint } from '../../../cli/api/endpoint';
 import { ApiConfigError, ApiConnectionError, ApiRequestError } from '../../../cli/api/errors';
 import { assess, currentCopies } from '../../../cli/api/job-wait';
-import type { JobResponse, TaskView } from '../../../cli/api/views';
 import { assembleJob } from '../../../cli/commands/submit';
 import { Progress } from '../../../cli/progress';
-import { jobSchema } from '../../../lambdas/api/job-schema';
+import type { JobResponse } from '../../../contract/job-view';
+import { jobSpecSchema } from '../../../contract/job-spec';
+import type { TaskView } from '../../../contract/task-view';
 import { LocalCredentialsError, writeCredentials } from '../../../local/credentials';
 
 const EXECUTE_API = 'https://abc123.execute-api.us-east-1.amazonaws.com/';
@@ -233,13 +234,13 @@ describe('ApiClient', () => {
 describe('the example jobs', () => {
   it.each(['web-service.json', 'batch-job.json'])('examples/%s is accepted by the job schema', (name) => {
     const job = JSON.parse(fs.readFileSync(path.join(__dirname, '../../../examples', name), 'utf8'));
-    const parsed = jobSchema.safeParse(job);
+    const parsed = jobSpecSchema.safeParse(job);
     expect(parsed.error?.issues ?? []).toEqual([]);
   });
 
   it('are a 3-replica service and a 4-task batch job on the local busybox image', () => {
-    const web = jobSchema.parse(JSON.parse(fs.readFileSync(path.join(__dirname, '../../../examples/web-service.json'), 'utf8')));
-    const batch = jobSchema.parse(JSON.parse(fs.readFileSync(path.join(__dirname, '../../../examples/batch-job.json'), 'utf8')));
+    const web = jobSpecSchema.parse(JSON.parse(fs.readFileSync(path.join(__dirname, '../../../examples/web-service.json'), 'utf8')));
+    const batch = jobSpecSchema.parse(JSON.parse(fs.readFileSync(path.join(__dirname, '../../../examples/batch-job.json'), 'utf8')));
     expect([web.kind, web.count, web.image]).toEqual(['service', 3, 'stowage/busybox:local']);
     expect([batch.kind, batch.count, batch.image]).toEqual(['batch', 4, 'stowage/busybox:local']);
   });
@@ -251,7 +252,7 @@ describe('assembleJob (stowage submit)', () => {
   it('builds the body from flags and the command after --', () => {
     const job = assembleJob(['sleep', '60'], { ...none, name: 'sleeper', image: 'stowage/busybox:local', cpu: 100, memoryMib: 16, count: 2, kind: 'batch', env: { A: '1' }, restart: 'never', doNotDisrupt: true });
     expect(job).toEqual({ name: 'sleeper', image: 'stowage/busybox:local', cpu: 100, memoryMiB: 16, count: 2, kind: 'batch', env: { A: '1' }, restart: { mode: 'never' }, doNotDisrupt: true, command: ['sleep', '60'] });
-    expect(jobSchema.safeParse(job).success).toBe(true);
+    expect(jobSpecSchema.safeParse(job).success).toBe(true);
   });
 
   it("lays flags over the file's fields, merging env", () => {
@@ -283,7 +284,7 @@ describe('assembleJob (stowage submit)', () => {
 describe('assess (--wait)', () => {
   const task = (slot: number, status: TaskView['status'], extra: Partial<TaskView> = {}): TaskView => ({ id: `job-1.${slot}`, slot, generation: 0, status, nodeId: null, restarts: 0, ...extra });
   const job = (kind: 'service' | 'batch', tasks: TaskView[], stopRequestedAt?: number): JobResponse =>
-    ({ job: { id: 'job-1', name: 'j', image: 'i', command: ['x'], cpu: 1, memoryMiB: 1, count: 3, kind, restart: { mode: 'always', initialDelayMs: 1, maxDelayMs: 1, resetAfterMs: 1 }, createdAt: 0, ...(stopRequestedAt ? { stopRequestedAt } : {}) }, tasks });
+    ({ job: { id: 'job-1', name: 'j', image: 'i', command: ['x'], env: {}, cpu: 1, memoryMiB: 1, count: 3, kind, restart: { mode: 'always', initialDelayMs: 1, maxDelayMs: 1, resetAfterMs: 1 }, constraints: {}, doNotDisrupt: false, createdAt: 0, ...(stopRequestedAt ? { stopRequestedAt } : {}) }, tasks });
 
   it('judges each slot by its newest generation', () => {
     const tasks = [task(0, 'FAILED'), task(0, 'RUNNING', { generation: 1 }), task(1, 'RUNNING'), task(2, 'RUNNING')];

@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import type { ApiDeps } from '../../../lambdas/api/deps';
+import type { ApiDeps, Observability } from '../../../lambdas/api/deps';
 import type { ApiEvent, ApiResult } from '../../../lambdas/api/respond';
 import { InMemoryStateStore } from '../../../control/fakes/in-memory-state-store';
 
@@ -94,14 +94,14 @@ export interface Recorded {
 }
 
 /** Store, frozen clock, and a logger/metrics pair that record instead of printing. */
-export function testDeps(now = 1_800_000_000_000): ApiDeps & { store: InMemoryStateStore; recorded: Recorded; clock: { now(): number; set(t: number): void } } {
+export function testDeps(now = 1_800_000_000_000): ApiDeps<InMemoryStateStore> & { recorded: Recorded; clock: { now(): number; set(t: number): void } } {
   const recorded: Recorded = { logs: [], metrics: [] };
   let t = now;
   const at = (level: string) => (message: string, ...extra: unknown[]) => void recorded.logs.push({ level, message, extra });
   return {
     store: new InMemoryStateStore(),
     clock: { now: () => t, set: (v: number) => (t = v) },
-    log: { info: at('info'), warn: at('warn'), error: at('error') } as ApiDeps['log'],
+    log: { info: at('info'), warn: at('warn'), error: at('error') } as Observability['log'],
     metrics: { addMetric: (name: string, _unit: unknown, value: number) => void recorded.metrics.push({ name, value }), publishStoredMetrics: () => undefined },
     recorded,
   };

@@ -2,16 +2,17 @@ import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
-import type { OutgoingRequest, RequestSigner } from './api-client';
+import type { OutgoingRequest, RequestSigner } from './request-signer';
 
 /**
- * Signs the agent's API calls with SigV4 for API Gateway (service `execute-api`) using
- * the instance profile's credentials — the identity the heartbeat route checks: only
- * the node role's session named after this instance may report for it.
+ * Signs API calls with SigV4 for API Gateway (service `execute-api`), as its IAM
+ * authorisation asks of every route. The agent signs with the instance profile's
+ * credentials — the identity the heartbeat route checks: only the node role's session
+ * named after this instance may report for it; the user CLI signs with the user's.
  */
 export interface SigV4Options {
   readonly region: string;
-  /** Default: the SDK's provider chain (on EC2, the instance profile via IMDSv2). */
+  /** Default: the SDK's provider chain (on EC2, the instance profile via IMDSv2; for a user, their profile or environment). */
   readonly credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   /** Injectable so tests sign at a fixed instant. */
   readonly now?: () => Date;

@@ -1,4 +1,4 @@
-import { regionOfApiUrl, sigV4Signer } from '../../agent/sigv4-signer';
+import { regionOfApiUrl, sigV4Signer } from '../../contract/sigv4-signer';
 
 describe('sigV4Signer', () => {
   const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session-token' };

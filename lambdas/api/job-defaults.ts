@@ -1,0 +1,52 @@
+import type { ParsedJobSpec } from '../../contract/job-spec';
+import type { Constraints, JobKind, RestartPolicy } from '../../core/model';
+import { DEFAULT_BATCH_RESTART, DEFAULT_SERVICE_RESTART } from '../../core/policy';
+
+/** The job as submitted after parsing, with every default filled in: what the Job stores. */
+export interface JobSpec {
+  readonly name: string;
+  readonly image: string;
+  readonly command: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  readonly count: number;
+  readonly kind: JobKind;
+  readonly restart: RestartPolicy;
+  readonly constraints: Constraints;
+  readonly doNotDisrupt: boolean;
+}
+
+/**
+ * The parsed body with the restart policy completed: fields of `restart` left out come
+ * from the kind's default policy (core/policy.ts), which is the scheduler's, not the
+ * wire's, so it is filled in here rather than by the contract's schema.
+ */
+export function toJobSpec(parsed: ParsedJobSpec): JobSpec {
+  const base = parsed.kind === 'batch' ? DEFAULT_BATCH_RESTART : DEFAULT_SERVICE_RESTART;
+  const r = parsed.restart;
+  const restart: RestartPolicy = r
+    ? {
+        mode: r.mode,
+        maxRestarts: r.maxRestarts ?? base.maxRestarts,
+        initialDelayMs: r.initialDelayMs ?? Math.min(base.initialDelayMs, r.maxDelayMs ?? Infinity),
+        maxDelayMs: r.maxDelayMs ?? Math.max(base.maxDelayMs, r.initialDelayMs ?? 0),
+        resetAfterMs: base.resetAfterMs,
+      }
+    : base;
+  // Drop an absent maxRestarts rather than store `undefined` (canonical JSON compares keys).
+  const restartClean = restart.maxRestarts === undefined ? { mode: restart.mode, initialDelayMs: restart.initialDelayMs, maxDelayMs: restart.maxDelayMs, resetAfterMs: restart.resetAfterMs } : restart;
+  return {
+    name: parsed.name,
+    image: parsed.image,
+    command: parsed.command,
+    env: parsed.env,
+    cpu: parsed.cpu,
+    memoryMiB: parsed.memoryMiB,
+    count: parsed.count,
+    kind: parsed.kind,
+    restart: restartClean,
+    constraints: parsed.constraints,
+    doNotDisrupt: parsed.doNotDisrupt,
+  };
+}
