@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ErrorBody } from '../contract/error-body';
 import { matchPath, ROUTE_LIST, ROUTES, type HandlerModule } from '../contract/routes';
-import type { Clock } from '../control/clock';
+import { systemClock, type Clock } from '../control/clock';
 import type { StateStore } from '../control/state/state-store';
 import type { ApiMetrics, Observability } from '../lambdas/api/deps';
 import { createHandler as heartbeatHandler } from '../lambdas/api/heartbeat';
@@ -56,7 +56,7 @@ const silentLog: Observability['log'] = { info: () => undefined, warn: () => und
 export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi> {
   const deps = {
     store: options.store,
-    clock: options.clock ?? { now: () => Date.now() },
+    clock: options.clock ?? systemClock,
     log: options.log ?? silentLog,
     metrics: silentMetrics,
   };

@@ -1,3 +1,5 @@
+import { ROUTE_SHAPES, type ResponseOf } from '../contract/route-shapes';
+import { ROUTES, routePath, type RouteName } from '../contract/routes';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -54,15 +56,17 @@ export async function runLocalBench(o: LocalBenchOptions): Promise<LocalBenchRes
   let abandoned = false;
   let poller: Promise<void> = Promise.resolve();
   try {
-    const call = async (method: string, route: string, body?: unknown) => {
-      const res = await fetch(`${cloud.apiUrl}${route}`, {
-        method,
+    // Typed by the contract: the route's path from the table, its answer from the route's shape.
+    const call = async <N extends RouteName>(name: N, params: Record<string, string> = {}, body?: unknown): Promise<ResponseOf<(typeof ROUTES)[N]['key']>> => {
+      const route = ROUTES[name];
+      const res = await fetch(`${cloud.apiUrl}${routePath(route, params)}`, {
+        method: route.method,
         headers: { authorization: `Bearer ${cloud.token}`, 'content-type': 'application/json' },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
-      const json = (await res.json()) as Record<string, unknown>;
-      if (!res.ok) throw new Error(`${method} ${route} answered ${res.status}: ${JSON.stringify(json)}`);
-      return json;
+      const json: unknown = await res.json();
+      if (!res.ok) throw new Error(`${route.key} answered ${res.status}: ${JSON.stringify(json)}`);
+      return ROUTE_SHAPES[route.key].response.parse(json) as ResponseOf<(typeof ROUTES)[N]['key']>;
     };
     say('waiting for the nodes to report');
     await waitUntil('the nodes to report', async () => (await cloud.store.listNodes()).filter((n) => n.state === 'ACTIVE').length === LOCAL_DEFAULTS.nodes, 60_000);
@@ -73,7 +77,7 @@ export async function runLocalBench(o: LocalBenchOptions): Promise<LocalBenchRes
     // One list request per poll, whatever the number of jobs: the poll itself must not be the load.
     poller = (async () => {
       while (!abandoned && (submitting || visibleAt.size < o.tasks)) {
-        const { jobs } = (await call('GET', '/jobs')) as { jobs: { id: string; tasks: Record<string, number> }[] };
+        const { jobs } = await call('listJobs');
         const now = Date.now();
         for (const j of jobs) if ((j.tasks.RUNNING ?? 0) > 0 && submittedAt.has(j.id) && !visibleAt.has(j.id)) visibleAt.set(j.id, now);
         if (now - t0 > 180_000) throw new Error(`only ${visibleAt.size} of ${o.tasks} tasks running after 180 s`);
@@ -82,7 +86,7 @@ export async function runLocalBench(o: LocalBenchOptions): Promise<LocalBenchRes
     })();
     say(`submitting ${o.tasks} one-replica jobs, one every ${o.spacingMs} ms`);
     for (let i = 0; i < o.tasks; i++) {
-      const { jobId } = (await call('POST', '/jobs', {
+      const { jobId } = await call('submitJob', {}, {
         name: `bench-${i}`,
         image: LOCAL_IMAGE,
         command: ['sleep', '3600'],
@@ -90,7 +94,7 @@ export async function runLocalBench(o: LocalBenchOptions): Promise<LocalBenchRes
         memoryMiB: 32,
         count: 1,
         kind: 'service',
-      })) as { jobId: string };
+      });
       submittedAt.set(jobId, Date.now());
       await new Promise((r) => setTimeout(r, o.spacingMs));
     }
@@ -99,7 +103,7 @@ export async function runLocalBench(o: LocalBenchOptions): Promise<LocalBenchRes
 
     const started: number[] = [];
     for (const jobId of submittedAt.keys()) {
-      const { tasks } = (await call('GET', `/jobs/${jobId}`)) as { tasks: { startedAt?: number; status: string }[] };
+      const { tasks } = await call('getJob', { id: jobId });
       const t = tasks.find((x) => x.startedAt !== undefined);
       if (t?.startedAt !== undefined) started.push(t.startedAt - submittedAt.get(jobId)!);
     }

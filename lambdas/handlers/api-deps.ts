@@ -1,3 +1,4 @@
+import { systemClock } from '../../control/clock';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -14,7 +15,7 @@ import { DynamoStateStore } from '../adapters/dynamo-state-store';
 export function apiDeps(service: string, env: NodeJS.ProcessEnv = process.env): ApiDeps<StateStore> {
   return {
     store: new DynamoStateStore(new DynamoDBClient({}), tableNamesFrom(env)),
-    clock: { now: () => Date.now() },
+    clock: systemClock,
     log: new Logger({ serviceName: `stowage-${service}` }),
     metrics: new Metrics({ namespace: 'Stowage', serviceName: `stowage-${service}` }),
   };

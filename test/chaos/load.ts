@@ -1,3 +1,5 @@
+import { heartbeatAnswerSchema, type HeartbeatBody } from '../../contract/heartbeat';
+import { ROUTES, routePath } from '../../contract/routes';
 import { InMemoryPersistenceLayer } from '../../lambdas/fakes/in-memory-idempotency';
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_CATALOG } from '../../core/catalog';
@@ -127,7 +129,7 @@ export async function runLoad(options: LoadOptions): Promise<ChaosSection> {
     await sleep(((index % 1000) / Math.min(agents, 1000)) * intervalSeconds * 1000);
     while (!settled) {
       const due = Date.now() + intervalSeconds * 1000 * (0.9 + 0.2 * Math.random());
-      const body = JSON.stringify({
+      const report: HeartbeatBody = {
         instanceType: TYPE.name,
         zone: ZONES[index % ZONES.length],
         labels: {},
@@ -135,18 +137,19 @@ export async function runLoad(options: LoadOptions): Promise<ChaosSection> {
         usage: { cpu: 20 + (index % 50), memoryMiB: 300.5 },
         pricePerHour: TYPE.pricePerHour,
         containers: assigned.map((t) => ({ taskId: t.id, generation: t.generation, state: 'running' })),
-      });
+      };
+      const body = JSON.stringify(report);
       await acquire();
       const t0 = performance.now();
       heartbeatsSent++;
       try {
-        const res = await fetch(`${api.url}/nodes/${nodeId}/heartbeat`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
+        const res = await fetch(`${api.url}${routePath(ROUTES.heartbeat, { id: nodeId })}`, { method: ROUTES.heartbeat.method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
         const text = await res.text();
         const ms = performance.now() - t0;
         if (res.ok) {
           heartbeats++;
           latencies.push(ms);
-          const answer = JSON.parse(text) as { tasks: { id: string; generation: number }[] };
+          const answer = heartbeatAnswerSchema.parse(JSON.parse(text));
           assigned = answer.tasks.map((t) => ({ id: t.id, generation: t.generation }));
         } else {
           fail(`heartbeat http ${res.status}`, text);
