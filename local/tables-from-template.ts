@@ -197,7 +197,6 @@ export function namesOf(tables: readonly TemplateTable[]): CreatedTables {
 }
 
 const ROOT = path.join(__dirname, '..');
-/** The CDK app, named by path: local/ runs it, it does not import infra/. */
 const CDK_APP = path.join(ROOT, 'infra', 'app.ts');
 const CDK_JSON = path.join(ROOT, 'cdk.json');
 const SYNTH_TIMEOUT_MS = 240_000;
@@ -217,10 +216,11 @@ export class TemplateSynthesisError extends Error {
 /**
  * The StowageStack's CloudFormation template, synthesised by running the CDK app
  * (infra/app.ts, with cdk.json's context) in a child process, as `cdk synth` would, and
- * reading the template it writes. Asset bundling is skipped (`aws:cdk:bundling-stacks`
- * empty): the tables and the functions' environments do not depend on the bundled
- * code, and esbuild over every handler was most of the time synthesis took. Needs no
- * AWS credentials: without a vpcId the stack is environment-agnostic.
+ * reading the template it writes: local/ names the app by path and imports nothing of
+ * infra/. Asset bundling is skipped (`aws:cdk:bundling-stacks` empty): the tables and
+ * the functions' environments do not depend on the bundled code, and esbuild over every
+ * handler and the agent is a third of synthesis time. Needs no AWS credentials: without
+ * a vpcId the stack is environment-agnostic.
  */
 export function synthesizeTemplate(): Record<string, unknown> {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-local-synth-'));

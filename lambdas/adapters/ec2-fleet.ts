@@ -71,8 +71,9 @@ export interface Ec2LaunchRequest extends LaunchRequest {
 }
 
 /**
- * `Fleet` over EC2. Throws `FleetError`: `retriable` for throttling, capacity and 5xx
- * (no retries here — the next scheduler pass is the retry, with fresh state); not
+ * `Fleet` over EC2. Throws `FleetError`: `retriable` for throttling, capacity, service
+ * faults and timeouts, as aws-error.ts classifies them (no retries here — the next
+ * scheduler pass is the retry, with fresh state); not
  * retriable for bad requests, missing permissions, unknown zones, and instances this
  * stack does not own.
  */

@@ -60,7 +60,8 @@ export function backoffMs(attempt: number): number {
 /**
  * `NodeCommander` over SSM Run Command. Throws `NodeCommandError` when ids are not EC2
  * instance ids (before sending anything), when SSM refuses for a reason retries cannot
- * fix (`retriable: false`), or when throttling outlasts `maxAttempts` (`retriable: true`).
+ * fix (`retriable: false`), or when a failure aws-error.ts calls retriable (throttling, a
+ * service fault, a timeout) outlasts `maxAttempts` (`retriable: true`).
  * Instances SSM does not manage (agent down, terminated) come back in `failed`.
  */
 export class SsmNodeCommander implements NodeCommander {
