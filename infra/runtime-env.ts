@@ -8,6 +8,7 @@ export const RUNTIME_ENV = {
   tasksTable: 'STOWAGE_TASKS_TABLE',
   nodesTable: 'STOWAGE_NODES_TABLE',
   samplesTable: 'STOWAGE_SAMPLES_TABLE',
+  leasesTable: 'STOWAGE_LEASES_TABLE',
   idempotencyTable: 'STOWAGE_IDEMPOTENCY_TABLE',
   launchTemplateId: 'STOWAGE_LAUNCH_TEMPLATE_ID',
   subnets: 'STOWAGE_SUBNETS',

@@ -65,6 +65,9 @@ export class Scheduler extends Construct {
     this.fn = scheduler.fn;
 
     for (const table of [tables.jobs, tables.tasks, tables.nodes, tables.samples]) table.grantReadWriteData(this.fn);
+    // The launch lease is taken with a conditional put and released with a conditional
+    // delete (DynamoStateStore.withLaunchLease); those two actions are all it needs.
+    tables.leases.grant(this.fn, 'dynamodb:PutItem', 'dynamodb:DeleteItem');
 
     // Heartbeats arrive every few seconds per node; a 5 s window turns a fleet's worth of
     // them into one pass. Retries are bounded: a failed pass is not worth replaying, the

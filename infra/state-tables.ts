@@ -8,6 +8,8 @@ const TASKS_BY_NODE_INDEX = 'byNode';
 const TASKS_BY_JOB_INDEX = 'byJob';
 /** Must equal TASK_TTL_ATTRIBUTE in lambdas/adapters/table-schema.ts (the test compares). */
 const TASK_TTL_ATTRIBUTE = 'expiresAt';
+/** Must equal LEASE_TTL_ATTRIBUTE in lambdas/adapters/table-schema.ts (the test compares). */
+const LEASE_TTL_ATTRIBUTE = 'expiresAt';
 
 const S = dynamodb.AttributeType.STRING;
 
@@ -23,6 +25,8 @@ export class StateTables extends Construct {
   readonly nodes: dynamodb.Table;
   /** Utilisation samples; expire through TTL on `expiresAt` (epoch seconds). */
   readonly samples: dynamodb.Table;
+  /** Named leases (the scheduler's launch lease), keyed by `name`; a dead holder's item expires through TTL. */
+  readonly leases: dynamodb.Table;
   /** Powertools Idempotency's table for POST /jobs: its default key `id` and TTL `expiration`. */
   readonly idempotency: dynamodb.Table;
 
@@ -60,6 +64,15 @@ export class StateTables extends Construct {
       timeToLiveAttribute: 'expiresAt',
     });
 
+    // No stream: taking or releasing a lease must not wake the scheduler.
+    this.leases = new dynamodb.Table(this, 'Leases', {
+      ...common,
+      partitionKey: { name: 'name', type: S },
+      timeToLiveAttribute: LEASE_TTL_ATTRIBUTE,
+      // A lease lasts a minute and is taken afresh by the next pass: nothing is lost with the stack.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
     this.idempotency = new dynamodb.Table(this, 'Idempotency', {
       ...common,
       partitionKey: { name: 'id', type: S },
@@ -82,13 +95,18 @@ export class StateTables extends Construct {
     });
   }
 
-  /** The table-name variables every handler reads (`tableNamesFrom` needs all four). */
+  /**
+   * The table-name variables every handler reads (`tableNamesFrom` needs all five): each
+   * handler builds the whole DynamoDB store, so each is told every name; the grants
+   * decide what it may touch (only the scheduler may use the Leases table).
+   */
   get environment(): Record<string, string> {
     return {
       [RUNTIME_ENV.jobsTable]: this.jobs.tableName,
       [RUNTIME_ENV.tasksTable]: this.tasks.tableName,
       [RUNTIME_ENV.nodesTable]: this.nodes.tableName,
       [RUNTIME_ENV.samplesTable]: this.samples.tableName,
+      [RUNTIME_ENV.leasesTable]: this.leases.tableName,
     };
   }
 }

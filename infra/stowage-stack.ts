@@ -94,6 +94,7 @@ export class StowageStack extends Stack {
     new CfnOutput(this, 'TasksTableName', { value: tasks.tableName });
     new CfnOutput(this, 'NodesTableName', { value: nodesTable.tableName });
     new CfnOutput(this, 'SamplesTableName', { value: samples.tableName });
+    new CfnOutput(this, 'LeasesTableName', { value: this.tables.leases.tableName });
     new CfnOutput(this, 'IdempotencyTableName', { value: idempotency.tableName });
     new CfnOutput(this, 'NodeLaunchTemplateId', { value: this.fleet.launchTemplate.launchTemplateId! });
   }

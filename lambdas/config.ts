@@ -13,6 +13,7 @@ export const ENV = {
   tasksTable: 'STOWAGE_TASKS_TABLE',
   nodesTable: 'STOWAGE_NODES_TABLE',
   samplesTable: 'STOWAGE_SAMPLES_TABLE',
+  leasesTable: 'STOWAGE_LEASES_TABLE',
   idempotencyTable: 'STOWAGE_IDEMPOTENCY_TABLE',
   launchTemplateId: 'STOWAGE_LAUNCH_TEMPLATE_ID',
   /** JSON object: availability zone → subnet id. */
@@ -51,6 +52,7 @@ export function tableNamesFrom(env: Env): TableNames {
     tasks: required(env, ENV.tasksTable),
     nodes: required(env, ENV.nodesTable),
     samples: required(env, ENV.samplesTable),
+    leases: required(env, ENV.leasesTable),
   };
 }
 

@@ -10,23 +10,21 @@ import {
   type Projection,
   type StreamViewType,
 } from '@aws-sdk/client-dynamodb';
-import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { StowageStack } from '../infra/stowage-stack';
 import { ENV } from '../lambdas/config';
 import type { TableNames } from '../lambdas/adapters/table-schema';
 
 /**
- * DynamoDB Local's tables, created from the synthesised CDK template (issue 5), so the
- * local cloud and a deployed stack cannot disagree on keys, indexes or streams. Each
- * table's role is found the way the Lambdas find it: the environment variable that
- * carries its name (lambdas/config.ts `ENV`).
+ * DynamoDB Local's tables, created from the synthesised CDK template, so the local cloud
+ * and a deployed stack cannot disagree on keys, indexes or streams. Each table's role is
+ * found the way the Lambdas find it: the environment variable that carries its name
+ * (lambdas/config.ts `ENV`).
  */
 
-export type TableRole = 'jobs' | 'tasks' | 'nodes' | 'samples' | 'idempotency';
+export type TableRole = 'jobs' | 'tasks' | 'nodes' | 'samples' | 'leases' | 'idempotency';
 
 export interface TemplateTable {
   readonly logicalId: string;
@@ -46,10 +44,11 @@ const ROLE_BY_VARIABLE: Readonly<Record<string, TableRole>> = {
   [ENV.tasksTable]: 'tasks',
   [ENV.nodesTable]: 'nodes',
   [ENV.samplesTable]: 'samples',
+  [ENV.leasesTable]: 'leases',
   [ENV.idempotencyTable]: 'idempotency',
 };
 
-const ROLES: readonly TableRole[] = ['jobs', 'tasks', 'nodes', 'samples', 'idempotency'];
+const ROLES: readonly TableRole[] = ['jobs', 'tasks', 'nodes', 'samples', 'leases', 'idempotency'];
 
 type Json = Record<string, unknown>;
 
@@ -194,22 +193,51 @@ export async function createTablesFromTemplate(client: DynamoDBClient, template:
 /** The store's and the idempotency layer's table names, from the template's tables (every role present). */
 export function namesOf(tables: readonly TemplateTable[]): CreatedTables {
   const name = (role: TableRole) => tables.find((t) => t.role === role)!.input.TableName!;
-  return { tables: { jobs: name('jobs'), tasks: name('tasks'), nodes: name('nodes'), samples: name('samples') }, idempotency: name('idempotency') };
+  return { tables: { jobs: name('jobs'), tasks: name('tasks'), nodes: name('nodes'), samples: name('samples'), leases: name('leases') }, idempotency: name('idempotency') };
+}
+
+const ROOT = path.join(__dirname, '..');
+const CDK_APP = path.join(ROOT, 'infra', 'app.ts');
+const CDK_JSON = path.join(ROOT, 'cdk.json');
+const SYNTH_TIMEOUT_MS = 240_000;
+
+/** Synthesising the CDK app for its template failed; the app's own output says why. */
+export class TemplateSynthesisError extends Error {
+  override readonly name = 'TemplateSynthesisError';
+  constructor(
+    readonly exitCode: number | null,
+    readonly output: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`synthesising the CDK app (${path.relative(ROOT, CDK_APP)}) for its table definitions failed (exit ${exitCode}); run \`npx cdk synth\` to see the error:\n${output.trim().slice(-4000)}`, options);
+  }
 }
 
 /**
- * Synthesises the StowageStack in-process (as test/infra/stack.test.ts does, without
- * cdk-nag) and returns its CloudFormation template. Bundles the Lambdas with esbuild, so
- * it takes a while. Without `outdir`, a temporary directory is used and removed.
+ * The StowageStack's CloudFormation template, synthesised by running the CDK app
+ * (infra/app.ts, with cdk.json's context) in a child process, as `cdk synth` would, and
+ * reading the template it writes: local/ names the app by path and imports nothing of
+ * infra/. Asset bundling is skipped (`aws:cdk:bundling-stacks` empty): the tables and
+ * the functions' environments do not depend on the bundled code, and esbuild over every
+ * handler and the agent is a third of synthesis time. Needs no AWS credentials: without
+ * a vpcId the stack is environment-agnostic.
  */
-export function synthesizeTemplate(outdir?: string): Record<string, unknown> {
-  const dir = outdir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-local-synth-'));
+export function synthesizeTemplate(): Record<string, unknown> {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-local-synth-'));
   try {
-    const app = new App({ outdir: dir });
-    const stack = new StowageStack(app, 'Stowage');
-    app.synth();
-    return Template.fromStack(stack).toJSON() as Record<string, unknown>;
+    const context = { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] };
+    const env: NodeJS.ProcessEnv = { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context) };
+    const run = spawnSync(process.execPath, [require.resolve('tsx/cli'), CDK_APP], { cwd: ROOT, env, encoding: 'utf8', timeout: SYNTH_TIMEOUT_MS });
+    if (run.error || run.status !== 0) throw new TemplateSynthesisError(run.status, `${run.stdout ?? ''}${run.stderr ?? ''}`, { cause: run.error });
+    const templates = fs.readdirSync(outdir).filter((f) => f.endsWith('.template.json'));
+    if (templates.length !== 1) throw new TemplateSynthesisError(run.status, `expected one stack template in the output, found ${templates.length}: ${templates.join(', ')}`);
+    return JSON.parse(fs.readFileSync(path.join(outdir, templates[0]), 'utf8')) as Record<string, unknown>;
   } finally {
-    if (!outdir) fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(outdir, { recursive: true, force: true });
   }
+}
+
+function cdkJsonContext(): Record<string, unknown> {
+  const json = JSON.parse(fs.readFileSync(CDK_JSON, 'utf8')) as { context?: unknown };
+  return isObject(json.context) ? json.context : {};
 }

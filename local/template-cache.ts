@@ -6,15 +6,15 @@ import { synthesizeTemplate } from './tables-from-template';
 const ROOT = path.join(__dirname, '..');
 
 /**
- * The synthesised stack's template, cached by a hash of everything that shapes its
- * tables (infra/, the Lambdas' config and table schema, the CDK version), because
- * synthesis takes tens of seconds and the tables change only with those files.
+ * The synthesised stack's template, cached by a hash of what synthesis reads (infra/,
+ * cdk.json, the CDK version, and how tables-from-template.ts runs it), because
+ * synthesis takes seconds and the tables change only with those files.
  */
 export function cachedTemplate(dir: string, log: (line: string) => void = () => undefined): Record<string, unknown> {
   const key = templateKey();
   const file = path.join(dir, `template-${key}.json`);
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  log('synthesising the CDK stack for its table definitions (once per change to infra/; ~30 s)');
+  log('synthesising the CDK stack for its table definitions (once per change to infra/; ~5 s)');
   const template = synthesizeTemplate();
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   for (const old of readdirSync(dir).filter((f) => /^template-[0-9a-f]+\.json$/.test(f))) rmSync(path.join(dir, old), { force: true });
@@ -28,8 +28,8 @@ export function templateKey(): string {
   const hash = createHash('sha256');
   const files = [
     ...listTs(path.join(ROOT, 'infra')),
-    path.join(ROOT, 'lambdas', 'config.ts'),
-    path.join(ROOT, 'lambdas', 'adapters', 'table-schema.ts'),
+    path.join(ROOT, 'cdk.json'),
+    path.join(ROOT, 'local', 'tables-from-template.ts'),
     path.join(ROOT, 'node_modules', 'aws-cdk-lib', 'package.json'),
   ];
   for (const f of files) {
@@ -39,9 +39,10 @@ export function templateKey(): string {
   return hash.digest('hex').slice(0, 16);
 }
 
+/** Every .ts file under `dir`, subfolders included, in a stable order. */
 function listTs(dir: string): string[] {
   return readdirSync(dir)
     .map((f) => path.join(dir, f))
-    .filter((f) => statSync(f).isFile() && f.endsWith('.ts'))
+    .flatMap((f) => (statSync(f).isDirectory() ? listTs(f) : f.endsWith('.ts') ? [f] : []))
     .sort();
 }

@@ -1,4 +1,3 @@
-import { inParallel } from '../../control/in-parallel';
 import { ConditionalCheckFailedException, TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
 import {
@@ -12,6 +11,8 @@ import {
   UpdateCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { systemClock, type Clock } from '../../control/clock';
+import { inParallel } from '../../control/in-parallel';
 import { assignmentGroups, type AssignmentGroup } from '../../control/state/assignment-groups';
 import { JobExistsError, StoreUnavailableError } from '../../control/state/errors';
 import { containerTransition, sameJob, taskAfterUpdate } from '../../control/state/task-transitions';
@@ -21,8 +22,10 @@ import { LAUNCH_LEASE_MS, NODE_TOMBSTONE_MS, type ApplyResult, type PlanConflict
 import { type Heartbeat } from '../../control/state/node-report';
 import { type UtilisationSample } from '../../core/utilisation-sample';
 import type { Snapshot } from '../../core/pass/snapshot';
+import { classifyAwsError } from './aws-error';
+import { AdapterConfigError } from './errors';
 import { fromNodeItem, toNodeItem, type NodeItem } from './node-item';
-import { SAMPLES_SERIES, STOPPED_TASK_RETENTION_SECONDS, TASK_TTL_ATTRIBUTE, TASKS_BY_JOB_INDEX, TASKS_BY_NODE_INDEX, type TableNames } from './table-schema';
+import { LEASE_TTL_ATTRIBUTE, SAMPLES_SERIES, STOPPED_TASK_RETENTION_SECONDS, TASK_TTL_ATTRIBUTE, TASKS_BY_JOB_INDEX, TASKS_BY_NODE_INDEX, type TableNames } from './table-schema';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -34,30 +37,40 @@ const WRITE_CONCURRENCY = 16;
 /** Samples live 30 days; DynamoDB's TTL removes them. */
 const SAMPLE_TTL_SECONDS = 30 * 24 * 3600;
 
+/** The launch lease's item in the Leases table. */
+const LAUNCH_LEASE_NAME = 'launch';
 /**
- * The launch lease: one item in the Samples table (no stream there, so taking it wakes
- * no scheduler; its series is never queried as samples). How long a holder that died
- * mid-launch blocks the next launcher: longer than any pass's launches take.
+ * How long past its end a lease's item stays before TTL removes it. Only housekeeping:
+ * who holds the lease is decided by `leaseUntil`, since TTL deletes late (up to days).
  */
-const LAUNCH_LEASE_SERIES = 'launch-lease';
+const LEASE_TTL_GRACE_SECONDS = 3600;
+
+export interface DynamoStateStoreOptions {
+  /** Where the store reads the time for what it stamps itself (tombstones, leases). Default: the system clock. */
+  readonly clock?: Clock;
+}
 
 /**
  * The StateStore on DynamoDB. Every write that depends on what a pass saw is
  * conditional, and every change that must hold together (a node's allocation and the
  * copies it admits; a copy's end and its node's release) is one transaction. Refusals
- * become PlanConflicts; throttling and 5xx become StoreUnavailableError.
+ * become PlanConflicts; what aws-error.ts classifies as retriable (throttling, service
+ * faults, timeouts) becomes StoreUnavailableError; anything else is rethrown as is.
  */
 export class DynamoStateStore implements StateStore {
   private readonly doc: DynamoDBDocumentClient;
+  private readonly clock: Clock;
 
   constructor(
     client: DynamoDBClient,
     private readonly tables: TableNames,
+    options: DynamoStateStoreOptions = {},
   ) {
     for (const [k, v] of Object.entries(tables)) {
-      if (!v) throw new Error(`DynamoStateStore: table name for "${k}" is empty; pass the stack's table names (see the CDK outputs)`);
+      if (!v) throw new AdapterConfigError('DynamoStateStore', `tables.${k}`, "the table name is empty; pass the stack's table names (see the CDK outputs)");
     }
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.clock = options.clock ?? systemClock;
   }
 
   async snapshot(): Promise<Snapshot> {
@@ -265,7 +278,7 @@ export class DynamoStateStore implements StateStore {
   async removeNode(nodeId: string): Promise<void> {
     // A tombstone rather than a delete: a heartbeat still in flight from the terminated
     // instance finds it, leaves its state alone, and reads stay blind to it until TTL.
-    const expiresAt = Math.floor((Date.now() + NODE_TOMBSTONE_MS) / 1000);
+    const expiresAt = Math.floor((this.clock.now() + NODE_TOMBSTONE_MS) / 1000);
     await this.send('removeNode', new PutCommand({ TableName: this.tables.nodes, Item: { id: nodeId, state: TOMBSTONE, expiresAt } }));
   }
 
@@ -274,18 +287,21 @@ export class DynamoStateStore implements StateStore {
    * at once cannot each launch from the same count of nodes and together exceed
    * maxNodes: the holder counts the fleet afresh and launches; the others launch nothing
    * (`held: false`) and leave it to the next pass. A holder that dies keeps the lease
-   * until it expires (LAUNCH_LEASE_MS).
+   * until it expires (LAUNCH_LEASE_MS). The lease is an item of its own table: no stream
+   * there, so taking it wakes no scheduler, and the scheduler's grant on it is the only one.
    */
   async withLaunchLease<T>(fn: () => Promise<T>): Promise<{ held: true; value: T } | { held: false }> {
     const holder = randomUUID();
-    const key = { series: LAUNCH_LEASE_SERIES, t: 0 };
-    const now = Date.now();
+    const key = { name: LAUNCH_LEASE_NAME };
+    const now = this.clock.now();
+    const leaseUntil = now + LAUNCH_LEASE_MS;
     try {
       await this.doc.send(
         new PutCommand({
-          TableName: this.tables.samples,
-          Item: { ...key, holder, leaseUntil: now + LAUNCH_LEASE_MS, expiresAt: Math.floor((now + LAUNCH_LEASE_MS) / 1000) + 3600 },
-          ConditionExpression: 'attribute_not_exists(series) OR leaseUntil < :now',
+          TableName: this.tables.leases,
+          Item: { ...key, holder, leaseUntil, [LEASE_TTL_ATTRIBUTE]: Math.floor(leaseUntil / 1000) + LEASE_TTL_GRACE_SECONDS },
+          ConditionExpression: 'attribute_not_exists(#name) OR leaseUntil < :now',
+          ExpressionAttributeNames: { '#name': 'name' },
           ExpressionAttributeValues: { ':now': now },
         }),
       );
@@ -297,7 +313,7 @@ export class DynamoStateStore implements StateStore {
       return { held: true, value: await fn() };
     } finally {
       await this.doc
-        .send(new DeleteCommand({ TableName: this.tables.samples, Key: key, ConditionExpression: 'holder = :me', ExpressionAttributeValues: { ':me': holder } }))
+        .send(new DeleteCommand({ TableName: this.tables.leases, Key: key, ConditionExpression: 'holder = :me', ExpressionAttributeValues: { ':me': holder } }))
         // Expired and taken by another holder meanwhile: theirs now. Otherwise it expires by itself.
         .catch(() => undefined);
     }
@@ -504,12 +520,8 @@ function fromTaskItem(item: Task & { [TASK_TTL_ATTRIBUTE]?: number }): Task {
   return task;
 }
 
-const RETRIABLE = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'InternalServerError', 'ServiceUnavailable', 'TransactionInProgressException']);
-
-/** Throttling and service faults become StoreUnavailableError; anything else (a bug, a bad table name) is rethrown as is. */
+/** A retriable failure (aws-error.ts) becomes StoreUnavailableError; anything else (a bug, a bad table name) is rethrown as is. */
 function unavailable(operation: string, err: unknown): unknown {
-  const e = err as { name?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
-  const retriable = RETRIABLE.has(e?.name ?? '') || e?.$retryable !== undefined || (e?.$metadata?.httpStatusCode ?? 0) >= 500;
-  return retriable ? new StoreUnavailableError(operation, { cause: err }) : err;
+  return classifyAwsError(err, 'dynamodb').retriable ? new StoreUnavailableError(operation, { cause: err }) : err;
 }
 

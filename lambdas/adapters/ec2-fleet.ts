@@ -10,8 +10,9 @@ import {
   type _InstanceType,
 } from '@aws-sdk/client-ec2';
 import type { Fleet, LaunchRequest } from '../../control/fleet';
-import { AdapterConfigError, awsErrorFacts, listIds } from './errors';
 import { FleetError, type FleetOperation } from '../../control/fleet';
+import { classifyAwsError } from './aws-error';
+import { AdapterConfigError, listIds } from './errors';
 
 /** Every instance and volume Stowage launches carries this tag, besides the stack's. */
 export const MANAGED_TAG: Tag = { Key: 'stowage:managed', Value: 'true' };
@@ -32,19 +33,6 @@ const MAX_TERMINATE_IDS = 1000;
 const MAX_DESCRIBE_IDS = 200;
 /** ClientToken: up to 64 ASCII characters. */
 const CLIENT_TOKEN = /^[\x21-\x7e]{1,64}$/;
-
-/** EC2 codes a later, unchanged call may get past. `$retryable` and 5xx are retriable too. */
-const RETRIABLE_CODES = new Set([
-  'InsufficientInstanceCapacity',
-  'InsufficientHostCapacity',
-  'RequestLimitExceeded',
-  'Throttling',
-  'ThrottlingException',
-  'InternalError',
-  'InternalFailure',
-  'ServiceUnavailable',
-  'Unavailable',
-]);
 
 /** What to do about a code, added to the message. */
 const HINTS: Readonly<Record<string, string>> = {
@@ -83,8 +71,9 @@ export interface Ec2LaunchRequest extends LaunchRequest {
 }
 
 /**
- * `Fleet` over EC2. Throws `FleetError`: `retriable` for throttling, capacity and 5xx
- * (no retries here — the next scheduler pass is the retry, with fresh state); not
+ * `Fleet` over EC2. Throws `FleetError`: `retriable` for throttling, capacity, service
+ * faults and timeouts, as aws-error.ts classifies them (no retries here — the next
+ * scheduler pass is the retry, with fresh state); not
  * retriable for bad requests, missing permissions, unknown zones, and instances this
  * stack does not own.
  */
@@ -315,15 +304,14 @@ function isGone(instance: Instance): boolean {
 }
 
 function isNotFound(err: unknown): boolean {
-  return awsErrorFacts(err).code === 'InvalidInstanceID.NotFound';
+  return classifyAwsError(err, 'ec2').code === 'InvalidInstanceID.NotFound';
 }
 
 function sdkFailure(operation: FleetOperation, what: string, instanceIds: readonly string[], err: unknown): FleetError {
-  const facts = awsErrorFacts(err);
-  const retriable = RETRIABLE_CODES.has(facts.code) || facts.transient;
-  const hint = HINTS[facts.code] ?? (retriable ? 'a later pass retries' : 'not retried; fix the cause first');
+  const { code, message, retriable } = classifyAwsError(err, 'ec2');
+  const hint = HINTS[code] ?? (retriable ? 'a later pass retries' : 'not retried; fix the cause first');
   const ids = instanceIds.length > 0 ? ` (${listIds(instanceIds)})` : '';
-  return new FleetError(`${what}${ids} failed with ${facts.code}: ${facts.message} — ${hint}`, { operation, instanceIds, retriable }, { cause: err });
+  return new FleetError(`${what}${ids} failed with ${code}: ${message} — ${hint}`, { operation, instanceIds, retriable }, { cause: err });
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {

@@ -1,7 +1,7 @@
 import { SendCommandCommand, type SendCommandCommandInput, type SSMClient } from '@aws-sdk/client-ssm';
-import type { NodeCommander } from '../../control/node-commander';
-import { AdapterConfigError, awsErrorFacts, listIds } from './errors';
-import { NodeCommandError } from '../../control/node-commander';
+import { NodeCommandError, type NodeCommander } from '../../control/node-commander';
+import { classifyAwsError } from './aws-error';
+import { AdapterConfigError, listIds } from './errors';
 
 /**
  * The one command Stowage ever sends to a node. A constant, never built from input: the
@@ -27,8 +27,6 @@ const MAX_DELAY_MS = 5_000;
 /** SSM's limit on a command's Comment. */
 const MAX_COMMENT = 100;
 const COMMENT_SUFFIX = ' sync';
-/** SSM throttles under these names; `$retryable`/5xx catch the rest. */
-const THROTTLING = new Set(['ThrottlingException', 'TooManyUpdates', 'Throttling', 'TooManyRequestsException']);
 /** What to do about an error retries cannot fix, added to the message. */
 const HINTS: Readonly<Record<string, string>> = {
   AccessDeniedException: `the scheduler role may not call ssm:SendCommand with ${SYNC_DOCUMENT} on these instances; fix the grants in infra/`,
@@ -62,7 +60,8 @@ export function backoffMs(attempt: number): number {
 /**
  * `NodeCommander` over SSM Run Command. Throws `NodeCommandError` when ids are not EC2
  * instance ids (before sending anything), when SSM refuses for a reason retries cannot
- * fix (`retriable: false`), or when throttling outlasts `maxAttempts` (`retriable: true`).
+ * fix (`retriable: false`), or when a failure aws-error.ts calls retriable (throttling, a
+ * service fault, a timeout) outlasts `maxAttempts` (`retriable: true`).
  * Instances SSM does not manage (agent down, terminated) come back in `failed`.
  */
 export class SsmNodeCommander implements NodeCommander {
@@ -140,10 +139,9 @@ export class SsmNodeCommander implements NodeCommander {
         await this.client.send(new SendCommandCommand(input));
         return 'sent';
       } catch (err) {
-        const facts = awsErrorFacts(err);
+        const facts = classifyAwsError(err, 'ssm');
         if (facts.code === 'InvalidInstanceId') return 'unmanaged';
-        const retriable = THROTTLING.has(facts.code) || facts.transient || facts.httpStatusCode === 429;
-        if (!retriable) {
+        if (!facts.retriable) {
           throw new NodeCommandError(
             `SSM SendCommand of "${SYNC_COMMAND}" to ${listIds(ids)} failed with ${facts.code}: ${facts.message} — ` +
               `not retried: ${HINTS[facts.code] ?? 'retrying will not help until the cause is fixed'}`,

@@ -1,16 +1,19 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
 /**
- * The tables' key schema, in one place: the DynamoDB store reads and writes by it,
- * and the test harness creates DynamoDB Local's tables from it. The CDK stack (issue 3)
- * must declare the same keys and indexes; once it exists, local tables are created
- * from its synthesised template instead (issue 5), and this module checks against it.
+ * The tables' key schema, in one place: the DynamoDB store reads and writes by it, and
+ * the store's tests create DynamoDB Local's tables from it. The CDK stack declares the
+ * same keys and indexes (test/infra/stack.test.ts compares them); the local cloud
+ * creates its tables from the stack's synthesised template, and
+ * test/integration/local/tables-from-template.test.ts checks those against this module.
  */
 export interface TableNames {
   readonly jobs: string;
   readonly tasks: string;
   readonly nodes: string;
   readonly samples: string;
+  /** Named leases (the scheduler's launch lease): one item per lease, expired by TTL. */
+  readonly leases: string;
 }
 
 /** Tasks by the node they are assigned to (sparse: only tasks with a node). */
@@ -23,6 +26,8 @@ export const TASK_TTL_ATTRIBUTE = 'expiresAt';
 export const STOPPED_TASK_RETENTION_SECONDS = 7 * 24 * 3600;
 /** Samples are one time series per fleet. */
 export const SAMPLES_SERIES = 'fleet';
+/** A lease's item carries this epoch-seconds attribute; the Leases table's TTL removes leases whose holder died. */
+export const LEASE_TTL_ATTRIBUTE = 'expiresAt';
 
 export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
   const onDemand = { BillingMode: 'PAY_PER_REQUEST' as const };
@@ -65,6 +70,12 @@ export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
         { AttributeName: 'series', KeyType: 'HASH' },
         { AttributeName: 't', KeyType: 'RANGE' },
       ],
+      ...onDemand,
+    },
+    {
+      TableName: names.leases,
+      AttributeDefinitions: [{ AttributeName: 'name', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'name', KeyType: 'HASH' }],
       ...onDemand,
     },
   ];

@@ -5,7 +5,7 @@ import { GONE, type Job, type Task } from '../../core/model';
 import { DEFAULT_SERVICE_RESTART } from '../../core/policy';
 import { runPass } from '../../control/pass/run-pass';
 import { DynamoStateStore } from '../../lambdas/adapters/dynamo-state-store';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../support/dynamodb-local';
+import { startDynamoDbLocal, type DynamoDbLocal } from '../../local/dynamodb-local';
 
 /**
  * The fast version of the concurrency chaos: seeded, replayable from the seed it prints

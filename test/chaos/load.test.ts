@@ -1,5 +1,5 @@
 import { runLoad } from './load';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../support/dynamodb-local';
+import { startDynamoDbLocal, type DynamoDbLocal } from '../../local/dynamodb-local';
 
 /**
  * The fast version of the load run: 200 simulated agents for 20 s against the local API

@@ -11,7 +11,7 @@ import { StowageStack, STACK_TAG_KEY } from '../../infra/stowage-stack';
 import { RUNTIME_ENV } from '../../infra/runtime-env';
 import { bundleAgent } from '../../infra/agent-bundle';
 import { ENV } from '../../lambdas/config';
-import { tableDefinitions, TASK_TTL_ATTRIBUTE, TASKS_BY_JOB_INDEX, TASKS_BY_NODE_INDEX } from '../../lambdas/adapters/table-schema';
+import { LEASE_TTL_ATTRIBUTE, tableDefinitions, TASK_TTL_ATTRIBUTE, TASKS_BY_JOB_INDEX, TASKS_BY_NODE_INDEX } from '../../lambdas/adapters/table-schema';
 
 // Bundling six handlers with esbuild, and a whole `cdk synth` in a child process, take a while.
 jest.setTimeout(300_000);
@@ -100,13 +100,13 @@ describe('StowageStack API', () => {
   it('outputs the API URL and every table name', () => {
     const outputs = Object.keys(template.toJSON().Outputs ?? {});
     expect(outputs).toEqual(
-      expect.arrayContaining(['ApiUrl', 'JobsTableName', 'TasksTableName', 'NodesTableName', 'SamplesTableName', 'IdempotencyTableName']),
+      expect.arrayContaining(['ApiUrl', 'JobsTableName', 'TasksTableName', 'NodesTableName', 'SamplesTableName', 'LeasesTableName', 'IdempotencyTableName']),
     );
   });
 });
 
 describe('StowageStack tables', () => {
-  const names = { jobs: 'jobs', tasks: 'tasks', nodes: 'nodes', samples: 'samples' };
+  const names = { jobs: 'jobs', tasks: 'tasks', nodes: 'nodes', samples: 'samples', leases: 'leases' };
 
   it.each(tableDefinitions(names).map((d) => [d.TableName!, d] as const))('%s matches lambdas/adapters/table-schema.ts', (name, def) => {
     const table = stack.tables[name as keyof typeof names];
@@ -128,7 +128,7 @@ describe('StowageStack tables', () => {
 
   it('turns point-in-time recovery on for every table', () => {
     const tables = ofType('AWS::DynamoDB::Table');
-    expect(tables).toHaveLength(5);
+    expect(tables).toHaveLength(6);
     for (const [id, t] of tables) {
       expect({ id, pitr: t.Properties.PointInTimeRecoverySpecification?.PointInTimeRecoveryEnabled }).toEqual({ id, pitr: true });
     }
@@ -141,8 +141,9 @@ describe('StowageStack tables', () => {
     }
   });
 
-  it('expires samples on expiresAt and idempotency records on expiration', () => {
+  it('expires samples and leases on expiresAt and idempotency records on expiration', () => {
     expect(resources[logicalId(stack.tables.samples)].Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    expect(resources[logicalId(stack.tables.leases)].Properties.TimeToLiveSpecification).toEqual({ AttributeName: LEASE_TTL_ATTRIBUTE, Enabled: true });
     expect(resources[logicalId(stack.tables.tasks)].Properties.TimeToLiveSpecification).toEqual({ AttributeName: TASK_TTL_ATTRIBUTE, Enabled: true });
     expect(resources[logicalId(stack.tables.nodes)].Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
     const idem = resources[logicalId(stack.tables.idempotency)].Properties;
@@ -206,6 +207,26 @@ describe('StowageStack functions', () => {
     };
     expect(tablesOf('Report')).toEqual(['StateSamples']);
     expect(tablesOf('Nodes')).toEqual(['StateNodes']);
+    for (const api of ['Submit', 'Jobs', 'Nodes', 'Heartbeat', 'Report']) expect({ api, leases: tablesOf(api).includes('StateLeases') }).toEqual({ api, leases: false });
+  });
+
+  it('lets only the scheduler use the Leases table, and only to take and release a lease', () => {
+    const leasesArn = JSON.stringify({ 'Fn::GetAtt': [logicalId(stack.tables.leases), 'Arn'] });
+    const onLeases = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy')
+      .flatMap((r) => asArray<Json>(r.Properties.PolicyDocument.Statement).map((statement) => ({ roles: JSON.stringify(r.Properties.Roles), statement })))
+      .filter(({ statement }) => asArray(statement.Resource).some((x) => JSON.stringify(x).includes(logicalId(stack.tables.leases))));
+    const schedulerRole = (functionFor(stack.scheduler.fn).Properties.Role as Json)['Fn::GetAtt'][0];
+    expect(onLeases).toHaveLength(1);
+    expect(onLeases[0].roles).toContain(schedulerRole);
+    expect(asArray(onLeases[0].statement.Action).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:PutItem']);
+    expect(asArray(onLeases[0].statement.Resource).map((x) => JSON.stringify(x))).toEqual([leasesArn]);
+  });
+
+  it('gives the Leases table no stream, so taking a lease wakes no scheduler', () => {
+    expect(resources[logicalId(stack.tables.leases)].Properties.StreamSpecification).toBeUndefined();
+    const sources = ofType('AWS::Lambda::EventSourceMapping').map(([, m]) => JSON.stringify(m.Properties.EventSourceArn));
+    expect(sources.some((s) => s.includes(logicalId(stack.tables.leases)))).toBe(false);
   });
 
   it('wakes the scheduler from the Nodes stream, batched over 5 s, with bounded retries', () => {

@@ -1,10 +1,16 @@
 import { ConfigError, ENV, policyFrom, subnetsFrom, tableNamesFrom } from '../../lambdas/config';
 
 describe('Lambda configuration', () => {
-  const tables = { [ENV.jobsTable]: 'j', [ENV.tasksTable]: 't', [ENV.nodesTable]: 'n', [ENV.samplesTable]: 's' };
+  const tables = { [ENV.jobsTable]: 'j', [ENV.tasksTable]: 't', [ENV.nodesTable]: 'n', [ENV.samplesTable]: 's', [ENV.leasesTable]: 'l' };
 
   it('reads the table names the stack sets', () => {
-    expect(tableNamesFrom(tables)).toEqual({ jobs: 'j', tasks: 't', nodes: 'n', samples: 's' });
+    expect(tableNamesFrom(tables)).toEqual({ jobs: 'j', tasks: 't', nodes: 'n', samples: 's', leases: 'l' });
+  });
+
+  it('needs the leases table, where the scheduler takes its launch lease', () => {
+    const { [ENV.leasesTable]: _omitted, ...rest } = tables;
+    expect(_omitted).toBe('l');
+    expect(() => tableNamesFrom(rest)).toThrow(new ConfigError(ENV.leasesTable, 'is not set; the CDK stack sets it — redeploy, or set it for local runs'));
   });
 
   it('names the missing variable and how to fix it', () => {

@@ -280,6 +280,61 @@ export function describeStateStoreContract(name: string, fresh: () => Promise<St
       });
     });
 
+    describe('launch lease', () => {
+      /** A holder that keeps the lease until the test lets it go. */
+      const holding = () => {
+        let release!: () => void;
+        const released = new Promise<void>((r) => (release = r));
+        let entered!: () => void;
+        const inside = new Promise<void>((r) => (entered = r));
+        return { release, inside, fn: async () => (entered(), await released, 'launched') };
+      };
+
+      it('has one holder at a time: a second caller runs nothing while the first holds it', async () => {
+        const first = holding();
+        const taken = store.withLaunchLease(first.fn);
+        await first.inside;
+        const second = jest.fn(async () => 'also launched');
+        expect(await store.withLaunchLease(second)).toEqual({ held: false });
+        expect(second).not.toHaveBeenCalled();
+        first.release();
+        expect(await taken).toEqual({ held: true, value: 'launched' });
+      });
+
+      it('is released once fn returns: the next caller holds it', async () => {
+        expect(await store.withLaunchLease(async () => 1)).toEqual({ held: true, value: 1 });
+        expect(await store.withLaunchLease(async () => 2)).toEqual({ held: true, value: 2 });
+      });
+
+      it('is released when fn throws, and the error reaches the caller', async () => {
+        const boom = new Error('launch failed');
+        await expect(store.withLaunchLease(async () => Promise.reject(boom))).rejects.toBe(boom);
+        expect(await store.withLaunchLease(async () => 'after')).toEqual({ held: true, value: 'after' });
+      });
+
+      it('lets exactly one of many callers at once hold it', async () => {
+        const callers = 8;
+        let entered = 0;
+        let refused = 0;
+        let release!: () => void;
+        const released = new Promise<void>((r) => (release = r));
+        const calls = Array.from({ length: callers }, () =>
+          store
+            .withLaunchLease(async () => {
+              entered++;
+              await released;
+              return 'launched';
+            })
+            .then((r) => (r.held ? r : (refused++, r))),
+        );
+        // Every caller has either entered (and waits) or been refused before anyone lets go.
+        while (entered + refused < callers) await new Promise((r) => setTimeout(r, 5));
+        release();
+        const results = await Promise.all(calls);
+        expect({ entered, held: results.filter((r) => r.held) }).toEqual({ entered: 1, held: [{ held: true, value: 'launched' }] });
+      });
+    });
+
     describe('two passes planned from one snapshot and applied at once', () => {
       it(`never overfills a node nor places a task on two nodes (${concurrencyRounds} rounds)`, async () => {
         const policy = defaultPolicy(DEFAULT_CATALOG, { scaleUp: { ...defaultPolicy(DEFAULT_CATALOG).scaleUp, enabled: false } });

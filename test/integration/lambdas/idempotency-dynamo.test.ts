@@ -2,7 +2,7 @@ import { CreateTableCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { createHandler } from '../../../lambdas/api/submit';
 import { DynamoStateStore } from '../../../lambdas/adapters/dynamo-state-store';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../../support/dynamodb-local';
+import { startDynamoDbLocal, type DynamoDbLocal } from '../../../local/dynamodb-local';
 import { apiEvent, json, lambdaContext, testDeps } from '../../lambdas/api/events';
 
 /** Powertools' idempotency table as the stack declares it: partition key `id` (string), default attribute names. */

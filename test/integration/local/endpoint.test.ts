@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startLocalCloud } from '../../../local/local-cloud';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../../support/dynamodb-local';
+import { startDynamoDbLocal, type DynamoDbLocal } from '../../../local/dynamodb-local';
 
 /**
  * `--endpoint`: the local cloud on a DynamoDB it did not start (LocalStack's, for a
@@ -64,7 +64,7 @@ test('tables are created on the external DynamoDB, then reused with their jobs b
   }
   // The external DynamoDB outlives the run (the embedded one would not).
   expect((await external.client.send(new ListTablesCommand({}))).TableNames).toEqual(
-    expect.arrayContaining(['stowage-local-jobs', 'stowage-local-tasks', 'stowage-local-nodes', 'stowage-local-samples', 'stowage-local-idempotency']),
+    expect.arrayContaining(['stowage-local-jobs', 'stowage-local-tasks', 'stowage-local-nodes', 'stowage-local-samples', 'stowage-local-leases', 'stowage-local-idempotency']),
   );
 
   const second = await start();

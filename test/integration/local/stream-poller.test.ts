@@ -2,7 +2,7 @@ import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { StreamPoller } from '../../../local/stream-poller';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../../support/dynamodb-local';
+import { startDynamoDbLocal, type DynamoDbLocal } from '../../../local/dynamodb-local';
 import { waitUntil } from '../../../local/wait-until';
 
 let ddb: DynamoDbLocal;

@@ -3,11 +3,11 @@ import type { Job, Task } from '../../../core/model';
 import type { Plan } from '../../../core/pass/plan-types';
 import { DEFAULT_SERVICE_RESTART } from '../../../core/policy';
 import { DynamoStateStore } from '../../../lambdas/adapters/dynamo-state-store';
-import { tableDefinitions, TASK_TTL_ATTRIBUTE, type TableNames } from '../../../lambdas/adapters/table-schema';
+import { LEASE_TTL_ATTRIBUTE, tableDefinitions, TASK_TTL_ATTRIBUTE, type TableNames } from '../../../lambdas/adapters/table-schema';
 import { createTablesFromTemplate, synthesizeTemplate, tableInputsFromTemplate, type CreatedTables } from '../../../local/tables-from-template';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../../support/dynamodb-local';
+import { startDynamoDbLocal, type DynamoDbLocal } from '../../../local/dynamodb-local';
 
-// Synthesis bundles every handler with esbuild.
+// Synthesis runs the CDK app in a child process (no bundling: a few seconds).
 jest.setTimeout(120_000);
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -43,7 +43,7 @@ function shape(t: CreateTableCommandInput | TableDescription) {
 
 describe('tables from the synthesised template', () => {
   it('names every table by its role and reports the idempotency table', () => {
-    expect(created).toEqual({ tables: { jobs: 'tpl-jobs', tasks: 'tpl-tasks', nodes: 'tpl-nodes', samples: 'tpl-samples' }, idempotency: 'tpl-idempotency' });
+    expect(created).toEqual({ tables: { jobs: 'tpl-jobs', tasks: 'tpl-tasks', nodes: 'tpl-nodes', samples: 'tpl-samples', leases: 'tpl-leases' }, idempotency: 'tpl-idempotency' });
   });
 
   it('creates on DynamoDB Local exactly the keys, attributes, indexes and stream of tableDefinitions()', async () => {
@@ -73,8 +73,27 @@ describe('tables from the synthesised template', () => {
   it('enables TTL where the template does', async () => {
     const ttl = await ddb.client.send(new DescribeTimeToLiveCommand({ TableName: created.tables.tasks }));
     expect(ttl.TimeToLiveDescription).toMatchObject({ AttributeName: TASK_TTL_ATTRIBUTE, TimeToLiveStatus: 'ENABLED' });
+    const leases = await ddb.client.send(new DescribeTimeToLiveCommand({ TableName: created.tables.leases }));
+    expect(leases.TimeToLiveDescription).toMatchObject({ AttributeName: LEASE_TTL_ATTRIBUTE, TimeToLiveStatus: 'ENABLED' });
     const jobs = await ddb.client.send(new DescribeTimeToLiveCommand({ TableName: created.tables.jobs }));
     expect(jobs.TimeToLiveDescription?.TimeToLiveStatus).not.toBe('ENABLED');
+  });
+
+  it('finds the Leases table by the variable that names it, and gives it no stream', () => {
+    const leases = tableInputsFromTemplate(template, 'tpl').find((t) => t.role === 'leases')!;
+    expect(leases.input.KeySchema).toEqual([{ AttributeName: 'name', KeyType: 'HASH' }]);
+    expect(leases.input.StreamSpecification).toBeUndefined();
+  });
+
+  it('refuses a template without a Leases table, naming the missing role', async () => {
+    const copy = JSON.parse(JSON.stringify(template)) as Json;
+    const leasesId = tableInputsFromTemplate(template, 'x').find((t) => t.role === 'leases')!.logicalId;
+    delete copy.Resources[leasesId];
+    for (const r of Object.values(copy.Resources) as Json[]) {
+      const vars = r.Properties?.Environment?.Variables;
+      if (vars) delete vars.STOWAGE_LEASES_TABLE;
+    }
+    await expect(createTablesFromTemplate(ddb.client, copy, 'noleases')).rejects.toThrow(/no DynamoDB table for: leases/);
   });
 
   it('refuses a table that no Lambda environment gives a role, naming it', () => {

@@ -167,6 +167,8 @@ describe('Ec2Fleet', () => {
       ['RequestLimitExceeded', 503],
       ['InternalError', 500],
       ['SomethingNew', 502],
+      ['SomethingNew', 429],
+      ['Unavailable', 400],
     ])('reports %s as a retriable FleetError carrying the SDK error', async (code, status) => {
       const cause = ec2Error(code, status);
       ec2.on(RunInstancesCommand).rejects(cause);

@@ -149,6 +149,8 @@ describe('SsmNodeCommander', () => {
       ['an error the SDK marks retryable', () => serviceError('SomethingTransient', { $retryable: {} })],
       ['a 5xx', () => serviceError('InternalServerError', { $fault: 'server', status: 500 })],
       ['a 503 without a server fault mark', () => serviceError('ServiceUnavailable', { status: 503 })],
+      ['a 429', () => serviceError('SomethingNew', { status: 429 })],
+      ['a dropped connection', () => Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
     ])('retries %s', async (_what, error) => {
       ssm.on(SendCommandCommand).rejectsOnce(error()).resolves({});
 
