@@ -6,7 +6,7 @@ import { FuzzCrash, newStats, type FuzzStats } from './fuzz-support';
 import type { ChaosSection } from './section';
 
 /**
- * Hostile-input fuzzing (issue 7, part 4) as a chaos section: the properties of
+ * Hostile-input fuzzing as a chaos section: the properties of
  * test/chaos/fuzz-*.test.ts run with fc.check for `runs` inputs per target, from `seed`.
  * A failed property is a violation (with the seed and path that replay it:
  * STOWAGE_FUZZ_SEED=<seed> npx jest test/chaos/fuzz); an exception, a 500 or a dead server is

@@ -4,7 +4,7 @@ import { packOffline } from '../../sim/offline-pack';
 import { readTrace } from '../../sim/trace-reader';
 
 /**
- * The packing bar of issue 2, as a regression guard: node counts are deterministic, so
+ * The OpenB packing bar (≤ 1.02 × the lower bound), as a regression guard: node counts are deterministic, so
  * this asserts quality, never speed (`stowage pack` prints the timings).
  */
 describe('stowage pack on the OpenB default trace', () => {
