@@ -1,21 +1,15 @@
 import type { ParsedJobSpec } from '../../contract/job-spec';
-import type { Constraints, JobKind, RestartPolicy } from '../../core/model';
+import type { Job, RestartPolicy } from '../../core/model';
 import { DEFAULT_BATCH_RESTART, DEFAULT_SERVICE_RESTART } from '../../core/policy';
 
-/** The job as submitted after parsing, with every default filled in: what the Job stores. */
-export interface JobSpec {
-  readonly name: string;
-  readonly image: string;
-  readonly command: readonly string[];
-  readonly env: Readonly<Record<string, string>>;
+/**
+ * The job as submitted after parsing, with every default filled in: the stored Job's
+ * fields a user chooses, with the request as the wire spells it (cpu, memoryMiB).
+ */
+export type JobSpec = Pick<Job, 'name' | 'image' | 'command' | 'env' | 'count' | 'kind' | 'restart' | 'constraints' | 'doNotDisrupt'> & {
   readonly cpu: number;
   readonly memoryMiB: number;
-  readonly count: number;
-  readonly kind: JobKind;
-  readonly restart: RestartPolicy;
-  readonly constraints: Constraints;
-  readonly doNotDisrupt: boolean;
-}
+};
 
 /**
  * The parsed body with the restart policy completed: fields of `restart` left out come
