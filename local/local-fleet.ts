@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { LABELS } from '../agent/docker-runtime';
 import type { InstanceType } from '../core/model';
-import type { Fleet, LaunchRequest } from '../control/fleet';
+import { FleetError, type Fleet, type LaunchRequest } from '../control/fleet';
 import type { NodeCommander } from '../control/node-commander';
 import { newToken } from './credentials';
 
@@ -63,45 +63,69 @@ export class LocalFleet implements Fleet {
 
   async launch(request: LaunchRequest): Promise<string> {
     const type = this.options.catalog.find((t) => t.name === request.instanceType);
-    if (!type) throw new Error(`local fleet: unknown instance type ${request.instanceType}`);
-    const id = `${this.options.idPrefix ?? `local-${process.pid}-`}${++this.next}`;
-    const dir = path.dirname(configFor(this.options.stateDir, id));
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    let tokenFile = this.options.tokenFile;
-    if (!tokenFile) {
-      const token = newToken();
-      tokenFile = path.join(dir, 'token');
-      writeFileSync(tokenFile, token, { mode: 0o600 });
-      this.nodeByToken.set(token, id);
+    if (!type) {
+      throw new FleetError(`local fleet: unknown instance type ${request.instanceType}; the local catalog has ${this.options.catalog.map((t) => t.name).join(', ')}`, {
+        operation: 'launch',
+        retriable: false,
+      });
     }
-    const args = [
-      path.join(this.options.repoRoot, 'bin', 'stowage-agent.js'),
-      'run',
-      '--api-url', this.options.apiUrl,
-      '--token-file', tokenFile,
-      '--node-id', id,
-      '--cpu', String(type.capacity.cpu),
-      '--memory-mib', String(type.capacity.memoryMiB),
-      '--instance-type', type.name,
-      '--zone', request.zone,
-      '--price-per-hour', String(type.pricePerHour),
-      '--interval-s', String(this.options.intervalSeconds ?? 2),
-      '--grace-s', '2',
-    ];
-    this.args.set(id, args);
-    this.startAgent(id, args);
-    return id;
+    // Only FleetError leaves a Fleet: a failure to write the agent's files or start it is the launch failing.
+    try {
+      const id = `${this.options.idPrefix ?? `local-${process.pid}-`}${++this.next}`;
+      const dir = path.dirname(configFor(this.options.stateDir, id));
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      let tokenFile = this.options.tokenFile;
+      if (!tokenFile) {
+        const token = newToken();
+        tokenFile = path.join(dir, 'token');
+        writeFileSync(tokenFile, token, { mode: 0o600 });
+        this.nodeByToken.set(token, id);
+      }
+      const args = [
+        path.join(this.options.repoRoot, 'bin', 'stowage-agent.js'),
+        'run',
+        '--api-url', this.options.apiUrl,
+        '--token-file', tokenFile,
+        '--node-id', id,
+        '--cpu', String(type.capacity.cpu),
+        '--memory-mib', String(type.capacity.memoryMiB),
+        '--instance-type', type.name,
+        '--zone', request.zone,
+        '--price-per-hour', String(type.pricePerHour),
+        '--interval-s', String(this.options.intervalSeconds ?? 2),
+        '--grace-s', '2',
+      ];
+      this.args.set(id, args);
+      this.startAgent(id, args);
+      return id;
+    } catch (err) {
+      throw new FleetError(`local fleet: could not start an agent for ${request.instanceType}: ${String(err)}`, { operation: 'launch', retriable: true }, { cause: err });
+    }
   }
 
+  /**
+   * Every id is tried; those whose agent or containers could not be removed are the
+   * FleetError's `instanceIds` (retriable: the next pass asks again).
+   */
   async terminate(instanceIds: readonly string[]): Promise<void> {
+    const failed: string[] = [];
+    let cause: unknown;
     await Promise.all(
       instanceIds.map(async (id) => {
-        await stop(this.agents.get(id));
-        // The instance is gone: its token no longer opens the API, its containers go with it.
-        for (const [token, node] of this.nodeByToken) if (node === id) this.nodeByToken.delete(token);
-        if (this.options.docker) await removeContainers(this.options.docker, (node) => node === id);
+        try {
+          await stop(this.agents.get(id));
+          // The instance is gone: its token no longer opens the API, its containers go with it.
+          for (const [token, node] of this.nodeByToken) if (node === id) this.nodeByToken.delete(token);
+          if (this.options.docker) await removeContainers(this.options.docker, (node) => node === id);
+        } catch (err) {
+          failed.push(id);
+          cause ??= err;
+        }
       }),
     );
+    if (failed.length > 0) {
+      throw new FleetError(`local fleet: could not terminate ${failed.join(', ')}: ${String(cause)}`, { operation: 'terminate', instanceIds: failed, retriable: true }, { cause });
+    }
   }
 
   /** Stops every agent this fleet started. */
