@@ -1,4 +1,5 @@
 import type { Resources } from './resources';
+import type { ContainerHealth, Endpoint, ExposeRule, HealthCheck, PortSpec, Spread } from './service';
 
 /**
  * The domain words of DESIGN.md as types. Everything here is plain data so a
@@ -44,6 +45,20 @@ export interface Job {
   readonly constraints: Constraints;
   /** Never moved by consolidation (Karpenter's do-not-disrupt). */
   readonly doNotDisrupt: boolean;
+  /** Ports the container listens on; absent or empty: none published. */
+  readonly ports?: readonly PortSpec[];
+  /** One port behind the load balancer; absent: not exposed. */
+  readonly expose?: ExposeRule;
+  /** Absent: the image's own HEALTHCHECK, if it has one, is what counts. */
+  readonly healthCheck?: HealthCheck;
+  /** SIGTERM, then SIGKILL after this long (DEFAULT_STOP_GRACE_SECONDS when absent). */
+  readonly stopGraceSeconds?: number;
+  /** How replicas spread; absent means `none` (jobs stored before spread existed pack freely). */
+  readonly spread?: Spread;
+  /** A hard CPU cap in millicores (≥ the request); absent: the request is a share, not a cap. */
+  readonly cpuLimit?: number;
+  /** Linux capabilities kept beyond the default (NET_BIND_SERVICE only). */
+  readonly capabilities?: readonly string[];
   readonly createdAt: number;
   /** Set when a user stops the job: every copy is stopped and none is placed again. */
   readonly stopRequestedAt?: number;
@@ -93,6 +108,10 @@ export interface Task {
   readonly reason?: string;
   /** Set on a migration copy: the id of the copy it replaces (make-before-break). */
   readonly replaces?: string;
+  /** Where the running copy's ports are reachable on its node, as its agent last reported. */
+  readonly endpoints?: readonly Endpoint[];
+  /** The running copy's health, as its agent last reported. */
+  readonly health?: ContainerHealth;
   readonly createdAt: number;
 }
 
@@ -126,6 +145,8 @@ export interface Node {
   readonly emptySince?: number;
   /** First pass that saw the node under the utilisation threshold (autoscaler-like policy). */
   readonly underutilizedSince?: number;
+  /** The address load balancers reach its host ports at (private IP on EC2, 127.0.0.1 locally). */
+  readonly address?: string;
 }
 
 export interface InstanceType {

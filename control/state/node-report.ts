@@ -1,4 +1,5 @@
 import type { Resources } from '../../core/resources';
+import type { ContainerHealth, Endpoint } from '../../core/service';
 
 /**
  * What an agent reports, as the store records it. The wire form (contract/heartbeat.ts)
@@ -14,6 +15,10 @@ export interface ContainerReport {
   readonly oomKilled?: boolean;
   readonly startedAt?: number;
   readonly finishedAt?: number;
+  /** Where a running container's published ports are on the node. */
+  readonly endpoints?: readonly Endpoint[];
+  /** A running container's health; `none` when nothing checks it. */
+  readonly health?: ContainerHealth;
 }
 
 export interface Heartbeat {
@@ -24,5 +29,7 @@ export interface Heartbeat {
   readonly capacity: Resources;
   readonly usage: Resources;
   readonly pricePerHour: number;
+  /** Where load balancers reach this node's host ports. */
+  readonly address?: string;
   readonly containers: readonly ContainerReport[];
 }

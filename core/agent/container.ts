@@ -1,4 +1,5 @@
 import type { Resources } from '../resources';
+import type { ContainerHealth, Endpoint, HealthCheck, PortSpec } from '../service';
 
 /**
  * The containers the agent's decisions are about: what to run for a task, and what the
@@ -16,6 +17,15 @@ export interface ContainerSpec {
   /** Values verbatim; nothing expands them. */
   readonly env: Readonly<Record<string, string>>;
   readonly resources: Resources;
+  /** Published on host ports the engine picks. */
+  readonly ports?: readonly PortSpec[];
+  readonly healthCheck?: HealthCheck;
+  /** SIGTERM, then SIGKILL after this long. */
+  readonly stopGraceSeconds?: number;
+  /** Hard CPU cap in millicores; absent: CPU shares in proportion to the request, no cap. */
+  readonly cpuLimit?: number;
+  /** Capabilities kept beyond the default set (NET_BIND_SERVICE). */
+  readonly capabilities?: readonly string[];
 }
 
 /** Docker's container states, as `docker inspect` names them. */
@@ -32,4 +42,8 @@ export interface ContainerInfo {
   readonly oomKilled?: boolean;
   readonly startedAt?: number;
   readonly finishedAt?: number;
+  /** Host ports the engine bound for the container's published ports. */
+  readonly endpoints?: readonly Endpoint[];
+  /** The engine's health status, where the container has a health check. */
+  readonly health?: ContainerHealth;
 }
