@@ -76,6 +76,11 @@ export class HttpControlPlane implements ControlPlane {
       command: t.command,
       env: t.env,
       resources: t.resources,
+      ...(t.ports !== undefined ? { ports: t.ports } : {}),
+      ...(t.healthCheck !== undefined ? { healthCheck: t.healthCheck } : {}),
+      ...(t.stopGraceSeconds !== undefined ? { stopGraceSeconds: t.stopGraceSeconds } : {}),
+      ...(t.cpuLimit !== undefined ? { cpuLimit: t.cpuLimit } : {}),
+      ...(t.capabilities !== undefined ? { capabilities: t.capabilities } : {}),
     }));
   }
 

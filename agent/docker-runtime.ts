@@ -3,15 +3,12 @@ import { imageReferenceProblem } from '../contract/image-reference';
 import type { ContainerInfo, ContainerSpec, ContainerState } from '../core/agent/container';
 import type { ContainerRuntime } from '../control/container-runtime';
 import type { Resources } from '../core/resources';
+import type { ContainerHealth, Endpoint } from '../core/service';
+import { checkOfLabel, createOptions, endpointsOf, LABELS, portsOfLabel, validateBindAddress, validateSpec } from './container-config';
+import { ContainerProbes, type ProbeAddress } from './container-probes';
 import { ContainerNotFoundError, ImageNotFoundError, InvalidImageReferenceError, RuntimeError, RuntimeTimeoutError, type RuntimeOperation } from '../control/container-runtime-errors';
 
-/** The labels that make a container the agent's; listing by them rebuilds what it knows after a restart. */
-export const LABELS = {
-  task: 'stowage.task',
-  job: 'stowage.job',
-  node: 'stowage.node',
-  generation: 'stowage.generation',
-} as const;
+export { LABELS, PIDS_LIMIT } from './container-config';
 
 /** Per-operation timeouts in ms. `stop` gets the grace period on top. */
 export interface RuntimeTimeouts {
@@ -37,9 +34,6 @@ export const DEFAULT_TIMEOUTS: RuntimeTimeouts = {
   pull: 300_000,
 };
 
-/** Enough for a service; a fork bomb in one container stops here instead of exhausting the node. */
-export const PIDS_LIMIT = 256;
-
 const MIB = 1_048_576;
 
 /**
@@ -53,9 +47,6 @@ export function validateImageReference(image: string): void {
   if (problem !== undefined) throw new InvalidImageReferenceError(image, problem);
 }
 
-// Env keys are the part before the first `=`: one with `=` (or none) would shift the value.
-const ENV_KEY = /^[^=\0]+$/;
-
 export interface DockerRuntimeOptions {
   /** A dockerode client; injected so tests and the agent choose the socket. */
   readonly docker: Docker;
@@ -65,25 +56,39 @@ export interface DockerRuntimeOptions {
    * registry). Off for local nodes, whose images come from `docker import`.
    */
   readonly pull?: boolean;
+  /**
+   * The host address published ports are bound on: default 0.0.0.0 (an EC2 node, reached
+   * by the load balancer on its private address); the local cloud passes 127.0.0.1 so
+   * nothing is published beyond the machine.
+   */
+  readonly bindAddress?: string;
+  /** The agent's http/tcp health checks; injectable so tests choose the probe and clock. */
+  readonly probes?: ContainerProbes;
 }
 
 /**
  * `ContainerRuntime` on a Docker engine through dockerode. Nothing a job submitted reaches
  * a shell on the host: the command is the container's argv (`Cmd`, no `Entrypoint`
- * override), env values are passed verbatim, and no call spawns a process here. The
- * host configuration is fixed: a job cannot ask for privileges, mounts, devices,
- * capabilities or the host network, because no field of the spec maps to them.
+ * override), env values are passed verbatim, a health command is Docker's exec form, and
+ * no call spawns a process here. The host configuration is fixed but for what the spec
+ * sizes (container-config.ts): a job cannot ask for privileges, mounts, devices or the
+ * host network, because no field of the spec maps to them.
  */
 export class DockerRuntime implements ContainerRuntime {
   private readonly docker: Docker;
   private readonly timeouts: RuntimeTimeouts;
   private readonly pull: boolean;
+  private readonly bindAddress: string;
+  private readonly probes: ContainerProbes;
 
   constructor(options: DockerRuntimeOptions) {
     if (!options || !options.docker) throw new Error('DockerRuntime needs a dockerode client: new DockerRuntime({ docker: new Docker() })');
     this.docker = options.docker;
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     this.pull = options.pull ?? true;
+    this.bindAddress = options.bindAddress ?? '0.0.0.0';
+    validateBindAddress(this.bindAddress);
+    this.probes = options.probes ?? new ContainerProbes();
     for (const [op, ms] of Object.entries(this.timeouts)) {
       if (!Number.isFinite(ms) || ms <= 0) throw new Error(`DockerRuntime timeout for ${op} must be a positive number of ms, got ${ms}`);
     }
@@ -96,7 +101,7 @@ export class DockerRuntime implements ContainerRuntime {
     const found = await Promise.all(
       summaries.map(async (s) => {
         try {
-          return await this.inspect(s.Id);
+          return await this.inspect(s.Id, nodeId);
         } catch (err) {
           // Removed between the listing and the inspection: it is simply gone.
           if (err instanceof ContainerNotFoundError) return undefined;
@@ -104,49 +109,23 @@ export class DockerRuntime implements ContainerRuntime {
         }
       }),
     );
-    return found.filter((c): c is ContainerInfo => c !== undefined).sort((a, b) => (a.containerId < b.containerId ? -1 : 1));
+    const mine = found.filter((c): c is ContainerInfo => c !== undefined).sort((a, b) => (a.containerId < b.containerId ? -1 : 1));
+    this.probes.retain(nodeId, new Set(mine.filter((c) => c.state === 'running').map((c) => c.containerId)));
+    return mine;
+  }
+
+  /** Stops the health-check timers (the daemon's exit; tests). The runtime still answers calls. */
+  close(): void {
+    this.probes.close();
   }
 
   async createAndStart(spec: ContainerSpec, nodeId: string): Promise<string> {
     validateImageReference(spec.image);
-    for (const key of Object.keys(spec.env)) {
-      if (!ENV_KEY.test(key)) {
-        throw new RuntimeError(`task ${spec.taskId}: env name ${JSON.stringify(key)} is empty or contains "=" or NUL; rename it in the job`, {
-          operation: 'create',
-          retriable: false,
-        });
-      }
-    }
+    validateSpec(spec);
     await this.requireImage(spec.image);
 
     const created = await this.call('create', undefined, this.timeouts.create, () =>
-      this.docker.createContainer({
-        // The name is a second guard against two copies: Docker refuses a duplicate name.
-        name: `stowage-${spec.taskId}-g${spec.generation}`,
-        Image: spec.image,
-        Cmd: [...spec.command],
-        Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
-        Labels: {
-          [LABELS.task]: spec.taskId,
-          [LABELS.job]: spec.jobId,
-          [LABELS.node]: nodeId,
-          [LABELS.generation]: String(spec.generation),
-        },
-        HostConfig: {
-          // Swap equal to memory: no swap, so the limit is the request and OOM is visible.
-          Memory: spec.resources.memoryMiB * MIB,
-          MemorySwap: spec.resources.memoryMiB * MIB,
-          NanoCpus: spec.resources.cpu * 1_000_000,
-          PidsLimit: PIDS_LIMIT,
-          // The scheduler owns restarts (policy, back-off, placement); Docker restarting
-          // behind its back would make copies it does not know of.
-          RestartPolicy: { Name: 'no' },
-          Privileged: false,
-          NetworkMode: 'bridge',
-          ReadonlyRootfs: false,
-          SecurityOpt: ['no-new-privileges'],
-        },
-      }),
+      this.docker.createContainer(createOptions(spec, nodeId, this.bindAddress)),
     );
     try {
       await this.call('start', created.id, this.timeouts.start, (abortSignal) => created.start({ abortSignal }));
@@ -167,6 +146,7 @@ export class DockerRuntime implements ContainerRuntime {
         retriable: false,
       });
     }
+    this.probes.forget(containerId);
     const container = this.docker.getContainer(containerId);
     try {
       // Docker sends SIGTERM, waits `t`, then SIGKILL.
@@ -187,6 +167,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async remove(containerId: string): Promise<void> {
+    this.probes.forget(containerId);
     try {
       await this.call('remove', containerId, this.timeouts.remove, (abortSignal) =>
         this.docker.getContainer(containerId).remove({ force: true, v: true, abortSignal }),
@@ -215,7 +196,7 @@ export class DockerRuntime implements ContainerRuntime {
     return { cpu, memoryMiB };
   }
 
-  private async inspect(containerId: string): Promise<ContainerInfo | undefined> {
+  private async inspect(containerId: string, nodeId: string): Promise<ContainerInfo | undefined> {
     const i = await this.call('inspect', containerId, this.timeouts.inspect, (abortSignal) =>
       this.docker.getContainer(containerId).inspect({ abortSignal }),
     );
@@ -230,6 +211,10 @@ export class DockerRuntime implements ContainerRuntime {
     const stopped = state === 'exited' || state === 'dead';
     const startedAt = toMillis(i.State?.StartedAt);
     const finishedAt = stopped ? toMillis(i.State?.FinishedAt) : undefined;
+    const running = state === 'running';
+    const endpoints = running ? endpointsOf(portsOfLabel(labels[LABELS.ports]), i.NetworkSettings?.Ports as Parameters<typeof endpointsOf>[1]) : [];
+    const health = running ? await this.healthOf(i, nodeId, labels, endpoints, startedAt) : undefined;
+    const grace = Number(labels[LABELS.stopGrace]);
     return {
       containerId: i.Id,
       taskId,
@@ -239,7 +224,48 @@ export class DockerRuntime implements ContainerRuntime {
       ...(stopped ? { exitCode: i.State.ExitCode, oomKilled: i.State.OOMKilled === true } : {}),
       ...(startedAt !== undefined ? { startedAt } : {}),
       ...(finishedAt !== undefined ? { finishedAt } : {}),
+      ...(endpoints.length > 0 ? { endpoints } : {}),
+      ...(health !== undefined ? { health } : {}),
+      ...(labels[LABELS.stopGrace] !== undefined && Number.isSafeInteger(grace) && grace >= 0 ? { stopGraceSeconds: grace } : {}),
     };
+  }
+
+  /**
+   * A running container's health: the agent's probe for an http/tcp check (its label),
+   * else Docker's status (a command check, or the image's own HEALTHCHECK), else `none`.
+   */
+  private async healthOf(
+    i: Docker.ContainerInspectInfo,
+    nodeId: string,
+    labels: Record<string, string>,
+    endpoints: readonly Endpoint[],
+    startedAt: number | undefined,
+  ): Promise<ContainerHealth> {
+    const check = checkOfLabel(labels[LABELS.healthCheck]);
+    if (check) {
+      const port = 'http' in check ? check.http.port : check.tcp.port;
+      const target = this.probeAddress(i, endpoints.find((e) => e.port === port));
+      // Not reachable at all (no address, no binding): a failed check, by the same rules.
+      if (!target) return 'unhealthy';
+      return this.probes.watch(i.Id, nodeId, check, target, startedAt ?? Date.now());
+    }
+    const docker = i.State?.Health?.Status;
+    return docker === 'starting' || docker === 'healthy' || docker === 'unhealthy' ? docker : 'none';
+  }
+
+  /**
+   * Where the agent probes a port: the container's address on the bridge at the container
+   * port, where the load balancer's traffic lands once the host port is translated.
+   * Probing the host port instead would ask docker-proxy, which accepts a connection on
+   * the host port even when nothing in the container listens, so a tcp check would
+   * always pass. The host port is the fallback where the bridge address is unknown.
+   */
+  private probeAddress(i: Docker.ContainerInspectInfo, endpoint: Endpoint | undefined): ProbeAddress | undefined {
+    if (!endpoint) return undefined;
+    const ip = Object.values(i.NetworkSettings?.Networks ?? {}).find((n) => n?.IPAddress)?.IPAddress;
+    if (ip) return { host: ip, port: endpoint.containerPort };
+    const host = this.bindAddress === '0.0.0.0' ? '127.0.0.1' : this.bindAddress === '::' ? '::1' : this.bindAddress;
+    return { host, port: endpoint.hostPort };
   }
 
   private async requireImage(image: string): Promise<void> {

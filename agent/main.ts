@@ -4,6 +4,8 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { regionOfApiUrl, sigV4Signer } from '../contract/sigv4-signer';
 import { bearerToken, HttpControlPlane, type ControlPlane } from './api-client';
+import { DEFAULT_STOP_GRACE_SECONDS } from '../core/service';
+import { validateBindAddress } from './container-config';
 import { DockerRuntime } from './docker-runtime';
 import { ec2Identity, localIdentity, type NodeIdentity } from './node-identity';
 import { describeSummary, syncOnce, type SyncSummary } from './sync';
@@ -26,7 +28,10 @@ export interface AgentConfig {
   /** A path, not the token: the token stays in its own file with its own permissions. */
   readonly tokenFile?: string;
   readonly identity: NodeIdentity;
+  /** SIGTERM to SIGKILL for a copy whose job names no grace. */
   readonly graceSeconds: number;
+  /** The host address published ports bind on (default 0.0.0.0). */
+  readonly bindAddress?: string;
   /** Pull missing images: on for EC2 nodes, off for local ones (their images come from docker import). */
   readonly pull?: boolean;
 }
@@ -50,7 +55,14 @@ export function readConfig(file: string): AgentConfig {
   if (typeof c.apiUrl !== 'string' || !c.identity || typeof c.identity.nodeId !== 'string') {
     throw new Error(`the agent config ${file} lacks apiUrl or identity; restart \`stowage-agent run\` to rewrite it`);
   }
-  return { apiUrl: c.apiUrl, identity: c.identity, graceSeconds: c.graceSeconds ?? 10, pull: c.pull === true, ...(c.tokenFile ? { tokenFile: c.tokenFile } : {}) };
+  return {
+    apiUrl: c.apiUrl,
+    identity: c.identity,
+    graceSeconds: c.graceSeconds ?? DEFAULT_STOP_GRACE_SECONDS,
+    pull: c.pull === true,
+    ...(c.tokenFile ? { tokenFile: c.tokenFile } : {}),
+    ...(c.bindAddress ? { bindAddress: c.bindAddress } : {}),
+  };
 }
 
 /**
@@ -89,6 +101,8 @@ interface RunOptions {
   reserveMemoryMib: number;
   intervalS: number;
   graceS: number;
+  address?: string;
+  bindAddress: string;
 }
 
 const log = (msg: string) => process.stdout.write(`${new Date().toISOString()} stowage-agent ${msg}\n`);
@@ -98,12 +112,20 @@ async function runDaemon(o: RunOptions): Promise<number> {
   if (!apiUrl) throw new InvalidArgumentError('the API URL is missing: pass --api-url or set STOWAGE_API_URL');
   if (o.intervalS <= 0) throw new InvalidArgumentError('--interval-s must be > 0');
   const identity = o.ec2
-    ? await ec2Identity({ ...(o.imdsUrl ? { imdsUrl: o.imdsUrl } : {}), reservation: { cpu: o.reserveCpu, memoryMiB: o.reserveMemoryMib } })
-    : localIdentity({ nodeId: o.nodeId, cpu: o.cpu, memoryMiB: o.memoryMib, instanceType: o.instanceType, zone: o.zone, pricePerHour: o.pricePerHour });
-  const config: AgentConfig = { apiUrl, identity, graceSeconds: o.graceS, pull: o.ec2 === true, ...(o.tokenFile ? { tokenFile: path.resolve(o.tokenFile) } : {}) };
+    ? await ec2Identity({ ...(o.imdsUrl ? { imdsUrl: o.imdsUrl } : {}), reservation: { cpu: o.reserveCpu, memoryMiB: o.reserveMemoryMib }, ...(o.address ? { address: o.address } : {}) })
+    : localIdentity({ nodeId: o.nodeId, cpu: o.cpu, memoryMiB: o.memoryMib, instanceType: o.instanceType, zone: o.zone, pricePerHour: o.pricePerHour, ...(o.address ? { address: o.address } : {}) });
+  validateBindAddress(o.bindAddress);
+  const config: AgentConfig = {
+    apiUrl,
+    identity,
+    graceSeconds: o.graceS,
+    bindAddress: o.bindAddress,
+    pull: o.ec2 === true,
+    ...(o.tokenFile ? { tokenFile: path.resolve(o.tokenFile) } : {}),
+  };
   const file = configPath();
   writeConfig(file, config);
-  const runtime = new DockerRuntime({ docker: new Docker(), pull: config.pull === true });
+  const runtime = new DockerRuntime({ docker: new Docker(), pull: config.pull === true, bindAddress: o.bindAddress });
   const sampler = new UsageSampler(runtime, identity.nodeId, usageFile(file), Math.max(2, o.intervalS));
   const deps = { runtime, controlPlane: controlPlaneFor(config), identity, graceSeconds: config.graceSeconds, usage: () => sampler.latest, maxStartsPerPass: MAX_STARTS_PER_PASS };
   log(`node ${identity.nodeId} (${identity.instanceType}, ${identity.zone}, ${identity.capacity.cpu}m/${identity.capacity.memoryMiB}MiB) -> ${apiUrl}; config ${file}`);
@@ -166,6 +188,7 @@ async function runDaemon(o: RunOptions): Promise<number> {
   }
   removePidFile(file);
   await sampler.stopped;
+  runtime.close();
   log('stopped');
   return 0;
 }
@@ -178,7 +201,7 @@ async function syncCommand(): Promise<number> {
     // The daemon's latest sample when fresh: measuring here would hold the heartbeat (and the starts behind it) for a second.
     const sampled = readUsage(usageFile(configPath()));
     summary = await syncOnce({
-      runtime: new DockerRuntime({ docker: new Docker(), pull: config.pull === true }),
+      runtime: new DockerRuntime({ docker: new Docker(), pull: config.pull === true, ...(config.bindAddress ? { bindAddress: config.bindAddress } : {}) }),
       controlPlane: controlPlaneFor(config),
       identity: config.identity,
       graceSeconds: config.graceSeconds,
@@ -210,7 +233,9 @@ export function createProgram(setExit: (code: number) => void): Command {
     .option('--reserve-cpu <millicores>', 'EC2: millicores kept for the system', int('--reserve-cpu'), 100)
     .option('--reserve-memory-mib <mib>', 'EC2: MiB kept for the system', int('--reserve-memory-mib'), 256)
     .option('--interval-s <s>', 'seconds between passes', num('--interval-s'), 10)
-    .option('--grace-s <s>', 'seconds between SIGTERM and SIGKILL when stopping a container', int('--grace-s'), 10)
+    .option('--grace-s <s>', 'seconds between SIGTERM and SIGKILL when stopping a container whose job names no stopGraceSeconds', int('--grace-s'), DEFAULT_STOP_GRACE_SECONDS)
+    .option('--address <ip>', 'the address load balancers reach this node\'s published ports at (default: EC2 the private IPv4 from IMDS, locally 127.0.0.1)')
+    .option('--bind-address <ip>', 'the host address published ports bind on (127.0.0.1 keeps them on the machine)', '0.0.0.0')
     .action(async (o: RunOptions) => setExit(await runDaemon(o)));
   program
     .command('sync')

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { NODE_ID } from '../contract/ids';
 import { DEFAULT_CATALOG, findInstanceType } from '../core/catalog';
 import type { InstanceType } from '../core/model';
@@ -16,6 +17,11 @@ export interface NodeIdentity {
   /** What the scheduler may place here: the machine minus the system's reservation. */
   readonly capacity: Resources;
   readonly pricePerHour: number;
+  /**
+   * Where load balancers reach this node's published host ports: the private IPv4 on EC2
+   * (IMDS local-ipv4), 127.0.0.1 on a local node.
+   */
+  readonly address?: string;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -28,6 +34,8 @@ export interface LocalIdentityOptions {
   readonly zone?: string;
   readonly pricePerHour?: number;
   readonly labels?: Readonly<Record<string, string>>;
+  /** Default 127.0.0.1: local nodes publish on loopback. */
+  readonly address?: string;
 }
 
 export function localIdentity(o: LocalIdentityOptions): NodeIdentity {
@@ -41,7 +49,9 @@ export function localIdentity(o: LocalIdentityOptions): NodeIdentity {
   if (!NAME.test(zone)) throw fail(`--zone ${JSON.stringify(zone)} is invalid: [A-Za-z0-9._-]`);
   const pricePerHour = o.pricePerHour ?? 0;
   if (!Number.isFinite(pricePerHour) || pricePerHour < 0 || pricePerHour > 1000) throw fail(`--price-per-hour must be between 0 and 1000, got ${o.pricePerHour}`);
-  return { nodeId: o.nodeId, instanceType, zone, labels: o.labels ?? {}, capacity: { cpu: o.cpu, memoryMiB: o.memoryMiB }, pricePerHour };
+  const address = o.address ?? '127.0.0.1';
+  if (isIP(address) === 0) throw fail(`--address ${JSON.stringify(address)} is not an IP address; pass the address load balancers reach this node at, e.g. 127.0.0.1`);
+  return { nodeId: o.nodeId, instanceType, zone, labels: o.labels ?? {}, capacity: { cpu: o.cpu, memoryMiB: o.memoryMiB }, pricePerHour, address };
 }
 
 /** What the node keeps for the OS, dockerd and the agent itself. */
@@ -56,6 +66,8 @@ export interface Ec2IdentityOptions {
   readonly timeoutMs?: number;
   readonly labels?: Readonly<Record<string, string>>;
   readonly fetch?: typeof fetch;
+  /** Overrides the instance's private IPv4 (IMDS local-ipv4) as the node's address. */
+  readonly address?: string;
 }
 
 /** Identity from IMDSv2: a session token first, then instance id, type and zone. */
@@ -85,11 +97,15 @@ export async function ec2Identity(o: Ec2IdentityOptions = {}): Promise<NodeIdent
 
   const token = await call('PUT', '/latest/api/token', { 'x-aws-ec2-metadata-token-ttl-seconds': '21600' });
   const h = { 'x-aws-ec2-metadata-token': token };
-  const [nodeId, instanceType, zone] = await Promise.all([
+  const [nodeId, instanceType, zone, address] = await Promise.all([
     call('GET', '/latest/meta-data/instance-id', h),
     call('GET', '/latest/meta-data/instance-type', h),
     call('GET', '/latest/meta-data/placement/availability-zone', h),
+    o.address !== undefined ? Promise.resolve(o.address) : call('GET', '/latest/meta-data/local-ipv4', h),
   ]);
+  if (isIP(address) === 0) {
+    throw new NodeIdentityError(`the node address ${JSON.stringify(address)} (--address, or instance metadata local-ipv4) is not an IP address`, false);
+  }
   if (!NODE_ID.test(nodeId)) throw new NodeIdentityError(`instance metadata returned an instance id the API will not accept: ${JSON.stringify(nodeId)}`, false);
   if (!NAME.test(zone)) throw new NodeIdentityError(`instance metadata returned an invalid zone: ${JSON.stringify(zone)}`, false);
   const type = findInstanceType(catalog, instanceType);
@@ -100,5 +116,5 @@ export async function ec2Identity(o: Ec2IdentityOptions = {}): Promise<NodeIdent
   if (capacity.cpu <= 0 || capacity.memoryMiB <= 0) {
     throw new NodeIdentityError(`the reservation (${reservation.cpu} millicores, ${reservation.memoryMiB} MiB) leaves nothing of a ${instanceType}`, false);
   }
-  return { nodeId, instanceType, zone, labels: o.labels ?? {}, capacity, pricePerHour: type.pricePerHour };
+  return { nodeId, instanceType, zone, labels: o.labels ?? {}, capacity, pricePerHour: type.pricePerHour, address };
 }

@@ -4,6 +4,7 @@ import type { ContainerRuntime } from '../control/container-runtime';
 import type { ContainerReport } from '../control/state/node-report';
 import { reconcile, type KnownContainer, type ReconcileAction } from '../core/agent/reconcile';
 import { add, ZERO, type Resources } from '../core/resources';
+import { DEFAULT_STOP_GRACE_SECONDS } from '../core/service';
 import type { ControlPlane } from './api-client';
 import type { NodeIdentity } from './node-identity';
 
@@ -19,7 +20,10 @@ export interface SyncDeps {
   readonly runtime: ContainerRuntime;
   readonly controlPlane: ControlPlane;
   readonly identity: NodeIdentity;
-  /** SIGTERM to SIGKILL, per stop. Default 10 s. */
+  /**
+   * SIGTERM to SIGKILL for a stop whose job names no grace (nor its container's label).
+   * Default DEFAULT_STOP_GRACE_SECONDS (30 s).
+   */
   readonly graceSeconds?: number;
   /** Sample each running container's usage for the heartbeat. Default true. */
   readonly measureUsage?: boolean;
@@ -69,7 +73,14 @@ export function toReport(c: ContainerInfo): ContainerReport | undefined {
   };
   switch (c.state) {
     case 'running':
-      return { taskId: c.taskId, generation: c.generation, state: 'running', ...times };
+      return {
+        taskId: c.taskId,
+        generation: c.generation,
+        state: 'running',
+        ...times,
+        ...(c.endpoints && c.endpoints.length > 0 ? { endpoints: c.endpoints } : {}),
+        ...(c.health !== undefined ? { health: c.health } : {}),
+      };
     case 'created':
       return { taskId: c.taskId, generation: c.generation, state: 'starting', ...times };
     case 'exited':
@@ -100,7 +111,7 @@ async function measure(runtime: ContainerRuntime, known: readonly KnownContainer
  */
 export async function syncOnce(deps: SyncDeps): Promise<SyncSummary> {
   const { runtime, controlPlane, identity } = deps;
-  const grace = deps.graceSeconds ?? 10;
+  const grace = deps.graceSeconds ?? DEFAULT_STOP_GRACE_SECONDS;
   const known = await runtime.list(identity.nodeId);
   const usage = deps.usage?.() ?? (deps.measureUsage === false ? ZERO : await measure(runtime, known));
   const containers = known.map(toReport).filter((r): r is ContainerReport => r !== undefined);
@@ -111,6 +122,7 @@ export async function syncOnce(deps: SyncDeps): Promise<SyncSummary> {
     capacity: identity.capacity,
     usage,
     pricePerHour: identity.pricePerHour,
+    ...(identity.address !== undefined ? { address: identity.address } : {}),
     containers,
   });
 
@@ -123,7 +135,7 @@ export async function syncOnce(deps: SyncDeps): Promise<SyncSummary> {
   const act = async (a: ReconcileAction) => {
     try {
       if (a.kind === 'stop') {
-        await runtime.stop(a.containerId, grace);
+        await runtime.stop(a.containerId, a.graceSeconds ?? grace);
         stopped++;
       } else if (a.kind === 'remove') {
         if (stopFailed.has(a.containerId)) return;

@@ -24,6 +24,12 @@ export const containerReportSchema = z.strictObject({
   oomKilled: z.boolean().optional(),
   startedAt: int(Number.MAX_SAFE_INTEGER).optional(),
   finishedAt: int(Number.MAX_SAFE_INTEGER).optional(),
+  endpoints: z
+    .array(z.strictObject({ port: z.string().min(1).max(15), containerPort: z.number().int().min(1).max(65_535), hostPort: z.number().int().min(1).max(65_535) }))
+    .max(8)
+    .readonly()
+    .optional(),
+  health: z.enum(['starting', 'healthy', 'unhealthy', 'none']).optional(),
 });
 export type ContainerReportBody = z.output<typeof containerReportSchema>;
 
@@ -34,6 +40,8 @@ export const heartbeatBodySchema = z.strictObject({
   capacity,
   usage,
   pricePerHour: z.number().min(0).max(1000),
+  /** Where load balancers reach this node's host ports: an IPv4 or IPv6 address. */
+  address: z.union([z.ipv4(), z.ipv6()]).optional(),
   containers: z.array(containerReportSchema).max(1000).default([]),
 });
 /**
@@ -53,6 +61,18 @@ export const desiredTaskSchema = z.object({
   image: z.string().min(1),
   command: z.array(z.string()).readonly(),
   env: z.record(z.string(), z.string()),
+  ports: z.array(z.object({ name: z.string().min(1), containerPort: z.number().int().min(1).max(65_535), protocol: z.literal('tcp') })).readonly().optional(),
+  healthCheck: z
+    .union([
+      z.object({ http: z.object({ port: z.string().min(1), path: z.string().min(1) }) }),
+      z.object({ tcp: z.object({ port: z.string().min(1) }) }),
+      z.object({ command: z.array(z.string()).min(1).readonly() }),
+    ])
+    .and(z.object({ intervalSeconds: z.number().int().min(1), timeoutSeconds: z.number().int().min(1), retries: z.number().int().min(1), startPeriodSeconds: z.number().int().min(0) }))
+    .optional(),
+  stopGraceSeconds: z.number().int().min(0).optional(),
+  cpuLimit: z.number().int().min(1).optional(),
+  capabilities: z.array(z.string().min(1)).readonly().optional(),
   /** Present (true) once a user stopped the job: the copy is on its way out. */
   stopRequested: z.boolean().optional(),
 });

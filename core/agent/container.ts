@@ -44,6 +44,11 @@ export interface ContainerInfo {
   readonly finishedAt?: number;
   /** Host ports the engine bound for the container's published ports. */
   readonly endpoints?: readonly Endpoint[];
-  /** The engine's health status, where the container has a health check. */
+  /**
+   * A running container's health: Docker's status for a command check or the image's own
+   * HEALTHCHECK, the agent's probe for an http/tcp check, `none` when nothing checks it.
+   */
   readonly health?: ContainerHealth;
+  /** The grace period it was made with, for a stop once its task is no longer desired. */
+  readonly stopGraceSeconds?: number;
 }

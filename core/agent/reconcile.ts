@@ -24,7 +24,17 @@ export type StopReason = 'not-assigned' | 'stale-generation' | 'duplicate';
 export type RemoveReason = StopReason | 'never-started';
 
 export type ReconcileAction =
-  | { readonly kind: 'stop'; readonly containerId: string; readonly taskId: string; readonly reason: StopReason }
+  | {
+      readonly kind: 'stop';
+      readonly containerId: string;
+      readonly taskId: string;
+      readonly reason: StopReason;
+      /**
+       * SIGTERM to SIGKILL: the job's grace as the heartbeat names it, else the one the
+       * container was made with; absent when neither says (the agent's default applies).
+       */
+      readonly graceSeconds?: number;
+    }
   | { readonly kind: 'remove'; readonly containerId: string; readonly taskId: string; readonly reason: RemoveReason }
   | { readonly kind: 'start'; readonly task: DesiredTask }
   | {
@@ -103,7 +113,10 @@ export function reconcile(desired: readonly DesiredTask[], known: readonly Known
   const removes: Extract<ReconcileAction, { kind: 'remove' }>[] = [];
   const reports: Extract<ReconcileAction, { kind: 'report' }>[] = [];
   const discard = (c: KnownContainer, reason: StopReason) => {
-    if (TOWARD_GONE[c.state].call === 'stop') stops.push({ kind: 'stop', containerId: c.containerId, taskId: c.taskId, reason });
+    if (TOWARD_GONE[c.state].call === 'stop') {
+      const graceSeconds = want.get(c.taskId)?.stopGraceSeconds ?? c.stopGraceSeconds;
+      stops.push({ kind: 'stop', containerId: c.containerId, taskId: c.taskId, reason, ...(graceSeconds !== undefined ? { graceSeconds } : {}) });
+    }
     removes.push({ kind: 'remove', containerId: c.containerId, taskId: c.taskId, reason });
   };
 

@@ -216,6 +216,7 @@ describe('EC2 identity from IMDSv2 (loopback IMDS)', () => {
         '/latest/meta-data/instance-id': 'i-0123456789abcdef0',
         '/latest/meta-data/instance-type': type,
         '/latest/meta-data/placement/availability-zone': 'us-east-1a',
+        '/latest/meta-data/local-ipv4': '10.0.1.23',
       };
       const a = answers[req.url ?? ''];
       return void (a === undefined ? res.writeHead(404).end() : res.end(a));
@@ -233,8 +234,9 @@ describe('EC2 identity from IMDSv2 (loopback IMDS)', () => {
     const m = await imds('m5.large');
     try {
       expect(await ec2Identity({ imdsUrl: m.url })).toEqual({
-        nodeId: 'i-0123456789abcdef0', instanceType: 'm5.large', zone: 'us-east-1a', labels: {}, capacity: { cpu: 1900, memoryMiB: 8192 - 256 }, pricePerHour: 0.096,
+        nodeId: 'i-0123456789abcdef0', instanceType: 'm5.large', zone: 'us-east-1a', labels: {}, capacity: { cpu: 1900, memoryMiB: 8192 - 256 }, pricePerHour: 0.096, address: '10.0.1.23',
       });
+      expect((await ec2Identity({ imdsUrl: m.url, address: '10.9.9.9' })).address).toBe('10.9.9.9');
       expect((await ec2Identity({ imdsUrl: m.url, reservation: { cpu: 500, memoryMiB: 1024 } })).capacity).toEqual({ cpu: 1500, memoryMiB: 7168 });
       expect(m.unauthenticated).toBe(0);
     } finally {
