@@ -92,8 +92,10 @@ class RecordingRuntime implements ContainerRuntime {
     return `c-${spec.taskId}`;
   }
 
+  readonly graces: Record<string, number> = {};
+
   async stop(containerId: string, graceSeconds: number): Promise<void> {
-    expect(graceSeconds).toBe(1);
+    this.graces[containerId] = graceSeconds;
     await this.op('stop', containerId);
     if (this.failStop.has(containerId)) throw new RuntimeError('docker stop timed out', { operation: 'stop', containerId, retriable: true });
   }
@@ -171,6 +173,37 @@ describe('syncOnce phases', () => {
     expect(s.errors).toEqual([{ action: 'stop', taskId: 'a', containerId: 'c-a', message: 'docker stop timed out', retriable: true }]);
     expect(runtime.events).not.toContain('remove:begin:c-a');
     expect(runtime.events).toContain('remove:begin:c-b');
+  });
+});
+
+describe('syncOnce service fields', () => {
+  test('the heartbeat carries each running copy\'s endpoints and health, and the node\'s address', async () => {
+    const endpoints = [{ port: 'web', containerPort: 8080, hostPort: 32768 }];
+    const runtime = new RecordingRuntime([
+      { ...known('c-web', 'web', 'running'), endpoints, health: 'unhealthy' },
+      { ...known('c-done', 'done', 'exited'), exitCode: 0 },
+    ]);
+    const cp = new FakeControlPlane([desired('web'), desired('done')]);
+    await syncOnce(deps(runtime, cp, { measureUsage: false, identity: { ...identity, address: '10.0.1.23' } }));
+    const body = cp.bodies[0];
+    expect(body.address).toBe('10.0.1.23');
+    expect(body.containers).toEqual([
+      { taskId: 'web', generation: 1, state: 'running', endpoints, health: 'unhealthy' },
+      { taskId: 'done', generation: 1, state: 'exited', exitCode: 0 },
+    ]);
+    // Unhealthy is reported, not acted on: no stop, no restart.
+    expect(runtime.events).toEqual([]);
+  });
+
+  test('each stop waits the job\'s grace, or the container\'s, or the agent\'s default', async () => {
+    const runtime = new RecordingRuntime([
+      known('c-job', 'job-grace', 'running'),
+      { ...known('c-label', 'label-grace', 'running'), stopGraceSeconds: 7 },
+      known('c-default', 'no-grace', 'running'),
+    ]);
+    const cp = new FakeControlPlane([{ ...desired('job-grace'), generation: 2, stopGraceSeconds: 45 }]);
+    await syncOnce(deps(runtime, cp, { measureUsage: false, graceSeconds: 30 }));
+    expect(runtime.graces).toEqual({ 'c-job': 45, 'c-label': 7, 'c-default': 30 });
   });
 });
 

@@ -36,6 +36,18 @@ const summary = (actions: ReconcileAction[]) =>
   });
 
 describe('reconcile', () => {
+  it('gives a stop the job\'s grace, else the grace its container was made with, else none', () => {
+    const stale = reconcile([{ ...task('a', 2), stopGraceSeconds: 45 }], [container('c1', 'a', 1, 'running', { stopGraceSeconds: 5 })]);
+    expect(stale[0]).toEqual({ kind: 'stop', containerId: 'c1', taskId: 'a', reason: 'stale-generation', graceSeconds: 45 });
+    const gone = reconcile([], [container('c2', 'b', 1, 'running', { stopGraceSeconds: 5 })]);
+    expect(gone[0]).toEqual({ kind: 'stop', containerId: 'c2', taskId: 'b', reason: 'not-assigned', graceSeconds: 5 });
+    expect(reconcile([], [container('c3', 'c', 1, 'running')])[0]).not.toHaveProperty('graceSeconds');
+  });
+
+  it('leaves an unhealthy running copy alone: the scheduler owns restarts, the heartbeat reports it', () => {
+    expect(reconcile([task('a')], [container('c1', 'a', 1, 'running', { health: 'unhealthy' })])).toEqual([]);
+  });
+
   it('does nothing when each desired task has its running copy', () => {
     expect(reconcile([task('a'), task('b', 3)], [container('c1', 'a', 1, 'running'), container('c2', 'b', 3, 'running')])).toEqual([]);
   });
