@@ -75,6 +75,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  runtime?.close();
   if (!docker) return;
   const mine = await docker.listContainers({ all: true, filters: { label: [`${LABELS.node}=${NODE}`] } });
   await Promise.all(mine.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true })));
@@ -93,14 +94,17 @@ describe('DockerRuntime', () => {
     expect(i.Config.Entrypoint ?? null).toBeNull();
     expect(i.HostConfig.Memory).toBe(64 * MIB);
     expect(i.HostConfig.MemorySwap).toBe(64 * MIB);
-    expect(i.HostConfig.NanoCpus).toBe(250_000_000);
+    // The request is a weight (1024 per CPU), not a quota.
+    expect(i.HostConfig.CpuShares).toBe(256);
+    expect(i.HostConfig.NanoCpus ?? 0).toBe(0);
     expect(i.HostConfig.PidsLimit).toBe(256);
     expect(i.HostConfig.RestartPolicy?.Name).toBe('no');
     expect(i.HostConfig.Privileged).toBe(false);
     expect(i.HostConfig.NetworkMode).toBe('bridge');
     expect(i.HostConfig.SecurityOpt).toEqual(['no-new-privileges']);
     expect(i.HostConfig.Binds ?? []).toEqual([]);
-    expect(i.HostConfig.CapAdd ?? []).toEqual([]);
+    expect(i.HostConfig.CapDrop).toEqual(['ALL']);
+    expect(i.HostConfig.CapAdd).toEqual(['NET_BIND_SERVICE']);
     expect((i.HostConfig as { Devices?: unknown[] }).Devices ?? []).toEqual([]);
     expect(i.Mounts).toEqual([]);
 
