@@ -30,6 +30,22 @@ describe('HttpControlPlane', () => {
     expect(desired).toEqual([{ taskId: 'j.0', jobId: 'j', generation: 2, image: 'busybox', command: ['sleep', '1'], env: { A: '$(x)' }, resources: { cpu: 100, memoryMiB: 32 } }]);
   });
 
+  it('carries a service\'s ports, health check, grace, CPU cap and capabilities into the container spec', async () => {
+    const service = {
+      ports: [{ name: 'web', containerPort: 8080, protocol: 'tcp' }],
+      healthCheck: { http: { port: 'web', path: '/health' }, intervalSeconds: 5, timeoutSeconds: 2, retries: 3, startPeriodSeconds: 10 },
+      stopGraceSeconds: 45,
+      cpuLimit: 1500,
+      capabilities: ['NET_ADMIN'],
+    };
+    const task = { id: 'j.0', jobId: 'j', slot: 0, generation: 2, status: 'RUNNING', image: 'busybox', command: [], env: {}, resources: { cpu: 500, memoryMiB: 64 }, ...service };
+    const { api, calls } = client(async () => new Response(JSON.stringify({ nodeId: 'node-1', tasks: [task] }), { status: 200 }));
+    const body = { ...BODY, address: '10.0.1.23', containers: [{ taskId: 'j.0', generation: 2, state: 'running' as const, endpoints: [{ port: 'web', containerPort: 8080, hostPort: 32768 }], health: 'healthy' as const }] };
+    const [desired] = await api.heartbeat('node-1', body);
+    expect(desired).toEqual({ taskId: 'j.0', jobId: 'j', generation: 2, image: 'busybox', command: [], env: {}, resources: { cpu: 500, memoryMiB: 64 }, ...service });
+    expect(JSON.parse(calls[0].init.body as string)).toEqual(body);
+  });
+
   it.each([
     [503, true],
     [429, true],
