@@ -94,6 +94,10 @@ export class LocalFleet implements Fleet {
         '--price-per-hour', String(type.pricePerHour),
         '--interval-s', String(this.options.intervalSeconds ?? 2),
         '--grace-s', '2',
+        // Local nodes share this machine: publish containers' ports on loopback only, where
+        // the local load balancer reaches them, and say so in the heartbeat.
+        '--bind-address', '127.0.0.1',
+        '--address', '127.0.0.1',
       ];
       this.args.set(id, args);
       this.startAgent(id, args);
