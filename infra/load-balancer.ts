@@ -21,7 +21,8 @@ export interface StowageLoadBalancerProps {
  * ECS's hostPort 0): Docker's port allocator takes the kernel's ephemeral range from
  * /proc/sys/net/ipv4/ip_local_port_range, whose Linux default is 32768–60999
  * (net.ipv4.ip_local_port_range in the kernel's Documentation/networking/ip-sysctl.rst).
- * Amazon Linux 2023 nodes keep that default.
+ * Amazon Linux 2023 nodes keep that default. (Docker falls back to 49153–65535 only when
+ * it cannot read that file; a node tuned to another range needs this one changed too.)
  */
 export const NODE_HOST_PORTS = { from: 32768, to: 60999 } as const;
 
