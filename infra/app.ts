@@ -5,7 +5,9 @@ import { StowageStack } from './stowage-stack';
 /**
  * The CDK app: wires the stack and cdk-nag's AwsSolutions pack, nothing else.
  * Context (`-c key=value` or cdk.json): vpcId (use an existing VPC: needs credentials,
- * because it is looked up), maxNodes, minNodes, instanceTypes (comma-separated).
+ * because it is looked up), maxNodes, minNodes, instanceTypes (comma-separated),
+ * loadBalancer (true: an Application Load Balancer for exposed jobs), certificateArn
+ * (an ACM certificate: HTTPS on the load balancer).
  */
 const app = new App();
 const vpcId = context('vpcId');
@@ -15,6 +17,8 @@ new StowageStack(app, context('stackName') ?? 'Stowage', {
   maxNodes: integer('maxNodes'),
   minNodes: integer('minNodes'),
   instanceTypes: context('instanceTypes')?.split(',').map((s) => s.trim()).filter(Boolean),
+  loadBalancer: flag('loadBalancer'),
+  certificateArn: context('certificateArn'),
   // A lookup needs a concrete account and region; without vpcId the stack stays
   // environment-agnostic, so synth needs no credentials at all.
   env: vpcId ? { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION } : undefined,
@@ -33,4 +37,11 @@ function integer(key: string): number | undefined {
   if (raw === undefined) return undefined;
   if (!/^\d+$/.test(raw)) throw new Error(`context ${key}: "${raw}" is not a non-negative integer; pass e.g. -c ${key}=10`);
   return Number(raw);
+}
+
+function flag(key: string): boolean {
+  const raw = context(key);
+  if (raw === undefined || raw === 'false') return false;
+  if (raw === 'true') return true;
+  throw new Error(`context ${key}: "${raw}" is not true or false; pass -c ${key}=true`);
 }

@@ -14,6 +14,8 @@ export interface NodeFleetProps {
   readonly apiUrl: string;
   /** The tag that marks this stack's instances; the scheduler's EC2/SSM grants hang on it. */
   readonly stackTag: { readonly key: string; readonly value: string };
+  /** The stack has a load balancer, which adds the one inbound rule (StowageLoadBalancer). */
+  readonly loadBalanced?: boolean;
 }
 
 const AGENT_HOME = '/opt/stowage-agent';
@@ -34,11 +36,15 @@ export class NodeFleet extends Construct {
   constructor(scope: Construct, id: string, props: NodeFleetProps) {
     super(scope, id);
 
-    // No inbound rule at all: the agent only calls out (API, SSM, S3, registries), and SSM
-    // Run Command reaches it over the SSM agent's own outbound channel.
+    // No inbound rule of its own: the agent only calls out (API, SSM, S3, registries), and
+    // SSM Run Command reaches it over the SSM agent's own outbound channel. With a load
+    // balancer, StowageLoadBalancer adds the one exception: container host ports from the
+    // load balancer's group.
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
-      description: 'Stowage nodes: no inbound; outbound for the API, SSM, S3 and image registries',
+      description: props.loadBalanced
+        ? 'Stowage nodes: inbound only container host ports from the load balancer; outbound for the API, SSM, S3 and image registries'
+        : 'Stowage nodes: no inbound; outbound for the API, SSM, S3 and image registries',
       allowAllOutbound: true,
     });
 

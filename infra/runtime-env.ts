@@ -18,4 +18,7 @@ export const RUNTIME_ENV = {
   maxNodes: 'STOWAGE_MAX_NODES',
   minNodes: 'STOWAGE_MIN_NODES',
   nodeRoleName: 'STOWAGE_NODE_ROLE_NAME',
+  lbListenerArn: 'STOWAGE_LB_LISTENER_ARN',
+  lbDnsName: 'STOWAGE_LB_DNS_NAME',
+  vpcId: 'STOWAGE_VPC_ID',
 } as const;

@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
+import type { StowageLoadBalancer } from './load-balancer';
 import type { NodeFleet } from './node-fleet';
 import { RUNTIME_ENV } from './runtime-env';
 import type { StateTables } from './state-tables';
@@ -21,6 +22,8 @@ export interface SchedulerProps {
   /** Instance type names the scheduler may launch; empty means the whole bundled catalog. */
   readonly instanceTypes?: readonly string[];
   readonly handlersDir?: string;
+  /** The stack's load balancer, when it has one: the scheduler keeps its target groups and rules. */
+  readonly loadBalancer?: StowageLoadBalancer;
 }
 
 /** The document of the one command Stowage sends (lambdas/adapters/ssm-node-commander.ts). */
@@ -51,6 +54,12 @@ export class Scheduler extends Construct {
     };
     if (props.maxNodes !== undefined) environment[RUNTIME_ENV.maxNodes] = String(props.maxNodes);
     if (props.minNodes !== undefined) environment[RUNTIME_ENV.minNodes] = String(props.minNodes);
+    const lb = props.loadBalancer;
+    if (lb) {
+      environment[RUNTIME_ENV.lbListenerArn] = lb.listener.listenerArn;
+      environment[RUNTIME_ENV.lbDnsName] = lb.alb.loadBalancerDnsName;
+      environment[RUNTIME_ENV.vpcId] = lb.vpcId;
+    }
 
     const scheduler = new StowageFunction(this, 'Function', {
       handler: 'scheduler',
@@ -100,6 +109,7 @@ export class Scheduler extends Construct {
     });
 
     this.grantFleet(scheduler.role, props);
+    lb?.grantTargetManagement(scheduler.role);
   }
 
   private grantFleet(role: iam.Role, props: SchedulerProps): void {

@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import * as path from 'node:path';
 import { StowageApi } from './api';
+import { StowageLoadBalancer } from './load-balancer';
 import { Network } from './network';
 import { NodeFleet } from './node-fleet';
 import { RUNTIME_ENV } from './runtime-env';
@@ -24,6 +25,23 @@ export interface StowageStackProps extends StackProps {
   /** Folder shipped to nodes as the agent bundle. Default: agent/. */
   /** Where agent/ and core/ are (the agent bundle is built from them); default this repository. */
   readonly repoRoot?: string;
+  /**
+   * An Application Load Balancer for exposed jobs (`-c loadBalancer=true`). Off by
+   * default: an idle ALB is billed by the hour, the rest of the control plane is not.
+   */
+  readonly loadBalancer?: boolean;
+  /** An ACM certificate for HTTPS on the load balancer (`-c certificateArn=…`); needs loadBalancer. */
+  readonly certificateArn?: string;
+}
+
+export class StackConfigError extends Error {
+  override readonly name = 'StackConfigError';
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+  }
 }
 
 /** The whole control plane: state, API, scheduler, and the node template it launches from. */
@@ -32,9 +50,13 @@ export class StowageStack extends Stack {
   readonly api: StowageApi;
   readonly fleet: NodeFleet;
   readonly scheduler: Scheduler;
+  readonly loadBalancer?: StowageLoadBalancer;
 
   constructor(scope: Construct, id: string, props: StowageStackProps = {}) {
     super(scope, id, props);
+    if (props.certificateArn !== undefined && !props.loadBalancer) {
+      throw new StackConfigError('certificateArn', 'is for the load balancer, which is off; add -c loadBalancer=true');
+    }
     const stackTag = { key: STACK_TAG_KEY, value: this.stackName };
     const handlersDir = props.handlersDir;
 
@@ -72,11 +94,21 @@ export class StowageStack extends Stack {
       repoRoot: props.repoRoot ?? path.join(__dirname, '..'),
       apiUrl: this.api.url,
       stackTag,
+      loadBalanced: props.loadBalancer,
     });
 
     this.api.grantHeartbeat(this.fleet.role);
     // The heartbeat route takes a caller as a node only with a session of this role.
     heartbeat.fn.addEnvironment(RUNTIME_ENV.nodeRoleName, this.fleet.role.roleName);
+
+    if (props.loadBalancer) {
+      this.loadBalancer = new StowageLoadBalancer(this, 'LoadBalancer', {
+        vpc: network.vpc,
+        nodeSecurityGroup: this.fleet.securityGroup,
+        certificateArn: props.certificateArn,
+        stackTag,
+      });
+    }
 
     this.scheduler = new Scheduler(this, 'Scheduler', {
       tables: this.tables,
@@ -87,6 +119,7 @@ export class StowageStack extends Stack {
       minNodes: props.minNodes,
       instanceTypes: props.instanceTypes,
       handlersDir,
+      loadBalancer: this.loadBalancer,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Stowage API (SigV4-signed requests only)' });
@@ -97,5 +130,8 @@ export class StowageStack extends Stack {
     new CfnOutput(this, 'LeasesTableName', { value: this.tables.leases.tableName });
     new CfnOutput(this, 'IdempotencyTableName', { value: idempotency.tableName });
     new CfnOutput(this, 'NodeLaunchTemplateId', { value: this.fleet.launchTemplate.launchTemplateId! });
+    if (this.loadBalancer) {
+      new CfnOutput(this, 'LoadBalancerUrl', { value: this.loadBalancer.url, description: 'Where exposed jobs answer (each at its path or host rule)' });
+    }
   }
 }

@@ -26,6 +26,12 @@ export const ENV = {
   minNodes: 'STOWAGE_MIN_NODES',
   /** The node role's name: the heartbeat route takes a caller as a node only if it holds a session of this role. */
   nodeRoleName: 'STOWAGE_NODE_ROLE_NAME',
+  /** The load balancer's listener the scheduler adds one rule per exposed job to; set only with `-c loadBalancer=true`. */
+  lbListenerArn: 'STOWAGE_LB_LISTENER_ARN',
+  /** The load balancer's DNS name, for the URLs of exposed jobs; set with the listener. */
+  lbDnsName: 'STOWAGE_LB_DNS_NAME',
+  /** The VPC target groups are created in; set with the listener. */
+  vpcId: 'STOWAGE_VPC_ID',
 } as const;
 
 export class ConfigError extends Error {
@@ -95,4 +101,40 @@ function integer(env: Env, variable: string, fallback: number): number {
   if (raw === undefined || raw.trim() === '') return fallback;
   if (!/^\d+$/.test(raw.trim())) throw new ConfigError(variable, `"${raw}" is not a non-negative integer`);
   return Number(raw.trim());
+}
+
+/** Where the scheduler registers exposed jobs: the stack's Application Load Balancer. */
+export interface LoadBalancerConfig {
+  readonly listenerArn: string;
+  readonly dnsName: string;
+  readonly vpcId: string;
+}
+
+const LISTENER_ARN = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener\/app\/[A-Za-z0-9-]+\/[0-9a-f]+\/[0-9a-f]+$/;
+// RFC 1123 host names: dot-separated labels of letters, digits and inner hyphens.
+const DNS_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const VPC_ID = /^vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
+
+/**
+ * The load balancer's coordinates, or undefined when the stack has none (all three
+ * variables unset). The stack sets the three together; one without the others is a
+ * broken deployment, named here rather than at the first exposed job.
+ */
+export function loadBalancerFrom(env: Env): LoadBalancerConfig | undefined {
+  const names = [ENV.lbListenerArn, ENV.lbDnsName, ENV.vpcId];
+  const set = names.filter((n) => (env[n] ?? '').trim() !== '');
+  if (set.length === 0) return undefined;
+  const missing = names.find((n) => !set.includes(n));
+  if (missing) {
+    throw new ConfigError(missing, `is not set but ${set.join(' and ')} ${set.length === 1 ? 'is' : 'are'}; the stack sets all three with -c loadBalancer=true — redeploy, or unset them all`);
+  }
+  const listenerArn = required(env, ENV.lbListenerArn);
+  if (!LISTENER_ARN.test(listenerArn)) {
+    throw new ConfigError(ENV.lbListenerArn, `"${listenerArn}" is not an Application Load Balancer listener ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener/app/<name>/<id>/<id>)`);
+  }
+  const dnsName = required(env, ENV.lbDnsName);
+  if (!DNS_NAME.test(dnsName)) throw new ConfigError(ENV.lbDnsName, `"${dnsName}" is not a DNS name`);
+  const vpcId = required(env, ENV.vpcId);
+  if (!VPC_ID.test(vpcId)) throw new ConfigError(ENV.vpcId, `"${vpcId}" is not a VPC id (vpc- and 8 or 17 hex digits)`);
+  return { listenerArn, dnsName, vpcId };
 }

@@ -1,4 +1,4 @@
-import { ConfigError, ENV, policyFrom, subnetsFrom, tableNamesFrom } from '../../lambdas/config';
+import { ConfigError, ENV, loadBalancerFrom, policyFrom, subnetsFrom, tableNamesFrom } from '../../lambdas/config';
 
 describe('Lambda configuration', () => {
   const tables = { [ENV.jobsTable]: 'j', [ENV.tasksTable]: 't', [ENV.nodesTable]: 'n', [ENV.samplesTable]: 's', [ENV.leasesTable]: 'l' };
@@ -31,5 +31,51 @@ describe('Lambda configuration', () => {
     expect(subnetsFrom({ [ENV.subnets]: '{"us-east-1a":"subnet-1"}' })).toEqual({ 'us-east-1a': 'subnet-1' });
     expect(() => subnetsFrom({ [ENV.subnets]: '[]' })).toThrow(/non-empty JSON object/);
     expect(() => subnetsFrom({ [ENV.subnets]: 'nope' })).toThrow(/is not JSON/);
+  });
+
+  describe('the load balancer', () => {
+    const lb = {
+      [ENV.lbListenerArn]: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/Stowa-LoadB-1ABC/50dc6c495c0c9188/f2f7dc8efc522ab2',
+      [ENV.lbDnsName]: 'Stowa-LoadB-1ABC-123456789.us-east-1.elb.amazonaws.com',
+      [ENV.vpcId]: 'vpc-0123456789abcdef0',
+    };
+
+    it('is absent when the stack has none', () => {
+      expect(loadBalancerFrom({})).toBeUndefined();
+      expect(loadBalancerFrom({ [ENV.lbDnsName]: '  ' })).toBeUndefined();
+    });
+
+    it('reads the listener, DNS name and VPC the stack sets', () => {
+      expect(loadBalancerFrom(lb)).toEqual({ listenerArn: lb[ENV.lbListenerArn], dnsName: lb[ENV.lbDnsName], vpcId: 'vpc-0123456789abcdef0' });
+      expect(loadBalancerFrom({ ...lb, [ENV.vpcId]: 'vpc-0a1b2c3d' })?.vpcId).toBe('vpc-0a1b2c3d');
+    });
+
+    it.each([ENV.lbListenerArn, ENV.lbDnsName, ENV.vpcId])('names %s when it alone is missing', (variable) => {
+      const { [variable]: _omitted, ...rest } = lb;
+      expect(_omitted).toBeDefined();
+      expect(() => loadBalancerFrom(rest)).toThrow(ConfigError);
+      expect(() => loadBalancerFrom(rest)).toThrow(new RegExp(`^environment variable ${variable}: is not set but .* are; the stack sets all three`));
+    });
+
+    it.each([
+      [ENV.lbListenerArn, 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/x/50dc6c495c0c9188', /not an Application Load Balancer listener ARN/],
+      [ENV.lbListenerArn, 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/net/x/50dc6c495c0c9188/f2f7dc8efc522ab2', /not an Application Load Balancer listener ARN/],
+      [ENV.lbDnsName, 'lb.example.com; rm -rf /', /is not a DNS name/],
+      [ENV.lbDnsName, '-lb.example.com', /is not a DNS name/],
+      [ENV.vpcId, 'vpc-123', /is not a VPC id/],
+      [ENV.vpcId, 'subnet-0123456789abcdef0', /is not a VPC id/],
+    ])('refuses a malformed %s: %s', (variable, value, message) => {
+      const error = (() => {
+        try {
+          loadBalancerFrom({ ...lb, [variable]: value });
+        } catch (e) {
+          return e as ConfigError;
+        }
+        throw new Error('accepted');
+      })();
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error.variable).toBe(variable);
+      expect(error.message).toMatch(message);
+    });
   });
 });
