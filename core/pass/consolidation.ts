@@ -7,6 +7,7 @@ import type { SchedulerPolicy } from '../policy';
 import type { Bin, PlacementTask } from '../placement/bin';
 import { packTasks } from '../placement/packer';
 import type { ResourceWeights } from '../placement/scorers';
+import { recordCopy, withTally, type SpreadTally } from '../placement/spread';
 import { orderTasks, STRATEGIES } from '../placement/strategies';
 import type { Snapshot, SnapshotIndex } from './snapshot';
 
@@ -20,6 +21,8 @@ export interface ConsolidationInput {
   /** Tasks this pass could not place: while any wait, the fleet is short, not long. */
   readonly unplacedCount: number;
   readonly weights: ResourceWeights;
+  /** Spread jobs' rules and counts after this pass's placements; a drain keeps them. */
+  readonly spread: SpreadTally;
 }
 
 /**
@@ -80,6 +83,7 @@ export function consolidate(input: ConsolidationInput): void {
     if (!decision) continue;
     if (c.mode === 'stowage' && decision.savings < c.minSavingsPerHour) continue;
     // Execute: commit the simulated placements to the real bins and emit the moves.
+    input.spread.adopt(decision.spread);
     for (const [id, sandbox] of decision.sandbox) {
       const real = bins.get(id)!;
       real.freeCpu = sandbox.freeCpu;
@@ -158,6 +162,8 @@ interface DrainDecision {
   readonly savings: number;
   readonly reason: string;
   readonly sandbox: Map<string, Bin>;
+  /** The spread counts once the moves (and the replacement's copies) are made. */
+  readonly spread: SpreadTally;
 }
 
 function simulateDrain(node: Node, tasks: Task[], input: ConsolidationInput, excluded: Set<string>): DrainDecision | undefined {
@@ -172,25 +178,28 @@ function simulateDrain(node: Node, tasks: Task[], input: ConsolidationInput, exc
     targets.push(copy);
   }
   const byId = new Map(tasks.map((t) => [t.id, t]));
-  const placementTasks: PlacementTask[] = tasks.map((t) => ({
-    id: t.id,
-    jobId: t.jobId,
-    resources: t.resources,
-    constraints: index.jobs.get(t.jobId)!.constraints,
-    arrival: t.slot,
-  }));
+  // The candidate's copies leave it: counted off before they are placed again, so a
+  // move within the zone keeps zone spread, and a move that would break spread fails.
+  const spread = input.spread.fork();
+  const leaving = bins.get(node.id) ?? { id: node.id, zone: node.zone };
+  const placementTasks: PlacementTask[] = tasks.map((t) => {
+    const rule = spread.ruleFor(t.jobId);
+    if (rule) recordCopy(rule, leaving, -1);
+    const pt: PlacementTask = { id: t.id, jobId: t.jobId, resources: t.resources, constraints: index.jobs.get(t.jobId)!.constraints, arrival: t.slot };
+    return rule ? { ...pt, spread: rule } : pt;
+  });
   const strategy = STRATEGIES[policy.strategy];
   const result = packTasks(orderTasks(placementTasks, 'decreasing', node.capacity), targets, { strategy, weights });
   const moves = result.placements.map((p) => ({ task: byId.get(p.taskId)!, nodeId: p.binId }));
   const leftovers = placementTasks.filter((t) => result.unplaced.has(t.id));
   if (leftovers.length === 0) {
-    return { moves, leftovers, savings: node.pricePerHour, reason: `its ${tasks.length} task(s) fit on other nodes`, sandbox };
+    return { moves, leftovers, savings: node.pricePerHour, reason: `its ${tasks.length} task(s) fit on other nodes`, sandbox, spread };
   }
   if (policy.consolidation.mode !== 'stowage' || !policy.scaleUp.enabled) return undefined;
   // The drained node counts until it is terminated, so a replacement needs room under maxNodes now.
   const fleetWithLaunches = index.snapshot.nodes.filter((n) => !GONE.has(input.builder.stateOf(n))).length + input.builder.launchCount;
   if (fleetWithLaunches + 1 > policy.scaleUp.maxNodes) return undefined;
-  const replacement = cheapestHolding(leftovers, input, node);
+  const replacement = cheapestHolding(leftovers, input, node, spread);
   if (!replacement || replacement.pricePerHour >= node.pricePerHour) return undefined;
   return {
     moves,
@@ -199,17 +208,19 @@ function simulateDrain(node: Node, tasks: Task[], input: ConsolidationInput, exc
     savings: node.pricePerHour - replacement.pricePerHour,
     reason: `${moves.length} task(s) fit elsewhere and ${leftovers.length} fit one ${replacement.name}`,
     sandbox,
+    spread: replacement.spread,
   };
 }
 
-/** The cheapest allowed type on which all the leftovers fit together. */
-function cheapestHolding(leftovers: PlacementTask[], input: ConsolidationInput, node: Node) {
+/** The cheapest allowed type on which all the leftovers fit together, keeping their spread. */
+function cheapestHolding(leftovers: PlacementTask[], input: ConsolidationInput, node: Node, spread: SpreadTally) {
   const { policy, weights } = input;
   const types = [...policy.scaleUp.instanceTypes].sort((a, b) => a.pricePerHour - b.pricePerHour || compareStrings(a.name, b.name));
   for (const type of types) {
     if (!leftovers.every((t) => allowsInstanceType(t.constraints, type.name))) continue;
     const bin: Bin = {
-      id: 'replacement',
+      // Named for the node it replaces: spread counts copies by node id.
+      id: `replacement-of-${node.id}`,
       instanceType: type.name,
       zone: node.zone,
       labels: policy.scaleUp.nodeLabels,
@@ -219,8 +230,9 @@ function cheapestHolding(leftovers: PlacementTask[], input: ConsolidationInput, 
       freeMemoryMiB: type.capacity.memoryMiB,
       rank: 0,
     };
-    const result = packTasks(leftovers, [bin], { strategy: STRATEGIES[policy.strategy], weights });
-    if (result.unplaced.size === 0) return { name: type.name, pricePerHour: type.pricePerHour };
+    const trial = spread.fork();
+    const result = packTasks(withTally(leftovers, trial), [bin], { strategy: STRATEGIES[policy.strategy], weights });
+    if (result.unplaced.size === 0) return { name: type.name, pricePerHour: type.pricePerHour, spread: trial };
   }
   return undefined;
 }

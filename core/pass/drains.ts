@@ -3,6 +3,7 @@ import type { PlanBuilder } from './plan-builder';
 import type { Bin, PlacementTask } from '../placement/bin';
 import { packTasks } from '../placement/packer';
 import type { ResourceWeights } from '../placement/scorers';
+import type { SpreadTally } from '../placement/spread';
 import { orderTasks, type Strategy } from '../placement/strategies';
 import type { SnapshotIndex } from './snapshot';
 import { isFinished } from './task-fate';
@@ -54,6 +55,8 @@ export function progressDrains(index: SnapshotIndex, builder: PlanBuilder, now: 
  * (a racing pass took the room, the replacement node never came), the drain is
  * abandoned — the node goes back to ACTIVE and the copies it already has are stopped —
  * rather than launching capacity to finish a move that was meant to save capacity.
+ * Replacements keep their job's spread; one that only fits by breaking it also
+ * abandons the drain.
  */
 export function finishDrains(
   work: DrainWork,
@@ -61,10 +64,16 @@ export function finishDrains(
   index: SnapshotIndex,
   builder: PlanBuilder,
   placement: { strategy: Strategy; weights: ResourceWeights },
+  spread: SpreadTally,
 ): void {
   for (const nodeId of [...work.keys()].sort()) {
     const copies = work.get(nodeId)!;
-    const tasks: PlacementTask[] = copies.map((c, i) => ({ id: c.id, jobId: c.jobId, resources: c.resources, constraints: index.jobs.get(c.jobId)!.constraints, arrival: i }));
+    const trial = spread.fork();
+    const tasks: PlacementTask[] = copies.map((c, i) => {
+      const rule = trial.ruleFor(c.jobId);
+      const pt: PlacementTask = { id: c.id, jobId: c.jobId, resources: c.resources, constraints: index.jobs.get(c.jobId)!.constraints, arrival: i };
+      return rule ? { ...pt, spread: rule } : pt;
+    });
     const reference = index.nodes.get(nodeId)!.capacity;
     const sandbox = bins.map((b) => ({ ...b }));
     const result = packTasks(orderTasks(tasks, 'decreasing', reference), sandbox, placement);
@@ -72,6 +81,7 @@ export function finishDrains(
       abandonDrain(nodeId, [...result.unplaced.values()][0], index, builder);
       continue;
     }
+    spread.adopt(trial);
     sandbox.forEach((s, i) => {
       bins[i].freeCpu = s.freeCpu;
       bins[i].freeMemoryMiB = s.freeMemoryMiB;

@@ -2,12 +2,14 @@ import { byId } from '../compare';
 import { GONE, PLACEABLE, type Node, type Task } from '../model';
 import { binFrom, type Bin, type PlacementTask } from '../placement/bin';
 import { scarcityWeights, type ResourceWeights } from '../placement/scorers';
+import type { SpreadTally } from '../placement/spread';
 import { STRATEGIES, type Strategy } from '../placement/strategies';
 import type { SchedulerPolicy } from '../policy';
 import { add, ZERO, type Resources } from '../resources';
 import type { LostCopy } from './liveness';
 import type { PlanBuilder } from './plan-builder';
 import type { SnapshotIndex } from './snapshot';
+import { spreadTally } from './spread-rules';
 
 /**
  * What the placing stages of one pass share, computed once after everything that frees
@@ -24,6 +26,8 @@ export interface PlacementRound {
   readonly scoring: { readonly strategy: Strategy; readonly weights: ResourceWeights };
   /** Copies whose node died this pass, by task id. */
   readonly lost: ReadonlyMap<string, LostCopy>;
+  /** Spread jobs' rules, with the copies each node or zone holds; grows as stages place copies. */
+  readonly spread: SpreadTally;
 }
 
 export function placementRound(index: SnapshotIndex, builder: PlanBuilder, lost: ReadonlyMap<string, LostCopy>, now: number, policy: SchedulerPolicy): PlacementRound {
@@ -34,21 +38,26 @@ export function placementRound(index: SnapshotIndex, builder: PlanBuilder, lost:
     const job = index.jobs.get(t.jobId);
     if (job && job.stopRequestedAt === undefined) candidates.push(t);
   }
-  const tasks = toPlacementTasks(candidates, index);
   const liveNodes = index.snapshot.nodes.filter((n) => !GONE.has(builder.stateOf(n)));
   const bins = placementBins(liveNodes, index, builder);
+  const spread = spreadTally(index, builder, bins, policy);
+  const tasks = toPlacementTasks(candidates, index, spread);
   const weights = scarcityWeights(totalDemand(index, tasks), totalCapacity(liveNodes));
-  return { tasks, liveNodes, bins, scoring: { strategy: STRATEGIES[policy.strategy], weights }, lost };
+  return { tasks, liveNodes, bins, scoring: { strategy: STRATEGIES[policy.strategy], weights }, lost, spread };
 }
 
-function toPlacementTasks(tasks: Task[], index: SnapshotIndex): PlacementTask[] {
+function toPlacementTasks(tasks: Task[], index: SnapshotIndex, spread: SpreadTally): PlacementTask[] {
   // Arrival: job submission time, then replica slot; a rank, not a timestamp, so it stays exact.
   const sorted = [...tasks].sort((a, b) => {
     const ja = index.jobs.get(a.jobId)!;
     const jb = index.jobs.get(b.jobId)!;
     return ja.createdAt - jb.createdAt || byId(ja, jb) || a.slot - b.slot || byId(a, b);
   });
-  return sorted.map((t, i) => ({ id: t.id, jobId: t.jobId, resources: t.resources, constraints: index.jobs.get(t.jobId)!.constraints, arrival: i }));
+  return sorted.map((t, i) => {
+    const rule = spread.ruleFor(t.jobId);
+    const pt: PlacementTask = { id: t.id, jobId: t.jobId, resources: t.resources, constraints: index.jobs.get(t.jobId)!.constraints, arrival: i };
+    return rule ? { ...pt, spread: rule } : pt;
+  });
 }
 
 function placementBins(nodes: readonly Node[], index: SnapshotIndex, builder: PlanBuilder): Bin[] {

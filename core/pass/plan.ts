@@ -44,11 +44,11 @@ export function plan(snapshot: Snapshot, now: number, policy: SchedulerPolicy): 
   const drains = progressDrains(index, builder, now);
 
   const round = placementRound(index, builder, lost, now, policy);
-  finishDrains(drains, round.bins, index, builder, round.scoring);
+  finishDrains(drains, round.bins, index, builder, round.scoring, round.spread);
   const placeable = refuseUnschedulable(round, index, builder, policy);
   const waiting = placeTasks(placeable, round, index, builder, policy);
   scaleUp(waiting, round, index, builder, policy);
 
-  consolidate({ index, bins: new Map(round.bins.map((b) => [b.id, b])), policy, now, builder, unplacedCount: waiting.length, weights: round.scoring.weights });
+  consolidate({ index, bins: new Map(round.bins.map((b) => [b.id, b])), policy, now, builder, unplacedCount: waiting.length, weights: round.scoring.weights, spread: round.spread });
   return builder.build();
 }

@@ -9,6 +9,7 @@ import { binFrom, type Bin, type PlacementTask } from '../placement/bin';
 import { allowsInstanceType, allowsZone, matchesLabels } from '../placement/filters';
 import { packTasks } from '../placement/packer';
 import type { ResourceWeights } from '../placement/scorers';
+import { spreadCount, withTally, type SpreadRule, type SpreadTally } from '../placement/spread';
 import { STRATEGIES } from '../placement/strategies';
 import { fits, formatResources, ZERO, type Resources } from '../resources';
 
@@ -33,7 +34,7 @@ export interface ScaleUpResult {
  * the next pass still knows to release its old node.
  */
 export function scaleUp(waiting: readonly Waiting[], round: PlacementRound, index: SnapshotIndex, builder: PlanBuilder, policy: SchedulerPolicy): void {
-  const planned = planLaunches(waiting.map((w) => w.task), policy, round.liveNodes, round.scoring.weights);
+  const planned = planLaunches(waiting.map((w) => w.task), policy, round.liveNodes, round.scoring.weights, round.spread);
   for (const l of planned.launches) builder.launch(l);
   for (const w of waiting) {
     const reason = `${w.reason}; ${planned.reasons.get(w.task.id)}`;
@@ -50,12 +51,18 @@ export function scaleUp(waiting: readonly Waiting[], round: PlacementRound, inde
 /** How many waiting tasks a type is test-filled with when choosing; bounds the cost per launch. */
 const CHOICE_WINDOW = 256;
 
-/** `fleet`: the nodes that exist once this pass applies (not LOST or TERMINATING); they count against maxNodes. */
+/**
+ * `fleet`: the nodes that exist once this pass applies (not LOST or TERMINATING); they
+ * count against maxNodes. `spread`: the pass's spread counts; the imagined nodes are
+ * packed against a fork of it, so a spread job gets as many distinct new nodes (or
+ * zones) as its copies need and the pass's own counts are left as placement made them.
+ */
 export function planLaunches(
   tasks: readonly PlacementTask[],
   policy: SchedulerPolicy,
   fleet: readonly Node[],
   weights: ResourceWeights,
+  spread?: SpreadTally,
 ): ScaleUpResult {
   const { scaleUp } = policy;
   const reasons = new Map<string, string>();
@@ -67,7 +74,7 @@ export function planLaunches(
   // not in the catalog) wait for an existing node; sizing launches for them would buy
   // nodes the packer then refuses.
   const launchable: PlacementTask[] = [];
-  for (const t of tasks) {
+  for (const t of spread ? withTally(tasks, spread.fork()) : tasks) {
     const why = whyNoNewNodeFits(t, policy);
     if (why) reasons.set(t.id, why);
     else launchable.push(t);
@@ -79,9 +86,10 @@ export function planLaunches(
   const open = (waiting: readonly PlacementTask[], index: number): Bin | undefined => {
     if (fleet.length + bins.length >= scaleUp.maxNodes) return undefined;
     const task = waiting[index];
-    const type = chooseType(waiting, index, scaleUp.instanceTypes, policy, rates, scaleUp.maxNodes - fleet.length - bins.length);
     const zone = chooseZone(task, scaleUp.zones, zoneCounts);
-    if (!type || zone === undefined) return undefined; // unreachable after whyNoNewNodeFits; kept as a guard
+    if (zone === undefined) return undefined; // every allowed zone holds the most copies the job's zone spread allows
+    const type = chooseType(waiting, index, zone, scaleUp.instanceTypes, policy, rates, scaleUp.maxNodes - fleet.length - bins.length);
+    if (!type) return undefined; // unreachable after whyNoNewNodeFits; kept as a guard
     zoneCounts.set(zone, (zoneCounts.get(zone) ?? 0) + 1);
     return binFrom(
       { id: `launch-${bins.length}`, instanceType: type.name, zone, labels: scaleUp.nodeLabels, capacity: type.capacity, state: 'LAUNCHING' },
@@ -110,14 +118,22 @@ export function planLaunches(
       forTasks,
     };
   });
+  const atMax = fleet.length + bins.length >= scaleUp.maxNodes;
+  const rules = new Map(launchable.map((t) => [t.id, t.spread]));
   for (const [id] of result.unplaced) {
-    reasons.set(id, `no node fits and the fleet is at its maximum of ${scaleUp.maxNodes} nodes`);
+    const rule = rules.get(id);
+    reasons.set(
+      id,
+      !atMax && rule
+        ? `no new node can take it without breaking spread:${rule.scope} (at most ${rule.max} cop${rule.max === 1 ? 'y' : 'ies'} per ${rule.scope})`
+        : `no node fits and the fleet is at its maximum of ${scaleUp.maxNodes} nodes`,
+    );
   }
   return { launches, reasons };
 }
 
 /** Why no node scale-up may launch could take the task, or null when one could. */
-function whyNoNewNodeFits(task: PlacementTask, policy: SchedulerPolicy): string | null {
+export function whyNoNewNodeFits(task: PlacementTask, policy: SchedulerPolicy): string | null {
   const { scaleUp } = policy;
   if (!scaleUp.zones.some((z) => allowsZone(task.constraints, z))) return `no new node can take it: its zones [${(task.constraints.zones ?? []).join(', ')}] are not the fleet's`;
   if (!matchesLabels(task.constraints, scaleUp.nodeLabels)) {
@@ -196,11 +212,13 @@ export function marketRates(types: readonly InstanceType[]): MarketRates {
  * priced family, one large node rather than many small ones: fewer launches and less
  * per-node overhead). When the node budget left cannot hold what waits at that
  * choice, the type holding the most work wins outright, so maxNodes limits the count
- * of nodes rather than the work placed.
+ * of nodes rather than the work placed. A spread job's copies count only as many as
+ * its spread lets the new node (in `zone`) hold.
  */
 function chooseType(
   waiting: readonly PlacementTask[],
   index: number,
+  zone: string,
   types: readonly InstanceType[],
   policy: SchedulerPolicy,
   rates: MarketRates,
@@ -215,9 +233,16 @@ function chooseType(
     let cpu = type.capacity.cpu;
     let mem = type.capacity.memoryMiB;
     let value = 0;
+    const spreadRoom = new Map<SpreadRule, number>();
     for (let i = index; i < end; i++) {
-      const r: Resources = waiting[i].resources;
-      if (r.cpu <= cpu && r.memoryMiB <= mem && allowsInstanceType(waiting[i].constraints, type.name) && matchesLabels(waiting[i].constraints, policy.scaleUp.nodeLabels)) {
+      const w = waiting[i];
+      const r: Resources = w.resources;
+      if (r.cpu <= cpu && r.memoryMiB <= mem && allowsInstanceType(w.constraints, type.name) && matchesLabels(w.constraints, policy.scaleUp.nodeLabels)) {
+        if (w.spread) {
+          const room = spreadRoom.get(w.spread) ?? roomOnNewNode(w.spread, zone);
+          if (room <= 0) continue;
+          spreadRoom.set(w.spread, room - 1);
+        }
         cpu -= r.cpu;
         mem -= r.memoryMiB;
         value += r.cpu * rates.perMilliCpu + r.memoryMiB * rates.perMiB;
@@ -237,11 +262,20 @@ function chooseType(
   return choice.type;
 }
 
-/** The allowed zone with the fewest nodes, so launches spread over zones; ties by name. */
+/** Copies of the rule's job a node not launched yet, in `zone`, could take. */
+function roomOnNewNode(rule: SpreadRule, zone: string): number {
+  return rule.scope === 'node' ? rule.max : rule.max - spreadCount(rule, { id: '', zone });
+}
+
+/**
+ * The allowed zone with the fewest nodes, so launches spread over zones; ties by name.
+ * For a zone-spread job, only zones still below the job's maximum.
+ */
 function chooseZone(task: PlacementTask, zones: readonly string[], counts: Map<string, number>): string | undefined {
   let best: string | undefined;
   for (const z of zones) {
     if (!allowsZone(task.constraints, z)) continue;
+    if (task.spread?.scope === 'zone' && spreadCount(task.spread, { id: '', zone: z }) >= task.spread.max) continue;
     if (best === undefined || counts.get(z)! < counts.get(best)! || (counts.get(z) === counts.get(best) && z < best)) best = z;
   }
   return best;

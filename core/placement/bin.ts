@@ -1,5 +1,6 @@
 import type { Constraints, NodeState } from '../model';
 import type { Resources } from '../resources';
+import type { SpreadRule } from './spread';
 
 /**
  * A node as the placement pipeline sees it: static facts plus free capacity that
@@ -26,6 +27,8 @@ export interface PlacementTask {
   readonly resources: Resources;
   readonly constraints: Constraints;
   readonly arrival: number;
+  /** Absent: the job's replicas pack freely. */
+  readonly spread?: SpreadRule;
 }
 
 export function binFrom(
@@ -46,9 +49,14 @@ export function binFrom(
   };
 }
 
-/** Tasks with equal keys are interchangeable for placement: same request, same constraints. */
+/**
+ * Tasks with equal keys are interchangeable for placement: same request, same
+ * constraints. A spread copy is interchangeable only with its own job's copies, whose
+ * count it shares.
+ */
 export function placementKey(task: PlacementTask): string {
-  return `${task.resources.cpu}/${task.resources.memoryMiB}/${constraintsKey(task.constraints)}`;
+  const key = `${task.resources.cpu}/${task.resources.memoryMiB}/${constraintsKey(task.constraints)}`;
+  return task.spread ? `${key}/spread:${task.spread.scope}:${JSON.stringify(task.jobId)}` : key;
 }
 
 const constraintKeys = new WeakMap<Constraints, string>();

@@ -1,5 +1,6 @@
 import { ACCEPTS_WORK, type Constraints } from '../model';
 import type { Bin, PlacementTask } from './bin';
+import { spreadCount } from './spread';
 
 /**
  * Feasibility filters, Nomad-style: each returns null when the node may take the task
@@ -11,6 +12,8 @@ export type RejectReason =
   | 'constraint:instance-type'
   | 'constraint:zone'
   | 'constraint:node-label'
+  | 'spread:node'
+  | 'spread:zone'
   | 'insufficient-cpu'
   | 'insufficient-memory';
 
@@ -61,6 +64,18 @@ export const nodeLabelFilter: Filter = {
   accepts: (bin, task) => matchesLabels(task.constraints, bin.labels),
 };
 
+/** The node already holds the most copies of the job its spread allows. */
+export const spreadNodeFilter: Filter = {
+  reason: 'spread:node',
+  accepts: (bin, task) => task.spread?.scope !== 'node' || spreadCount(task.spread, bin) < task.spread.max,
+};
+
+/** The node's zone already holds the most copies of the job its spread allows. */
+export const spreadZoneFilter: Filter = {
+  reason: 'spread:zone',
+  accepts: (bin, task) => task.spread?.scope !== 'zone' || spreadCount(task.spread, bin) < task.spread.max,
+};
+
 export const cpuFilter: Filter = {
   reason: 'insufficient-cpu',
   accepts: (bin, task) => task.resources.cpu <= bin.freeCpu,
@@ -75,10 +90,21 @@ export const memoryFilter: Filter = {
  * Pipeline order. Node state first: it is one set lookup and removes draining and dead
  * nodes before anything else looks at them. Constraints next: they never change within
  * a pass, so a node that fails one could never take the task, and reporting
- * "constraint:zone" tells the user more than "insufficient-cpu" would. Resources last,
- * because they are the only filters whose answer changes as the pass places work.
+ * "constraint:zone" tells the user more than "insufficient-cpu" would. Spread next: like
+ * resources its answer changes as the pass places work, but it is one map lookup (and
+ * nothing at all for a job that packs freely), and "spread:node" tells the user that
+ * more nodes, not bigger ones, are what the job waits for. Resources last.
  */
-export const FILTERS: readonly Filter[] = [nodeStateFilter, instanceTypeFilter, zoneFilter, nodeLabelFilter, cpuFilter, memoryFilter];
+export const FILTERS: readonly Filter[] = [
+  nodeStateFilter,
+  instanceTypeFilter,
+  zoneFilter,
+  nodeLabelFilter,
+  spreadNodeFilter,
+  spreadZoneFilter,
+  cpuFilter,
+  memoryFilter,
+];
 
 /** The first filter that rejects, or null when the node is feasible. */
 export function firstRejection(bin: Bin, task: PlacementTask, filters: readonly Filter[] = FILTERS): RejectReason | null {

@@ -1,5 +1,6 @@
 import type { Resources } from '../resources';
 import type { Bin } from './bin';
+import { spreadCount, type SpreadRule } from './spread';
 
 /**
  * Scorers rank the feasible nodes for one task; higher is better. Each is pure math on
@@ -89,3 +90,15 @@ export const stowageScore: Scorer = (bin, req, w) =>
  * memory left after placement; CPU is ignored. Range [-1, 0].
  */
 export const ecsBinpackMemoryScore: Scorer = (bin, req) => -(bin.freeMemoryMiB - req.memoryMiB) / bin.capacity.memoryMiB;
+
+/**
+ * The spread term, for spread jobs only: −(copies of the job on the node, or in its
+ * zone) ÷ the most the rule allows. Range (−1, 0] on a node the spread filter passes:
+ * 0 where the job has no copy yet. The packer ranks by it first and by the strategy's
+ * score second, so a spread job goes to the node or zone holding fewest of its copies
+ * and, among those, where the strategy would put it; jobs without spread never see it.
+ */
+export function spreadScore(bin: Bin, rule: SpreadRule): number {
+  const n = spreadCount(rule, bin);
+  return n === 0 ? 0 : -n / rule.max;
+}

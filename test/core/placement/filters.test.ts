@@ -1,4 +1,5 @@
 import type { NodeState } from '../../../core/model';
+import type { SpreadRule } from '../../../core/placement/spread';
 import {
   cpuFilter,
   describeRejections,
@@ -88,13 +89,50 @@ describe('placement filters', () => {
     });
   });
 
+  describe('spread', () => {
+    const rule = (scope: 'node' | 'zone', max: number, counts: Array<[string, number]>): SpreadRule => ({ jobId: 'web', scope, max, counts: new Map(counts) });
+    const copy = (r: SpreadRule) => ({ ...ptask('t', res(100, 100)), jobId: 'web', spread: r });
+
+    it('rejects a node holding the most copies of the job its node spread allows, as spread:node', () => {
+      const r = rule('node', 2, [['full', 2], ['one', 1]]);
+      expect(firstRejection(bin('full', CAP), copy(r))).toBe('spread:node');
+      expect(firstRejection(bin('one', CAP), copy(r))).toBeNull();
+      expect(firstRejection(bin('none', CAP), copy(r))).toBeNull();
+    });
+
+    it('rejects every node of a zone at the maximum, as spread:zone, and none elsewhere', () => {
+      const r = rule('zone', 1, [['us-east-1a', 1]]);
+      expect(firstRejection(bin('a1', CAP, CAP, { zone: 'us-east-1a' }), copy(r))).toBe('spread:zone');
+      expect(firstRejection(bin('a2', CAP, CAP, { zone: 'us-east-1a' }), copy(r))).toBe('spread:zone');
+      expect(firstRejection(bin('b1', CAP, CAP, { zone: 'us-east-1b' }), copy(r))).toBeNull();
+    });
+
+    it('comes after constraints and before resources', () => {
+      const r = rule('node', 1, [['n', 1]]);
+      const full = bin('n', CAP, res(0, 0), { zone: 'us-east-1a' });
+      expect(firstRejection(full, copy(r))).toBe('spread:node');
+      expect(firstRejection(full, { ...copy(r), constraints: { zones: ['us-east-1b'] } })).toBe('constraint:zone');
+    });
+
+    it('never rejects a task without spread, whatever the counts of its job', () => {
+      expect(firstRejection(bin('n', CAP), ptask('t', res(1, 1)))).toBeNull();
+    });
+
+    it('names spread in the reason a copy is left unplaced', () => {
+      const r = rule('node', 1, [['a', 1], ['b', 1]]);
+      expect(describeRejections([bin('a', CAP), bin('b', CAP), bin('c', CAP, res(0, 0))], copy(r))).toBe('no node fits: spread:node ×2, insufficient-cpu ×1');
+    });
+  });
+
   describe('the pipeline', () => {
-    it('runs state, instance type, zone, node label, cpu, memory — in that order', () => {
+    it('runs state, instance type, zone, node label, spread, cpu, memory — in that order', () => {
       expect(FILTERS.map((f) => f.reason)).toEqual([
         'node-not-accepting-work',
         'constraint:instance-type',
         'constraint:zone',
         'constraint:node-label',
+        'spread:node',
+        'spread:zone',
         'insufficient-cpu',
         'insufficient-memory',
       ]);

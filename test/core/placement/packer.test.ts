@@ -3,14 +3,16 @@ import type { Constraints, NodeState } from '../../../core/model';
 import type { Bin, PlacementTask } from '../../../core/placement/bin';
 import { firstRejection } from '../../../core/placement/filters';
 import { packTasks, type PackOptions, type PackResult } from '../../../core/placement/packer';
-import type { ResourceWeights } from '../../../core/placement/scorers';
+import { spreadScore, type ResourceWeights } from '../../../core/placement/scorers';
+import { recordCopy, type SpreadRule } from '../../../core/placement/spread';
 import { STRATEGIES, STRATEGY_NAMES, type Strategy } from '../../../core/placement/strategies';
 import { bin, ptask, res } from '../fixtures';
 
 /**
  * The obvious O(tasks × bins) packer the heap-based one claims to equal: for each
- * task in order, scan every bin, keep the feasible one with the highest score, ties
- * to the lower rank; if none, ask openBin.
+ * task in order, scan every bin, keep the feasible one with the highest spread term
+ * (spread jobs only), then the highest score, ties to the lower rank; if none, ask
+ * openBin.
  */
 function referencePack(tasks: readonly PlacementTask[], bins: Bin[], options: PackOptions): PackResult {
   const weights = options.weights ?? { cpu: 0.5, memory: 0.5 };
@@ -19,12 +21,15 @@ function referencePack(tasks: readonly PlacementTask[], bins: Bin[], options: Pa
   tasks.forEach((task, index) => {
     let best: Bin | undefined;
     let bestScore = -Infinity;
+    let bestSpread = -Infinity;
     for (const b of bins) {
       if (firstRejection(b, task) !== null) continue;
+      const sp = task.spread ? spreadScore(b, task.spread) : 0;
       const s = options.strategy.score(b, task.resources, weights);
-      if (best === undefined || s > bestScore || (s === bestScore && b.rank < best.rank)) {
+      if (best === undefined || sp > bestSpread || (sp === bestSpread && (s > bestScore || (s === bestScore && b.rank < best.rank)))) {
         best = b;
         bestScore = s;
+        bestSpread = sp;
       }
     }
     if (!best) {
@@ -40,6 +45,7 @@ function referencePack(tasks: readonly PlacementTask[], bins: Bin[], options: Pa
     }
     best.freeCpu -= task.resources.cpu;
     best.freeMemoryMiB -= task.resources.memoryMiB;
+    if (task.spread) recordCopy(task.spread, best);
     placements.push({ taskId: task.id, binId: best.id });
   });
   return { placements, unplaced };
@@ -61,7 +67,17 @@ const TYPES = ['m5.xlarge', 'c5.xlarge', 'r5.large'];
 const ZONES = ['us-east-1a', 'us-east-1b'];
 const STATES: NodeState[] = ['ACTIVE', 'ACTIVE', 'ACTIVE', 'LAUNCHING', 'DRAINING', 'LOST'];
 
-const taskArb = fc.record({ shape: fc.nat(SHAPES.length - 1), constraint: fc.nat(CONSTRAINTS.length - 1), repeat: fc.integer({ min: 1, max: 6 }) });
+const SPREADS = [undefined, undefined, undefined, 'node', 'zone'] as const;
+const taskArb = fc.record({
+  shape: fc.nat(SHAPES.length - 1),
+  constraint: fc.nat(CONSTRAINTS.length - 1),
+  repeat: fc.integer({ min: 1, max: 6 }),
+  // A group with spread is one job's copies, allowed this many per node or zone.
+  spread: fc.nat(SPREADS.length - 1),
+  max: fc.integer({ min: 1, max: 3 }),
+  // Some groups are the same job as the group before: its copies interleave with others'.
+  sameJob: fc.boolean(),
+});
 const binArb = fc.record({
   cap: fc.constantFrom(res(4000, 16384), res(4000, 8192), res(2000, 16384), res(8000, 8192)),
   usedShare: fc.double({ min: 0, max: 1, noNaN: true }),
@@ -80,11 +96,31 @@ const inputArb = fc.record({
 });
 type Input = typeof inputArb extends fc.Arbitrary<infer T> ? T : never;
 
-function build(input: Input): { tasks: PlacementTask[]; bins: () => Bin[]; weights: ResourceWeights; openBin: () => PackOptions['openBin'] } {
+/** Fresh tasks each call: spread rules carry counts the pack updates. */
+function buildTasks(input: Input): PlacementTask[] {
   const tasks: PlacementTask[] = [];
-  for (const t of input.tasks) {
-    for (let i = 0; i < t.repeat; i++) tasks.push(ptask(`t${tasks.length}`, SHAPES[t.shape], CONSTRAINTS[t.constraint], tasks.length));
-  }
+  const rules = new Map<string, SpreadRule>();
+  let job = 0;
+  input.tasks.forEach((t, g) => {
+    if (!(t.sameJob && g > 0)) job = g;
+    const scope = SPREADS[t.spread];
+    for (let i = 0; i < t.repeat; i++) {
+      const base = ptask(`t${tasks.length}`, SHAPES[t.shape], CONSTRAINTS[t.constraint], tasks.length);
+      if (!scope) {
+        tasks.push(base);
+        continue;
+      }
+      const jobId = `job${job}`;
+      // One job keeps one rule, whichever group first named it.
+      if (!rules.has(jobId)) rules.set(jobId, { jobId, scope, max: t.max, counts: new Map() });
+      tasks.push({ ...base, jobId, spread: rules.get(jobId)! });
+    }
+  });
+  return tasks;
+}
+
+function build(input: Input): { tasks: PlacementTask[]; bins: () => Bin[]; weights: ResourceWeights; openBin: () => PackOptions['openBin'] } {
+  const tasks = buildTasks(input);
   // Distinct ranks in an order unrelated to the array index, so rank, not position, breaks ties.
   const ranks = input.bins.map((_, i) => input.rankSeed[i] * 100 + i);
   const bins = (): Bin[] =>
@@ -111,7 +147,8 @@ function build(input: Input): { tasks: PlacementTask[]; bins: () => Bin[]; weigh
 }
 
 function run(packer: typeof packTasks, input: Input, strategy: Strategy) {
-  const { tasks, bins, weights, openBin } = build(input);
+  const { bins, weights, openBin } = build(input);
+  const tasks = buildTasks(input);
   const b = bins();
   const result = packer(tasks, b, { strategy, weights, openBin: openBin() });
   return { result, bins: b };
@@ -145,13 +182,15 @@ describe('packTasks', () => {
         // Replaying the placements against the starting bins passes every filter at every step.
         const replay = new Map([...before.entries()].map(([id, x]) => [id, { ...x }]));
         for (const x of b) if (!replay.has(x.id)) replay.set(x.id, { ...x, freeCpu: x.capacity.cpu, freeMemoryMiB: x.capacity.memoryMiB });
-        const byId = new Map(tasks.map((t) => [t.id, t]));
+        // Fresh copies of the tasks: their spread counts start where the pack's did.
+        const byId = new Map(buildTasks(input).map((t) => [t.id, t]));
         for (const p of result.placements) {
           const target = replay.get(p.binId)!;
           const t = byId.get(p.taskId)!;
           expect(firstRejection(target, t)).toBeNull();
           target.freeCpu -= t.resources.cpu;
           target.freeMemoryMiB -= t.resources.memoryMiB;
+          if (t.spread) recordCopy(t.spread, target);
         }
         expect(result.placements.length + result.unplaced.size).toBe(tasks.length);
       }),
@@ -243,5 +282,69 @@ describe('packTasks', () => {
       { taskId: 't1', binId: 'plain' },
       { taskId: 't2', binId: 'odd' },
     ]);
+  });
+
+  describe('with spread', () => {
+    const CAP = res(4000, 16384);
+    const copies = (jobId: string, n: number, rule: SpreadRule | undefined, r = res(500, 512)) =>
+      Array.from({ length: n }, (_, i): PlacementTask => ({ ...ptask(`${jobId}-${i}`, r, {}, i), jobId, ...(rule ? { spread: rule } : {}) }));
+    const rule = (jobId: string, scope: 'node' | 'zone', max: number): SpreadRule => ({ jobId, scope, max, counts: new Map() });
+
+    it('puts 3 replicas with spread node on 3 nodes, one each, where best-fit alone would stack them', () => {
+      const mk = () => [bin('a', CAP, CAP, { rank: 0 }), bin('b', CAP, CAP, { rank: 1 }), bin('c', CAP, CAP, { rank: 2 })];
+      const spread = packTasks(copies('web', 3, rule('web', 'node', 1)), mk(), { strategy: STRATEGIES.stowage });
+      expect(spread.placements.map((p) => p.binId)).toEqual(['a', 'b', 'c']);
+      const free = packTasks(copies('web', 3, undefined), mk(), { strategy: STRATEGIES.stowage });
+      expect(free.placements.map((p) => p.binId)).toEqual(['a', 'a', 'a']);
+    });
+
+    it('evens copies out below the maximum: 4 replicas, at most 2 per node, on 3 nodes go 2-1-1', () => {
+      const bins = [bin('a', CAP, CAP, { rank: 0 }), bin('b', CAP, CAP, { rank: 1 }), bin('c', CAP, CAP, { rank: 2 })];
+      const r = rule('web', 'node', 2);
+      const result = packTasks(copies('web', 4, r), bins, { strategy: STRATEGIES.stowage });
+      expect(result.unplaced.size).toBe(0);
+      expect([...r.counts.entries()].sort()).toEqual([['a', 2], ['b', 1], ['c', 1]]);
+    });
+
+    it('spreads over 2 zones, then fills within each zone as the strategy would', () => {
+      const bins = [
+        bin('a1', CAP, CAP, { zone: 'us-east-1a', rank: 0 }),
+        bin('a2', CAP, CAP, { zone: 'us-east-1a', rank: 1 }),
+        bin('b1', CAP, CAP, { zone: 'us-east-1b', rank: 2 }),
+      ];
+      const r = rule('web', 'zone', 2);
+      const result = packTasks(copies('web', 4, r), bins, { strategy: STRATEGIES.stowage });
+      expect(result.placements.map((p) => p.binId)).toEqual(['a1', 'b1', 'a1', 'b1']);
+      expect([...r.counts.entries()].sort()).toEqual([['us-east-1a', 2], ['us-east-1b', 2]]);
+    });
+
+    it('leaves copies past the maximum waiting, with spread named in the reason', () => {
+      const r = rule('web', 'node', 1);
+      const result = packTasks(copies('web', 3, r), [bin('only', CAP)], { strategy: STRATEGIES.stowage });
+      expect(result.placements).toEqual([{ taskId: 'web-0', binId: 'only' }]);
+      expect(result.unplaced.get('web-1')).toBe('no node fits: spread:node ×1');
+      expect(result.unplaced.get('web-2')).toBe('no node fits: spread:node ×1');
+    });
+
+    it('counts copies the job already has: a node holding one takes no more under max 1', () => {
+      const r: SpreadRule = { jobId: 'web', scope: 'node', max: 1, counts: new Map([['a', 1]]) };
+      const result = packTasks(copies('web', 1, r), [bin('a', CAP, CAP, { rank: 0 }), bin('b', CAP, res(600, 600), { rank: 1 })], { strategy: STRATEGIES['first-fit'] });
+      expect(result.placements).toEqual([{ taskId: 'web-0', binId: 'b' }]);
+    });
+
+    it('opens a new bin per copy when every bin is at the maximum', () => {
+      let opened = 0;
+      const result = packTasks(copies('web', 3, rule('web', 'node', 1)), [], {
+        strategy: STRATEGIES.stowage,
+        openBin: () => bin(`new${opened++}`, CAP, CAP, { rank: 100 + opened, state: 'LAUNCHING' }),
+      });
+      expect(result.placements.map((p) => p.binId)).toEqual(['new0', 'new1', 'new2']);
+    });
+
+    it('packs jobs without spread exactly as before: same-shaped copies of two jobs share one run', () => {
+      const bins = [bin('a', CAP, CAP, { rank: 0 }), bin('b', CAP, CAP, { rank: 1 })];
+      const tasks = [...copies('x', 2, undefined), ...copies('y', 2, undefined)];
+      expect(packTasks(tasks, bins, { strategy: STRATEGIES.stowage }).placements.map((p) => p.binId)).toEqual(['a', 'a', 'a', 'a']);
+    });
   });
 });

@@ -10,6 +10,7 @@ import {
   mostAllocatedScore,
   nomadBinPackScore,
   scarcityWeights,
+  spreadScore,
   stowageScore,
   type Scorer,
 } from '../../../core/placement/scorers';
@@ -219,5 +220,30 @@ describe('scorers', () => {
       expect(STRATEGIES['dot-product']).toMatchObject({ score: dotProductScore, order: 'decreasing' });
       expect(STRATEGIES['ecs-binpack']).toMatchObject({ score: ecsBinpackMemoryScore, order: 'arrival' });
     });
+  });
+});
+
+describe('spreadScore', () => {
+  const rule = (scope: 'node' | 'zone', max: number, counts: Array<[string, number]>) => ({ jobId: 'web', scope, max, counts: new Map(counts) });
+
+  it('is 0 where the job has no copy and drops by 1/max per copy, in (−1, 0] wherever the filter passes', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 0, max: 49 }), (max, n) => {
+        fc.pre(n < max);
+        const s = spreadScore(bin('n', CAP), rule('node', max, [['n', n]]));
+        expect(s).toBeLessThanOrEqual(0);
+        expect(s).toBeGreaterThan(-1);
+        expect(s).toBeCloseTo(-n / max, 12);
+      }),
+      { seed: 12, numRuns: 300 },
+    );
+  });
+
+  it('prefers the node, or the zone, holding fewer of the job', () => {
+    const nodes = rule('node', 3, [['busy', 2], ['calm', 1]]);
+    expect(spreadScore(bin('calm', CAP), nodes)).toBeGreaterThan(spreadScore(bin('busy', CAP), nodes));
+    expect(spreadScore(bin('fresh', CAP), nodes)).toBe(0);
+    const zones = rule('zone', 2, [['us-east-1a', 1]]);
+    expect(spreadScore(bin('x', CAP, CAP, { zone: 'us-east-1b' }), zones)).toBeGreaterThan(spreadScore(bin('y', CAP, CAP, { zone: 'us-east-1a' }), zones));
   });
 });
