@@ -9,6 +9,13 @@ export interface LoadBalancedService {
   /** Named in the refusal another job gets when it asks for the same rule. */
   readonly jobName: string;
   readonly rule: ExposeRule;
+  /**
+   * The path the load balancer checks each target on over HTTP (the job's http health
+   * check path, when it has one); expected to answer 200–399. Without it, haproxy checks
+   * that the port accepts connections and an ALB, which checks over HTTP only, asks for
+   * `/` and takes any answer 200–499 as alive.
+   */
+  readonly healthPath?: string;
 }
 
 /**
@@ -130,6 +137,9 @@ export function checkService(service: LoadBalancedService): void {
   if (rule.path === undefined && rule.host === undefined) throw refuse('rule', 'has neither path nor host; give at least one, e.g. { path: "/web/*" }');
   if (rule.path !== undefined && (typeof rule.path !== 'string' || !PATH.test(rule.path))) {
     throw refuse('rule.path', `${JSON.stringify(rule.path)} must start with "/" and use only letters, digits, _ - . $ / ~ @ : + and the wildcards * and ? (at most 128 characters)`);
+  }
+  if (service.healthPath !== undefined && (typeof service.healthPath !== 'string' || !PATH.test(service.healthPath) || /[*?]/.test(service.healthPath))) {
+    throw refuse('healthPath', `${JSON.stringify(service.healthPath)} must be a path starting with "/" without wildcards, of the characters rule.path allows`);
   }
   if (rule.host !== undefined && (typeof rule.host !== 'string' || !HOST.test(rule.host.toLowerCase()))) {
     throw refuse('rule.host', `${JSON.stringify(rule.host)} must be a host name such as web.example.com (letters, digits, "-", ".", and the wildcards * and ?)`);

@@ -43,7 +43,8 @@ export class InMemoryLoadBalancer implements LoadBalancer {
       if (jobId !== service.jobId && ruleKey(entry.service.rule) === key) throw ruleTakenError(service.jobId, describeRule(service.rule), entry.service);
     }
     const existing = this.byJob.get(service.jobId);
-    this.byJob.set(service.jobId, { service: { jobId: service.jobId, jobName: service.jobName, rule: { ...service.rule } }, targets: existing?.targets ?? [] });
+    const copy: LoadBalancedService = { jobId: service.jobId, jobName: service.jobName, rule: { ...service.rule }, ...(service.healthPath !== undefined ? { healthPath: service.healthPath } : {}) };
+    this.byJob.set(service.jobId, { service: copy, targets: existing?.targets ?? [] });
     return { url: this.url(service) };
   }
 
