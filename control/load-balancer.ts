@@ -19,15 +19,22 @@ export interface LoadBalancedService {
 }
 
 /**
- * One serving copy of a job: where it listens (its node's address and the host port Docker
- * picked). `nodeId` is the EC2 instance id on AWS, where an ALB target of type `instance`
- * is the instance and the port, not an address.
+ * Where a target listens: its node and the host port Docker picked. This is a target's
+ * identity in every adapter, because it is all an ALB target of type `instance` has (the
+ * EC2 instance id and a port); the caller, which knows each task's node and endpoints,
+ * maps a place back to its task.
  */
-export interface LoadBalancerTarget {
-  readonly taskId: string;
+export interface TargetPlace {
+  /** The node's id: on AWS the EC2 instance id. */
   readonly nodeId: string;
-  readonly address: string;
   readonly port: number;
+}
+
+/** One serving copy of a job, as the caller registers it. */
+export interface LoadBalancerTarget extends TargetPlace {
+  readonly taskId: string;
+  /** The node's address, for load balancers that route to addresses (haproxy). */
+  readonly address: string;
 }
 
 /**
@@ -37,14 +44,20 @@ export interface LoadBalancerTarget {
  */
 export type TargetHealth = 'initial' | 'healthy' | 'unhealthy' | 'draining' | 'unused' | 'unknown';
 
-export interface RegisteredTarget extends LoadBalancerTarget {
+/** A target as the load balancer reports it; `taskId` and `address` where it remembers them (not an ALB). */
+export interface KnownTarget extends TargetPlace {
+  readonly taskId?: string;
+  readonly address?: string;
+}
+
+export interface RegisteredTarget extends KnownTarget {
   readonly health: TargetHealth;
 }
 
-/** What setTargets changed: both empty when the job's targets already were exactly those asked for. */
+/** What setTargets changed: both empty when the job's targets already were at exactly the places asked for. */
 export interface TargetChange {
   readonly registered: readonly LoadBalancerTarget[];
-  readonly deregistered: readonly LoadBalancerTarget[];
+  readonly deregistered: readonly KnownTarget[];
 }
 
 /**
@@ -53,9 +66,8 @@ export interface TargetChange {
  * crashed half-way converges by running the same calls again: every method states what
  * should be, not a step towards it.
  *
- * A target is identified by its task id: two copies never share one, and the same task
- * asked again with another address or port is a new registration of that task (the old
- * one is deregistered).
+ * A target is identified by its place (node and port, see `TargetPlace`): the same task
+ * asked again at another port is a new registration (and the old place is deregistered).
  *
  * Every method throws only `LoadBalancerError`, with `retriable` set.
  */
@@ -156,11 +168,12 @@ export function checkJobId(jobId: unknown, operation: LoadBalancerError['operati
   }
 }
 
-/** Checks a target list: well-formed, and no task twice. */
+/** Checks a target list: well-formed, and no task or place twice. */
 export function checkTargets(jobId: string, targets: readonly LoadBalancerTarget[]): void {
   const refuse = (message: string) => new LoadBalancerError(`targets for job ${JSON.stringify(jobId)}: ${message}`, { operation: 'setTargets', jobId, retriable: false });
   if (!Array.isArray(targets)) throw refuse('must be an array of { taskId, nodeId, address, port }');
   const seen = new Set<string>();
+  const places = new Set<string>();
   targets.forEach((t, i) => {
     if (typeof t?.taskId !== 'string' || !TASK_ID.test(t.taskId)) throw refuse(`[${i}].taskId ${JSON.stringify(t?.taskId)} must be 1..128 letters, digits, "_", ".", ":" or "-"`);
     if (seen.has(t.taskId)) throw refuse(`[${i}].taskId ${JSON.stringify(t.taskId)} appears twice; a task is one target`);
@@ -168,19 +181,20 @@ export function checkTargets(jobId: string, targets: readonly LoadBalancerTarget
     if (typeof t.nodeId !== 'string' || !TASK_ID.test(t.nodeId)) throw refuse(`[${i}].nodeId ${JSON.stringify(t.nodeId)} must be a node id`);
     if (typeof t.address !== 'string' || !ADDRESS.test(t.address)) throw refuse(`[${i}].address ${JSON.stringify(t.address)} must be an IP address or host name`);
     if (!Number.isInteger(t.port) || t.port < 1 || t.port > 65535) throw refuse(`[${i}].port ${JSON.stringify(t.port)} must be an integer in 1..65535`);
+    if (places.has(placeKey(t))) throw refuse(`[${i}] is at node ${t.nodeId} port ${t.port}, as another target is; one port is one copy`);
+    places.add(placeKey(t));
   });
 }
 
-/** Same task, same place: registering it again changes nothing. */
-export function sameTarget(a: LoadBalancerTarget, b: LoadBalancerTarget): boolean {
-  return a.taskId === b.taskId && a.nodeId === b.nodeId && a.address === b.address && a.port === b.port;
+export function placeKey(t: TargetPlace): string {
+  return `${t.nodeId}|${t.port}`;
 }
 
-/** The registrations that make `current` into `wanted`, by task id (a moved task is both). */
-export function diffTargets<T extends LoadBalancerTarget>(current: readonly T[], wanted: readonly LoadBalancerTarget[]): { add: LoadBalancerTarget[]; remove: T[] } {
-  const add = wanted.filter((w) => !current.some((c) => sameTarget(c, w)));
-  const remove = current.filter((c) => !wanted.some((w) => sameTarget(c, w)));
-  return { add, remove };
+/** The registrations that make `current` into `wanted`, by place. */
+export function diffTargets<T extends TargetPlace>(current: readonly T[], wanted: readonly LoadBalancerTarget[]): { add: LoadBalancerTarget[]; remove: T[] } {
+  const have = new Set(current.map(placeKey));
+  const want = new Set(wanted.map(placeKey));
+  return { add: wanted.filter((w) => !have.has(placeKey(w))), remove: current.filter((c) => !want.has(placeKey(c))) };
 }
 
 /** The URL path users open for a rule: the pattern up to its first wildcard. */

@@ -144,10 +144,9 @@ export class HaproxyLoadBalancer implements LoadBalancer {
       const entry = this.byJob.get(jobId);
       if (!entry) throw noServiceError(jobId, 'setTargets');
       const { add, remove } = diffTargets(entry.targets, targets);
-      if (add.length > 0 || remove.length > 0) {
-        const copy = targets.map((t) => ({ taskId: t.taskId, nodeId: t.nodeId, address: t.address, port: t.port }));
-        await this.apply('setTargets', () => (entry.targets = copy));
-      }
+      const copy = targets.map((t) => ({ taskId: t.taskId, nodeId: t.nodeId, address: t.address, port: t.port })).sort((a, b) => a.taskId.localeCompare(b.taskId));
+      // The same places under new task ids or addresses change no registration but do change the servers haproxy names.
+      if (JSON.stringify(copy) !== JSON.stringify(entry.targets)) await this.apply('setTargets', () => (entry.targets = copy));
       return { registered: add, deregistered: remove };
     });
   }

@@ -1,4 +1,4 @@
-import { LoadBalancerError, type LoadBalancer, type LoadBalancerTarget } from '../../control/load-balancer';
+import { LoadBalancerError, type LoadBalancer, type LoadBalancerTarget, type TargetChange, type TargetPlace } from '../../control/load-balancer';
 
 /** One implementation under test, fresh and empty, with targets it can route to. */
 export interface LoadBalancerUnderTest {
@@ -27,6 +27,9 @@ export function describeLoadBalancerContract(name: string, setup: () => Promise<
 
     const web = { jobId: 'job-web', jobName: 'web', rule: { port: 'http', path: '/web/*' } };
     const api = { jobId: 'job-api', jobName: 'api', rule: { port: 'http', path: '/api/*', host: 'api.example.com' } };
+    /** Places only: what every adapter can report (an ALB knows no task ids). */
+    const places = (ts: readonly TargetPlace[]) => ts.map(({ nodeId, port }) => ({ nodeId, port })).sort((a, b) => `${a.nodeId}|${a.port}`.localeCompare(`${b.nodeId}|${b.port}`));
+    const change = (c: TargetChange) => ({ registered: places(c.registered), deregistered: places(c.deregistered) });
     const refusal = async (p: Promise<unknown>): Promise<LoadBalancerError> => {
       const err = await p.then(
         () => undefined,
@@ -48,7 +51,7 @@ export function describeLoadBalancerContract(name: string, setup: () => Promise<
       await lb.setTargets('job-web', [under.target('web.0', 0)]);
       await lb.ensureService(web);
       expect(await lb.services()).toHaveLength(1);
-      expect((await lb.targets('job-web')).map((t) => t.taskId)).toEqual(['web.0']);
+      expect(places(await lb.targets('job-web'))).toEqual(places([under.target('web.0', 0)]));
     });
 
     it('refuses a rule another job holds, naming the owner, without retry', async () => {
@@ -88,12 +91,14 @@ export function describeLoadBalancerContract(name: string, setup: () => Promise<
     it('makes the registered targets exactly those asked for, and says what changed', async () => {
       await lb.ensureService(web);
       const [a, b] = [under.target('web.0', 0), under.target('web.1', 1)];
-      expect(await lb.setTargets('job-web', [a, b])).toEqual({ registered: [a, b], deregistered: [] });
-      expect((await lb.targets('job-web')).map(({ taskId, nodeId, address, port }) => ({ taskId, nodeId, address, port }))).toEqual(expect.arrayContaining([a, b]));
-      expect(await lb.setTargets('job-web', [a, b])).toEqual({ registered: [], deregistered: [] });
-      expect(await lb.setTargets('job-web', [a])).toEqual({ registered: [], deregistered: [b] });
-      expect((await lb.targets('job-web')).map((t) => t.taskId)).toEqual(['web.0']);
-      expect(await lb.setTargets('job-web', [])).toEqual({ registered: [], deregistered: [a] });
+      const first = await lb.setTargets('job-web', [a, b]);
+      expect(first.registered).toEqual([a, b]);
+      expect(first.deregistered).toEqual([]);
+      expect(places(await lb.targets('job-web'))).toEqual(places([a, b]));
+      expect(change(await lb.setTargets('job-web', [a, b]))).toEqual({ registered: [], deregistered: [] });
+      expect(change(await lb.setTargets('job-web', [a]))).toEqual({ registered: [], deregistered: places([b]) });
+      expect(places(await lb.targets('job-web'))).toEqual(places([a]));
+      expect(change(await lb.setTargets('job-web', []))).toEqual({ registered: [], deregistered: places([a]) });
       expect(await lb.targets('job-web')).toEqual([]);
     });
 
@@ -102,7 +107,17 @@ export function describeLoadBalancerContract(name: string, setup: () => Promise<
       const before = under.target('web.0', 0);
       const after = { ...under.target('web.0', 1), taskId: 'web.0' };
       await lb.setTargets('job-web', [before]);
-      expect(await lb.setTargets('job-web', [after])).toEqual({ registered: [after], deregistered: [before] });
+      expect(change(await lb.setTargets('job-web', [after]))).toEqual({ registered: places([after]), deregistered: places([before]) });
+      expect(places(await lb.targets('job-web'))).toEqual(places([after]));
+    });
+
+    it('keeps each job\'s targets apart', async () => {
+      await lb.ensureService(web);
+      await lb.ensureService(api);
+      await lb.setTargets('job-web', [under.target('web.0', 0)]);
+      await lb.setTargets('job-api', [under.target('api.0', 1)]);
+      await lb.setTargets('job-web', []);
+      expect(places(await lb.targets('job-api'))).toEqual(places([under.target('api.0', 1)]));
     });
 
     it('reports each target\'s health as one the port names', async () => {
@@ -117,6 +132,7 @@ export function describeLoadBalancerContract(name: string, setup: () => Promise<
       await lb.ensureService(web);
       const t = under.target('web.0', 0);
       expect((await refusal(lb.setTargets('job-web', [t, t]))).message).toMatch(/appears twice/);
+      expect((await refusal(lb.setTargets('job-web', [t, { ...t, taskId: 'web.1' }]))).message).toMatch(/as another target is/);
       expect((await refusal(lb.setTargets('job-web', [{ ...t, port: 0 }]))).message).toMatch(/\[0\]\.port/);
       expect(await lb.targets('job-web')).toEqual([]);
     });
