@@ -198,6 +198,9 @@ export class HaproxyLoadBalancer implements LoadBalancer {
 
   private async reload(operation: LoadBalancerOperation): Promise<void> {
     if (!this.child || !this.dir) throw new LoadBalancerError('haproxy is not running; start() the local load balancer first', { operation, retriable: false });
+    if (this.child.exitCode !== null || this.child.signalCode !== null) {
+      throw new LoadBalancerError(`haproxy has exited (${this.child.exitCode ?? this.child.signalCode}): ${this.output.trim() || 'no output'}; restart the local cloud`, { operation, retriable: false });
+    }
     const { config, next, state } = this.paths;
     this.writeConfig(next);
     const checked = await run(this.binary, ['-c', '-q', '-f', next]);
@@ -218,7 +221,8 @@ export class HaproxyLoadBalancer implements LoadBalancer {
     const deadline = Date.now() + READY_TIMEOUT_MS;
     for (;;) {
       if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) {
-        throw new LoadBalancerError(`haproxy exited: ${this.output.trim() || 'no output'}`, { operation, retriable: false });
+        const bind = /cannot bind/i.test(this.output) ? `; is port ${this.port} in use? pass another --lb-port` : '';
+        throw new LoadBalancerError(`haproxy exited: ${this.output.trim() || 'no output'}${bind}`, { operation, retriable: false });
       }
       try {
         const pid = workerPid(await adminCommand(this.paths.socket, 'show info', 500));

@@ -22,4 +22,12 @@ describe('InMemoryLoadBalancer', () => {
     lb.health.set('j.0', 'unhealthy');
     expect((await lb.targets('j'))[0].health).toBe('unhealthy');
   });
+
+  it('names the task of each deregistered target, as it remembers them', async () => {
+    const lb = new InMemoryLoadBalancer();
+    await lb.ensureService({ jobId: 'j', jobName: 'j', rule: { port: 'http', path: '/j/*' } });
+    const t = { taskId: 'j.0', nodeId: 'n', address: '10.0.0.1', port: 80 };
+    await lb.setTargets('j', [t]);
+    expect((await lb.setTargets('j', [])).deregistered).toEqual([t]);
+  });
 });

@@ -178,6 +178,33 @@ describe('HaproxyLoadBalancer routes real requests', () => {
     expect(failures).toEqual([]);
   });
 
+  it('lets a request in flight finish on a target that a reload removed', async () => {
+    const slow = await startTarget('slow', 1500);
+    try {
+      await lb.ensureService(web);
+      await lb.setTargets('job-web', [{ taskId: 'web.slow', nodeId: 'local', address: '127.0.0.1', port: slow.port }]);
+      const inFlight = get(lb.port, '/web/slow');
+      await new Promise((r) => setTimeout(r, 300));
+      const change = await lb.setTargets('job-web', [target('web.0', 0)]);
+      expect(change.deregistered).toEqual([{ taskId: 'web.slow', nodeId: 'local', address: '127.0.0.1', port: slow.port }]);
+      expect((await get(lb.port, '/web/fast')).body).toBe('alpha /web/fast');
+      expect(await inFlight).toEqual({ status: 200, body: 'slow /web/slow' });
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('refuses to start on a port in use, naming the option to change', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const clash = new HaproxyLoadBalancer({ port: (taken.address() as net.AddressInfo).port });
+      await expect(clash.start()).rejects.toThrow(/--lb-port/);
+    } finally {
+      taken.close();
+    }
+  });
+
   it('refuses to start without haproxy, saying how to install it', async () => {
     const missing = new HaproxyLoadBalancer({ binary: 'haproxy-not-installed', port: await freePort() });
     await expect(missing.start()).rejects.toThrow(/apt-get install -y haproxy/);
