@@ -197,6 +197,26 @@ export function diffTargets<T extends TargetPlace>(current: readonly T[], wanted
   return { add: wanted.filter((w) => !have.has(placeKey(w))), remove: current.filter((c) => !want.has(placeKey(c))) };
 }
 
+/**
+ * Overlapping rules (`/web/*` and `/web/api/*`) route by specificity in every adapter, not
+ * by the order jobs were exposed: a host and a path beat either alone, a host beats a
+ * path, and a longer literal part (up to the first wildcard) beats a shorter one. Returns
+ * the rule's rank: 0 is tried first. Equal ranks never overlap in a way that matters:
+ * equal rules are refused, and different literal parts of one length are disjoint.
+ */
+export function ruleRank(rule: Pick<ExposeRule, 'path' | 'host'>): { readonly band: number; readonly literalPath: number } {
+  const literal = (s: string | undefined) => (s === undefined ? 0 : s.split(/[*?]/)[0].length);
+  const band = (rule.host !== undefined ? 0 : 2) + (rule.path !== undefined ? 0 : 1);
+  return { band, literalPath: literal(rule.path) };
+}
+
+/** Sorts most specific first (see ruleRank), ties by `tie`. */
+export function compareRules(a: Pick<ExposeRule, 'path' | 'host'>, b: Pick<ExposeRule, 'path' | 'host'>): number {
+  const ra = ruleRank(a);
+  const rb = ruleRank(b);
+  return ra.band - rb.band || rb.literalPath - ra.literalPath;
+}
+
 /** The URL path users open for a rule: the pattern up to its first wildcard. */
 export function urlPath(rule: ExposeRule): string {
   const path = rule.path ?? '/';

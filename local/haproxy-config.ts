@@ -1,4 +1,4 @@
-import { urlPath, type LoadBalancedService, type LoadBalancerTarget } from '../control/load-balancer';
+import { compareRules, urlPath, type LoadBalancedService, type LoadBalancerTarget } from '../control/load-balancer';
 
 /**
  * haproxy's configuration for the local load balancer, rendered whole from the services
@@ -58,7 +58,8 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     'frontend stowage',
     `  bind ${input.bind.address}:${input.bind.port}`,
   ];
-  const ordered = [...input.services].sort((a, b) => specificity(b.service) - specificity(a.service) || a.service.jobId.localeCompare(b.service.jobId));
+  // Most specific first (compareRules): haproxy takes the first use_backend that matches.
+  const ordered = [...input.services].sort((a, b) => compareRules(a.service.rule, b.service.rule) || a.service.jobId.localeCompare(b.service.jobId));
   ordered.forEach(({ service }, i) => {
     const conditions: string[] = [];
     if (service.rule.host !== undefined) {
@@ -92,16 +93,6 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
 /** The URL a rule's service has behind this load balancer. */
 export function localUrl(bind: { address: string; port: number }, service: LoadBalancedService): string {
   return `http://${bind.address}:${bind.port}${urlPath(service.rule)}`;
-}
-
-/**
- * Rules are tried most specific first, as an ALB's priorities would be set by hand: a
- * host and a path beat either alone, a host beats a path, and a longer literal prefix
- * beats a shorter one (`/web/api/*` before `/web/*`).
- */
-function specificity(service: LoadBalancedService): number {
-  const literal = (s: string | undefined) => (s === undefined ? 0 : s.split(/[*?]/)[0].length);
-  return (service.rule.host !== undefined ? 10_000 : 0) + (service.rule.path !== undefined ? 1000 : 0) + literal(service.rule.path) + literal(service.rule.host);
 }
 
 /** `/web/*` → a prefix match on `/web/`; no wildcard → the exact path; wildcards elsewhere → an anchored regex. */

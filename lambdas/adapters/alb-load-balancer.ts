@@ -28,6 +28,7 @@ import {
   diffTargets,
   LoadBalancerError,
   ruleKey,
+  ruleRank,
   urlPath,
   type KnownTarget,
   type LoadBalancedService,
@@ -143,6 +144,7 @@ export class AlbLoadBalancer implements LoadBalancer {
     if (taken) throw await this.takenBy(service, taken, op);
 
     const health = healthCheckOf(service);
+    const existed = group !== undefined;
     if (!group) {
       group = await this.createTargetGroup(service, op);
     } else if (group.HealthCheckPath !== health.HealthCheckPath || group.Matcher?.HttpCode !== health.Matcher.HttpCode) {
@@ -160,8 +162,12 @@ export class AlbLoadBalancer implements LoadBalancer {
       // Two passes racing may each have created a rule; one is enough.
       for (const extra of ours.slice(1)) await this.deleteRule(extra.ruleArn, jobId, op);
     }
-    // The name and port may change while the job keeps its group; AddTags overwrites.
-    await this.call(op, jobId, 'AddTags', () => this.client.send(new AddTagsCommand({ ResourceArns: [arn], Tags: this.tagsOf(service) })));
+    if (existed) {
+      // The name and port may change while the job keeps its group: a read each pass, a write only on change (AddTags overwrites).
+      const have = (await this.tagsByArn([arn], op)).get(arn);
+      const wanted = this.tagsOf(service);
+      if (wanted.some((t) => have?.get(t.Key!) !== t.Value)) await this.call(op, jobId, 'AddTags', () => this.client.send(new AddTagsCommand({ ResourceArns: [arn], Tags: wanted })));
+    }
     return { url: this.url(service.rule) };
   }
 
@@ -284,13 +290,15 @@ export class AlbLoadBalancer implements LoadBalancer {
   }
 
   /**
-   * Creates the job's rule at the lowest free priority. Two passes may pick the same one:
-   * the loser sees PriorityInUse, reads the rules again and tries the next free one once.
+   * Creates the job's rule at the lowest free priority of its rank's block (priorityBlock),
+   * so ELB, which tries rules by priority, routes overlapping rules most specific first as
+   * haproxy does. Two passes may pick the same one: the loser sees PriorityInUse, reads the
+   * rules again and tries the next free one once.
    */
   private async createRule(service: LoadBalancedService, arn: string, rules: readonly ListedRule[], op: LoadBalancerOperation): Promise<void> {
     let used = new Set(rules.map((r) => r.priority));
     for (let attempt = 0; ; attempt++) {
-      let priority = 1;
+      let priority = priorityBlock(service.rule);
       while (used.has(priority)) priority++;
       if (priority > MAX_PRIORITY) throw new LoadBalancerError(`the listener has no free rule priority (1..${MAX_PRIORITY}); remove unused rules`, { operation: op, jobId: service.jobId, retriable: false });
       try {
@@ -393,6 +401,18 @@ function listedRule(r: Rule): ListedRule | undefined {
     else if (c.Field === 'host-header' && values.length === 1) rule.host = values[0];
   }
   return { ruleArn: r.RuleArn, priority: Number(r.Priority), targetGroupArn: targetGroupArn ?? '', rule, key: ruleKey({ port: '', ...rule }) };
+}
+
+/**
+ * Where a rule's priorities start. ELB tries rules lowest priority first; the 50,000
+ * priorities are cut into 4 bands of 12,000 (host and path, host, path, neither: see
+ * ruleRank), each into blocks of 90 by the path's literal length (128 characters down to
+ * 0), so a longer literal path gets a lower number. A full block spills into the next,
+ * which only ever sorts a rule among less specific ones of its own kind.
+ */
+export function priorityBlock(rule: Pick<ExposeRule, 'path' | 'host'>): number {
+  const { band, literalPath } = ruleRank(rule);
+  return 1 + band * 12_000 + (128 - Math.min(literalPath, 128)) * 90;
 }
 
 function conditionsOf(rule: ExposeRule): RuleCondition[] {

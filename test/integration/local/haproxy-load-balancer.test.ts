@@ -109,6 +109,15 @@ describe('HaproxyLoadBalancer routes real requests', () => {
     expect(await answers('/web/x', 3, 'other.example.com')).toEqual(['alpha']);
   });
 
+  it('routes a longer path to its job even when a shorter one was exposed first', async () => {
+    await lb.ensureService(web);
+    await lb.ensureService({ jobId: 'job-api', jobName: 'api', rule: { port: 'http', path: '/web/api/*' } });
+    await lb.setTargets('job-web', [target('web.0', 0)]);
+    await lb.setTargets('job-api', [target('api.0', 1)]);
+    expect(await answers('/web/api/x', 3)).toEqual(['beta']);
+    expect(await answers('/web/x', 3)).toEqual(['alpha']);
+  });
+
   it('matches exact paths and wildcards inside a path', async () => {
     await lb.ensureService({ jobId: 'job-exact', jobName: 'exact', rule: { port: 'http', path: '/status' } });
     await lb.ensureService({ jobId: 'job-glob', jobName: 'glob', rule: { port: 'http', path: '/files/*.txt' } });

@@ -30,7 +30,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { LoadBalancerError } from '../../../control/load-balancer';
-import { AlbLoadBalancer, type AlbLoadBalancerOptions } from '../../../lambdas/adapters/alb-load-balancer';
+import { AlbLoadBalancer, priorityBlock, type AlbLoadBalancerOptions } from '../../../lambdas/adapters/alb-load-balancer';
 import { classifyAwsError } from '../../../lambdas/adapters/aws-error';
 import { AdapterConfigError } from '../../../lambdas/adapters/errors';
 import { describeLoadBalancerContract } from '../../control/load-balancer.contract';
@@ -228,7 +228,7 @@ describe('AlbLoadBalancer', () => {
     const [rule] = calls(CreateRuleCommand);
     expect(rule).toMatchObject({
       ListenerArn: LISTENER,
-      Priority: 1,
+      Priority: priorityBlock({ path: '/web/*', host: 'web.example.com' }),
       Conditions: [
         { Field: 'path-pattern', PathPatternConfig: { Values: ['/web/*'] } },
         { Field: 'host-header', HostHeaderConfig: { Values: ['web.example.com'] } },
@@ -249,23 +249,46 @@ describe('AlbLoadBalancer', () => {
     expect(calls(CreateRuleCommand)).toEqual([]);
     expect(calls(ModifyRuleCommand)).toEqual([]);
     expect(calls(ModifyTargetGroupCommand)).toEqual([]);
+    expect(calls(AddTagsCommand)).toEqual([]);
+    expect(calls(ModifyTargetGroupAttributesCommand)).toEqual([]);
   });
 
-  it('allocates the lowest free priority, skipping rules it did not make', async () => {
+  it('retags the group when the job\'s name or port changes', async () => {
     const lb = new AlbLoadBalancer(OPTIONS);
     await lb.ensureService(web);
+    await lb.ensureService({ ...web, jobName: 'web2', rule: { ...web.rule, port: 'admin' } });
+    expect(calls(AddTagsCommand)).toEqual([{ ResourceArns: [expect.any(String)], Tags: expect.arrayContaining([{ Key: 'stowage:job-name', Value: 'web2' }, { Key: 'stowage:port', Value: 'admin' }]) }]);
+    expect(await lb.services()).toEqual([{ jobId: web.jobId, jobName: 'web2', rule: { port: 'admin', path: '/web/*' } }]);
+  });
+
+  it('allocates the lowest free priority of the rule\'s block, reusing freed ones', async () => {
+    const lb = new AlbLoadBalancer(OPTIONS);
+    const block = priorityBlock({ path: '/b/*' });
     await lb.ensureService({ jobId: 'job-b', jobName: 'b', rule: { port: 'http', path: '/b/*' } });
     await lb.ensureService({ jobId: 'job-c', jobName: 'c', rule: { port: 'http', path: '/c/*' } });
     await lb.removeService('job-b');
     await lb.ensureService({ jobId: 'job-d', jobName: 'd', rule: { port: 'http', path: '/d/*' } });
-    expect(calls(CreateRuleCommand).map((c) => c.Priority)).toEqual([1, 2, 3, 2]);
+    expect(calls(CreateRuleCommand).map((c) => c.Priority)).toEqual([block, block + 1, block]);
   });
 
-  it('takes the next priority when a concurrent pass took its pick (PriorityInUse)', async () => {
+  it('gives more specific rules lower priorities whatever the order jobs were exposed in, as haproxy orders them', async () => {
+    const lb = new AlbLoadBalancer(OPTIONS);
+    await lb.ensureService({ jobId: 'job-any', jobName: 'any', rule: { port: 'http', path: '/*' } });
+    await lb.ensureService({ jobId: 'job-web', jobName: 'web', rule: { port: 'http', path: '/web/*' } });
+    await lb.ensureService({ jobId: 'job-api', jobName: 'api', rule: { port: 'http', path: '/web/api/*' } });
+    await lb.ensureService({ jobId: 'job-host', jobName: 'host', rule: { port: 'http', host: 'web.example.com' } });
+    await lb.ensureService({ jobId: 'job-both', jobName: 'both', rule: { port: 'http', path: '/web/*', host: 'web.example.com' } });
+    const byPriority = [...model.rules.values()].sort((a, b) => a.priority - b.priority).map((r) => r.tags.get('stowage:job-name'));
+    expect(byPriority).toEqual(['both', 'host', 'api', 'web', 'any']);
+    expect(Math.max(...[...model.rules.values()].map((r) => r.priority))).toBeLessThanOrEqual(50_000);
+  });
+
+  it('reads the rules again and retries when a concurrent pass took its pick (PriorityInUse)', async () => {
     const lb = new AlbLoadBalancer(OPTIONS);
     model.fail(CreateRuleCommand, new PriorityInUseException({ message: "Priority '1' is currently in use", ...meta }));
     await lb.ensureService(web);
-    expect(calls(CreateRuleCommand).map((c) => c.Priority)).toEqual([1, 1]);
+    const p = priorityBlock(web.rule);
+    expect(calls(CreateRuleCommand).map((c) => c.Priority)).toEqual([p, p]);
     expect(calls(DescribeRulesCommand).length).toBeGreaterThan(1);
     expect(model.rules.size).toBe(1);
   });
