@@ -210,7 +210,7 @@ export function ruleRank(rule: Pick<ExposeRule, 'path' | 'host'>): { readonly ba
   return { band, literalPath: literal(rule.path) };
 }
 
-/** Sorts most specific first (see ruleRank), ties by `tie`. */
+/** Orders rules most specific first (see ruleRank); 0 for rules of equal rank. */
 export function compareRules(a: Pick<ExposeRule, 'path' | 'host'>, b: Pick<ExposeRule, 'path' | 'host'>): number {
   const ra = ruleRank(a);
   const rb = ruleRank(b);

@@ -85,6 +85,7 @@ export class HaproxyLoadBalancer implements LoadBalancer {
 
   /** Starts haproxy with no services (every request answers 404); the piece's stop stops it. */
   async start(): Promise<Piece<HaproxyLoadBalancer>> {
+    if (this.child) throw new LoadBalancerError(`haproxy is already running on port ${this.port}; stop() it first`, { operation: 'start', retriable: false });
     if ((await run(this.binary, ['-v'])).error) {
       throw new LoadBalancerError(`the local load balancer needs haproxy and ${JSON.stringify(this.binary)} is not on PATH; on Debian: apt-get install -y haproxy (npm run local installs it)`, {
         operation: 'start',
