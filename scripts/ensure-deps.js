@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs before `npm test`: on a fresh clone the README's one command must be enough, so
-// install what is missing — a Java runtime for DynamoDB Local and Docker (as root on Debian), and
+// install what is missing — a Java runtime for DynamoDB Local, Docker and haproxy (as root on Debian), and
 // the locked npm dependencies.
 // Plain Node, no dependencies: it runs before any exist.
 const { existsSync } = require('node:fs');
@@ -31,6 +31,8 @@ const has = (cmd) => spawnSync('sh', ['-c', cmd], { stdio: 'ignore' }).status ==
 const missingDebs = [
   ['docker.io', 'command -v dockerd || docker info'],
   ['busybox-static', 'dpkg -s busybox-static || ! command -v dpkg'],
+  // The local load balancer (npm run local and its integration tests) is Debian's haproxy.
+  ['haproxy', 'command -v haproxy || test -x /usr/sbin/haproxy'],
   // The HTML report's browser test drives Debian's Chromium (never a downloaded browser);
   // `npm run local` (which passes --local) has no use for it.
   ...(process.argv.includes('--local') ? [] : [['chromium', 'command -v chromium']]),
@@ -39,9 +41,9 @@ if (missingDebs.length > 0) {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const apt = (args) => spawnSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
   if (!isRoot || !existsSync('/usr/bin/apt-get')) {
-    console.error(`stowage: the Docker and browser tests need ${missingDebs.join(' and ')} and will fail without; e.g. sudo apt-get install -y ${missingDebs.join(' ')}`);
+    console.error(`stowage: the Docker, haproxy and browser tests need ${missingDebs.join(' and ')} and will fail without; e.g. sudo apt-get install -y ${missingDebs.join(' ')}`);
   } else if (apt(['update']).status !== 0 || apt(['install', '-y', '--no-install-recommends', ...missingDebs]).status !== 0) {
-    console.error(`stowage: installing Docker/Chromium failed; install by hand (apt-get install -y ${missingDebs.join(' ')}).`);
+    console.error(`stowage: installing Docker/haproxy/Chromium failed; install by hand (apt-get install -y ${missingDebs.join(' ')}).`);
     process.exit(1);
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The one answer to "may the same AWS call succeed later, unchanged?" for every AWS
- * adapter (DynamoStateStore, Ec2Fleet, SsmNodeCommander). Each adapter first handles the
+ * adapter (DynamoStateStore, Ec2Fleet, SsmNodeCommander, AlbLoadBalancer). Each adapter first handles the
  * errors that mean something to it (a refused condition, an instance already gone, an
  * unmanaged instance); whatever is left is classified here, and the adapter turns the
  * answer into its port's typed error.
@@ -15,7 +15,7 @@
  */
 
 /** The services whose adapters live beside this module. */
-export type AwsService = 'dynamodb' | 'ec2' | 'ssm';
+export type AwsService = 'dynamodb' | 'ec2' | 'ssm' | 'elbv2';
 
 /** Which rule made an error retriable, or that none did. */
 export type AwsErrorKind = 'throttling' | 'service-fault' | 'transient' | 'sdk-retryable' | 'service-code' | 'not-retriable';
@@ -75,6 +75,21 @@ const SERVICE_CODES: Readonly<Record<AwsService, ReadonlySet<string>>> = {
   // AWS Systems Manager API Reference: InternalServerError (HTTP 500) on every action,
   // and TooManyUpdates, "concurrent updates for a resource that supports one update at a time".
   ssm: new Set(['InternalServerError', 'TooManyUpdates']),
+  // Elastic Load Balancing API Reference (version 2015-12-01), the Errors of each action,
+  // under the wire code and the SDK's exception name: PriorRequestNotComplete (HTTP 429,
+  // a prior request on the resource is still in progress), HealthUnavailable (500, target
+  // health could not be read), InsufficientCapacity (500), and ResourceInUse (400): a
+  // target group a rule was just deleted from is briefly still in use by the listener.
+  elbv2: new Set([
+    'PriorRequestNotComplete',
+    'PriorRequestNotCompleteException',
+    'HealthUnavailable',
+    'HealthUnavailableException',
+    'InsufficientCapacity',
+    'InsufficientCapacityException',
+    'ResourceInUse',
+    'ResourceInUseException',
+  ]),
 };
 
 interface SdkErrorShape {
