@@ -62,6 +62,8 @@ export const exposeSchema = z
   })
   .refine((e) => e.path !== undefined || e.host !== undefined, { message: 'give a path, a host, or both: a rule that matches everything would take every request', path: ['path'] });
 
+export const HEALTH_PATH = /^\/[A-Za-z0-9/._~%?&=+-]{0,1023}$/;
+
 export const HEALTH_PROBES = ['http', 'tcp', 'command'] as const;
 
 /**
@@ -72,7 +74,8 @@ export const HEALTH_PROBES = ['http', 'tcp', 'command'] as const;
  */
 export const healthCheckSchema = z
   .strictObject({
-    http: z.strictObject({ port: portName, path: z.string().max(1024).regex(/^\/[\x21-\x7e]*$/, 'must start with "/" and hold printable ASCII without spaces') }).optional(),
+    // A probe path reaches an haproxy `http-check` line locally: no space, quote or `#` to break out of it.
+    http: z.strictObject({ port: portName, path: z.string().max(1024).regex(HEALTH_PATH, 'must start with "/" and hold only letters, digits and / . _ ~ % ? & = + -') }).optional(),
     tcp: z.strictObject({ port: portName }).optional(),
     command: z.array(argText).min(1).max(64).optional(),
     intervalSeconds: z.number().int().min(1).max(300).default(10),

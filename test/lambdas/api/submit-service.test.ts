@@ -93,6 +93,7 @@ describe('POST /jobs: service fields', () => {
     ['an http check on an unknown port', { healthCheck: { http: { port: 'admin', path: '/' } } }, 'healthCheck.http.port'],
     ['a tcp check on an unknown port', { healthCheck: { tcp: { port: 'admin' } } }, 'healthCheck.tcp.port'],
     ['an http check path without /', { healthCheck: { http: { port: 'http', path: 'healthz' } } }, 'healthCheck.http.path'],
+    ['an http check path with # or a space', { healthCheck: { http: { port: 'http', path: '/x #y' } } }, 'healthCheck.http.path'],
     ['an empty health command', { healthCheck: { command: [] } }, 'healthCheck.command'],
     ['a health command with NUL', { healthCheck: { command: ['sh', 'x\0y'] } }, 'healthCheck.command[1]'],
     ['a health command with a lone surrogate', { healthCheck: { command: ['\ud800'] } }, 'healthCheck.command[0]'],
