@@ -2,7 +2,11 @@ import { z } from 'zod';
 import { NODE_ID } from './ids';
 import { labelsSchema } from './node-labels';
 import { resourcesSchema } from './resources';
-import { taskStatusSchema } from './task-view';
+import { healthCheckViewSchema, portViewSchema } from './job-view';
+import { MAX_PORTS, PORT_NAME } from './service-spec';
+import { containerHealthSchema, taskStatusSchema } from './task-view';
+
+const DNS_NAME = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
 /**
  * PUT /nodes/{id}/heartbeat: what an agent reports (the body) and what it is told to run
@@ -24,12 +28,20 @@ export const containerReportSchema = z.strictObject({
   oomKilled: z.boolean().optional(),
   startedAt: int(Number.MAX_SAFE_INTEGER).optional(),
   finishedAt: int(Number.MAX_SAFE_INTEGER).optional(),
+  /** Host ports the engine bound for a running container's published ports. */
   endpoints: z
-    .array(z.strictObject({ port: z.string().min(1).max(15), containerPort: z.number().int().min(1).max(65_535), hostPort: z.number().int().min(1).max(65_535) }))
-    .max(8)
+    .array(
+      z.strictObject({
+        port: z.string().regex(PORT_NAME, 'port names are 1..15 characters of [a-z0-9-], starting with a letter'),
+        containerPort: z.number().int().min(1).max(65535),
+        hostPort: z.number().int().min(1).max(65535),
+      }),
+    )
+    .max(MAX_PORTS)
     .readonly()
     .optional(),
-  health: z.enum(['starting', 'healthy', 'unhealthy', 'none']).optional(),
+  /** A running container's health; `none` when nothing checks it. */
+  health: containerHealthSchema.optional(),
 });
 export type ContainerReportBody = z.output<typeof containerReportSchema>;
 
@@ -40,8 +52,12 @@ export const heartbeatBodySchema = z.strictObject({
   capacity,
   usage,
   pricePerHour: z.number().min(0).max(1000),
-  /** Where load balancers reach this node's host ports: an IPv4 or IPv6 address. */
-  address: z.union([z.ipv4(), z.ipv6()]).optional(),
+  /** Where a load balancer reaches the node's host ports: its private IP on EC2, 127.0.0.1 locally. */
+  address: z
+    .string()
+    .max(253)
+    .refine((a) => z.ipv4().safeParse(a).success || z.ipv6().safeParse(a).success || DNS_NAME.test(a), 'must be an IPv4 or IPv6 address or a DNS name')
+    .optional(),
   containers: z.array(containerReportSchema).max(1000).default([]),
 });
 /**
@@ -61,20 +77,18 @@ export const desiredTaskSchema = z.object({
   image: z.string().min(1),
   command: z.array(z.string()).readonly(),
   env: z.record(z.string(), z.string()),
-  ports: z.array(z.object({ name: z.string().min(1), containerPort: z.number().int().min(1).max(65_535), protocol: z.literal('tcp') })).readonly().optional(),
-  healthCheck: z
-    .union([
-      z.object({ http: z.object({ port: z.string().min(1), path: z.string().min(1) }) }),
-      z.object({ tcp: z.object({ port: z.string().min(1) }) }),
-      z.object({ command: z.array(z.string()).min(1).readonly() }),
-    ])
-    .and(z.object({ intervalSeconds: z.number().int().min(1), timeoutSeconds: z.number().int().min(1), retries: z.number().int().min(1), startPeriodSeconds: z.number().int().min(0) }))
-    .optional(),
-  stopGraceSeconds: z.number().int().min(0).optional(),
-  cpuLimit: z.number().int().min(1).optional(),
-  capabilities: z.array(z.string().min(1)).readonly().optional(),
   /** Present (true) once a user stopped the job: the copy is on its way out. */
   stopRequested: z.boolean().optional(),
+  /** Published on host ports the engine picks (hostPort 0). */
+  ports: z.array(portViewSchema).readonly().optional(),
+  /** Absent: only the image's own HEALTHCHECK, if any. A command runs inside the container as an argv. */
+  healthCheck: healthCheckViewSchema.optional(),
+  /** SIGTERM, then SIGKILL after this many seconds; absent: the default (30). */
+  stopGraceSeconds: z.number().int().min(0).optional(),
+  /** A hard CPU cap in millicores; absent: CPU shares in proportion to the request, no cap. */
+  cpuLimit: z.number().int().min(1).optional(),
+  /** Capabilities kept beyond NET_BIND_SERVICE. */
+  capabilities: z.array(z.string()).readonly().optional(),
 });
 export type DesiredTaskView = z.infer<typeof desiredTaskSchema>;
 

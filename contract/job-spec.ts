@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { JOB_ID } from './ids';
+import { argText } from './argv-text';
 import { imageReferenceSchema } from './image-reference';
 import { labelsSchema, limitedRecord } from './node-labels';
+import { capabilitiesSchema, DEFAULT_STOP_GRACE_SECONDS, exposeSchema, healthCheckSchema, MAX_STOP_GRACE_SECONDS, portsSchema, SPREADS } from './service-spec';
 
 /**
  * A submitted job (the body of POST /jobs) and the answer to it. Strict at every level:
@@ -23,24 +25,6 @@ export const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const INSTANCE_TYPE = /^[a-z0-9][a-z0-9.-]{0,63}$/;
 const ZONE = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
-/** NUL cannot travel in an argv or environment entry: refuse it rather than let Docker truncate. */
-const noNul = (s: string) => !s.includes('\0');
-
-/**
- * A lone UTF-16 surrogate has no UTF-8 form: DynamoDB, the agent's JSON and Docker would
- * each turn it into U+FFFD, so the container would get a different string than the one
- * accepted. Refused rather than silently changed.
- */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-export const wellFormed = (s: string) => !LONE_SURROGATE.test(s);
-
-/** Argv entries and env values: any text but NUL, in well-formed Unicode. */
-const argText = z
-  .string()
-  .max(4096)
-  .refine(noNul, 'must not contain NUL characters')
-  .refine(wellFormed, 'must be well-formed Unicode (a lone surrogate such as \\ud800 has no UTF-8 form)');
-
 /** The fields of a restart policy a job may set; the rest come from its kind's default. */
 export const restartSchema = z
   .strictObject({
@@ -61,19 +45,44 @@ export const constraintsSchema = z.strictObject({
 });
 
 /** POST /jobs: the body. */
-export const jobSpecSchema = z.strictObject({
-  name: z.string().min(1).max(63).regex(JOB_NAME, 'must be lowercase letters, digits and "-", starting and ending with a letter or digit'),
-  image: imageReferenceSchema,
-  command: z.array(argText).min(1).max(64),
-  env: limitedRecord(z.string().max(128).regex(ENV_KEY, 'env names must match ^[A-Za-z_][A-Za-z0-9_]*$'), argText, 64).default({}),
-  cpu: z.number().int().min(1).max(256_000),
-  memoryMiB: z.number().int().min(1).max(1_048_576),
-  count: z.number().int().min(1).max(1000),
-  kind: z.enum(JOB_KINDS).default('service'),
-  restart: restartSchema.optional(),
-  constraints: constraintsSchema.default({}),
-  doNotDisrupt: z.boolean().default(false),
-});
+export const jobSpecSchema = z
+  .strictObject({
+    name: z.string().min(1).max(63).regex(JOB_NAME, 'must be lowercase letters, digits and "-", starting and ending with a letter or digit'),
+    image: imageReferenceSchema,
+    command: z.array(argText).min(1).max(64),
+    env: limitedRecord(z.string().max(128).regex(ENV_KEY, 'env names must match ^[A-Za-z_][A-Za-z0-9_]*$'), argText, 64).default({}),
+    cpu: z.number().int().min(1).max(256_000),
+    memoryMiB: z.number().int().min(1).max(1_048_576),
+    count: z.number().int().min(1).max(1000),
+    kind: z.enum(JOB_KINDS).default('service'),
+    restart: restartSchema.optional(),
+    constraints: constraintsSchema.default({}),
+    doNotDisrupt: z.boolean().default(false),
+    ports: portsSchema.optional(),
+    expose: exposeSchema.optional(),
+    healthCheck: healthCheckSchema.optional(),
+    stopGraceSeconds: z.number().int().min(0).max(MAX_STOP_GRACE_SECONDS).default(DEFAULT_STOP_GRACE_SECONDS),
+    /** Absent: `node` for a service of 2 or more replicas, else `none` (filled in by the API, as it depends on kind and count). */
+    spread: z.enum(SPREADS).optional(),
+    /** A hard CPU cap in millicores; absent, `cpu` is a share of the node's CPU, not a cap. */
+    cpuLimit: z.number().int().min(1).max(256_000).optional(),
+    capabilities: capabilitiesSchema.optional(),
+  })
+  .superRefine((job, ctx) => {
+    // Rules between fields, each reported at the field that breaks it.
+    const names = new Set((job.ports ?? []).map((p) => p.name));
+    const known = (name: string, path: (string | number)[]) => {
+      if (!names.has(name)) {
+        ctx.addIssue({ code: 'custom', path, message: names.size === 0 ? `names port "${name}", but the job lists no ports; add it to ports` : `names port "${name}", which is not one of ports (${[...names].join(', ')})` });
+      }
+    };
+    if (job.expose) known(job.expose.port, ['expose', 'port']);
+    if (job.healthCheck?.http) known(job.healthCheck.http.port, ['healthCheck', 'http', 'port']);
+    if (job.healthCheck?.tcp) known(job.healthCheck.tcp.port, ['healthCheck', 'tcp', 'port']);
+    if (job.cpuLimit !== undefined && job.cpuLimit < job.cpu) {
+      ctx.addIssue({ code: 'custom', path: ['cpuLimit'], message: `must be at least cpu (${job.cpu}): a cap below the request would throttle what the scheduler reserved` });
+    }
+  });
 
 /** What a client sends: defaulted fields may be left out. */
 export type JobSpecBody = z.input<typeof jobSpecSchema>;

@@ -1,7 +1,19 @@
 import { z } from 'zod';
 import { JOB_ID } from './ids';
 import { JOB_KINDS, RESTART_MODES } from './job-spec';
+import { SPREADS } from './service-spec';
 import { taskViewSchema } from './task-view';
+
+export const portViewSchema = z.object({ name: z.string(), containerPort: z.number().int(), protocol: z.literal('tcp') });
+export const exposeViewSchema = z.object({ port: z.string(), path: z.string().optional(), host: z.string().optional() });
+
+/** A health check as stored: exactly one probe (a union of the three), with its timing filled in. */
+const healthTiming = { intervalSeconds: z.number(), timeoutSeconds: z.number(), retries: z.number().int(), startPeriodSeconds: z.number() };
+export const healthCheckViewSchema = z.union([
+  z.object({ http: z.object({ port: z.string(), path: z.string() }), ...healthTiming }),
+  z.object({ tcp: z.object({ port: z.string() }), ...healthTiming }),
+  z.object({ command: z.array(z.string()).readonly(), ...healthTiming }),
+]);
 
 /** A job's restart policy as stored: the submitted fields with the kind's defaults filled in. */
 export const restartPolicyViewSchema = z.object({
@@ -33,6 +45,17 @@ export const jobViewSchema = z.object({
   restart: restartPolicyViewSchema,
   constraints: constraintsViewSchema,
   doNotDisrupt: z.boolean(),
+  /** Absent: the job publishes no ports. */
+  ports: z.array(portViewSchema).readonly().optional(),
+  /** Absent: not behind the load balancer. */
+  expose: exposeViewSchema.optional(),
+  /** Absent: only an image's own HEALTHCHECK, if any, counts. */
+  healthCheck: healthCheckViewSchema.optional(),
+  /** Absent on jobs stored before stop grace existed: the default applies. */
+  stopGraceSeconds: z.number().int().min(0).optional(),
+  spread: z.enum(SPREADS).optional(),
+  cpuLimit: z.number().int().min(0).optional(),
+  capabilities: z.array(z.string()).readonly().optional(),
   createdAt: z.number(),
   /** Present once a user stopped the job. */
   stopRequestedAt: z.number().optional(),

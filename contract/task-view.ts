@@ -10,6 +10,16 @@ export const TASK_STATUSES = ['PENDING', 'ASSIGNED', 'STARTING', 'RUNNING', 'COM
 export const taskStatusSchema = z.enum(TASK_STATUSES);
 export type TaskStatusView = z.infer<typeof taskStatusSchema>;
 
+export const CONTAINER_HEALTH = ['starting', 'healthy', 'unhealthy', 'none'] as const;
+export const containerHealthSchema = z.enum(CONTAINER_HEALTH);
+
+/** Where one named port of a running copy is reachable: its node's address and this host port. */
+export const endpointSchema = z.object({
+  port: z.string().min(1).max(15),
+  containerPort: z.number().int().min(1).max(65535),
+  hostPort: z.number().int().min(1).max(65535),
+});
+
 export const taskViewSchema = z.object({
   id: z.string().min(1),
   slot: z.number().int().min(0),
@@ -27,5 +37,9 @@ export const taskViewSchema = z.object({
   exitCode: z.number().int().optional(),
   /** Present (true) only when the kernel killed the container for memory. */
   oomKilled: z.boolean().optional(),
+  /** A running copy's published ports, as its agent last reported them. */
+  endpoints: z.array(endpointSchema).readonly().optional(),
+  /** A running copy's health: `none` when nothing checks it. */
+  health: containerHealthSchema.optional(),
 });
 export type TaskView = z.infer<typeof taskViewSchema>;

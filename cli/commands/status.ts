@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import type { JobResponse } from '../../contract/job-view';
+import type { TaskView } from '../../contract/task-view';
 import type { TaskStatus } from '../../core/model';
 import { addApiOptions, clientFromOptions } from '../api/client';
 import type { ApiOptions } from '../api/endpoint';
 import { CliInputError } from '../api/errors';
 import { goalOf, waitForJob } from '../api/job-wait';
 import { addWaitOptions, printJson, type WaitFlags } from '../api/output';
-import { formatTable } from '../format-table';
+import { formatTable, type Align } from '../format-table';
 import { Progress } from '../progress';
 
 interface StatusOptions extends ApiOptions, WaitFlags {
@@ -54,7 +55,11 @@ async function showJob(jobId: string, options: StatusOptions): Promise<void> {
   process.stdout.write(formatJob(res));
 }
 
-/** The job's one-line summary, then its tasks: every generation, so restarts and moves show. */
+/**
+ * The job's one-line summary, its service settings when it has any, then its tasks:
+ * every generation, so restarts and moves show. The endpoints and health columns appear
+ * only for a job that publishes ports or is health-checked, so batch work reads as before.
+ */
 export function formatJob(res: JobResponse): string {
   const j = res.job;
   const counts: Partial<Record<TaskStatus, number>> = {};
@@ -63,9 +68,41 @@ export function formatJob(res: JobResponse): string {
     `${j.id}  ${j.name}  ${j.kind}, ${j.count} replica${j.count === 1 ? '' : 's'} of ${j.cpu}m CPU / ${j.memoryMiB} MiB` +
     `${j.stopRequestedAt !== undefined ? ', stop requested' : ''}\n` +
     `image ${j.image}, command ${JSON.stringify(j.command)}\n` +
+    serviceText(j) +
     `tasks: ${countsText(counts) || 'none'}\n\n`;
-  const rows = res.tasks.map((t) => [String(t.slot), String(t.generation), t.status, t.nodeId ?? '-', String(t.restarts), t.reason ?? (t.exitCode !== undefined ? `exited ${t.exitCode}` : '')]);
-  return head + formatTable(['slot', 'gen', 'status', 'node', 'restarts', 'reason'], rows, ['right', 'right', 'left', 'left', 'right', 'left']);
+  const service = (j.ports?.length ?? 0) > 0 || j.healthCheck !== undefined || res.tasks.some((t) => t.endpoints !== undefined || t.health !== undefined);
+  const rows = res.tasks.map((t) => [
+    String(t.slot),
+    String(t.generation),
+    t.status,
+    t.nodeId ?? '-',
+    String(t.restarts),
+    ...(service ? [endpointsText(t.endpoints), t.health ?? '-'] : []),
+    t.reason ?? (t.exitCode !== undefined ? `exited ${t.exitCode}` : ''),
+  ]);
+  const columns = ['slot', 'gen', 'status', 'node', 'restarts', ...(service ? ['endpoints', 'health'] : []), 'reason'];
+  const align: Align[] = ['right', 'right', 'left', 'left', 'right', ...(service ? (['left', 'left'] as const) : []), 'left'];
+  return head + formatTable(columns, rows, align);
+}
+
+/** `http 8080 -> host 32768`, one per published port; `-` for a copy with none reported. */
+function endpointsText(endpoints: TaskView['endpoints']): string {
+  if (endpoints === undefined || endpoints.length === 0) return '-';
+  return endpoints.map((e) => `${e.port} ${e.containerPort}->${e.hostPort}`).join(', ');
+}
+
+/** Ports, the expose rule, the health check and the CPU cap, a line each, when the job has them. */
+function serviceText(j: JobResponse['job']): string {
+  const lines: string[] = [];
+  if (j.ports && j.ports.length > 0) lines.push(`ports ${j.ports.map((p) => `${p.name} ${p.containerPort}/${p.protocol}`).join(', ')}`);
+  if (j.expose) lines.push(`exposed: port ${j.expose.port} at ${[j.expose.host, j.expose.path].filter((x) => x !== undefined).join('')}`);
+  const h = j.healthCheck;
+  if (h) {
+    const probe = 'http' in h ? `http ${h.http.port} ${h.http.path}` : 'tcp' in h ? `tcp ${h.tcp.port}` : `command ${JSON.stringify(h.command)}`;
+    lines.push(`health check ${probe} every ${h.intervalSeconds}s, timeout ${h.timeoutSeconds}s, ${h.retries} retries, start period ${h.startPeriodSeconds}s`);
+  }
+  if (j.cpuLimit !== undefined) lines.push(`CPU capped at ${j.cpuLimit}m`);
+  return lines.map((l) => `${l}\n`).join('');
 }
 
 function countsText(counts: Partial<Record<TaskStatus, number>>): string {

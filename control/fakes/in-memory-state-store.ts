@@ -64,6 +64,8 @@ export class InMemoryState {
       pricePerHour: hb.pricePerHour,
       emptySince: prev?.emptySince,
       underutilizedSince: prev?.underutilizedSince,
+      // An agent that reports no address leaves the last one known.
+      address: hb.address ?? prev?.address,
     });
     for (const c of hb.containers) {
       const t = this.tasks.get(c.taskId);

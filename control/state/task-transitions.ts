@@ -22,11 +22,16 @@ export function taskAfterUpdate(t: Task, u: TaskUpdate, now: number): Task {
   };
 }
 
-/** Where a container report moves its task, or null when it moves nothing. */
+/**
+ * Where a container report moves its task, or null when it changes nothing. Besides the
+ * status, a live copy's endpoints and health follow what its agent last reported (a
+ * write only when they differ, so a steady heartbeat costs no task writes), and a copy
+ * that ends loses them: its ports are gone with its container.
+ */
 export function containerTransition(t: Task, c: ContainerReport, now: number): Task | null {
   const from: TaskStatus = t.status;
-  if (c.state === 'starting' && from === 'ASSIGNED') return { ...t, status: 'STARTING' };
-  if (c.state === 'running' && (from === 'ASSIGNED' || from === 'STARTING')) return { ...t, status: 'RUNNING', startedAt: c.startedAt ?? now };
+  if (c.state === 'starting' && from === 'ASSIGNED') return withObserved({ ...t, status: 'STARTING' }, c);
+  if (c.state === 'running' && (from === 'ASSIGNED' || from === 'STARTING')) return withObserved({ ...t, status: 'RUNNING', startedAt: c.startedAt ?? now }, c);
   if (c.state === 'exited' && HOLDS_RESOURCES.has(from)) {
     const ok = c.exitCode === 0 && !c.oomKilled;
     return {
@@ -38,9 +43,24 @@ export function containerTransition(t: Task, c: ContainerReport, now: number): T
       startedAt: t.startedAt ?? c.startedAt,
       finishedAt: c.finishedAt ?? now,
       reason: ok ? 'exited 0' : c.oomKilled ? 'killed for exceeding its memory limit (OOM)' : `exited ${c.exitCode}`,
+      endpoints: undefined,
+      health: undefined,
     };
   }
+  if (c.state !== 'exited' && HOLDS_RESOURCES.has(from)) {
+    const next = withObserved(t, c);
+    return sameObserved(t, next) ? null : next;
+  }
   return null;
+}
+
+/** The task with the endpoints and health a live container reported; an absent field clears the old value. */
+function withObserved(t: Task, c: ContainerReport): Task {
+  return { ...t, endpoints: c.endpoints !== undefined && c.endpoints.length > 0 ? c.endpoints : undefined, health: c.health };
+}
+
+function sameObserved(a: Task, b: Task): boolean {
+  return canonicalJson([a.endpoints ?? null, a.health ?? null]) === canonicalJson([b.endpoints ?? null, b.health ?? null]);
 }
 
 /**

@@ -164,10 +164,14 @@ export class DynamoStateStore implements StateStore {
       ':now': now,
       ':price': hb.pricePerHour,
       ':zero': 0,
+      ...(hb.address !== undefined ? { ':address': hb.address } : {}),
     };
+    const names = { '#zone': 'zone', ...(hb.address !== undefined ? { '#address': 'address' } : {}) };
+    // An agent that reports no address leaves the last one known.
     const common =
       'instanceType = :type, #zone = :zone, labels = :labels, capCpu = :capCpu, capMem = :capMem, usageCpu = :usageCpu, usageMem = :usageMem, ' +
-      'lastHeartbeatAt = :now, pricePerHour = :price, allocCpu = if_not_exists(allocCpu, :zero), allocMem = if_not_exists(allocMem, :zero), launchedAt = if_not_exists(launchedAt, :now)';
+      'lastHeartbeatAt = :now, pricePerHour = :price, allocCpu = if_not_exists(allocCpu, :zero), allocMem = if_not_exists(allocMem, :zero), launchedAt = if_not_exists(launchedAt, :now)' +
+      (hb.address !== undefined ? ', #address = :address' : '');
     try {
       // A node's first report (or its first after launch) makes it ACTIVE...
       await this.doc.send(
@@ -176,14 +180,14 @@ export class DynamoStateStore implements StateStore {
           Key: { id: hb.nodeId },
           UpdateExpression: `SET ${common}, #state = :active`,
           ConditionExpression: 'attribute_not_exists(id) OR #state = :launching',
-          ExpressionAttributeNames: { '#zone': 'zone', '#state': 'state' },
+          ExpressionAttributeNames: { ...names, '#state': 'state' },
           ExpressionAttributeValues: { ...fields, ':active': 'ACTIVE', ':launching': 'LAUNCHING' },
         }),
       );
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw unavailable('recordHeartbeat', err);
       // ...any later one leaves the state the scheduler set (DRAINING, LOST, a tombstone) alone.
-      await this.send('recordHeartbeat', new UpdateCommand({ TableName: this.tables.nodes, Key: { id: hb.nodeId }, UpdateExpression: `SET ${common}`, ExpressionAttributeNames: { '#zone': 'zone' }, ExpressionAttributeValues: fields }));
+      await this.send('recordHeartbeat', new UpdateCommand({ TableName: this.tables.nodes, Key: { id: hb.nodeId }, UpdateExpression: `SET ${common}`, ExpressionAttributeNames: names, ExpressionAttributeValues: fields }));
     }
     for (const c of hb.containers) {
       const t = await this.getItem<Task>(this.tables.tasks, c.taskId);

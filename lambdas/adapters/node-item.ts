@@ -22,6 +22,7 @@ export interface NodeItem {
   readonly pricePerHour: number;
   readonly emptySince?: number;
   readonly underutilizedSince?: number;
+  readonly address?: string;
 }
 
 export function toNodeItem(n: Node): NodeItem {
@@ -42,6 +43,7 @@ export function toNodeItem(n: Node): NodeItem {
     pricePerHour: n.pricePerHour,
     emptySince: n.emptySince,
     underutilizedSince: n.underutilizedSince,
+    address: n.address,
   };
 }
 
@@ -60,5 +62,6 @@ export function fromNodeItem(i: NodeItem): Node {
     pricePerHour: i.pricePerHour,
     emptySince: i.emptySince,
     underutilizedSince: i.underutilizedSince,
+    ...(i.address !== undefined ? { address: i.address } : {}),
   };
 }

@@ -83,6 +83,22 @@ export class ConflictError extends ApiError {
   }
 }
 
+/** 409: the job's expose rule (path and host) is one a live job already holds. */
+export class ExposeRuleTakenError extends ApiError {
+  override readonly name = 'ExposeRuleTakenError';
+  readonly status = 409;
+  readonly code = 'expose-rule-taken';
+  constructor(
+    readonly rule: { readonly path?: string; readonly host?: string },
+    readonly ownerName: string,
+    readonly ownerId: string,
+  ) {
+    super(
+      `expose rule ${[rule.host !== undefined ? `host ${rule.host}` : '', rule.path !== undefined ? `path ${rule.path}` : ''].filter(Boolean).join(' and ')} is already used by job ${ownerName} (${ownerId}); choose another path or host, or stop that job first`,
+    );
+  }
+}
+
 /** 422: an Idempotency-Key already used for a different request body. */
 export class IdempotencyKeyReusedError extends ApiError {
   override readonly name = 'IdempotencyKeyReusedError';

@@ -5,14 +5,24 @@ import { ROUTES } from '../../contract/routes';
 import { acceptHeartbeat, type DesiredCopy } from '../../control/heartbeat';
 import type { ContainerReport, Heartbeat } from '../../control/state/node-report';
 import type { NodeReportStore } from '../../control/state/state-store';
+import type { Job } from '../../core/model';
+import type { ContainerHealth, Endpoint, HealthCheck, PortSpec } from '../../core/service';
 import type { ApiDeps } from './deps';
 import { ForbiddenError } from './errors';
 import { parseWith, pathParam, readJsonBody } from './request';
 import { answer, route, type ApiEvent, type ApiHandler } from './respond';
-import type { Assert, Assignable } from './type-checks';
+import type { Assert, Assignable, Same } from './type-checks';
 
 /** Compile-time: every container report the wire accepts is one the store can record. */
 export type ContainerReportFitsDomain = Assert<Assignable<ContainerReportBody, ContainerReport>>;
+/** Compile-time: the node's address and a container's endpoints and health mean the same on both sides. */
+export type AddressInStep = Assert<Same<HeartbeatBody['address'], Heartbeat['address']>>;
+export type EndpointsInStep = Assert<Same<NonNullable<ContainerReportBody['endpoints']>[number], Endpoint>>;
+export type HealthInStep = Assert<Same<NonNullable<ContainerReportBody['health']>, ContainerHealth>>;
+/** Compile-time: what the agent is told to run carries the job's service fields unchanged. */
+export type DesiredPortsInStep = Assert<Same<NonNullable<DesiredTaskView['ports']>[number], PortSpec>>;
+export type DesiredHealthCheckInStep = Assert<Same<NonNullable<DesiredTaskView['healthCheck']>, HealthCheck>>;
+export type DesiredTimingInStep = Assert<Same<Pick<DesiredTaskView, 'stopGraceSeconds' | 'cpuLimit'>, Pick<Job, 'stopGraceSeconds' | 'cpuLimit'>>>;
 
 /**
  * Who is calling, as a node id, or undefined when the caller is not a node. Injectable:
@@ -80,6 +90,7 @@ function toHeartbeat(nodeId: string, body: HeartbeatBody): Heartbeat {
     capacity: body.capacity,
     usage: { cpu: Math.round(body.usage.cpu), memoryMiB: Math.round(body.usage.memoryMiB) },
     pricePerHour: body.pricePerHour,
+    ...(body.address !== undefined ? { address: body.address } : {}),
     containers: body.containers,
   };
 }
@@ -96,5 +107,10 @@ function desiredTaskView({ task: t, job }: DesiredCopy): DesiredTaskView {
     command: job.command,
     env: job.env,
     ...(job.stopRequestedAt !== undefined ? { stopRequested: true } : {}),
+    ...(job.ports !== undefined && job.ports.length > 0 ? { ports: job.ports } : {}),
+    ...(job.healthCheck !== undefined ? { healthCheck: job.healthCheck } : {}),
+    ...(job.stopGraceSeconds !== undefined ? { stopGraceSeconds: job.stopGraceSeconds } : {}),
+    ...(job.cpuLimit !== undefined ? { cpuLimit: job.cpuLimit } : {}),
+    ...(job.capabilities !== undefined && job.capabilities.length > 0 ? { capabilities: job.capabilities } : {}),
   };
 }

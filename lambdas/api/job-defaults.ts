@@ -1,12 +1,24 @@
 import type { ParsedJobSpec } from '../../contract/job-spec';
 import type { Job, RestartPolicy } from '../../core/model';
+import type { ExposeRule, HealthCheck, Spread } from '../../core/service';
+import type * as core from '../../core/service';
+import type * as wire from '../../contract/service-spec';
+import type { Assert, Same } from './type-checks';
+
+/** Compile-time: the wire's stop-grace default and bound are the model's. */
+export type StopGraceInStep = Assert<Same<[typeof wire.DEFAULT_STOP_GRACE_SECONDS, typeof wire.MAX_STOP_GRACE_SECONDS], [typeof core.DEFAULT_STOP_GRACE_SECONDS, typeof core.MAX_STOP_GRACE_SECONDS]>>;
+/** Compile-time: the spreads a job may ask for are the model's. */
+export type SpreadsInStep = Assert<Same<(typeof wire.SPREADS)[number], Spread>>;
 import { DEFAULT_BATCH_RESTART, DEFAULT_SERVICE_RESTART } from '../../core/policy';
 
 /**
  * The job as submitted after parsing, with every default filled in: the stored Job's
  * fields a user chooses, with the request as the wire spells it (cpu, memoryMiB).
  */
-export type JobSpec = Pick<Job, 'name' | 'image' | 'command' | 'env' | 'count' | 'kind' | 'restart' | 'constraints' | 'doNotDisrupt'> & {
+export type JobSpec = Pick<
+  Job,
+  'name' | 'image' | 'command' | 'env' | 'count' | 'kind' | 'restart' | 'constraints' | 'doNotDisrupt' | 'ports' | 'expose' | 'healthCheck' | 'stopGraceSeconds' | 'spread' | 'cpuLimit' | 'capabilities'
+> & {
   readonly cpu: number;
   readonly memoryMiB: number;
 };
@@ -42,5 +54,36 @@ export function toJobSpec(parsed: ParsedJobSpec): JobSpec {
     restart: restartClean,
     constraints: parsed.constraints,
     doNotDisrupt: parsed.doNotDisrupt,
+    // Optional service fields are left out rather than stored as undefined or empty:
+    // canonical JSON compares keys, and a retry must match the first attempt.
+    ...(parsed.ports !== undefined && parsed.ports.length > 0 ? { ports: parsed.ports } : {}),
+    ...(parsed.expose !== undefined ? { expose: exposeRule(parsed.expose) } : {}),
+    ...(parsed.healthCheck !== undefined ? { healthCheck: healthCheck(parsed.healthCheck) } : {}),
+    stopGraceSeconds: parsed.stopGraceSeconds,
+    spread: parsed.spread ?? defaultSpread(parsed.kind, parsed.count),
+    ...(parsed.cpuLimit !== undefined ? { cpuLimit: parsed.cpuLimit } : {}),
+    ...(parsed.capabilities !== undefined && parsed.capabilities.length > 0 ? { capabilities: parsed.capabilities } : {}),
   };
+}
+
+/**
+ * Replicas of a service spread over nodes unless the job says otherwise, so one node's
+ * loss cannot take a whole service down; a single copy has nothing to spread, and batch
+ * work packs freely (spread would cost packing density for no availability gain).
+ */
+export function defaultSpread(kind: Job['kind'], count: number): Spread {
+  return kind === 'service' && count >= 2 ? 'node' : 'none';
+}
+
+function exposeRule(e: NonNullable<ParsedJobSpec['expose']>): ExposeRule {
+  return { port: e.port, ...(e.path !== undefined ? { path: e.path } : {}), ...(e.host !== undefined ? { host: e.host } : {}) };
+}
+
+/** The one probe given, with its timing (defaults filled by the schema). */
+function healthCheck(h: NonNullable<ParsedJobSpec['healthCheck']>): HealthCheck {
+  const timing = { intervalSeconds: h.intervalSeconds, timeoutSeconds: h.timeoutSeconds, retries: h.retries, startPeriodSeconds: h.startPeriodSeconds };
+  if (h.http) return { http: h.http, ...timing };
+  if (h.tcp) return { tcp: h.tcp, ...timing };
+  // The schema admits exactly one probe, so a check with neither http nor tcp has a command.
+  return { command: h.command ?? [], ...timing };
 }

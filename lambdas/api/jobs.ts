@@ -5,7 +5,8 @@ import type { JobView } from '../../contract/job-view';
 import { ROUTES } from '../../contract/routes';
 import type { TaskStatusView, TaskView } from '../../contract/task-view';
 import type { JobStore, SchedulerStore } from '../../control/state/state-store';
-import type { Job, Task, TaskStatus } from '../../core/model';
+import { HOLDS_RESOURCES, type Job, type Task, type TaskStatus } from '../../core/model';
+import type { ContainerHealth, Endpoint, ExposeRule, PortSpec, Spread } from '../../core/service';
 import type { ApiDeps } from './deps';
 import { NotFoundError } from './errors';
 import { pathParam } from './request';
@@ -14,6 +15,12 @@ import type { Assert, Same } from './type-checks';
 
 /** Compile-time: the statuses the API shows are exactly the scheduler's. */
 export type TaskStatusesInStep = Assert<Same<TaskStatus, TaskStatusView>>;
+/** Compile-time: a task's endpoints and health, and a job's service fields, are shown as the model holds them. */
+export type TaskEndpointsInStep = Assert<Same<NonNullable<TaskView['endpoints']>[number], Endpoint>>;
+export type TaskHealthInStep = Assert<Same<NonNullable<TaskView['health']>, ContainerHealth>>;
+export type JobPortsInStep = Assert<Same<NonNullable<JobView['ports']>[number], PortSpec>>;
+export type JobExposeInStep = Assert<Same<NonNullable<JobView['expose']>, ExposeRule>>;
+export type JobSpreadInStep = Assert<Same<NonNullable<JobView['spread']>, Spread>>;
 
 /** Statuses whose reason a user needs to see: why it is not running. */
 const EXPLAINED: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['PENDING', 'UNSCHEDULABLE', 'FAILED', 'LOST', 'STOPPED']);
@@ -94,6 +101,13 @@ function jobView(j: Job): JobView {
     restart: j.restart,
     constraints: j.constraints,
     doNotDisrupt: j.doNotDisrupt,
+    ...(j.ports !== undefined && j.ports.length > 0 ? { ports: j.ports } : {}),
+    ...(j.expose !== undefined ? { expose: j.expose } : {}),
+    ...(j.healthCheck !== undefined ? { healthCheck: j.healthCheck } : {}),
+    ...(j.stopGraceSeconds !== undefined ? { stopGraceSeconds: j.stopGraceSeconds } : {}),
+    ...(j.spread !== undefined ? { spread: j.spread } : {}),
+    ...(j.cpuLimit !== undefined ? { cpuLimit: j.cpuLimit } : {}),
+    ...(j.capabilities !== undefined && j.capabilities.length > 0 ? { capabilities: j.capabilities } : {}),
     createdAt: j.createdAt,
     ...(j.stopRequestedAt !== undefined ? { stopRequestedAt: j.stopRequestedAt } : {}),
   };
@@ -114,6 +128,10 @@ function taskView(t: Task): TaskView {
     ...(t.finishedAt !== undefined ? { finishedAt: t.finishedAt } : {}),
     ...(t.exitCode !== undefined ? { exitCode: t.exitCode } : {}),
     ...(t.oomKilled ? { oomKilled: true } : {}),
+    // Only a copy that holds its node has endpoints and health worth showing: the store
+    // clears them when it ends, and this keeps an old record from showing stale ones.
+    ...(HOLDS_RESOURCES.has(t.status) && t.endpoints !== undefined && t.endpoints.length > 0 ? { endpoints: t.endpoints } : {}),
+    ...(HOLDS_RESOURCES.has(t.status) && t.health !== undefined ? { health: t.health } : {}),
   };
 }
 

@@ -12,8 +12,9 @@ import { jobSpecSchema, type SubmitResponse } from '../../contract/job-spec';
 import { ROUTES } from '../../contract/routes';
 import type { JobStore } from '../../control/state/state-store';
 import type { Job, Task } from '../../core/model';
+import type { ExposeRule } from '../../core/service';
 import type { ApiDeps } from './deps';
-import { ConflictError, IdempotencyKeyReusedError, ServiceUnavailableError, ValidationError } from './errors';
+import { ConflictError, ExposeRuleTakenError, IdempotencyKeyReusedError, ServiceUnavailableError, ValidationError } from './errors';
 import { toJobSpec, type JobSpec } from './job-defaults';
 import { header, parseWith, readJsonBody } from './request';
 import { answer, route, type ApiHandler } from './respond';
@@ -84,8 +85,16 @@ export function createHandler(deps: SubmitDeps): ApiHandler {
       restart: spec.restart,
       constraints: spec.constraints,
       doNotDisrupt: spec.doNotDisrupt,
+      ...(spec.ports !== undefined ? { ports: spec.ports } : {}),
+      ...(spec.expose !== undefined ? { expose: spec.expose } : {}),
+      ...(spec.healthCheck !== undefined ? { healthCheck: spec.healthCheck } : {}),
+      stopGraceSeconds: spec.stopGraceSeconds,
+      spread: spec.spread,
+      ...(spec.cpuLimit !== undefined ? { cpuLimit: spec.cpuLimit } : {}),
+      ...(spec.capabilities !== undefined ? { capabilities: spec.capabilities } : {}),
       createdAt: now,
     };
+    if (job.expose) await refuseTakenRule(deps.store, job);
     const tasks: Task[] = Array.from({ length: spec.count }, (_, slot) => ({
       id: `${id}.${slot}`,
       jobId: id,
@@ -125,6 +134,33 @@ export function createHandler(deps: SubmitDeps): ApiHandler {
       throw translateIdempotencyError(err);
     }
   });
+}
+
+/**
+ * Refuses an expose rule (same path and host) that a live job already holds, naming it.
+ *
+ * Best-effort: a read then a write, so two submits claiming one rule within the same few
+ * milliseconds can both pass. Closing that gap needs a uniqueness record per rule,
+ * written in the same transaction as the job and released when the job stops — a second
+ * key space in the store for a race between two authenticated users of one deployment
+ * submitting conflicting routes at the same instant, which is an operator's mistake,
+ * not an attack (a submitter cannot take over another's rule this way: the other job
+ * already holds it). It is safe enough because nothing is lost when it slips: both jobs
+ * run, and the load balancer routes the rule to one of them, which GET /jobs/{id} shows;
+ * stopping either resolves it. The load-balancer adapters should order duplicate rules
+ * by job creation so the older job keeps its traffic.
+ */
+async function refuseTakenRule(store: JobStore, job: Job): Promise<void> {
+  const mine = ruleKey(job.expose!);
+  // The same id is this submission retried after a crash, not another job.
+  const owner = (await store.listJobs()).find((j) => j.id !== job.id && j.stopRequestedAt === undefined && j.expose !== undefined && ruleKey(j.expose) === mine);
+  if (!owner) return;
+  throw new ExposeRuleTakenError(job.expose!, owner.name, owner.id);
+}
+
+/** Hosts are already lower case (the schema folds them); paths are case-sensitive, as the ALB matches them. */
+function ruleKey(e: ExposeRule): string {
+  return JSON.stringify([e.path ?? null, e.host ?? null]);
 }
 
 /** Powertools' idempotency errors as the API's: the caller reused a key, or must wait. */

@@ -148,6 +148,63 @@ export function describeStateStoreContract(name: string, fresh: () => Promise<St
       });
     });
 
+    describe('heartbeats: where services are reached', () => {
+      const http = [{ port: 'http', containerPort: 8080, hostPort: 32768 }];
+
+      it("records the node's address, and keeps it when a report leaves it out", async () => {
+        await store.recordHeartbeat(beat('n1', { address: '10.0.1.17' }), NOW);
+        expect((await node(store, 'n1')).address).toBe('10.0.1.17');
+        await store.recordHeartbeat(beat('n1'), NOW + 10);
+        expect((await node(store, 'n1')).address).toBe('10.0.1.17');
+        await store.recordHeartbeat(beat('n1', { address: '10.0.1.18' }), NOW + 20);
+        expect((await node(store, 'n1')).address).toBe('10.0.1.18');
+        expect((await store.snapshot()).nodes.find((n) => n.id === 'n1')?.address).toBe('10.0.1.18');
+      });
+
+      it("records the current copy's endpoints and health, follows their changes, and clears them when it ends", async () => {
+        const j = job('web', { count: 2 });
+        await store.createJob(j, tasksOf(j));
+        await store.recordHeartbeat(beat('n1'), NOW);
+        await store.applyPlan(assignPlan([0, 1].map((s) => ({ taskId: `web.${s}`, jobId: 'web', nodeId: 'n1' }))));
+        await store.recordHeartbeat(
+          beat('n1', {
+            containers: [
+              { taskId: 'web.0', generation: 1, state: 'running', startedAt: NOW + 1, endpoints: http, health: 'starting' },
+              // A stale copy's report records nothing.
+              { taskId: 'web.1', generation: 0, state: 'running', endpoints: http, health: 'healthy' },
+            ],
+          }),
+          NOW + 10,
+        );
+        expect(await task(store, 'web.0')).toMatchObject({ status: 'RUNNING', endpoints: http, health: 'starting' });
+        expect((await task(store, 'web.1'))?.endpoints).toBeUndefined();
+        expect((await task(store, 'web.1'))?.health).toBeUndefined();
+
+        // A running copy that turns healthy, and whose port moved (a restart in place), is followed.
+        const moved = [{ port: 'http', containerPort: 8080, hostPort: 32801 }];
+        await store.recordHeartbeat(beat('n1', { containers: [{ taskId: 'web.0', generation: 1, state: 'running', endpoints: moved, health: 'healthy' }] }), NOW + 20);
+        expect(await task(store, 'web.0')).toMatchObject({ status: 'RUNNING', startedAt: NOW + 1, endpoints: moved, health: 'healthy' });
+        await store.recordHeartbeat(beat('n1', { containers: [{ taskId: 'web.0', generation: 1, state: 'running', endpoints: moved, health: 'unhealthy' }] }), NOW + 30);
+        expect((await task(store, 'web.0'))?.health).toBe('unhealthy');
+
+        await store.recordHeartbeat(beat('n1', { containers: [{ taskId: 'web.0', generation: 1, state: 'exited', exitCode: 1, finishedAt: NOW + 40 }] }), NOW + 40);
+        const ended = await task(store, 'web.0');
+        expect(ended).toMatchObject({ status: 'FAILED', exitCode: 1 });
+        expect(ended?.endpoints).toBeUndefined();
+        expect(ended?.health).toBeUndefined();
+        expect((await node(store, 'n1')).allocated).toEqual({ cpu: 500, memoryMiB: 512 });
+      });
+
+      it('records endpoints and health reported while a copy is still starting', async () => {
+        const j = job('web', { count: 1 });
+        await store.createJob(j, tasksOf(j));
+        await store.recordHeartbeat(beat('n1'), NOW);
+        await store.applyPlan(assignPlan([{ taskId: 'web.0', jobId: 'web', nodeId: 'n1' }]));
+        await store.recordHeartbeat(beat('n1', { containers: [{ taskId: 'web.0', generation: 1, state: 'starting', endpoints: http, health: 'starting' }] }), NOW + 10);
+        expect(await task(store, 'web.0')).toMatchObject({ status: 'STARTING', endpoints: http, health: 'starting' });
+      });
+    });
+
     describe('applyPlan', () => {
       beforeEach(async () => {
         await store.recordHeartbeat(beat('n1'), NOW);

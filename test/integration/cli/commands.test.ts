@@ -45,8 +45,19 @@ describe('stowage submit / status / nodes / stop against a local API', () => {
   const setTasks = (jobId: string, patch: (t: Task) => Partial<Task>) => {
     for (const t of tasksOf(jobId)) api.store.state.tasks.set(t.id, { ...t, ...patch(t) });
   };
+  let copies = 0;
+  /**
+   * The web example with an expose path of its own: a live job holds its rule, so each
+   * further copy in this one store needs another path (or it is refused, as tested below).
+   */
+  const webCopy = (): string => {
+    const file = path.join(dir, `web-${++copies}.json`);
+    const web = JSON.parse(fs.readFileSync(examples('web-service.json'), 'utf8')) as { expose: { path: string } };
+    fs.writeFileSync(file, JSON.stringify({ ...web, expose: { ...web.expose, path: `/web-${copies}/*` } }));
+    return file;
+  };
   const submitted = async (file: string): Promise<string> => {
-    const run = await stowage('submit', '-f', examples(file));
+    const run = await stowage('submit', '-f', file === 'web-service.json' ? webCopy() : examples(file));
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     return run.stdout.trim();
@@ -64,6 +75,14 @@ describe('stowage submit / status / nodes / stop against a local API', () => {
     expect(tasksOf(id).map((t) => t.status)).toEqual(['PENDING', 'PENDING', 'PENDING']);
   });
 
+  it('refuses a second job on the rule the first web job exposes, naming that job', async () => {
+    const owner = [...api.store.state.jobs.values()].find((j) => j.name === 'web' && j.expose?.path === '/web/*')!;
+    const run = await stowage('submit', '-f', examples('web-service.json'));
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('HTTP 409 expose-rule-taken');
+    expect(run.stderr).toContain(`is already used by job web (${owner.id})`);
+  });
+
   it('makes one job from two submits with the same --idempotency-key', async () => {
     const before = api.store.state.jobs.size;
     const key = `cli-test-${process.pid}`;
@@ -79,7 +98,7 @@ describe('stowage submit / status / nodes / stop against a local API', () => {
   });
 
   it('reads the job from stdin with -f -, and from flags with the command after --', async () => {
-    const piped = await runStowage(['submit', '-f', '-', '--json'], { env, stdin: fs.readFileSync('examples/web-service.json', 'utf8') });
+    const piped = await runStowage(['submit', '-f', '-', '--json'], { env, stdin: fs.readFileSync(webCopy(), 'utf8') });
     expect(piped.status).toBe(0);
     const res = JSON.parse(piped.stdout) as { jobId: string; taskIds: string[] };
     expect(res.taskIds).toEqual([0, 1, 2].map((s) => `${res.jobId}.${s}`));
@@ -119,7 +138,7 @@ describe('stowage submit / status / nodes / stop against a local API', () => {
 
   it('lists jobs and shows one job with its tasks, as tables and as JSON', async () => {
     const id = await submitted('web-service.json');
-    setTasks(id, (t) => (t.slot === 0 ? { status: 'RUNNING', nodeId: 'local-1' } : {}));
+    setTasks(id, (t) => (t.slot === 0 ? { status: 'RUNNING', nodeId: 'local-1', endpoints: [{ port: 'http', containerPort: 8080, hostPort: 32768 }], health: 'healthy' } : {}));
 
     const [list, listJson, one, oneJson] = await Promise.all([stowage('status'), stowage('status', '--json'), stowage('status', id), stowage('status', id, '--json')]);
     for (const run of [list, listJson, one, oneJson]) expect([run.status, run.stderr]).toEqual([0, '']);
@@ -135,11 +154,13 @@ describe('stowage submit / status / nodes / stop against a local API', () => {
     expect(one.stdout).toContain(`${id}  web  service, 3 replicas of 250m CPU / 64 MiB`);
     const taskRows = one.stdout.split('\n').filter((l) => /^\s*\d+\s+\d+\s+[A-Z]+/.test(l));
     expect(taskRows).toHaveLength(3);
-    expect(taskRows[0]).toMatch(/^\s*0\s+0\s+RUNNING\s+local-1\s+0$/);
-    expect(taskRows[1]).toMatch(/^\s*1\s+0\s+PENDING\s+-\s+0\s+waiting for the next scheduling pass$/);
+    expect(one.stdout).toContain('health check http http / every 5s');
+    expect(taskRows[0]).toMatch(/^\s*0\s+0\s+RUNNING\s+local-1\s+0\s+http 8080->32768\s+healthy$/);
+    expect(taskRows[1]).toMatch(/^\s*1\s+0\s+PENDING\s+-\s+0\s+-\s+-\s+waiting for the next scheduling pass$/);
 
-    const detail = JSON.parse(oneJson.stdout) as { job: { id: string }; tasks: Array<{ status: string }> };
+    const detail = JSON.parse(oneJson.stdout) as { job: { id: string }; tasks: Array<{ status: string; endpoints?: unknown; health?: string }> };
     expect(detail.job.id).toBe(id);
+    expect(detail.tasks[0]).toMatchObject({ endpoints: [{ port: 'http', containerPort: 8080, hostPort: 32768 }], health: 'healthy' });
     expect(detail.tasks.map((t) => t.status)).toEqual(['RUNNING', 'PENDING', 'PENDING']);
   });
 

@@ -102,7 +102,7 @@ describe('POST /jobs', () => {
     ['privileged', { privileged: true }],
     ['volumes', { volumes: ['/:/host'] }],
     ['network', { network: 'host' }],
-    ['capabilities', { capabilities: ['SYS_ADMIN'] }],
+    ['user', { user: 'root' }],
   ])('refuses the unknown field %s by name and stores nothing', async (field, extra) => {
     const { deps, submit } = setup();
     const res = await submit({ ...VALID, ...extra });
