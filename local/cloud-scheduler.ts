@@ -3,6 +3,7 @@ import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { SchedulerPolicy } from '../core/policy';
 import { systemClock } from '../control/clock';
 import type { Fleet } from '../control/fleet';
+import type { LoadBalancer } from '../control/load-balancer';
 import type { NodeCommander } from '../control/node-commander';
 import type { PassLogger, PassReport } from '../control/pass/run-pass';
 import type { StateStore } from '../control/state/state-store';
@@ -38,6 +39,8 @@ export interface CloudSchedulerOptions {
   readonly tickMs: number;
   readonly hooks: ApiHooks;
   readonly log: EventLog;
+  /** Where serving copies of exposed jobs are registered (haproxy). */
+  readonly loadBalancer?: LoadBalancer;
   /** Wraps the local SSM (fault tests drop and duplicate commands through it). */
   readonly wrapCommander?: (inner: NodeCommander) => NodeCommander;
 }

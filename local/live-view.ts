@@ -1,3 +1,4 @@
+import type { ExposeRule } from '../core/service';
 import type { Job, Node, Task } from '../core/model';
 import { HOLDS_RESOURCES } from '../core/model';
 import type { Snapshot } from '../core/pass/snapshot';
@@ -10,6 +11,8 @@ import type { LocalEvent } from './local-cloud';
  */
 export interface ViewInput {
   readonly apiUrl: string;
+  /** Where haproxy serves exposed jobs; their URLs are listed under it. */
+  readonly loadBalancerUrl?: string;
   readonly credentialsFile: string;
   readonly logFile: string;
   readonly snapshot: Snapshot;
@@ -45,6 +48,16 @@ export function renderView(v: ViewInput): string[] {
     if (tasks.length > 0) lines.push(`      ${summariseByJob(tasks, jobs)}`);
   }
   lines.push('');
+  const exposed = v.snapshot.jobs.filter((j) => j.expose && j.stopRequestedAt === undefined);
+  if (v.loadBalancerUrl && exposed.length > 0) {
+    lines.push(`SERVICES (load balancer ${v.loadBalancerUrl})`);
+    for (const j of exposed.sort((a, b) => a.name.localeCompare(b.name))) {
+      const copies = v.snapshot.tasks.filter((t) => t.jobId === j.id && t.status === 'RUNNING');
+      const healthy = copies.filter((t) => t.health === 'healthy' || t.health === 'none' || t.health === undefined).length;
+      lines.push(`  ${j.name.padEnd(18)} ${serviceUrl(v.loadBalancerUrl, j.expose!)}   ${healthy}/${j.count} running and healthy`);
+    }
+    lines.push('');
+  }
   const waiting = v.snapshot.tasks.filter((t) => t.status === 'PENDING' || t.status === 'UNSCHEDULABLE');
   lines.push(`WAITING (${waiting.length})`);
   if (waiting.length === 0) lines.push('  nothing');
@@ -86,4 +99,10 @@ function summariseByJob(tasks: readonly Task[], jobs: ReadonlyMap<string, Job>):
       return `${jobs.get(jobId)?.name ?? jobId} ×${ts.length}${notRunning > 0 ? ` (${notRunning} starting)` : ''}`;
     })
     .join(', ');
+}
+
+/** The address a user opens for an exposed job: the rule's host if any, and its path with the wildcard left off. */
+function serviceUrl(base: string, rule: ExposeRule): string {
+  const path = (rule.path ?? '/').replace(/\*$/, '');
+  return rule.host ? `${base}${path}  (Host: ${rule.host})` : `${base}${path}`;
 }

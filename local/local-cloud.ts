@@ -9,6 +9,8 @@ import type { TableNames } from '../lambdas/adapters/table-schema';
 import { ApiHooks, serveApi } from './cloud-api';
 import { startDatabase } from './cloud-database';
 import { launchFirstNode, startFleet } from './cloud-fleet';
+import { startLoadBalancer } from './cloud-load-balancer';
+import type { HaproxyLoadBalancer } from './haproxy-load-balancer';
 import { startScheduler } from './cloud-scheduler';
 import { openTables } from './cloud-tables';
 import { newToken, removeCredentials, writeCredentials } from './credentials';
@@ -38,6 +40,8 @@ export interface LocalCloudOptions {
   readonly minNodes: number;
   /** The API's port; 0 picks a free one. */
   readonly port: number;
+  /** Where haproxy serves exposed jobs on 127.0.0.1 (default 8080); 0 picks a free one. */
+  readonly lbPort?: number;
   /** A DynamoDB endpoint to use instead of starting DynamoDB Local (LocalStack: http://localhost:4566). */
   readonly endpoint?: string;
   readonly region?: string;
@@ -67,6 +71,7 @@ export const LOCAL_DEFAULTS = {
   instanceTypes: ['m5.large', 'm5.xlarge'],
   maxNodes: 6,
   port: 8787,
+  lbPort: 8080,
   agentIntervalSeconds: 1,
   batchWindowMs: 250,
   tickMs: 60_000,
@@ -79,6 +84,9 @@ export interface LocalEvent {
 
 export interface LocalCloud {
   readonly apiUrl: string;
+  /** Where exposed jobs are served (haproxy), e.g. http://127.0.0.1:8080. */
+  readonly loadBalancerUrl: string;
+  readonly loadBalancer: HaproxyLoadBalancer;
   /** The user's token, also in `credentialsFile`. */
   readonly token: string;
   readonly credentialsFile: string;
@@ -109,9 +117,10 @@ export interface LocalCloud {
  *
  *   event log → Docker engine + image → run claim (crash leftovers, run record, this
  *   run's containers) → DynamoDB → tables + stores → API → fleet → credential file →
- *   scheduler (stream poller + handler + local SSM) → first nodes
+ *   load balancer (haproxy) → scheduler (stream poller + handler + local SSM) → first nodes
  *
- * The credential is written once the API and the fleet can serve the CLI, and removed
+ * The load balancer starts before the scheduler, which registers serving copies into it,
+ * and stops after it. The credential is written once the API and the fleet can serve the CLI, and removed
  * first; the scheduler starts before the first nodes so their first heartbeats wake it.
  */
 export async function startLocalCloud(options: LocalCloudOptions): Promise<LocalCloud> {
@@ -175,6 +184,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     value: writeCredentials({ apiUrl: api.url, token, pid: process.pid, startedAt: claim.startedAt }, dir),
     stop: () => removeCredentials(dir),
   }));
+  const loadBalancer = await lifecycle.start('load balancer', () => startLoadBalancer(options.lbPort ?? LOCAL_DEFAULTS.lbPort, say));
   const scheduler = await lifecycle.start('scheduler', () =>
     startScheduler({
       dynamodb: database.client,
@@ -189,6 +199,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       tickMs: options.tickMs,
       hooks,
       log,
+      loadBalancer,
       ...(options.wrapCommander ? { wrapCommander: options.wrapCommander } : {}),
     }),
   );
@@ -199,6 +210,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
 
   return {
     apiUrl: api.url,
+    loadBalancerUrl: `http://127.0.0.1:${loadBalancer.port}`,
+    loadBalancer,
     token,
     credentialsFile,
     logFile: log.file,

@@ -12,6 +12,7 @@ interface UpOptions {
   maxNodes: number;
   minNodes?: number;
   port: number;
+  lbPort: number;
   endpoint?: string;
   region?: string;
   dir?: string;
@@ -47,6 +48,7 @@ export function register(program: Command): void {
     .option('--max-nodes <n>', 'most nodes the scheduler may run', wholeNumber('--max-nodes', 50), LOCAL_DEFAULTS.maxNodes)
     .option('--min-nodes <n>', 'consolidation never goes below this (default: --nodes, so an idle fleet stays as started)', wholeNumber('--min-nodes', 50))
     .option('--port <port>', 'the API port on 127.0.0.1 (0: any free port)', wholeNumber('--port', 65535), LOCAL_DEFAULTS.port)
+    .option('--lb-port <port>', 'where haproxy serves exposed jobs on 127.0.0.1 (0: any free port)', wholeNumber('--lb-port', 65535), LOCAL_DEFAULTS.lbPort)
     .option('--endpoint <url>', 'use this DynamoDB (e.g. LocalStack at http://localhost:4566) instead of starting DynamoDB Local (default: env AWS_ENDPOINT_URL)', endpointUrl)
     .option('--region <region>', 'region for --endpoint (default: env AWS_REGION or us-east-1)')
     .option('--dir <path>', 'state directory: credential, logs, agent configs (default: env STOWAGE_LOCAL_DIR or ~/.stowage/local)')
@@ -109,6 +111,7 @@ async function up(o: UpOptions): Promise<void> {
       maxNodes: o.maxNodes,
       minNodes: o.minNodes ?? Math.min(o.nodes, o.maxNodes),
       port: o.port,
+      lbPort: o.lbPort,
       ...(endpoint ? { endpoint } : {}),
       ...(o.region ? { region: o.region } : {}),
       agentIntervalSeconds: o.agentInterval,
@@ -164,6 +167,7 @@ async function draw(cloud: LocalCloud, live: boolean, out: (text: string) => voi
   if (live) {
     const lines = renderView({
       apiUrl: cloud.apiUrl,
+      loadBalancerUrl: cloud.loadBalancerUrl,
       credentialsFile: cloud.credentialsFile,
       logFile: cloud.logFile,
       snapshot,

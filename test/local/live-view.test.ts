@@ -201,4 +201,27 @@ describe('renderView', () => {
     const lines = view({ nodes: [localNode('ahead', { lastHeartbeatAt: NOW + 5 * SECOND })] });
     expect(lines.find((l) => l.startsWith('  ahead'))).toMatch(/seen 0s ago$/);
   });
+
+  test('lists each exposed job with the URL to open and how many copies run healthy', () => {
+    const web = job('job-web', { name: 'web', count: 3, expose: { port: 'http', path: '/web/*' } });
+    const api = job('job-api', { name: 'api', count: 1, expose: { port: 'http', host: 'api.example.com' } });
+    const batch = job('job-batch', { name: 'batch' });
+    const lines = view(
+      {
+        jobs: [web, api, batch],
+        nodes: [localNode('n1')],
+        tasks: [on('n1', 'job-web.0', 'job-web', { health: 'healthy' }), on('n1', 'job-web.1', 'job-web', { health: 'unhealthy' }), on('n1', 'job-api.0', 'job-api')],
+      },
+      { loadBalancerUrl: 'http://127.0.0.1:8080' },
+    );
+    const services = section(lines, /^SERVICES \(load balancer http:\/\/127\.0\.0\.1:8080\)$/);
+    expect(services).toHaveLength(2);
+    expect(services[0]).toMatch(/^ {2}api +http:\/\/127\.0\.0\.1:8080\/ {2}\(Host: api\.example\.com\) +1\/1 running and healthy$/);
+    expect(services[1]).toMatch(/^ {2}web +http:\/\/127\.0\.0\.1:8080\/web\/ +1\/3 running and healthy$/);
+  });
+
+  test('shows no services section without a load balancer or an exposed job', () => {
+    expect(view({ jobs: [job('job-web', { name: 'web', expose: { port: 'http', path: '/web/*' } })] }).some((l) => l.startsWith('SERVICES'))).toBe(false);
+    expect(view({ jobs: [job('job-b', { name: 'b' })] }, { loadBalancerUrl: 'http://127.0.0.1:8080' }).some((l) => l.startsWith('SERVICES'))).toBe(false);
+  });
 });
