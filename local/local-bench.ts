@@ -47,6 +47,7 @@ export async function runLocalBench(o: LocalBenchOptions): Promise<LocalBenchRes
     maxNodes: LOCAL_DEFAULTS.nodes + Math.ceil((o.tasks * 100) / 2000),
     minNodes: LOCAL_DEFAULTS.nodes,
     port: 0,
+    lbPort: 0,
     agentIntervalSeconds: LOCAL_DEFAULTS.agentIntervalSeconds,
     batchWindowMs: LOCAL_DEFAULTS.batchWindowMs,
     tickMs: LOCAL_DEFAULTS.tickMs,

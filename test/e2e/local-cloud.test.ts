@@ -79,6 +79,7 @@ beforeAll(async () => {
     // The default (the starting size): spare room for a dead node's tasks without a launch.
     minNodes: 3,
     port: 0,
+    lbPort: 0,
     agentIntervalSeconds: AGENT_INTERVAL_S,
     batchWindowMs: 250,
     tickMs: 5_000,

@@ -71,6 +71,7 @@ beforeAll(async () => {
     maxNodes: 5,
     minNodes: 3,
     port: 0,
+    lbPort: 0,
     agentIntervalSeconds: 1,
     batchWindowMs: 250,
     tickMs: 5_000,

@@ -29,7 +29,7 @@ interface Running {
 }
 
 function localUp(nodes = 1): Running {
-  const child = spawn(process.execPath, ['bin/stowage.js', 'local', 'up', '--no-view', '--port', '0', '--nodes', String(nodes), '--max-nodes', '2'], { cwd: ROOT, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/stowage.js', 'local', 'up', '--no-view', '--port', '0', '--lb-port', '0', '--nodes', String(nodes), '--max-nodes', '2'], { cwd: ROOT, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));

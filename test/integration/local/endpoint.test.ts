@@ -43,6 +43,7 @@ const start = () =>
     maxNodes: 0,
     minNodes: 0,
     port: 0,
+    lbPort: 0,
     agentIntervalSeconds: 1,
     batchWindowMs: 250,
     tickMs: 60_000,
