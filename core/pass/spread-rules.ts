@@ -13,10 +13,12 @@ import type { SnapshotIndex } from './snapshot';
  * ceil(count / N), and the copies it holds now.
  *
  * N counts the nodes (or their zones) available to the job: those that accept work
- * (a LAUNCHING node does), pass its constraints and could hold one copy, plus — when
- * scale-up could launch a node the job fits — the nodes it may still launch under
- * maxNodes (or the allowed zones it launches into). Counting them is what makes a
- * 3-replica job on a 1-node fleet wait for two new nodes rather than stack on the one.
+ * (a LAUNCHING node does), pass its constraints and could hold one copy — but never
+ * fewer than two when scale-up could launch a node (or into a zone) the job fits, so
+ * a replicated service is never left on a single node or zone. Only that floor counts
+ * nodes not yet bought: counting every node scale-up may still launch would make
+ * spread buy one node per replica up to maxNodes, where the point of spread is
+ * surviving the loss of one, and consolidation could never pack them back.
  *
  * Copies count where they hold resources on a node that accepts work: a copy on a
  * DRAINING node is leaving, and its replacement must not be kept out of its zone by it.
@@ -31,11 +33,11 @@ export function spreadTally(index: SnapshotIndex, builder: PlanBuilder, bins: re
     const headroom = launchHeadroom(job, bins.length + builder.launchCount, policy);
     let n: number;
     if (scope === 'node') {
-      n = available.length + headroom;
+      n = Math.max(available.length, Math.min(REDUNDANCY, available.length + headroom));
     } else {
       const zones = new Set(available.map((b) => b.zone));
-      if (headroom > 0) for (const z of policy.scaleUp.zones) if (allowsZone(job.constraints, z)) zones.add(z);
-      n = zones.size;
+      const launchable = headroom > 0 ? policy.scaleUp.zones.filter((z) => allowsZone(job.constraints, z) && !zones.has(z)) : [];
+      n = Math.max(zones.size, Math.min(REDUNDANCY, zones.size + launchable.length));
     }
     tally.add({ jobId: job.id, scope, max: spreadMax(job.count, n), counts: new Map() });
   }
@@ -47,6 +49,9 @@ export function spreadTally(index: SnapshotIndex, builder: PlanBuilder, bins: re
   }
   return tally;
 }
+
+/** The fewest nodes (or zones) a spread job's replicas are spread over when more can be bought. */
+const REDUNDANCY = 2;
 
 /** How many nodes scale-up may still launch that could take one of the job's copies. */
 function launchHeadroom(job: Job, fleetSize: number, policy: SchedulerPolicy): number {

@@ -117,7 +117,8 @@ test('the API refuses requests without the start-up token, and malformed jobs na
 });
 
 test('a 6-replica service sent twice with one Idempotency-Key is one job, packed onto as few nodes as fit it, with labels and limits', async () => {
-  const body = job('web', 6, 500);
+  // Packing is what this checks: spread (a service's default) would put 2 per node on 3.
+  const body = job('web', 6, 500, { spread: 'none' });
   const first = await api('POST', '/jobs', { body, headers: { 'idempotency-key': 'e2e-web-1' } });
   const again = await api('POST', '/jobs', { body, headers: { 'idempotency-key': 'e2e-web-1' } });
   expect(first.status).toBe(202);
@@ -194,7 +195,7 @@ test('a job too big for any instance type is UNSCHEDULABLE with the reason', asy
 
 test('a burst larger than the fleet launches nodes; stopping it drains the fleet back to the packing bound without web ever below 6 running', async () => {
   const before = (await liveNodes()).length;
-  const burst = await api('POST', '/jobs', { body: job('burst', 8, 500) });
+  const burst = await api('POST', '/jobs', { body: job('burst', 8, 500, { spread: 'none' }) });
   expect(burst.status).toBe(202);
   const burstId = burst.json.jobId as string;
   await waitUntil('the burst to run', async () => (await runningOf(burstId)).length === 8, 90_000);

@@ -11,8 +11,9 @@ import { applyPlan, job, launching, MINUTE, node, NOW, policy, replicas, res, SE
  * After any pass, no spread job holds more than ceil(count / N) copies on a node (or in
  * a zone) that received one of its copies in that pass, N being what the job's spread
  * is measured over: nodes that accept work, pass its constraints and could hold one
- * copy — or their zones — plus what scale-up may still launch for it. Written from the
- * definition, not from the code, over several passes with simulated agents.
+ * copy — or their zones — and never fewer than two (nodes or zones) when scale-up may
+ * still launch one the job fits. Written from the definition, not from the code, over
+ * several passes with simulated agents.
  */
 const SEED = Number(process.env.STOWAGE_PROP_SEED ?? 20261212);
 const RUNS = Number(process.env.STOWAGE_PROP_RUNS ?? 150);
@@ -63,10 +64,9 @@ function allowed(j: Job, s: Snapshot, p: SchedulerPolicy): number {
     p.scaleUp.instanceTypes.some((t) => (!c.instanceTypes?.length || c.instanceTypes.includes(t.name)) && j.resources.cpu <= t.capacity.cpu && j.resources.memoryMiB <= t.capacity.memoryMiB);
   const fleet = s.nodes.filter((n) => n.state !== 'LOST' && n.state !== 'TERMINATING').length;
   const headroom = launchable ? Math.max(0, p.scaleUp.maxNodes - fleet) : 0;
-  const n =
-    j.spread === 'node'
-      ? available.length + headroom
-      : new Set([...available.map((x) => x.zone), ...(headroom > 0 ? p.scaleUp.zones.filter((z) => !c.zones?.length || c.zones.includes(z)) : [])]).size;
+  const zones = new Set(available.map((x) => x.zone));
+  const newZones = headroom > 0 ? p.scaleUp.zones.filter((z) => (!c.zones?.length || c.zones.includes(z)) && !zones.has(z)).length : 0;
+  const n = j.spread === 'node' ? Math.max(available.length, Math.min(2, available.length + headroom)) : Math.max(zones.size, Math.min(2, zones.size + newZones));
   return Math.ceil(j.count / Math.max(1, Math.min(j.count, n)));
 }
 
@@ -115,7 +115,7 @@ describe('spread over any plan', () => {
     );
   });
 
-  it('places every copy of a spread job once the fleet may grow enough, one per node when it may grow to count', () => {
+  it('places every copy of a spread job on a 1-node fleet that may grow: over 2 nodes (1 launched), ceil(count / 2) on each at most', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 6 }), fc.constantFrom(...STRATEGY_NAMES), (count, strategy) => {
         const web = job('web', { count, spread: 'node' });
@@ -124,7 +124,10 @@ describe('spread over any plan', () => {
         for (let pass = 0; pass < 2; pass++) snapshot = advance(snapshot, plan(snapshot, NOW + pass * SECOND, p), pass);
         const on = snapshot.tasks.filter((t) => t.status === 'RUNNING').map((t) => t.nodeId);
         expect(on).toHaveLength(count);
-        expect(new Set(on).size).toBe(count);
+        const perNode = new Map<string | undefined, number>();
+        for (const n of on) perNode.set(n, (perNode.get(n) ?? 0) + 1);
+        expect(new Set(on).size).toBe(Math.min(count, 2));
+        expect(Math.max(...perNode.values())).toBeLessThanOrEqual(Math.ceil(count / Math.min(count, 2)));
       }),
       { seed: SEED + 1, numRuns: 30 },
     );

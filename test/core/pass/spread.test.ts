@@ -16,19 +16,27 @@ function launched(p: Plan, s: Snapshot): Snapshot {
 
 describe('spread in a pass', () => {
   describe('placement and scale-up', () => {
-    it('on a 1-node fleet, places one of 3 spread-node replicas and launches 2 nodes for the others', () => {
+    it('on a 1-node fleet, spreads 3 spread-node replicas over 2 nodes: 2 on the node, 1 waiting for one new node', () => {
       const web = job('web', { count: 3, spread: 'node' });
       const s = snapshot({ jobs: [web], tasks: replicas(web, 3), nodes: [node('a')] });
       const p = plan(s, NOW, policy());
-      expect(targets(p)).toEqual(['a']);
-      expect(p.launches).toHaveLength(2);
-      expect(p.launches.map((l) => l.forTasks.length)).toEqual([1, 1]);
-      for (const id of ['web-1', 'web-2']) expect(unplacedReason(p, id)).toMatch(/^no node fits: spread:node ×1; waiting for a new \S+ node in us-east-1[abc]$/);
+      // N is at least 2 when the fleet may grow: ceil(3 / 2) = 2 per node.
+      expect(targets(p)).toEqual(['a', 'a']);
+      expect(p.launches).toHaveLength(1);
+      expect(p.launches[0].forTasks).toHaveLength(1);
+      expect(unplacedReason(p, 'web-2')).toMatch(/^no node fits: spread:node ×1; waiting for a new \S+ node in us-east-1[abc]$/);
 
-      // The next pass puts one replica on each launching node: three nodes, one each.
+      // The next pass puts the third replica on the launching node.
       const next = plan(launched(p, applyPlan(s, p)), NOW, policy());
-      expect(targets(next)).toEqual(['new0', 'new1']);
+      expect(targets(next)).toEqual(['new0']);
       expect(next.launches).toEqual([]);
+    });
+
+    it('does not buy a node per replica: on 3 nodes, 6 spread-node replicas go 2 per node and nothing is launched', () => {
+      const web = job('web', { count: 6, spread: 'node' });
+      const p = plan(snapshot({ jobs: [web], tasks: replicas(web, 6), nodes: [node('a'), node('b'), node('c')] }), NOW, policy());
+      expect(targets(p)).toEqual(['a', 'a', 'b', 'b', 'c', 'c']);
+      expect(p.launches).toEqual([]);
     });
 
     it('without spread, stacks the 3 replicas on the one node and launches nothing', () => {
@@ -60,13 +68,14 @@ describe('spread in a pass', () => {
       expect(targets(p)).toEqual(['b', 'b']);
     });
 
-    it('spreads zone-spread replicas over zones, launching into the zones the job lacks', () => {
+    it('spreads zone-spread replicas over at least 2 zones, launching into a zone the job lacks', () => {
       const web = job('web', { count: 3, spread: 'zone' });
       const s = snapshot({ jobs: [web], tasks: replicas(web, 3), nodes: [node('a', 'm5.xlarge')] });
       const p = plan(s, NOW, policy());
-      expect(targets(p)).toEqual(['a']);
-      expect(p.launches.map((l) => l.zone).sort()).toEqual(['us-east-1b', 'us-east-1c']);
-      for (const id of ['web-1', 'web-2']) expect(unplacedReason(p, id)).toMatch(/^no node fits: spread:zone ×1; /);
+      expect(targets(p)).toEqual(['a', 'a']);
+      expect(p.launches).toHaveLength(1);
+      expect(['us-east-1b', 'us-east-1c']).toContain(p.launches[0].zone);
+      expect(unplacedReason(p, 'web-2')).toMatch(/^no node fits: spread:zone ×1; /);
     });
 
     it('says why a spread copy waits when no new node may take it', () => {
