@@ -112,6 +112,12 @@ export interface Task {
   readonly endpoints?: readonly Endpoint[];
   /** The running copy's health, as its agent last reported. */
   readonly health?: ContainerHealth;
+  /**
+   * Set on a RUNNING copy being taken out of its load balancer: it stays up, serving
+   * the requests already in flight, and is stopped by the first pass at or after this
+   * time (graceful-stop.ts). A copy marked so is no longer serving.
+   */
+  readonly stopAt?: number;
   readonly createdAt: number;
 }
 

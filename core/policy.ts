@@ -57,6 +57,19 @@ export interface SchedulerPolicy {
   readonly launchTimeoutMs: number;
   readonly scaleUp: ScaleUpPolicy;
   readonly consolidation: ConsolidationPolicy;
+  /**
+   * How long a serving copy of an exposed job stays up after it is taken out of the
+   * load balancer, so requests in flight finish before SIGTERM; absent:
+   * DEFAULT_DEREGISTRATION_DELAY_MS (an ALB target group's default is 300 s, ours is
+   * shorter because our services answer in well under a second).
+   */
+  readonly deregistrationDelayMs?: number;
+}
+
+export const DEFAULT_DEREGISTRATION_DELAY_MS = 15_000;
+
+export function deregistrationDelayMs(p: SchedulerPolicy): number {
+  return p.deregistrationDelayMs ?? DEFAULT_DEREGISTRATION_DELAY_MS;
 }
 
 export const DEFAULT_SERVICE_RESTART: RestartPolicy = {
@@ -92,6 +105,7 @@ export function defaultPolicy(instanceTypes: readonly InstanceType[], overrides:
       stableForMs: 300_000,
       maxCandidatesPerPass: 50,
     },
+    deregistrationDelayMs: DEFAULT_DEREGISTRATION_DELAY_MS,
     ...overrides,
   };
 }
@@ -105,6 +119,9 @@ export function validatePolicy(p: SchedulerPolicy): void {
   if (!(p.strategy in STRATEGIES)) throw new PolicyError('strategy', `"${p.strategy}" is not one of ${Object.keys(STRATEGIES).join(', ')}`);
   positive('heartbeatTimeoutMs', p.heartbeatTimeoutMs);
   positive('launchTimeoutMs', p.launchTimeoutMs);
+  if (p.deregistrationDelayMs !== undefined && !(p.deregistrationDelayMs >= 0 && p.deregistrationDelayMs <= 3_600_000)) {
+    throw new PolicyError('deregistrationDelayMs', `must be a number of milliseconds within [0, 3600000] (an hour, ELB's longest delay), got ${p.deregistrationDelayMs}`);
+  }
   atLeast('scaleUp.maxNodes', p.scaleUp.maxNodes, 0, true);
   if (p.scaleUp.enabled && p.scaleUp.zones.length === 0) throw new PolicyError('scaleUp.zones', 'must name at least one zone when scale-up is enabled');
   for (const [i, t] of p.scaleUp.instanceTypes.entries()) {

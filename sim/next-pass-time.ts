@@ -33,8 +33,12 @@ export function nextPassTime(
   const timers: number[] = [];
   if (nextEvent !== undefined) timers.push(nextEvent);
   // Every clock plan() reads, or a skip-ahead would change its decisions: back-off ends,
-  // and the quiet period consolidation waits for after the last launch or copy.
-  for (const t of state.tasks.values()) if (t.notBefore !== undefined) timers.push(t.notBefore);
+  // deregistration delays, and the quiet period consolidation waits for after the last
+  // launch or copy.
+  for (const t of state.tasks.values()) {
+    if (t.notBefore !== undefined) timers.push(t.notBefore);
+    if (t.stopAt !== undefined && t.status === 'RUNNING') timers.push(t.stopAt);
+  }
   if (c.mode === 'stowage' || c.mode === 'underutilized') timers.push(lastFleetChange(state.snapshot()) + c.stableForMs);
   for (const n of state.nodes.values()) {
     if (n.emptySince !== undefined) timers.push(n.emptySince + (c.mode === 'underutilized' ? c.underutilizedForMs : c.emptyGraceMs));

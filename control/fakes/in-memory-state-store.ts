@@ -117,7 +117,7 @@ export class InMemoryState {
       for (const a of group.assignments) {
         const prev = a.create ?? this.tasks.get(a.taskId)!;
         if (!a.create && a.releaseFrom && HOLDS_RESOURCES.has(prev.status)) this.release(a.releaseFrom, prev.resources);
-        this.tasks.set(a.taskId, { ...prev, status: 'ASSIGNED', nodeId: a.nodeId, generation: a.generation, reason: undefined, notBefore: undefined, startedAt: undefined });
+        this.tasks.set(a.taskId, { ...prev, status: 'ASSIGNED', nodeId: a.nodeId, generation: a.generation, reason: undefined, notBefore: undefined, startedAt: undefined, stopAt: undefined });
         this.reserve(a.nodeId, a.resources);
       }
       assignmentsCommitted += group.assignments.length;

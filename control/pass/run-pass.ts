@@ -3,10 +3,12 @@ import { plan as computePlan } from '../../core/pass/plan';
 import type { SchedulerPolicy } from '../../core/policy';
 import { stopwatch, type Clock } from '../clock';
 import type { Fleet } from '../fleet';
+import type { LoadBalancer } from '../load-balancer';
 import type { NodeCommander } from '../node-commander';
 import type { SchedulerStore } from '../state/state-store';
 import { committedParts } from './committed';
 import { launchPlanned } from './launch';
+import { convergeLoadBalancer, type LoadBalancingOutcome } from './load-balancing';
 import { writePassSample, type PassMeasures } from './pass-sample';
 import { syncNodes } from './sync-nodes';
 import { terminateNodes } from './terminate';
@@ -28,6 +30,8 @@ export interface SchedulerDeps {
   readonly logger: PassLogger;
   /** What a replay models where production measures (pass-sample.ts); production leaves it out. */
   readonly measures?: PassMeasures;
+  /** The deployment's load balancer; without one, exposed jobs run but nothing routes to them. */
+  readonly loadBalancer?: LoadBalancer;
 }
 
 export interface PassReport {
@@ -40,12 +44,15 @@ export interface PassReport {
   readonly synced: readonly string[];
   readonly unplaced: number;
   readonly planMs: number;
+  /** Present when the pass has a load balancer. */
+  readonly loadBalancing?: LoadBalancingOutcome;
 }
 
 /**
  * One scheduler pass around the pure core: read a snapshot, plan, commit the plan with
  * the store's optimistic concurrency, then act on the cloud only for what committed —
- * tell nodes with new or stopped work to sync, launch, terminate — and write a sample.
+ * converge the load balancer (when there is one) on the serving copies, tell nodes with
+ * new or stopped work to sync, launch, terminate — and write a sample.
  * Every cloud failure is logged and left for the next pass, which plans from fresh
  * state: a launch that failed leaves its tasks pending, a termination that failed
  * leaves its node LOST or TERMINATING, and both are planned again.
@@ -62,6 +69,8 @@ export async function runPass(deps: SchedulerDeps): Promise<PassReport> {
   for (const c of applied.conflicts) logger.info('plan entry refused; the next pass re-plans', { ...c });
 
   const committed = committedParts(plan, applied);
+  // Before any node is told to stop a copy: a copy leaves the load balancer first.
+  const loadBalancing = deps.loadBalancer ? await convergeLoadBalancer(deps.loadBalancer, await store.snapshot(), logger) : undefined;
   // A LAUNCHING node's agent reads its tasks when it boots; SSM does not know it yet.
   const launching = new Set(snapshot.nodes.filter((n) => n.state === 'LAUNCHING').map((n) => n.id));
   const synced = await syncNodes(commander, logger, new Set([...committed.touchedNodes].filter((id) => !launching.has(id))));
@@ -83,6 +92,7 @@ export async function runPass(deps: SchedulerDeps): Promise<PassReport> {
     synced,
     unplaced: plan.unplaced.length,
     planMs,
+    ...(loadBalancing ? { loadBalancing } : {}),
   };
   logger.info('scheduler pass', { ...report });
   return report;

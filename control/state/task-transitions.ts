@@ -9,8 +9,14 @@ import type { ContainerReport } from './node-report';
  * update or a container report leaves behind. The stores own only the conditions.
  */
 
-/** The task after a plan's update committed at `now`: copies that stop holding leave their node. */
+/**
+ * The task after a plan's update committed at `now`: copies that stop holding leave
+ * their node; a graceful-stop mark is set by the update that carries it and cleared by
+ * any other; a copy the scheduler ends (STOPPED, or FAILED by its health check) ends
+ * now, which is where its restart back-off counts from.
+ */
 export function taskAfterUpdate(t: Task, u: TaskUpdate, now: number): Task {
+  const ends = HOLDS_RESOURCES.has(t.status) && (u.to === 'FAILED' || u.to === 'COMPLETED');
   return {
     ...t,
     status: u.to,
@@ -18,7 +24,9 @@ export function taskAfterUpdate(t: Task, u: TaskUpdate, now: number): Task {
     notBefore: u.notBefore ?? t.notBefore,
     restarts: u.restarts ?? t.restarts,
     nodeId: HOLDS_RESOURCES.has(u.to) ? t.nodeId : undefined,
-    finishedAt: u.to === 'STOPPED' ? now : t.finishedAt,
+    finishedAt: u.to === 'STOPPED' || ends ? now : t.finishedAt,
+    stopAt: u.stopAt,
+    ...(HOLDS_RESOURCES.has(u.to) ? {} : { endpoints: undefined, health: undefined }),
   };
 }
 
@@ -45,6 +53,7 @@ export function containerTransition(t: Task, c: ContainerReport, now: number): T
       reason: ok ? 'exited 0' : c.oomKilled ? 'killed for exceeding its memory limit (OOM)' : `exited ${c.exitCode}`,
       endpoints: undefined,
       health: undefined,
+      stopAt: undefined,
     };
   }
   if (c.state !== 'exited' && HOLDS_RESOURCES.has(from)) {

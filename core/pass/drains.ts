@@ -1,4 +1,7 @@
-import { GONE, HOLDS_RESOURCES, type Task } from '../model';
+import { GONE, type Job, type Task } from '../model';
+import type { SchedulerPolicy } from '../policy';
+import { isServing } from '../serving';
+import { stopGracefully } from './graceful-stop';
 import type { PlanBuilder } from './plan-builder';
 import type { Bin, PlacementTask } from '../placement/bin';
 import { packTasks } from '../placement/packer';
@@ -13,28 +16,33 @@ export type DrainWork = Map<string, Task[]>;
 
 /**
  * Moves draining nodes along, make-before-break: a copy on a DRAINING node stops only
- * once its replacement is RUNNING; a copy with no live replacement gets one (placed by
- * `finishDrains`); a node with nothing left on it is terminated. Batch and
- * do-not-disrupt copies that landed on a draining node (a racing pass placed them as
- * it flipped) are not moved: the drain waits for them to end.
+ * once its replacement is RUNNING — for an exposed job, once it is serving, and the old
+ * copy then leaves the load balancer before it stops (graceful-stop.ts); a copy with no
+ * live replacement gets one (placed by `finishDrains`); a node with nothing left on it
+ * is terminated. Batch and do-not-disrupt copies that landed on a draining node (a
+ * racing pass placed them as it flipped) are not moved: the drain waits for them to end.
  */
-export function progressDrains(index: SnapshotIndex, builder: PlanBuilder, now: number): DrainWork {
+export function progressDrains(index: SnapshotIndex, builder: PlanBuilder, now: number, policy: SchedulerPolicy): DrainWork {
   const work: DrainWork = new Map();
   for (const node of index.snapshot.nodes) {
     if (node.state !== 'DRAINING' || builder.nodeTarget(node.id)?.to) continue;
     let remaining = 0;
     const needed: Task[] = [];
     for (const task of index.holding.get(node.id) ?? []) {
-      if (builder.isTouched(task.id)) continue; // stopped with its job, or otherwise handled
+      // Stopped with its job or otherwise handled; one still deregistering keeps the node.
+      if (builder.isTouched(task.id)) {
+        if (builder.holdsAfter(task)) remaining++;
+        continue;
+      }
       remaining++;
       const job = index.jobs.get(task.jobId);
       if (!job || job.kind === 'batch' || job.doNotDisrupt) continue;
       const live = (index.copiesOf.get(task.id) ?? []).filter((c) => !isFinished(c, job));
       // A copy on a node lost this pass is about to be placed again: it does not count as running.
-      const running = live.find((c) => c.status === 'RUNNING' && c.nodeId !== undefined && nodeAlive(c.nodeId, index, builder));
-      if (running) {
-        builder.updateTask({ taskId: task.id, from: task.status, generation: task.generation, to: 'STOPPED', reason: `replaced by ${running.id} on ${running.nodeId}`, releaseFrom: node.id });
-        remaining--;
+      const ready = live.find((c) => replacementReady(c, job, index, builder));
+      if (ready) {
+        const outcome = stopGracefully(task, index, builder, now, policy, { reason: `replaced by ${ready.id} on ${ready.nodeId}` });
+        if (outcome === 'stopped') remaining--;
       } else if (live.length === 0) {
         needed.push(migrationCopy(task, index, now));
       }
@@ -47,6 +55,12 @@ export function progressDrains(index: SnapshotIndex, builder: PlanBuilder, now: 
     }
   }
   return work;
+}
+
+/** A replacement takes over once it runs on a live node — and, for an exposed job, serves. */
+function replacementReady(copy: Task, job: Job, index: SnapshotIndex, builder: PlanBuilder): boolean {
+  if (copy.status !== 'RUNNING' || copy.nodeId === undefined || !nodeAlive(copy.nodeId, index, builder)) return false;
+  return job.expose === undefined || isServing(copy, job, index.nodes.get(copy.nodeId));
 }
 
 /**
@@ -65,6 +79,8 @@ export function finishDrains(
   builder: PlanBuilder,
   placement: { strategy: Strategy; weights: ResourceWeights },
   spread: SpreadTally,
+  now: number,
+  policy: SchedulerPolicy,
 ): void {
   for (const nodeId of [...work.keys()].sort()) {
     const copies = work.get(nodeId)!;
@@ -78,7 +94,7 @@ export function finishDrains(
     const sandbox = bins.map((b) => ({ ...b }));
     const result = packTasks(orderTasks(tasks, 'decreasing', reference), sandbox, placement);
     if (result.unplaced.size > 0) {
-      abandonDrain(nodeId, [...result.unplaced.values()][0], index, builder);
+      abandonDrain(nodeId, [...result.unplaced.values()][0], index, builder, now, policy);
       continue;
     }
     spread.adopt(trial);
@@ -94,16 +110,15 @@ export function finishDrains(
   }
 }
 
-function abandonDrain(nodeId: string, why: string, index: SnapshotIndex, builder: PlanBuilder): void {
+function abandonDrain(nodeId: string, why: string, index: SnapshotIndex, builder: PlanBuilder, now: number, policy: SchedulerPolicy): void {
   builder.updateNode({ nodeId, from: 'DRAINING', to: 'ACTIVE', reason: `drain abandoned: a replacement copy does not fit (${why})` });
   for (const task of index.holding.get(nodeId) ?? []) {
-    // An original stopped this pass has handed over to its copy: that copy stays.
+    // An original stopped (or leaving the load balancer) this pass has handed over to its copy: that copy stays.
     if (builder.isTouched(task.id)) continue;
     const job = index.jobs.get(task.jobId);
     for (const copy of index.copiesOf.get(task.id) ?? []) {
       if (builder.isTouched(copy.id) || isFinished(copy, job)) continue;
-      const holds = copy.nodeId !== undefined && HOLDS_RESOURCES.has(copy.status);
-      builder.updateTask({ taskId: copy.id, from: copy.status, generation: copy.generation, to: 'STOPPED', reason: `drain of ${nodeId} abandoned; ${task.id} stays`, releaseFrom: holds ? copy.nodeId : undefined });
+      stopGracefully(copy, index, builder, now, policy, { reason: `drain of ${nodeId} abandoned; ${task.id} stays` });
     }
   }
 }

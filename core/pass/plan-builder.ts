@@ -1,5 +1,5 @@
 import { PlanInvariantError } from '../errors';
-import type { Node, NodeState } from '../model';
+import { HOLDS_RESOURCES, type Node, type NodeState, type Task } from '../model';
 import type { Assignment, ConsolidationDecision, Launch, NodeUpdate, Plan, TaskUpdate, Termination, Unplaced } from './plan-types';
 
 /**
@@ -15,6 +15,8 @@ export class PlanBuilder {
   private readonly unplaced: Unplaced[] = [];
   private readonly consolidations: ConsolidationDecision[] = [];
   private readonly touched = new Set<string>();
+  /** The status each updated task ends the plan in. */
+  private readonly updatedTo = new Map<string, Task['status']>();
 
   constructor(readonly now: number) {}
 
@@ -30,6 +32,20 @@ export class PlanBuilder {
   updateTask(u: TaskUpdate): void {
     this.touch(u.taskId);
     this.taskUpdates.push(u);
+    this.updatedTo.set(u.taskId, u.to);
+  }
+
+  /**
+   * Decides that a copy stays exactly as it is this pass (one deregistering until its
+   * stopAt), so no later stage stops, moves or re-places it.
+   */
+  keep(taskId: string): void {
+    this.touch(taskId);
+  }
+
+  /** Whether the copy still holds its node once this plan applies (kept and marked copies do). */
+  holdsAfter(task: Task): boolean {
+    return HOLDS_RESOURCES.has(this.updatedTo.get(task.id) ?? task.status);
   }
 
   /** Merges marker changes into one update per node; a state change wins once. */

@@ -51,6 +51,12 @@ export interface TaskUpdate {
   readonly reason?: string;
   readonly notBefore?: number;
   readonly restarts?: number;
+  /**
+   * Marks a RUNNING copy for a graceful stop (`to` is then RUNNING): it leaves the load
+   * balancer now and is stopped by the first pass at or after this time. Any update
+   * without it clears the mark.
+   */
+  readonly stopAt?: number;
   /** The node whose allocation this copy held and now releases. */
   readonly releaseFrom?: string;
 }

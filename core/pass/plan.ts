@@ -1,6 +1,7 @@
 import { byId } from '../compare';
 import { validatePolicy, type SchedulerPolicy } from '../policy';
 import { consolidate } from './consolidation';
+import { finishDeregistrations } from './deregistrations';
 import { finishDrains, progressDrains } from './drains';
 import { markDeadNodes } from './liveness';
 import { placeTasks } from './place';
@@ -11,6 +12,7 @@ import { applyRestartPolicy } from './restarts';
 import { scaleUp } from './scale-up';
 import { SnapshotIndex, type Snapshot } from './snapshot';
 import { stopStoppedJobs } from './stop-jobs';
+import { failUnhealthy } from './unhealthy';
 import { refuseUnschedulable } from './unschedulable';
 
 export type { Plan } from './plan-types';
@@ -19,8 +21,9 @@ export type { Plan } from './plan-types';
  * One scheduling pass: a pure function of the snapshot, the time and the policy. This
  * file only orders the stages; each lives in its own file.
  *
- *   stop stopped jobs → mark dead nodes LOST → apply restart policy → move drains on
- *   → finish drains → refuse the unschedulable → place → scale up → consolidate
+ *   finish deregistrations → stop stopped jobs → mark dead nodes LOST → fail the
+ *   unhealthy → apply restart policy → move drains on → finish drains → refuse the
+ *   unschedulable → place → scale up → consolidate
  *
  * The order matters: everything that frees or orphans work runs before placement, so
  * one pass re-places a lost node's tasks; drains finish before new work is placed,
@@ -38,13 +41,15 @@ export function plan(snapshot: Snapshot, now: number, policy: SchedulerPolicy): 
   });
   const builder = new PlanBuilder(now);
 
-  stopStoppedJobs(index, builder);
+  finishDeregistrations(index, builder, now, policy);
+  stopStoppedJobs(index, builder, now, policy);
   const lost = markDeadNodes(index, builder, now, policy);
+  failUnhealthy(index, builder, now, policy);
   applyRestartPolicy(index, builder);
-  const drains = progressDrains(index, builder, now);
+  const drains = progressDrains(index, builder, now, policy);
 
   const round = placementRound(index, builder, lost, now, policy);
-  finishDrains(drains, round.bins, index, builder, round.scoring, round.spread);
+  finishDrains(drains, round.bins, index, builder, round.scoring, round.spread, now, policy);
   const placeable = refuseUnschedulable(round, index, builder, policy);
   const waiting = placeTasks(placeable, round, index, builder, policy);
   scaleUp(waiting, round, index, builder, policy);

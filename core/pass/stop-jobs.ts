@@ -1,20 +1,21 @@
-import { HOLDS_RESOURCES } from '../model';
+import type { SchedulerPolicy } from '../policy';
+import { stopGracefully } from './graceful-stop';
 import type { PlanBuilder } from './plan-builder';
 import type { SnapshotIndex } from './snapshot';
 
 /**
- * Every live copy of a job whose stop was requested becomes STOPPED, releasing what it
- * holds. First in the pass, so no later stage places, restarts or migrates a copy of a
- * stopped job.
+ * Every live copy of a job whose stop was requested is stopped, releasing what it holds
+ * — a serving copy of an exposed job after it leaves the load balancer
+ * (graceful-stop.ts). Early in the pass, so no later stage places, restarts or migrates
+ * a copy of a stopped job.
  */
-export function stopStoppedJobs(index: SnapshotIndex, builder: PlanBuilder): void {
+export function stopStoppedJobs(index: SnapshotIndex, builder: PlanBuilder, now: number, policy: SchedulerPolicy): void {
   for (const t of index.snapshot.tasks) {
     const job = index.jobs.get(t.jobId);
     // No job yet: a submit is writing its tasks before the job (so a crash leaves no
     // half-visible job). Such tasks are not the scheduler's until the job appears.
-    if (!job || job.stopRequestedAt === undefined) continue;
+    if (!job || job.stopRequestedAt === undefined || builder.isTouched(t.id)) continue;
     if (t.status === 'STOPPED' || t.status === 'COMPLETED' || t.status === 'FAILED') continue;
-    const holds = t.nodeId !== undefined && HOLDS_RESOURCES.has(t.status);
-    builder.updateTask({ taskId: t.id, from: t.status, generation: t.generation, to: 'STOPPED', reason: 'job stopped', releaseFrom: holds ? t.nodeId : undefined });
+    stopGracefully(t, index, builder, now, policy, { reason: 'job stopped' });
   }
 }

@@ -424,7 +424,7 @@ export class DynamoStateStore implements StateStore {
         Update: {
           TableName: this.tables.tasks,
           Key: { id: a.taskId },
-          UpdateExpression: 'SET #status = :assigned, nodeId = :node, generation = :gen REMOVE reason, notBefore, startedAt',
+          UpdateExpression: 'SET #status = :assigned, nodeId = :node, generation = :gen REMOVE reason, notBefore, startedAt, stopAt',
           // A pass that placed the task since raised its generation to (at least) ours;
           // and what is released is the node the task still holds.
           ConditionExpression: `#status = :from AND generation < :gen${releasing ? ' AND nodeId = :releaseFrom' : ''}`,

@@ -2,11 +2,13 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { DynamoDBStreamEvent, ScheduledEvent } from 'aws-lambda';
+import { AlbLoadBalancer } from '../adapters/alb-load-balancer';
 import { Ec2Fleet } from '../adapters/ec2-fleet';
 import { SsmNodeCommander } from '../adapters/ssm-node-commander';
-import { ENV, policyFrom, required, subnetsFrom, tableNamesFrom } from '../config';
+import { ENV, loadBalancerFrom, policyFrom, required, subnetsFrom, tableNamesFrom } from '../config';
 import { runPass, type PassReport, type SchedulerDeps } from '../../control/pass/run-pass';
 import { DynamoStateStore } from '../adapters/dynamo-state-store';
 import { systemClock } from '../../control/clock';
@@ -49,18 +51,25 @@ function realDeps(): SchedulerDeps {
     warn: (m: string, e?: Record<string, unknown>) => powertools.warn(m, extra(e)),
     error: (m: string, e?: Record<string, unknown>) => powertools.error(m, extra(e)),
   };
+  const stackTag = { key: required(env, ENV.stackTagKey), value: required(env, ENV.stackTagValue) };
+  const lbConfig = loadBalancerFrom(env);
+  // Only with -c loadBalancer=true: the stack then passes the listener, its DNS name and the VPC.
+  const loadBalancer = lbConfig ? new AlbLoadBalancer({ client: new ElasticLoadBalancingV2Client({}), ...lbConfig, stackTag }) : undefined;
+  const policy = policyFrom(env, Object.keys(subnets));
   return {
     store: new DynamoStateStore(new DynamoDBClient({}), tableNamesFrom(env)),
     commander: new SsmNodeCommander({ client: new SSMClient({ maxAttempts: 1 }) }),
     fleet: new Ec2Fleet({
       client: new EC2Client({}),
       launchTemplateId: required(env, ENV.launchTemplateId),
-      stackTag: { key: required(env, ENV.stackTagKey), value: required(env, ENV.stackTagValue) },
+      stackTag,
       subnetsByZone: subnets,
     }),
     clock: systemClock,
-    policy: policyFrom(env, Object.keys(subnets)),
+    // A copy is stopped once the target group's own deregistration delay is over.
+    policy: loadBalancer ? { ...policy, deregistrationDelayMs: loadBalancer.deregistrationDelaySeconds * 1000 } : policy,
     logger,
+    ...(loadBalancer ? { loadBalancer } : {}),
   };
 }
 

@@ -273,6 +273,32 @@ export function describeStateStoreContract(name: string, fresh: () => Promise<St
         expect((await node(store, 'n1')).allocated).toEqual({ cpu: 0, memoryMiB: 0 });
       });
 
+      it('marks a running copy for a graceful stop keeping its status and node, refuses a stale mark, and clears the mark when it ends', async () => {
+        const j = job('web', { count: 1 });
+        await store.createJob(j, tasksOf(j));
+        await store.applyPlan(assignPlan([{ taskId: 'web.0', jobId: 'web', nodeId: 'n1' }]));
+        const http = [{ port: 'http', containerPort: 80, hostPort: 32768 }];
+        await store.recordHeartbeat(beat('n1', { containers: [{ taskId: 'web.0', generation: 1, state: 'running', startedAt: NOW + 1, endpoints: http, health: 'healthy' }] }), NOW + 10);
+        const mark = (from: Task['status'], generation = 1) => ({ ...assignPlan([], NOW + 20), taskUpdates: [{ taskId: 'web.0', from, generation, to: from, stopAt: NOW + 15_020, reason: 'deregistering: job stopped' }] });
+        expect((await store.applyPlan(mark('STARTING'))).conflicts).toEqual([expect.objectContaining({ kind: 'task-update', taskIds: ['web.0'] })]);
+        expect((await store.applyPlan(mark('RUNNING', 0))).conflicts).toEqual([expect.objectContaining({ kind: 'task-update', taskIds: ['web.0'] })]);
+        expect(await store.applyPlan(mark('RUNNING'))).toMatchObject({ taskUpdatesCommitted: 1, conflicts: [] });
+        expect(await task(store, 'web.0')).toMatchObject({ status: 'RUNNING', nodeId: 'n1', stopAt: NOW + 15_020, endpoints: http, health: 'healthy', reason: 'deregistering: job stopped' });
+        expect((await node(store, 'n1')).allocated).toEqual({ cpu: 500, memoryMiB: 512 });
+        // A heartbeat while it deregisters keeps the mark.
+        await store.recordHeartbeat(beat('n1', { containers: [{ taskId: 'web.0', generation: 1, state: 'running', endpoints: http, health: 'unhealthy' }] }), NOW + 30);
+        expect((await task(store, 'web.0'))?.stopAt).toBe(NOW + 15_020);
+
+        const failed = await store.applyPlan({ ...assignPlan([], NOW + 15_020), taskUpdates: [{ taskId: 'web.0', from: 'RUNNING', generation: 1, to: 'FAILED', reason: 'unhealthy', releaseFrom: 'n1' }] });
+        expect(failed).toMatchObject({ taskUpdatesCommitted: 1, conflicts: [] });
+        const ended = await task(store, 'web.0');
+        expect(ended).toMatchObject({ status: 'FAILED', finishedAt: NOW + 15_020, reason: 'unhealthy' });
+        expect(ended?.stopAt).toBeUndefined();
+        expect(ended?.nodeId).toBeUndefined();
+        expect(ended?.endpoints).toBeUndefined();
+        expect((await node(store, 'n1')).allocated).toEqual({ cpu: 0, memoryMiB: 0 });
+      });
+
       it('changes node state only from the state the plan saw, and sets and clears markers', async () => {
         const r1 = await store.applyPlan({ ...assignPlan([]), nodeUpdates: [{ nodeId: 'n1', from: 'ACTIVE', emptySince: NOW }, { nodeId: 'n2', from: 'DRAINING', to: 'TERMINATING' }] });
         expect(r1.nodeUpdatesCommitted).toBe(1);
