@@ -9,11 +9,12 @@ import { LocalOptionError } from './local-policy';
  * exactly as it would into an ALB. Port 0 takes a free port (tests run beside a user's
  * own local cloud).
  */
-export async function startLoadBalancer(port: number, say: (line: string) => void): Promise<Piece<HaproxyLoadBalancer>> {
+export async function startLoadBalancer(port: number, deregistrationDelayMs: number, say: (line: string) => void): Promise<Piece<HaproxyLoadBalancer>> {
   const chosen = port === 0 ? await freePort() : port;
   say(`starting haproxy on 127.0.0.1:${chosen} for exposed jobs`);
   try {
-    return await new HaproxyLoadBalancer({ port: chosen }).start();
+    // The scheduler waits the policy's delay after deregistering a copy; haproxy is told the same.
+    return await new HaproxyLoadBalancer({ port: chosen, deregistrationDelaySeconds: deregistrationDelayMs / 1000 }).start();
   } catch (err) {
     if (/cannot bind|Address already in use/i.test(String(err))) {
       throw new LocalOptionError(`127.0.0.1:${chosen} is taken, so haproxy cannot serve exposed jobs there; pass another --lb-port (0 picks a free one)`);

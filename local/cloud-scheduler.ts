@@ -57,7 +57,7 @@ export async function startScheduler(o: CloudSchedulerOptions): Promise<Piece<Cl
   };
   const localSsm = new LocalNodeCommander({ stateDir: o.stateDir, repoRoot: o.repoRoot });
   const commander = o.wrapCommander ? o.wrapCommander(localSsm) : localSsm;
-  const scheduler = schedulerHandler(() => ({ store: o.store, commander, fleet: o.fleet, clock: systemClock, policy: o.policy, logger }));
+  const scheduler = schedulerHandler(() => ({ store: o.store, commander, fleet: o.fleet, clock: systemClock, policy: o.policy, logger, ...(o.loadBalancer ? { loadBalancer: o.loadBalancer } : {}) }));
 
   let passes = 0;
   let lastPass: PassReport | undefined;

@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import type { SchedulerPolicy } from '../core/policy';
+import { deregistrationDelayMs, type SchedulerPolicy } from '../core/policy';
 import type { NodeCommander } from '../control/node-commander';
 import type { PassReport } from '../control/pass/run-pass';
 import type { DynamoStateStore } from '../lambdas/adapters/dynamo-state-store';
@@ -184,7 +184,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     value: writeCredentials({ apiUrl: api.url, token, pid: process.pid, startedAt: claim.startedAt }, dir),
     stop: () => removeCredentials(dir),
   }));
-  const loadBalancer = await lifecycle.start('load balancer', () => startLoadBalancer(options.lbPort ?? LOCAL_DEFAULTS.lbPort, say));
+  const loadBalancer = await lifecycle.start('load balancer', () => startLoadBalancer(options.lbPort ?? LOCAL_DEFAULTS.lbPort, deregistrationDelayMs(policy), say));
   const scheduler = await lifecycle.start('scheduler', () =>
     startScheduler({
       dynamodb: database.client,

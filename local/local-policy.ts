@@ -33,6 +33,9 @@ export function localPolicy(o: LocalPolicyOptions): SchedulerPolicy {
     // next report back by seconds on a busy two-core machine, and that is not a dead node.
     heartbeatTimeoutMs: Math.max(10_000, Math.round(o.agentIntervalSeconds * 10_000)),
     launchTimeoutMs: 60_000,
+    // Requests through the local haproxy are short; 3 s lets in-flight ones finish
+    // without making every local stop wait the ALB's 15 s.
+    deregistrationDelayMs: 3_000,
     scaleUp: { ...base.scaleUp, zones: [...LOCAL_ZONES], maxNodes: o.maxNodes },
     consolidation: {
       ...base.consolidation,

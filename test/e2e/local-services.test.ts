@@ -1,0 +1,156 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { LABELS } from '../../agent/docker-runtime';
+import { startLocalCloud, type LocalCloud } from '../../local/local-cloud';
+import { waitUntil } from '../../local/wait-until';
+
+/**
+ * A service people can reach, end to end on this machine: the web example submitted
+ * through the API, its replicas spread over the local nodes, published on host ports,
+ * health-checked, and registered by the scheduler in a real haproxy. A client keeps
+ * requesting through the load balancer while a replica's container is killed and while
+ * a node's copies are moved off it; every failed request and the longest gap between
+ * two answers are counted and printed.
+ */
+
+jest.setTimeout(420_000);
+
+const CACHE = path.join(os.tmpdir(), 'stowage-e2e-template-cache');
+const EXAMPLE = JSON.parse(fs.readFileSync(path.join(__dirname, '../../examples/web-service.json'), 'utf8')) as Record<string, unknown>;
+let dir: string;
+let cloud: LocalCloud;
+let jobId = '';
+
+async function api(method: string, route: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${cloud.apiUrl}${route}`, {
+    method,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${cloud.token}` },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+/** One request through the load balancer: the replica's page, or why it failed. */
+async function hit(): Promise<{ ok: boolean; body: string }> {
+  try {
+    const res = await fetch(`${cloud.loadBalancerUrl}/web/`, { signal: AbortSignal.timeout(5_000) });
+    const body = await res.text();
+    return { ok: res.status === 200, body: res.status === 200 ? body.trim() : `HTTP ${res.status}` };
+  } catch (err) {
+    return { ok: false, body: String(err) };
+  }
+}
+
+/** Requests back to back until `during` settles; failures and the longest time without an answer. */
+async function underLoad(during: () => Promise<void>): Promise<{ sent: number; failed: number; longestGapMs: number; failures: string[] }> {
+  let done = false;
+  let sent = 0;
+  let failed = 0;
+  let lastOk = Date.now();
+  let longestGapMs = 0;
+  const failures: string[] = [];
+  const client = (async () => {
+    while (!done) {
+      const r = await hit();
+      sent++;
+      const now = Date.now();
+      if (r.ok) {
+        longestGapMs = Math.max(longestGapMs, now - lastOk);
+        lastOk = now;
+      } else {
+        failed++;
+        if (failures.length < 5) failures.push(r.body);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  })();
+  try {
+    await during();
+  } finally {
+    done = true;
+    await client;
+  }
+  return { sent, failed, longestGapMs, failures };
+}
+
+async function servingReplicas(): Promise<Set<string>> {
+  const seen = new Set<string>();
+  for (let i = 0; i < 30; i++) {
+    const r = await hit();
+    if (r.ok) seen.add(r.body);
+  }
+  return seen;
+}
+
+async function runningTasks(): Promise<{ id: string; nodeId?: string; health?: string; status: string }[]> {
+  const res = await api('GET', `/jobs/${jobId}`);
+  return (res.json.tasks as { id: string; nodeId?: string; health?: string; status: string }[]).filter((t) => t.status === 'RUNNING');
+}
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-e2e-services-'));
+  cloud = await startLocalCloud({
+    dir,
+    templateCacheDir: CACHE,
+    nodes: 3,
+    instanceTypes: ['m5.large'],
+    maxNodes: 4,
+    minNodes: 3,
+    port: 0,
+    lbPort: 0,
+    agentIntervalSeconds: 1,
+    batchWindowMs: 250,
+    tickMs: 2_000,
+  });
+});
+
+afterAll(async () => {
+  if (cloud) await cloud.stop();
+  if (dir) {
+    fs.copyFileSync(path.join(dir, 'logs', 'local.log'), path.join(os.tmpdir(), 'stowage-e2e-services.log'));
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the web example answers through the load balancer from replicas on different nodes', async () => {
+  const submitted = await api('POST', '/jobs', EXAMPLE);
+  expect(submitted.status).toBe(202);
+  jobId = submitted.json.jobId as string;
+  await waitUntil('3 healthy replicas', async () => (await runningTasks()).filter((t) => t.health === 'healthy').length === 3, 120_000);
+  const nodes = new Set((await runningTasks()).map((t) => t.nodeId));
+  expect(nodes.size).toBeGreaterThanOrEqual(2);
+  await waitUntil('answers from 2 replicas through haproxy', async () => (await servingReplicas()).size >= 2, 60_000);
+  const replicas = await servingReplicas();
+  expect([...replicas].every((r) => r.startsWith('hello from stowage from '))).toBe(true);
+});
+
+test('a client sees no failed request while one replica is killed and restarted', async () => {
+  const victim = (await cloud.docker.listContainers({ filters: { label: [`${LABELS.job}=${jobId}`], status: ['running'] } }))[0];
+  const result = await underLoad(async () => {
+    await cloud.docker.getContainer(victim.Id).kill();
+    await waitUntil('the replica back and healthy', async () => (await runningTasks()).filter((t) => t.health === 'healthy').length === 3, 120_000);
+  });
+  console.log(`replica killed: ${result.sent} requests, ${result.failed} failed, longest gap ${result.longestGapMs} ms${result.failures.length ? `; e.g. ${result.failures.join(' | ')}` : ''}`);
+  expect(result.failed).toBe(0);
+});
+
+test('a client sees no failed request while a node is drained', async () => {
+  const tasks = await runningTasks();
+  const nodeId = tasks[0].nodeId!;
+  const before = new Set(tasks.filter((t) => t.nodeId === nodeId).map((t) => t.id));
+  const result = await underLoad(async () => {
+    // What consolidation decides, applied through the store: the node goes DRAINING and
+    // the passes move its copies off it make-before-break.
+    const node = (await cloud.store.listNodes()).find((n) => n.id === nodeId)!;
+    const applied = await cloud.store.applyPlan({ now: Date.now(), assignments: [], taskUpdates: [], nodeUpdates: [{ nodeId, from: node.state, to: 'DRAINING' }], launches: [], terminations: [], unplaced: [], consolidations: [] });
+    expect(applied.conflicts).toEqual([]);
+    await waitUntil('the drained copies replaced and healthy elsewhere', async () => {
+      const now = await runningTasks();
+      return now.filter((t) => t.health === 'healthy').length === 3 && now.every((t) => !before.has(t.id) || t.nodeId !== nodeId) && now.every((t) => t.nodeId !== nodeId);
+    }, 180_000);
+  });
+  console.log(`node drained: ${result.sent} requests, ${result.failed} failed, longest gap ${result.longestGapMs} ms${result.failures.length ? `; e.g. ${result.failures.join(' | ')}` : ''}`);
+  expect(result.failed).toBe(0);
+});
