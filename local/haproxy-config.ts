@@ -53,10 +53,16 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     // noticed) costs the client nothing: the request goes to another server.
     '  retries 3',
     '  option redispatch 1',
+    // A target killed mid-request (its container died, docker-proxy closed the socket)
+    // answers nothing: a GET, HEAD or OPTIONS is safe to send again to another target;
+    // anything else is not retried at layer 7 (see the frontend), since it may already
+    // have had its effect.
+    '  retry-on conn-failure empty-response response-timeout',
     `  default-server inter ${input.check.intervalMs} fall ${input.check.fall} rise ${input.check.rise}`,
     '',
     'frontend stowage',
     `  bind ${input.bind.address}:${input.bind.port}`,
+    '  http-request disable-l7-retry if ! { method GET HEAD OPTIONS }',
   ];
   // Most specific first (compareRules): haproxy takes the first use_backend that matches.
   const ordered = [...input.services].sort((a, b) => compareRules(a.service.rule, b.service.rule) || a.service.jobId.localeCompare(b.service.jobId));

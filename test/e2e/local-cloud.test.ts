@@ -45,6 +45,8 @@ const job = (name: string, replicas: number, cpu: number, extra: Json = {}) => (
   count: replicas,
   kind: 'service',
   restart: { mode: 'always', initialDelayMs: 200, maxDelayMs: 2000 },
+  // `sleep` as PID 1 ignores SIGTERM: every stop would wait out the grace period.
+  stopGraceSeconds: 2,
   ...extra,
 });
 
@@ -135,7 +137,9 @@ test('a 6-replica service sent twice with one Idempotency-Key is one job, packed
   for (const c of containers) {
     expect(c.Labels[LABELS.task]).toMatch(new RegExp(`^${web}\\.\\d$`));
     const info = await cloud.docker.getContainer(c.Id).inspect();
-    expect(info.HostConfig.NanoCpus).toBe(500 * 1_000_000);
+    // The request is a share of the CPU (1024 per core), not a cap: no cpuLimit, no quota.
+    expect(info.HostConfig.CpuShares).toBe(512);
+    expect(info.HostConfig.NanoCpus ?? 0).toBe(0);
     expect(info.HostConfig.Memory).toBe(64 * 1024 * 1024);
   }
 });

@@ -58,7 +58,7 @@ async function api(method: string, route: string, body?: unknown): Promise<Recor
   return (await res.json()) as Record<string, unknown>;
 }
 
-const service = (name: string, count: number, cpu: number) => ({ name, image: LOCAL_IMAGE, command: ['sleep', '3600'], cpu, memoryMiB: 32, count, kind: 'service', restart: { mode: 'always', initialDelayMs: 200, maxDelayMs: 2000 } });
+const service = (name: string, count: number, cpu: number) => ({ name, image: LOCAL_IMAGE, command: ['sleep', '3600'], cpu, memoryMiB: 32, count, kind: 'service', restart: { mode: 'always', initialDelayMs: 200, maxDelayMs: 2000 }, stopGraceSeconds: 2 });
 
 beforeAll(async () => {
   random = seededRandom(SEED);

@@ -127,9 +127,15 @@ test('the web example answers through the load balancer from replicas on differe
 });
 
 test('a client sees no failed request while one replica is killed and restarted', async () => {
-  const victim = (await cloud.docker.listContainers({ filters: { label: [`${LABELS.job}=${jobId}`], status: ['running'] } }))[0];
+  const running = async () => (await cloud.docker.listContainers({ filters: { label: [`${LABELS.job}=${jobId}`], status: ['running'] } })).map((c) => c.Id);
+  const [victim] = await running();
   const result = await underLoad(async () => {
-    await cloud.docker.getContainer(victim.Id).kill();
+    await cloud.docker.getContainer(victim).kill();
+    // Its replacement is a new container; the API shows 3 healthy copies again.
+    await waitUntil('a new container for the killed replica', async () => {
+      const now = await running();
+      return now.length === 3 && !now.includes(victim);
+    }, 120_000);
     await waitUntil('the replica back and healthy', async () => (await runningTasks()).filter((t) => t.health === 'healthy').length === 3, 120_000);
   });
   console.log(`replica killed: ${result.sent} requests, ${result.failed} failed, longest gap ${result.longestGapMs} ms${result.failures.length ? `; e.g. ${result.failures.join(' | ')}` : ''}`);
