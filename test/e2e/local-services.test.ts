@@ -160,3 +160,44 @@ test('a client sees no failed request while a node is drained', async () => {
   console.log(`node drained: ${result.sent} requests, ${result.failed} failed, longest gap ${result.longestGapMs} ms${result.failures.length ? `; e.g. ${result.failures.join(' | ')}` : ''}`);
   expect(result.failed).toBe(0);
 });
+
+test('a node dying (its agent killed) costs the client what the report prints, and the service recovers elsewhere', async () => {
+  const tasks = await runningTasks();
+  const nodeId = tasks[0].nodeId!;
+  const pid = cloud.fleet.pidOf(nodeId)!;
+  const result = await underLoad(async () => {
+    process.kill(pid, 'SIGKILL');
+    await waitUntil('3 healthy replicas on the other nodes', async () => {
+      const now = await runningTasks();
+      return now.filter((t) => t.health === 'healthy').length === 3 && now.every((t) => t.nodeId !== nodeId);
+    }, 180_000);
+  });
+  console.log(`node died: ${result.sent} requests, ${result.failed} failed, longest gap ${result.longestGapMs} ms${result.failures.length ? `; e.g. ${result.failures.join(' | ')}` : ''}`);
+  expect(result.sent).toBeGreaterThan(0);
+  expect((await servingReplicas()).size).toBeGreaterThanOrEqual(2);
+});
+
+test('a replica whose health check fails is taken out of the load balancer within interval × retries, then restarted', async () => {
+  const check = EXAMPLE.healthCheck as { intervalSeconds: number; retries: number };
+  const [victim] = await cloud.docker.listContainers({ filters: { label: [`${LABELS.job}=${jobId}`], status: ['running'] } });
+  const hostname = (await cloud.docker.getContainer(victim.Id).inspect()).Config.Hostname;
+  await waitUntil('the replica answering through the load balancer', async () => [...(await servingReplicas())].some((r) => r.endsWith(hostname)), 60_000);
+  // The health check asks for `/`: without its page, httpd answers 404 there (the /web/ page stays).
+  const exec = await cloud.docker.getContainer(victim.Id).exec({ Cmd: ['rm', '/tmp/index.html'] });
+  await exec.start({ Detach: true });
+  const broken = Date.now();
+  // Out only once it has stayed out for three samples in a row: one sample can miss a replica.
+  let absentFor = 0;
+  await waitUntil('the broken replica out of the load balancer', async () => {
+    absentFor = [...(await servingReplicas())].some((r) => r.endsWith(hostname)) ? 0 : absentFor + 1;
+    return absentFor >= 3;
+  }, 120_000);
+  const outAfter = Date.now() - broken;
+  await waitUntil('the replica restarted and healthy', async () => {
+    const running = (await cloud.docker.listContainers({ filters: { label: [`${LABELS.job}=${jobId}`], status: ['running'] } })).map((c) => c.Id);
+    return !running.includes(victim.Id) && (await runningTasks()).filter((t) => t.health === 'healthy').length === 3;
+  }, 180_000);
+  console.log(`unhealthy replica ${hostname}: out of the load balancer after ${outAfter} ms (interval × retries = ${check.intervalSeconds * check.retries} s), healthy again after ${Date.now() - broken} ms`);
+  // The agent's count of failures, one more pass and a haproxy reload: within an interval of the bound.
+  expect(outAfter).toBeLessThanOrEqual((check.intervalSeconds * (check.retries + 1)) * 1000 + 5_000);
+});
