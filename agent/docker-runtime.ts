@@ -8,7 +8,6 @@ import { checkOfLabel, createOptions, endpointsOf, LABELS, portsOfLabel, validat
 import { ContainerProbes, type ProbeAddress } from './container-probes';
 import { ContainerNotFoundError, ImageNotFoundError, InvalidImageReferenceError, RuntimeError, RuntimeTimeoutError, type RuntimeOperation } from '../control/container-runtime-errors';
 
-export { LABELS, PIDS_LIMIT } from './container-config';
 
 /** Per-operation timeouts in ms. `stop` gets the grace period on top. */
 export interface RuntimeTimeouts {

@@ -1,7 +1,6 @@
 import type { ExposeRule } from '../core/service';
 import { LoadBalancerError } from './load-balancer-errors';
 
-export { LoadBalancerError, type LoadBalancerOperation } from './load-balancer-errors';
 
 /** An exposed job as the load balancer sees it: who owns the rule, and the rule. */
 export interface LoadBalancedService {

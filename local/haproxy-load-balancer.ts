@@ -2,20 +2,8 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  checkJobId,
-  checkService,
-  checkTargets,
-  describeRule,
-  diffTargets,
-  LoadBalancerError,
-  ruleKey,
-  type LoadBalancedService,
-  type LoadBalancer,
-  type LoadBalancerTarget,
-  type RegisteredTarget,
-  type TargetChange,
-} from '../control/load-balancer';
+import { checkJobId, checkService, checkTargets, describeRule, diffTargets, ruleKey, type LoadBalancedService, type LoadBalancer, type LoadBalancerTarget, type RegisteredTarget, type TargetChange } from '../control/load-balancer';
+import { LoadBalancerError } from '../control/load-balancer-errors';
 import { noServiceError, ruleTakenError, type LoadBalancerOperation } from '../control/load-balancer-errors';
 import { adminCommand, serverHealth, workerPid } from './haproxy-admin-socket';
 import { backendName, localUrl, renderHaproxyConfig } from './haproxy-config';

@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { LABELS } from '../agent/docker-runtime';
+import { LABELS } from '../agent/container-config';
 import type { InstanceType } from '../core/model';
 import { FleetError, type Fleet, type LaunchRequest } from '../control/fleet';
 import type { NodeCommander } from '../control/node-commander';

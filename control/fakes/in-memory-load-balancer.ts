@@ -1,18 +1,4 @@
-import {
-  checkJobId,
-  checkService,
-  checkTargets,
-  describeRule,
-  diffTargets,
-  ruleKey,
-  urlPath,
-  type LoadBalancedService,
-  type LoadBalancer,
-  type LoadBalancerTarget,
-  type RegisteredTarget,
-  type TargetChange,
-  type TargetHealth,
-} from '../load-balancer';
+import { checkJobId, checkService, checkTargets, describeRule, diffTargets, ruleKey, urlPath, type LoadBalancedService, type LoadBalancer, type LoadBalancerTarget, type RegisteredTarget, type TargetChange, type TargetHealth } from '../load-balancer';
 import { noServiceError, ruleTakenError } from '../load-balancer-errors';
 
 /**

@@ -1,7 +1,8 @@
 import type { Job, Node, Task } from '../../core/model';
 import type { Snapshot } from '../../core/pass/snapshot';
 import { isServing, servingPlace } from '../../core/serving';
-import { LoadBalancerError, type LoadBalancedService, type LoadBalancer, type LoadBalancerTarget } from '../load-balancer';
+import { LoadBalancerError } from '../load-balancer-errors';
+import { type LoadBalancedService, type LoadBalancer, type LoadBalancerTarget } from '../load-balancer';
 import type { PassLogger } from './run-pass';
 
 /** What one convergence did, for the pass report. */

@@ -20,24 +20,8 @@ import {
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createHash } from 'node:crypto';
-import {
-  checkJobId,
-  checkService,
-  checkTargets,
-  describeRule,
-  diffTargets,
-  LoadBalancerError,
-  ruleKey,
-  ruleRank,
-  urlPath,
-  type KnownTarget,
-  type LoadBalancedService,
-  type LoadBalancer,
-  type LoadBalancerTarget,
-  type RegisteredTarget,
-  type TargetChange,
-  type TargetHealth,
-} from '../../control/load-balancer';
+import { checkJobId, checkService, checkTargets, describeRule, diffTargets, ruleKey, ruleRank, urlPath, type KnownTarget, type LoadBalancedService, type LoadBalancer, type LoadBalancerTarget, type RegisteredTarget, type TargetChange, type TargetHealth } from '../../control/load-balancer';
+import { LoadBalancerError } from '../../control/load-balancer-errors';
 import { noServiceError, ruleTakenError, type LoadBalancerOperation } from '../../control/load-balancer-errors';
 import type { ExposeRule } from '../../core/service';
 import { classifyAwsError } from './aws-error';

@@ -1,4 +1,5 @@
-import { LoadBalancerError, type LoadBalancer, type LoadBalancerTarget, type TargetChange, type TargetPlace } from '../../control/load-balancer';
+import { LoadBalancerError } from '../../control/load-balancer-errors';
+import { type LoadBalancer, type LoadBalancerTarget, type TargetChange, type TargetPlace } from '../../control/load-balancer';
 
 /** One implementation under test, fresh and empty, with targets it can route to. */
 export interface LoadBalancerUnderTest {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { LABELS } from '../../agent/docker-runtime';
+import { LABELS } from '../../agent/container-config';
 import type { Task } from '../../core/model';
 import { startLocalCloud, type LocalCloud } from '../../local/local-cloud';
 import { LOCAL_IMAGE } from '../support/docker';

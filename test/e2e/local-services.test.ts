@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { LABELS } from '../../agent/docker-runtime';
+import { LABELS } from '../../agent/container-config';
 import { startLocalCloud, type LocalCloud } from '../../local/local-cloud';
 import { waitUntil } from '../../local/wait-until';
 

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { LABELS } from '../../agent/docker-runtime';
+import { LABELS } from '../../agent/container-config';
 import { ensureDocker } from '../support/docker';
 import { runStowage } from '../support/cli-test-api';
 import { waitUntil } from '../../local/wait-until';

@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { LABELS } from '../../agent/docker-runtime';
+import { LABELS } from '../../agent/container-config';
 import { claimRun } from '../../local/run-claim';
 import { readRunRecord, recordFile } from '../../local/run-record';
 

@@ -1,5 +1,5 @@
 import { InMemoryLoadBalancer } from '../../../control/fakes/in-memory-load-balancer';
-import { LoadBalancerError } from '../../../control/load-balancer';
+import { LoadBalancerError } from '../../../control/load-balancer-errors';
 import { describeLoadBalancerContract } from '../load-balancer.contract';
 
 describeLoadBalancerContract('InMemoryLoadBalancer', async () => ({

@@ -1,5 +1,5 @@
 import { InMemoryLoadBalancer } from '../../../control/fakes/in-memory-load-balancer';
-import { LoadBalancerError } from '../../../control/load-balancer';
+import { LoadBalancerError } from '../../../control/load-balancer-errors';
 import { runPass } from '../../../control/pass/run-pass';
 import type { Job } from '../../../core/model';
 import type { ContainerReport } from '../../../control/state/node-report';

@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import { existsSync, rmSync } from 'node:fs';
-import { DockerRuntime, LABELS } from '../../../agent/docker-runtime';
+import { DockerRuntime } from '../../../agent/docker-runtime';
+import { LABELS } from '../../../agent/container-config';
 import { ImageNotFoundError, InvalidImageReferenceError, RuntimeError } from '../../../control/container-runtime-errors';
 import type { ContainerInfo, ContainerSpec } from '../../../core/agent/container';
 import { reconcile, type ReconcileAction } from '../../../core/agent/reconcile';

@@ -1,7 +1,8 @@
 import type Docker from 'dockerode';
 import { existsSync, rmSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
-import { DockerRuntime, LABELS } from '../../../agent/docker-runtime';
+import { DockerRuntime } from '../../../agent/docker-runtime';
+import { LABELS } from '../../../agent/container-config';
 import { probeTcp } from '../../../agent/health-probe';
 import type { ContainerInfo, ContainerSpec } from '../../../core/agent/container';
 import type { HealthCheck } from '../../../core/service';

@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import { bearerToken, HttpControlPlane } from '../../../agent/api-client';
-import { DockerRuntime, LABELS } from '../../../agent/docker-runtime';
+import { DockerRuntime } from '../../../agent/docker-runtime';
+import { LABELS } from '../../../agent/container-config';
 import { ec2Identity, localIdentity, type NodeIdentity } from '../../../agent/node-identity';
 import { NodeIdentityError } from '../../../agent/errors';
 import { createServer } from 'node:http';

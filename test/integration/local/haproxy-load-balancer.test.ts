@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import * as net from 'node:net';
-import { LoadBalancerError, type LoadBalancerTarget } from '../../../control/load-balancer';
+import { LoadBalancerError } from '../../../control/load-balancer-errors';
+import { type LoadBalancerTarget } from '../../../control/load-balancer';
 import { HaproxyLoadBalancer } from '../../../local/haproxy-load-balancer';
 import { describeLoadBalancerContract } from '../../control/load-balancer.contract';
 

@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { LABELS } from '../../../agent/docker-runtime';
+import { LABELS } from '../../../agent/container-config';
 import { DEFAULT_CATALOG } from '../../../core/catalog';
 import type { Job, Task } from '../../../core/model';
 import { DEFAULT_SERVICE_RESTART } from '../../../core/policy';

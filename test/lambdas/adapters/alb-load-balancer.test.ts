@@ -29,7 +29,7 @@ import {
   type TargetHealthStateEnum,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { LoadBalancerError } from '../../../control/load-balancer';
+import { LoadBalancerError } from '../../../control/load-balancer-errors';
 import { AlbLoadBalancer, priorityBlock, type AlbLoadBalancerOptions } from '../../../lambdas/adapters/alb-load-balancer';
 import { classifyAwsError } from '../../../lambdas/adapters/aws-error';
 import { AdapterConfigError } from '../../../lambdas/adapters/errors';
