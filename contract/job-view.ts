@@ -49,6 +49,8 @@ export const jobViewSchema = z.object({
   ports: z.array(portViewSchema).readonly().optional(),
   /** Absent: not behind the load balancer. */
   expose: exposeViewSchema.optional(),
+  /** Where an exposed job answers behind the deployment's load balancer; absent when the deployment has none. */
+  url: z.string().optional(),
   /** Absent: only an image's own HEALTHCHECK, if any, counts. */
   healthCheck: healthCheckViewSchema.optional(),
   /** Absent on jobs stored before stop grace existed: the default applies. */

@@ -216,6 +216,18 @@ export function compareRules(a: Pick<ExposeRule, 'path' | 'host'>, b: Pick<Expos
   return ra.band - rb.band || rb.literalPath - ra.literalPath;
 }
 
+/**
+ * The URL users open for an exposed job behind a load balancer at `baseUrl`
+ * (`scheme://name[:port]`): a host rule is reached by that name (its DNS points at the
+ * load balancer), keeping the base's scheme and port; a path rule at the load
+ * balancer's own name. Every adapter and the API show this one form.
+ */
+export function exposedUrl(baseUrl: string, rule: Pick<ExposeRule, 'path' | 'host'>): string {
+  const base = new URL(baseUrl);
+  const origin = rule.host === undefined ? base.origin : `${base.protocol}//${rule.host}${base.port ? `:${base.port}` : ''}`;
+  return `${origin}${urlPath({ port: '', ...rule })}`;
+}
+
 /** The URL path users open for a rule: the pattern up to its first wildcard. */
 export function urlPath(rule: ExposeRule): string {
   const path = rule.path ?? '/';

@@ -6,10 +6,12 @@ export class PlanInvariantError extends Error {
   override readonly name = 'PlanInvariantError';
   readonly taskId?: string;
   readonly nodeId?: string;
-  constructor(message: string, ids: { taskId?: string; nodeId?: string } = {}, options?: { cause?: unknown }) {
+  readonly jobId?: string;
+  constructor(message: string, ids: { taskId?: string; nodeId?: string; jobId?: string } = {}, options?: { cause?: unknown }) {
     super(`${message} — this is a scheduler bug; please report it with the snapshot`, options);
     this.taskId = ids.taskId;
     this.nodeId = ids.nodeId;
+    this.jobId = ids.jobId;
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Resources } from './resources';
+import type { Deployment, UpdatePolicy, VersionTemplate } from './deployment';
 import type { ContainerHealth, Endpoint, ExposeRule, HealthCheck, PortSpec, Spread } from './service';
 
 /**
@@ -62,6 +63,26 @@ export interface Job {
   readonly createdAt: number;
   /** Set when a user stops the job: every copy is stopped and none is placed again. */
   readonly stopRequestedAt?: number;
+  /** The version the job's copies converge on (core/deployment.ts); absent: 1. */
+  readonly version?: number;
+  /** The highest version number given so far (a rollback targets an older one); absent: `version`. */
+  readonly latestVersion?: number;
+  /** When the target version was set, and by whom (the caller's identity). */
+  readonly versionedAt?: number;
+  readonly versionedBy?: string;
+  /** The last version whose deployment finished with every copy on it; absent: none yet. */
+  readonly stableVersion?: number;
+  /** Templates of versions other than the target that copies still run or a rollback may need, by version number. */
+  readonly priorVersions?: Readonly<Record<string, VersionTemplate>>;
+  /** How changes roll out; absent: DEFAULT_UPDATE. */
+  readonly update?: UpdatePolicy;
+  /** The job's latest deployment; absent on a job that never changed since it was created before deployments existed. */
+  readonly deployment?: Deployment;
+  /**
+   * Grows by one with every write of the job item: an update (API or scheduler) commits
+   * only if the revision is still the one it read, so two writers never interleave.
+   */
+  readonly revision?: number;
 }
 
 export type TaskStatus =
@@ -106,6 +127,10 @@ export interface Task {
   readonly oomKilled?: boolean;
   /** Why the task is pending, unschedulable, failed or stopped. */
   readonly reason?: string;
+  /** The job version this copy runs (core/deployment.ts); absent: 1. */
+  readonly version?: number;
+  /** Since when the copy reports healthy (or, for a job with no check, runs): a deployment counts it after minHealthySeconds. */
+  readonly healthySince?: number;
   /** Set on a migration copy: the id of the copy it replaces (make-before-break). */
   readonly replaces?: string;
   /** Where the running copy's ports are reachable on its node, as its agent last reported. */

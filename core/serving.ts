@@ -1,3 +1,4 @@
+import { jobAsOfVersion, versionOfTask } from './deployment';
 import { GONE, type Job, type Node, type Task } from './model';
 import type { Endpoint } from './service';
 
@@ -22,7 +23,9 @@ export interface ServingPlace {
 export function reachablePlace(task: Task, job: Job | undefined, node: Node | undefined): ServingPlace | undefined {
   if (!job?.expose || task.status !== 'RUNNING' || task.stopAt !== undefined) return undefined;
   if (!node || node.id !== task.nodeId || GONE.has(node.state) || !node.address) return undefined;
-  const endpoint = task.endpoints?.find((e) => e.port === job.expose!.port);
+  // The copy's own version names the port (a deployment may rename it); the rule is the job's.
+  const port = jobAsOfVersion(job, versionOfTask(task)).expose?.port ?? job.expose.port;
+  const endpoint = task.endpoints?.find((e) => e.port === port);
   return endpoint ? { address: node.address, endpoint } : undefined;
 }
 
@@ -34,7 +37,8 @@ export function reachablePlace(task: Task, job: Job | undefined, node: Node | un
  */
 export function healthAllowsServing(task: Task, job: Job): boolean {
   if (task.health === 'healthy') return true;
-  return job.healthCheck === undefined && (task.health === undefined || task.health === 'none');
+  // The copy's own version says whether it is checked: a check added by a deployment does not apply to older copies.
+  return jobAsOfVersion(job, versionOfTask(task)).healthCheck === undefined && (task.health === undefined || task.health === 'none');
 }
 
 /** The copy's place when it is serving (reachable and healthy), else undefined. */

@@ -20,5 +20,6 @@ export const RUNTIME_ENV = {
   nodeRoleName: 'STOWAGE_NODE_ROLE_NAME',
   lbListenerArn: 'STOWAGE_LB_LISTENER_ARN',
   lbDnsName: 'STOWAGE_LB_DNS_NAME',
+  lbUrl: 'STOWAGE_LB_URL',
   vpcId: 'STOWAGE_VPC_ID',
 } as const;

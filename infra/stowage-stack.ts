@@ -108,6 +108,8 @@ export class StowageStack extends Stack {
         certificateArn: props.certificateArn,
         stackTag,
       });
+      // The jobs API shows each exposed job's URL.
+      jobs.fn.addEnvironment(RUNTIME_ENV.lbUrl, this.loadBalancer.url);
     }
 
     this.scheduler = new Scheduler(this, 'Scheduler', {

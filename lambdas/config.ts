@@ -30,6 +30,8 @@ export const ENV = {
   lbListenerArn: 'STOWAGE_LB_LISTENER_ARN',
   /** The load balancer's DNS name, for the URLs of exposed jobs; set with the listener. */
   lbDnsName: 'STOWAGE_LB_DNS_NAME',
+  /** `http(s)://<DNS name>` of the load balancer, for the URL the jobs API shows for an exposed job; set with the listener. */
+  lbUrl: 'STOWAGE_LB_URL',
   /** The VPC target groups are created in; set with the listener. */
   vpcId: 'STOWAGE_VPC_ID',
 } as const;
@@ -101,6 +103,19 @@ function integer(env: Env, variable: string, fallback: number): number {
   if (raw === undefined || raw.trim() === '') return fallback;
   if (!/^\d+$/.test(raw.trim())) throw new ConfigError(variable, `"${raw}" is not a non-negative integer`);
   return Number(raw.trim());
+}
+
+/**
+ * Where exposed jobs answer (`http(s)://<DNS name>`), for the jobs API, or undefined when
+ * the stack has no load balancer. A value that is not such a URL is a broken deployment,
+ * named at cold start.
+ */
+export function loadBalancerUrlFrom(env: Env): string | undefined {
+  const raw = (env[ENV.lbUrl] ?? '').trim();
+  if (raw === '') return undefined;
+  const m = /^(https?):\/\/([^/:?#]+)$/.exec(raw);
+  if (!m || !DNS_NAME.test(m[2])) throw new ConfigError(ENV.lbUrl, `"${raw}" is not a load balancer URL (http:// or https:// and a DNS name, nothing after it)`);
+  return raw;
 }
 
 /** Where the scheduler registers exposed jobs: the stack's Application Load Balancer. */

@@ -73,6 +73,8 @@ export interface CloudApiOptions {
   readonly port: number;
   readonly hooks: ApiHooks;
   readonly log: EventLog;
+  /** Where the local load balancer answers: the jobs API shows exposed jobs there. */
+  readonly loadBalancerUrl: string;
 }
 
 /** The local API on 127.0.0.1:`port`; stop closes it (and the agents' kept-alive connections). */
@@ -89,6 +91,7 @@ export async function serveApi(o: CloudApiOptions): Promise<Piece<LocalApi>> {
       error: (m: unknown, ...e: unknown[]) => o.log.line('api', `ERROR ${String(m)} ${JSON.stringify(e)}`),
     },
     onJobsChanged: () => o.hooks.jobsChanged(),
+    loadBalancerUrl: o.loadBalancerUrl,
   }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'EADDRINUSE') throw new LocalOptionError(`port ${o.port} is in use; pass --port <n> (or --port 0 for any free port)`, { cause: err });
     throw err;

@@ -1,4 +1,4 @@
-import { compareRules, urlPath, type LoadBalancedService, type LoadBalancerTarget } from '../control/load-balancer';
+import { compareRules, exposedUrl, type LoadBalancedService, type LoadBalancerTarget } from '../control/load-balancer';
 
 /**
  * haproxy's configuration for the local load balancer, rendered whole from the services
@@ -98,7 +98,7 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
 
 /** The URL a rule's service has behind this load balancer. */
 export function localUrl(bind: { address: string; port: number }, service: LoadBalancedService): string {
-  return `http://${bind.address}:${bind.port}${urlPath(service.rule)}`;
+  return exposedUrl(`http://${bind.address}:${bind.port}`, service.rule);
 }
 
 /** `/web/*` → a prefix match on `/web/`; no wildcard → the exact path; wildcards elsewhere → an anchored regex. */

@@ -1,3 +1,4 @@
+import { exposedUrl } from '../control/load-balancer';
 import type { ExposeRule } from '../core/service';
 import type { Job, Node, Task } from '../core/model';
 import { HOLDS_RESOURCES } from '../core/model';
@@ -101,8 +102,11 @@ function summariseByJob(tasks: readonly Task[], jobs: ReadonlyMap<string, Job>):
     .join(', ');
 }
 
-/** The address a user opens for an exposed job: the rule's host if any, and its path with the wildcard left off. */
+/**
+ * The address a user opens for an exposed job, as the API shows it; a host rule's name
+ * does not resolve here, so the line also says how to reach it through the local port.
+ */
 function serviceUrl(base: string, rule: ExposeRule): string {
-  const path = (rule.path ?? '/').replace(/\*$/, '');
-  return rule.host ? `${base}${path}  (Host: ${rule.host})` : `${base}${path}`;
+  const url = exposedUrl(base, rule);
+  return rule.host === undefined ? url : `${url}  (curl -H 'Host: ${rule.host}' ${exposedUrl(base, rule.path === undefined ? {} : { path: rule.path })})`;
 }

@@ -33,6 +33,8 @@ export interface LocalApiOptions {
   readonly clock?: Clock;
   readonly port?: number;
   readonly log?: Observability['log'];
+  /** Where the local load balancer answers, for the URL the jobs API shows an exposed job at. */
+  readonly loadBalancerUrl?: string;
   /** Called after a submit or a stop succeeded: the local cloud wakes the scheduler. */
   readonly onJobsChanged?: () => void;
   /** Called after each request, for the bench and the live view. */
@@ -64,7 +66,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
   // One handler per module, as one Lambda function serves each module's routes.
   const handlers: Record<HandlerModule, ApiHandler> = {
     submit: submitHandler({ ...deps, idempotencyStore: options.idempotencyStore }),
-    jobs: jobsHandler(deps),
+    jobs: jobsHandler({ ...deps, ...(options.loadBalancerUrl !== undefined ? { loadBalancerUrl: options.loadBalancerUrl } : {}) }),
     nodes: nodesHandler(deps),
     report: reportHandler(deps),
     heartbeat: heartbeatHandler({

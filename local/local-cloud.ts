@@ -165,7 +165,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     startDatabase({ endpoint: options.endpoint, region: options.region, say, onProcess: (pid) => claim.recordDynamoPid(pid) }),
   );
   const { tables, store, idempotencyStore } = await lifecycle.start('tables', () => openTables(database.client, options.templateCacheDir ?? dir, say));
-  const api = await lifecycle.start('local API', () => serveApi({ store, idempotencyStore, userToken: token, port: options.port, hooks, log }));
+  // Before the API, which shows exposed jobs at its URL.
+  const loadBalancer = await lifecycle.start('load balancer', () => startLoadBalancer(options.lbPort ?? LOCAL_DEFAULTS.lbPort, deregistrationDelayMs(policy), say));
+  const loadBalancerUrl = `http://127.0.0.1:${loadBalancer.port}`;
+  const api = await lifecycle.start('local API', () => serveApi({ store, idempotencyStore, userToken: token, port: options.port, hooks, log, loadBalancerUrl }));
   const fleet = await lifecycle.start('local fleet', () =>
     startFleet({
       apiUrl: api.url,
@@ -184,7 +187,6 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     value: writeCredentials({ apiUrl: api.url, token, pid: process.pid, startedAt: claim.startedAt }, dir),
     stop: () => removeCredentials(dir),
   }));
-  const loadBalancer = await lifecycle.start('load balancer', () => startLoadBalancer(options.lbPort ?? LOCAL_DEFAULTS.lbPort, deregistrationDelayMs(policy), say));
   const scheduler = await lifecycle.start('scheduler', () =>
     startScheduler({
       dynamodb: database.client,
@@ -210,7 +212,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
 
   return {
     apiUrl: api.url,
-    loadBalancerUrl: `http://127.0.0.1:${loadBalancer.port}`,
+    loadBalancerUrl,
     loadBalancer,
     token,
     credentialsFile,

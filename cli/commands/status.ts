@@ -95,7 +95,10 @@ function endpointsText(endpoints: TaskView['endpoints']): string {
 function serviceText(j: JobResponse['job']): string {
   const lines: string[] = [];
   if (j.ports && j.ports.length > 0) lines.push(`ports ${j.ports.map((p) => `${p.name} ${p.containerPort}/${p.protocol}`).join(', ')}`);
-  if (j.expose) lines.push(`exposed: port ${j.expose.port} at ${[j.expose.host, j.expose.path].filter((x) => x !== undefined).join('')}`);
+  if (j.expose) {
+    const rule = [j.expose.host, j.expose.path].filter((x) => x !== undefined).join('');
+    lines.push(`exposed: port ${j.expose.port} at ${rule}${j.url !== undefined ? `, url ${j.url}` : ' (this deployment has no load balancer)'}`);
+  }
   const h = j.healthCheck;
   if (h) {
     const probe = 'http' in h ? `http ${h.http.port} ${h.http.path}` : 'tcp' in h ? `tcp ${h.tcp.port}` : `command ${JSON.stringify(h.command)}`;

@@ -1,4 +1,4 @@
-import { checkJobId, checkService, checkTargets, describeRule, diffTargets, ruleKey, urlPath, type LoadBalancedService, type LoadBalancer, type LoadBalancerTarget, type RegisteredTarget, type TargetChange, type TargetHealth } from '../load-balancer';
+import { checkJobId, checkService, checkTargets, describeRule, diffTargets, ruleKey, exposedUrl, type LoadBalancedService, type LoadBalancer, type LoadBalancerTarget, type RegisteredTarget, type TargetChange, type TargetHealth } from '../load-balancer';
 import { noServiceError, ruleTakenError } from '../load-balancer-errors';
 
 /**
@@ -67,7 +67,7 @@ export class InMemoryLoadBalancer implements LoadBalancer {
   }
 
   private url(service: LoadBalancedService): string {
-    return `${this.baseUrl}${urlPath(service.rule)}`;
+    return exposedUrl(this.baseUrl, service.rule);
   }
 
   private maybeFail(): void {

@@ -26,7 +26,7 @@ export function taskAfterUpdate(t: Task, u: TaskUpdate, now: number): Task {
     nodeId: HOLDS_RESOURCES.has(u.to) ? t.nodeId : undefined,
     finishedAt: u.to === 'STOPPED' || ends ? now : t.finishedAt,
     stopAt: u.stopAt,
-    ...(HOLDS_RESOURCES.has(u.to) ? {} : { endpoints: undefined, health: undefined }),
+    ...(HOLDS_RESOURCES.has(u.to) ? {} : { endpoints: undefined, health: undefined, healthySince: undefined }),
   };
 }
 
@@ -38,8 +38,8 @@ export function taskAfterUpdate(t: Task, u: TaskUpdate, now: number): Task {
  */
 export function containerTransition(t: Task, c: ContainerReport, now: number): Task | null {
   const from: TaskStatus = t.status;
-  if (c.state === 'starting' && from === 'ASSIGNED') return withObserved({ ...t, status: 'STARTING' }, c);
-  if (c.state === 'running' && (from === 'ASSIGNED' || from === 'STARTING')) return withObserved({ ...t, status: 'RUNNING', startedAt: c.startedAt ?? now }, c);
+  if (c.state === 'starting' && from === 'ASSIGNED') return withObserved({ ...t, status: 'STARTING' }, c, now);
+  if (c.state === 'running' && (from === 'ASSIGNED' || from === 'STARTING')) return withObserved({ ...t, status: 'RUNNING', startedAt: c.startedAt ?? now }, c, now);
   if (c.state === 'exited' && HOLDS_RESOURCES.has(from)) {
     const ok = c.exitCode === 0 && !c.oomKilled;
     return {
@@ -53,23 +53,29 @@ export function containerTransition(t: Task, c: ContainerReport, now: number): T
       reason: ok ? 'exited 0' : c.oomKilled ? 'killed for exceeding its memory limit (OOM)' : `exited ${c.exitCode}`,
       endpoints: undefined,
       health: undefined,
+      healthySince: undefined,
       stopAt: undefined,
     };
   }
   if (c.state !== 'exited' && HOLDS_RESOURCES.has(from)) {
-    const next = withObserved(t, c);
+    const next = withObserved(t, c, now);
     return sameObserved(t, next) ? null : next;
   }
   return null;
 }
 
-/** The task with the endpoints and health a live container reported; an absent field clears the old value. */
-function withObserved(t: Task, c: ContainerReport): Task {
-  return { ...t, endpoints: c.endpoints !== undefined && c.endpoints.length > 0 ? c.endpoints : undefined, health: c.health };
+/**
+ * The task with the endpoints and health a live container reported; an absent field
+ * clears the old value. `healthySince` marks when the copy turned healthy (a deployment
+ * counts a new copy once it has been so for minHealthySeconds) and clears when it stops being.
+ */
+function withObserved(t: Task, c: ContainerReport, now: number): Task {
+  const healthySince = c.health === 'healthy' ? (t.health === 'healthy' && t.healthySince !== undefined ? t.healthySince : now) : undefined;
+  return { ...t, endpoints: c.endpoints !== undefined && c.endpoints.length > 0 ? c.endpoints : undefined, health: c.health, healthySince };
 }
 
 function sameObserved(a: Task, b: Task): boolean {
-  return canonicalJson([a.endpoints ?? null, a.health ?? null]) === canonicalJson([b.endpoints ?? null, b.health ?? null]);
+  return canonicalJson([a.endpoints ?? null, a.health ?? null, a.healthySince ?? null]) === canonicalJson([b.endpoints ?? null, b.health ?? null, b.healthySince ?? null]);
 }
 
 /**

@@ -2,6 +2,7 @@ import type { SchedulerPolicy } from '../policy';
 import { DEREGISTERING, nodeDying, stopNow } from './graceful-stop';
 import type { PlanBuilder } from './plan-builder';
 import type { SnapshotIndex } from './snapshot';
+import { SCALED_IN } from './scale-in';
 import { isFinished } from './task-fate';
 
 /**
@@ -12,8 +13,8 @@ import { isFinished } from './task-fate';
  * copies (stop-jobs stops it, liveness places it again), as any copy there.
  *
  * What it ends as follows from why it was marked, read from the state rather than
- * stored: a copy of a stopped job, or one whose slot has a live replacement (a drain),
- * is STOPPED; otherwise the scheduler took it out (its health check failed) and it is
+ * stored: a copy of a stopped job, one whose slot has a live replacement (a drain, a
+ * deployment) or one scale-in removed is STOPPED; otherwise the scheduler took it out (its health check failed) and it is
  * FAILED, so the job's restart policy brings the slot back, with its back-off.
  */
 export function finishDeregistrations(index: SnapshotIndex, builder: PlanBuilder, now: number, policy: SchedulerPolicy): void {
@@ -31,6 +32,6 @@ export function finishDeregistrations(index: SnapshotIndex, builder: PlanBuilder
       continue;
     }
     const replacement = (index.copiesOf.get(t.id) ?? []).find((c) => !isFinished(c, job));
-    stopNow(t, builder, replacement ? { reason: why } : { reason: why, to: 'FAILED' });
+    stopNow(t, builder, replacement || why.startsWith(SCALED_IN) ? { reason: why } : { reason: why, to: 'FAILED' });
   }
 }

@@ -134,6 +134,8 @@ export function migrationCopy(task: Task, index: SnapshotIndex, now: number): Ta
     status: 'PENDING',
     resources: task.resources,
     restarts: 0,
+    // The move keeps what the copy runs: a deployment, not a drain, changes versions.
+    ...(task.version !== undefined ? { version: task.version } : {}),
     replaces: task.id,
     createdAt: now,
   };

@@ -32,7 +32,7 @@ export interface PlacementRound {
 
 export function placementRound(index: SnapshotIndex, builder: PlanBuilder, lost: ReadonlyMap<string, LostCopy>, now: number, policy: SchedulerPolicy): PlacementRound {
   const candidates: Task[] = [...lost.values()].map((l) => l.task);
-  for (const t of index.snapshot.tasks) {
+  for (const t of [...index.snapshot.tasks, ...index.created]) {
     if (builder.isTouched(t.id) || lost.has(t.id) || !PLACEABLE.has(t.status)) continue;
     if (t.notBefore !== undefined && t.notBefore > now) continue;
     const job = index.jobs.get(t.jobId);

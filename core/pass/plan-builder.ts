@@ -1,6 +1,6 @@
 import { PlanInvariantError } from '../errors';
 import { HOLDS_RESOURCES, type Node, type NodeState, type Task } from '../model';
-import type { Assignment, ConsolidationDecision, Launch, NodeUpdate, Plan, TaskUpdate, Termination, Unplaced } from './plan-types';
+import type { Assignment, ConsolidationDecision, JobUpdate, Launch, NodeUpdate, Plan, TaskUpdate, Termination, Unplaced } from './plan-types';
 
 /**
  * Accumulates a plan while the steps of a pass run, and enforces what the applier
@@ -17,6 +17,11 @@ export class PlanBuilder {
   private readonly touched = new Set<string>();
   /** The status each updated task ends the plan in. */
   private readonly updatedTo = new Map<string, Task['status']>();
+  /** Copies this pass creates, PENDING until a stage places them (then their assignment creates them). */
+  private readonly creations = new Map<string, Task>();
+  private readonly jobUpdates = new Map<string, JobUpdate>();
+  /** Copies this plan marks for a graceful stop (taken out of the load balancer, stopped later). */
+  private readonly marked = new Set<string>();
 
   constructor(readonly now: number) {}
 
@@ -26,13 +31,47 @@ export class PlanBuilder {
 
   assign(a: Assignment): void {
     this.touch(a.taskId);
+    const created = this.creations.get(a.taskId);
+    if (created) {
+      // Placed in the pass that made it: the assignment writes the copy, already ASSIGNED.
+      this.creations.delete(a.taskId);
+      const { taskId, jobId, nodeId, generation, resources } = a;
+      this.assignments.push({ taskId, jobId, nodeId, generation, resources, create: { ...created, status: 'ASSIGNED', nodeId, generation, reason: undefined } });
+      return;
+    }
     this.assignments.push(a);
   }
 
   updateTask(u: TaskUpdate): void {
+    const created = this.creations.get(u.taskId);
+    if (created) {
+      // A copy made this pass and left waiting: it is written as the update leaves it.
+      this.touch(u.taskId);
+      this.creations.set(u.taskId, { ...created, status: u.to, reason: u.reason, ...(u.notBefore !== undefined ? { notBefore: u.notBefore } : {}) });
+      this.updatedTo.set(u.taskId, u.to);
+      return;
+    }
     this.touch(u.taskId);
     this.taskUpdates.push(u);
     this.updatedTo.set(u.taskId, u.to);
+    if (u.stopAt !== undefined) this.marked.add(u.taskId);
+  }
+
+  /** Whether this plan ends the copy or starts its graceful stop (its slot then has one copy fewer). */
+  stopsOrMarks(task: Task): boolean {
+    return this.marked.has(task.id) || this.updatedTo.get(task.id) === 'STOPPED';
+  }
+
+  /** A new PENDING copy (not yet in the store); later stages may place it like any waiting copy. */
+  createTask(task: Task): void {
+    if (this.creations.has(task.id) || this.touched.has(task.id)) throw new PlanInvariantError(`task ${task.id} would be created twice in one pass`, { taskId: task.id });
+    this.creations.set(task.id, task);
+  }
+
+  /** The job record as this pass leaves it; one update per job. */
+  updateJob(u: JobUpdate): void {
+    if (this.jobUpdates.has(u.jobId)) throw new PlanInvariantError(`job ${u.jobId} would be updated twice in one pass`, { jobId: u.jobId });
+    this.jobUpdates.set(u.jobId, u);
   }
 
   /**
@@ -41,6 +80,11 @@ export class PlanBuilder {
    */
   keep(taskId: string): void {
     this.touch(taskId);
+  }
+
+  /** The copy's status once this plan applies. */
+  statusAfter(task: Task): Task['status'] {
+    return this.updatedTo.get(task.id) ?? task.status;
   }
 
   /** Whether the copy still holds its node once this plan applies (kept and marked copies do). */
@@ -101,6 +145,8 @@ export class PlanBuilder {
       terminations: this.terminations,
       unplaced: this.unplaced,
       consolidations: this.consolidations,
+      ...(this.creations.size > 0 ? { creates: [...this.creations.values()] } : {}),
+      ...(this.jobUpdates.size > 0 ? { jobUpdates: [...this.jobUpdates.values()] } : {}),
     };
   }
 

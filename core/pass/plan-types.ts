@@ -1,4 +1,4 @@
-import type { NodeState, Task, TaskStatus } from '../model';
+import type { Job, NodeState, Task, TaskStatus } from '../model';
 import type { Resources } from '../resources';
 
 /**
@@ -17,6 +17,27 @@ export interface Plan {
   /** Every placeable task this pass left where it was, with the reason. */
   readonly unplaced: readonly Unplaced[];
   readonly consolidations: readonly ConsolidationDecision[];
+  /**
+   * New copies to create PENDING (a deployment's copies of the new version that no node
+   * took this pass); the store writes each only if no task has its id. Absent: none.
+   * A new copy placed in the same pass is an assignment with `create` instead.
+   */
+  readonly creates?: readonly Task[];
+  /** Job records the pass moves on (a deployment's progress, success, failure or rollback). Absent: none. */
+  readonly jobUpdates?: readonly JobUpdate[];
+}
+
+/**
+ * The job record as the pass leaves it: committed only if the stored job's revision is
+ * still `revision` (absent revision: 0), so a user's update or stop made since wins and
+ * the next pass decides again from it. `job.revision` is `revision + 1`.
+ */
+export interface JobUpdate {
+  readonly jobId: string;
+  readonly revision: number;
+  readonly job: Job;
+  /** What changed, for the event log: "deployment 3 SUCCEEDED", "rolling back to v2: ...". */
+  readonly reason: string;
 }
 
 /**

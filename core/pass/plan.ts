@@ -9,6 +9,8 @@ import { placementRound } from './placement-round';
 import { PlanBuilder } from './plan-builder';
 import type { Plan } from './plan-types';
 import { applyRestartPolicy } from './restarts';
+import { progressDeployments } from './rollout';
+import { scaleIn } from './scale-in';
 import { scaleUp } from './scale-up';
 import { SnapshotIndex, type Snapshot } from './snapshot';
 import { stopStoppedJobs } from './stop-jobs';
@@ -22,13 +24,15 @@ export type { Plan } from './plan-types';
  * file only orders the stages; each lives in its own file.
  *
  *   finish deregistrations → stop stopped jobs → mark dead nodes LOST → fail the
- *   unhealthy → apply restart policy → move drains on → finish drains → refuse the
- *   unschedulable → place → scale up → consolidate
+ *   unhealthy → scale in → roll deployments → apply restart policy → move drains on →
+ *   finish drains → refuse the unschedulable → place → scale up → consolidate
  *
  * The order matters: everything that frees or orphans work runs before placement, so
  * one pass re-places a lost node's tasks; drains finish before new work is placed,
  * because a draining node is paid for until its copies run elsewhere; scale-up sees
- * only what placement could not do; consolidation runs last, on the fleet as placement
+ * only what placement could not do; scale-in and deployments run before the restart
+ * policy, so a crashed copy of an unwanted slot or an old version is ended or replaced
+ * rather than restarted, and the new copies a deployment creates are placed this pass; consolidation runs last, on the fleet as placement
  * left it, so it never drains a node this pass just filled.
  */
 export function plan(snapshot: Snapshot, now: number, policy: SchedulerPolicy): Plan {
@@ -45,6 +49,8 @@ export function plan(snapshot: Snapshot, now: number, policy: SchedulerPolicy): 
   stopStoppedJobs(index, builder, now, policy);
   const lost = markDeadNodes(index, builder, now, policy);
   failUnhealthy(index, builder, now, policy);
+  scaleIn(index, builder, now, policy);
+  progressDeployments(index, builder, now, policy);
   applyRestartPolicy(index, builder);
   const drains = progressDrains(index, builder, now, policy);
 

@@ -17,6 +17,10 @@ export class SnapshotIndex {
   readonly holding = new Map<string, Task[]>();
   /** Migration copies by the id of the copy they replace. */
   readonly copiesOf = new Map<string, Task[]>();
+  /** Each job's tasks, in snapshot order, and then the copies this pass created. */
+  readonly tasksOf = new Map<string, Task[]>();
+  /** Copies this pass created (PENDING, not yet stored), in creation order. */
+  readonly created: Task[] = [];
   private readonly generations = new Map<string, number>();
 
   constructor(readonly snapshot: Snapshot) {
@@ -28,13 +32,30 @@ export class SnapshotIndex {
     for (const t of snapshot.tasks) {
       this.tasks.set(t.id, t);
       if (t.nodeId && HOLDS_RESOURCES.has(t.status)) this.holding.get(t.nodeId)?.push(t);
-      const slot = `${t.jobId}#${t.slot}`;
-      this.generations.set(slot, Math.max(this.generations.get(slot) ?? 0, t.generation));
-      if (t.replaces) {
-        const list = this.copiesOf.get(t.replaces) ?? [];
-        list.push(t);
-        this.copiesOf.set(t.replaces, list);
-      }
+      this.note(t);
+    }
+  }
+
+  /**
+   * Adds a copy the pass creates, so the stages after the one that made it see it as a
+   * waiting copy (placement, scale-up) and as the replacement of the copy it replaces.
+   */
+  addCreated(t: Task): void {
+    this.tasks.set(t.id, t);
+    this.created.push(t);
+    this.note(t);
+  }
+
+  private note(t: Task): void {
+    const slot = `${t.jobId}#${t.slot}`;
+    this.generations.set(slot, Math.max(this.generations.get(slot) ?? 0, t.generation));
+    const mine = this.tasksOf.get(t.jobId) ?? [];
+    mine.push(t);
+    this.tasksOf.set(t.jobId, mine);
+    if (t.replaces) {
+      const list = this.copiesOf.get(t.replaces) ?? [];
+      list.push(t);
+      this.copiesOf.set(t.replaces, list);
     }
   }
 

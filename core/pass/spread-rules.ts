@@ -1,3 +1,4 @@
+import { targetVersion, versionOfTask } from '../deployment';
 import { ACCEPTS_WORK, type Job } from '../model';
 import type { Bin } from '../placement/bin';
 import { allowsInstanceType, allowsZone, matchesLabels } from '../placement/filters';
@@ -21,7 +22,8 @@ import type { SnapshotIndex } from './snapshot';
  * surviving the loss of one, and consolidation could never pack them back.
  *
  * Copies count where they hold resources on a node that accepts work: a copy on a
- * DRAINING node is leaving, and its replacement must not be kept out of its zone by it.
+ * DRAINING node is leaving, and its replacement must not be kept out of its zone by it;
+ * likewise only copies of the job's target version count.
  */
 export function spreadTally(index: SnapshotIndex, builder: PlanBuilder, bins: readonly Bin[], policy: SchedulerPolicy): SpreadTally {
   const tally = new SpreadTally();
@@ -44,7 +46,10 @@ export function spreadTally(index: SnapshotIndex, builder: PlanBuilder, bins: re
   for (const bin of accepting) {
     for (const t of index.holding.get(bin.id) ?? []) {
       const rule = tally.ruleFor(t.jobId);
-      if (rule && !builder.isTouched(t.id)) recordCopy(rule, bin);
+      const job = index.jobs.get(t.jobId);
+      // During a deployment only copies of the target version count: the old ones are
+      // leaving, and counting them would keep every new copy off their nodes (buying nodes).
+      if (rule && job && !builder.isTouched(t.id) && versionOfTask(t) === targetVersion(job)) recordCopy(rule, bin);
     }
   }
   return tally;

@@ -20,7 +20,7 @@ import {
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createHash } from 'node:crypto';
-import { checkJobId, checkService, checkTargets, describeRule, diffTargets, ruleKey, ruleRank, urlPath, type KnownTarget, type LoadBalancedService, type LoadBalancer, type LoadBalancerTarget, type RegisteredTarget, type TargetChange, type TargetHealth } from '../../control/load-balancer';
+import { checkJobId, checkService, checkTargets, describeRule, diffTargets, ruleKey, ruleRank, exposedUrl, type KnownTarget, type LoadBalancedService, type LoadBalancer, type LoadBalancerTarget, type RegisteredTarget, type TargetChange, type TargetHealth } from '../../control/load-balancer';
 import { LoadBalancerError } from '../../control/load-balancer-errors';
 import { noServiceError, ruleTakenError, type LoadBalancerOperation } from '../../control/load-balancer-errors';
 import type { ExposeRule } from '../../core/service';
@@ -218,8 +218,7 @@ export class AlbLoadBalancer implements LoadBalancer {
   }
 
   private url(rule: Pick<ExposeRule, 'path' | 'host'>): string {
-    // A host rule is reached by that name (its DNS points at the load balancer); a path rule at the load balancer's own.
-    return `${this.scheme}://${rule.host ?? this.dnsName}${urlPath({ port: '', ...rule })}`;
+    return exposedUrl(`${this.scheme}://${this.dnsName}`, rule);
   }
 
   private tagsOf(service: LoadBalancedService): Tag[] {

@@ -11,6 +11,7 @@ import type { ApiDeps } from './deps';
 import { ForbiddenError } from './errors';
 import { parseWith, pathParam, readJsonBody } from './request';
 import { answer, route, type ApiEvent, type ApiHandler } from './respond';
+import { jobAsOfVersion, versionOfTask } from '../../core/deployment';
 import type { Assert, Assignable, Same } from './type-checks';
 
 /** Compile-time: every container report the wire accepts is one the store can record. */
@@ -95,7 +96,9 @@ function toHeartbeat(nodeId: string, body: HeartbeatBody): Heartbeat {
   };
 }
 
-function desiredTaskView({ task: t, job }: DesiredCopy): DesiredTaskView {
+function desiredTaskView({ task: t, job: current }: DesiredCopy): DesiredTaskView {
+  // A copy runs its own version's template: during a deployment, old copies keep theirs.
+  const job = jobAsOfVersion(current, versionOfTask(t));
   return {
     id: t.id,
     jobId: t.jobId,

@@ -4,6 +4,7 @@ import type { JobSummaryView } from '../../contract/job-list';
 import type { JobView } from '../../contract/job-view';
 import { ROUTES } from '../../contract/routes';
 import type { TaskStatusView, TaskView } from '../../contract/task-view';
+import { exposedUrl } from '../../control/load-balancer';
 import type { JobStore, SchedulerStore } from '../../control/state/state-store';
 import { HOLDS_RESOURCES, type Job, type Task, type TaskStatus } from '../../core/model';
 import type { ContainerHealth, Endpoint, ExposeRule, PortSpec, Spread } from '../../core/service';
@@ -29,7 +30,10 @@ const EXPLAINED: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['PENDING', 'UNSC
  * The jobs API's store, and the scheduler's snapshot: the list needs every job's task
  * statuses, and one snapshot read gives them all where a query per job would not.
  */
-export type JobsDeps = ApiDeps<JobStore & Pick<SchedulerStore, 'snapshot'>>;
+export type JobsDeps = ApiDeps<JobStore & Pick<SchedulerStore, 'snapshot'>> & {
+  /** Where the deployment's load balancer answers (`http(s)://name[:port]`); absent: it has none, and exposed jobs show no URL. */
+  readonly loadBalancerUrl?: string;
+};
 
 /** GET /jobs, GET /jobs/{id}, DELETE /jobs/{id}: one function, routed on API Gateway's route key. */
 export function createHandler(deps: JobsDeps): ApiHandler {
@@ -75,7 +79,7 @@ async function getJob(deps: JobsDeps, event: ApiEvent): Promise<Reply> {
   const id = pathParam(event, 'id', JOB_ID, JOB_ID_EXPECTED);
   const found = await deps.store.getJob(id);
   if (!found) throw new NotFoundError('job', id);
-  return answer(ROUTES.getJob.key, { job: jobView(found.job), tasks: [...found.tasks].sort(bySlotThenGeneration).map(taskView) });
+  return answer(ROUTES.getJob.key, { job: jobView(found.job, deps.loadBalancerUrl), tasks: [...found.tasks].sort(bySlotThenGeneration).map(taskView) });
 }
 
 async function stopJob(deps: JobsDeps, event: ApiEvent): Promise<Reply> {
@@ -87,7 +91,7 @@ async function stopJob(deps: JobsDeps, event: ApiEvent): Promise<Reply> {
   return answer(ROUTES.stopJob.key, { jobId: id, stopRequested: true });
 }
 
-function jobView(j: Job): JobView {
+function jobView(j: Job, loadBalancerUrl: string | undefined): JobView {
   return {
     id: j.id,
     name: j.name,
@@ -103,6 +107,7 @@ function jobView(j: Job): JobView {
     doNotDisrupt: j.doNotDisrupt,
     ...(j.ports !== undefined && j.ports.length > 0 ? { ports: j.ports } : {}),
     ...(j.expose !== undefined ? { expose: j.expose } : {}),
+    ...(j.expose !== undefined && loadBalancerUrl !== undefined ? { url: exposedUrl(loadBalancerUrl, j.expose) } : {}),
     ...(j.healthCheck !== undefined ? { healthCheck: j.healthCheck } : {}),
     ...(j.stopGraceSeconds !== undefined ? { stopGraceSeconds: j.stopGraceSeconds } : {}),
     ...(j.spread !== undefined ? { spread: j.spread } : {}),

@@ -1,4 +1,5 @@
 import { createHandler } from '../api/jobs';
+import { loadBalancerUrlFrom } from '../config';
 import { apiDeps } from './api-deps';
 
-export const handler = createHandler(apiDeps('jobs'));
+export const handler = createHandler({ ...apiDeps('jobs'), loadBalancerUrl: loadBalancerUrlFrom(process.env) });

@@ -47,6 +47,12 @@ export function describeLoadBalancerContract(name: string, setup: () => Promise<
       expect((await lb.services()).map((s) => s.jobId)).toEqual(['job-web']);
     });
 
+    it('gives a host rule\'s service a URL at that host, with the load balancer\'s scheme and port', async () => {
+      const { url } = await lb.ensureService({ jobId: 'job-api', jobName: 'api', rule: { port: 'http', path: '/v1/*', host: 'api.example.com' } });
+      expect(url).toMatch(/^https?:\/\/api\.example\.com(:\d+)?\/v1\/$/);
+      expect(await lb.urlOf('job-api')).toBe(url);
+    });
+
     it('ensures a service idempotently: the same call twice keeps one service and its targets', async () => {
       await lb.ensureService(web);
       await lb.setTargets('job-web', [under.target('web.0', 0)]);

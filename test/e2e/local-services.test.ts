@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { LABELS } from '../../agent/container-config';
 import { startLocalCloud, type LocalCloud } from '../../local/local-cloud';
 import { waitUntil } from '../../local/wait-until';
+import { answeringReplicas, describeLoad, underLoad } from '../support/load-client';
 
 /**
  * A service people can reach, end to end on this machine: the web example submitted
@@ -33,57 +34,8 @@ async function api(method: string, route: string, body?: unknown): Promise<{ sta
   return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }
 
-/** One request through the load balancer: the replica's page, or why it failed. */
-async function hit(): Promise<{ ok: boolean; body: string }> {
-  try {
-    const res = await fetch(`${cloud.loadBalancerUrl}/web/`, { signal: AbortSignal.timeout(5_000) });
-    const body = await res.text();
-    return { ok: res.status === 200, body: res.status === 200 ? body.trim() : `HTTP ${res.status}` };
-  } catch (err) {
-    return { ok: false, body: String(err) };
-  }
-}
-
-/** Requests back to back until `during` settles; failures and the longest time without an answer. */
-async function underLoad(during: () => Promise<void>): Promise<{ sent: number; failed: number; longestGapMs: number; failures: string[] }> {
-  let done = false;
-  let sent = 0;
-  let failed = 0;
-  let lastOk = Date.now();
-  let longestGapMs = 0;
-  const failures: string[] = [];
-  const client = (async () => {
-    while (!done) {
-      const r = await hit();
-      sent++;
-      const now = Date.now();
-      if (r.ok) {
-        longestGapMs = Math.max(longestGapMs, now - lastOk);
-        lastOk = now;
-      } else {
-        failed++;
-        if (failures.length < 5) failures.push(r.body);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  })();
-  try {
-    await during();
-  } finally {
-    done = true;
-    await client;
-  }
-  return { sent, failed, longestGapMs, failures };
-}
-
-async function servingReplicas(): Promise<Set<string>> {
-  const seen = new Set<string>();
-  for (let i = 0; i < 30; i++) {
-    const r = await hit();
-    if (r.ok) seen.add(r.body);
-  }
-  return seen;
-}
+const webUrl = () => `${cloud.loadBalancerUrl}/web/`;
+const servingReplicas = () => answeringReplicas(webUrl());
 
 async function runningTasks(): Promise<{ id: string; nodeId?: string; health?: string; status: string }[]> {
   const res = await api('GET', `/jobs/${jobId}`);
@@ -119,6 +71,7 @@ test('the web example answers through the load balancer from replicas on differe
   const submitted = await api('POST', '/jobs', EXAMPLE);
   expect(submitted.status).toBe(202);
   jobId = submitted.json.jobId as string;
+  expect(((await api('GET', `/jobs/${jobId}`)).json.job as { url?: string }).url).toBe(webUrl());
   await waitUntil('3 healthy replicas', async () => (await runningTasks()).filter((t) => t.health === 'healthy').length === 3, 120_000);
   const nodes = new Set((await runningTasks()).map((t) => t.nodeId));
   expect(nodes.size).toBeGreaterThanOrEqual(2);
@@ -130,7 +83,7 @@ test('the web example answers through the load balancer from replicas on differe
 test('a client sees no failed request while one replica is killed and restarted', async () => {
   const running = async () => (await cloud.docker.listContainers({ filters: { label: [`${LABELS.job}=${jobId}`], status: ['running'] } })).map((c) => c.Id);
   const [victim] = await running();
-  const result = await underLoad(async () => {
+  const result = await underLoad(webUrl(), async () => {
     await cloud.docker.getContainer(victim).kill();
     // Its replacement is a new container; the API shows 3 healthy copies again.
     await waitUntil('a new container for the killed replica', async () => {
@@ -139,7 +92,7 @@ test('a client sees no failed request while one replica is killed and restarted'
     }, 120_000);
     await waitUntil('the replica back and healthy', async () => (await runningTasks()).filter((t) => t.health === 'healthy').length === 3, 120_000);
   });
-  console.log(`replica killed: ${result.sent} requests, ${result.failed} failed, longest gap ${result.longestGapMs} ms${result.failures.length ? `; e.g. ${result.failures.join(' | ')}` : ''}`);
+  console.log(describeLoad('replica killed', result));
   expect(result.failed).toBe(0);
 });
 
@@ -147,7 +100,7 @@ test('a client sees no failed request while a node is drained', async () => {
   const tasks = await runningTasks();
   const nodeId = tasks[0].nodeId!;
   const before = new Set(tasks.filter((t) => t.nodeId === nodeId).map((t) => t.id));
-  const result = await underLoad(async () => {
+  const result = await underLoad(webUrl(), async () => {
     // What consolidation decides, applied through the store: the node goes DRAINING and
     // the passes move its copies off it make-before-break.
     const node = (await cloud.store.listNodes()).find((n) => n.id === nodeId)!;
@@ -158,7 +111,7 @@ test('a client sees no failed request while a node is drained', async () => {
       return now.filter((t) => t.health === 'healthy').length === 3 && now.every((t) => !before.has(t.id) || t.nodeId !== nodeId) && now.every((t) => t.nodeId !== nodeId);
     }, 180_000);
   });
-  console.log(`node drained: ${result.sent} requests, ${result.failed} failed, longest gap ${result.longestGapMs} ms${result.failures.length ? `; e.g. ${result.failures.join(' | ')}` : ''}`);
+  console.log(describeLoad('node drained', result));
   expect(result.failed).toBe(0);
 });
 
@@ -166,14 +119,14 @@ test('a node dying (its agent killed) costs the client what the report prints, a
   const tasks = await runningTasks();
   const nodeId = tasks[0].nodeId!;
   const pid = cloud.fleet.pidOf(nodeId)!;
-  const result = await underLoad(async () => {
+  const result = await underLoad(webUrl(), async () => {
     process.kill(pid, 'SIGKILL');
     await waitUntil('3 healthy replicas on the other nodes', async () => {
       const now = await runningTasks();
       return now.filter((t) => t.health === 'healthy').length === 3 && now.every((t) => t.nodeId !== nodeId);
     }, 180_000);
   });
-  console.log(`node died: ${result.sent} requests, ${result.failed} failed, longest gap ${result.longestGapMs} ms${result.failures.length ? `; e.g. ${result.failures.join(' | ')}` : ''}`);
+  console.log(describeLoad('node died', result));
   expect(result.sent).toBeGreaterThan(0);
   expect((await servingReplicas()).size).toBeGreaterThanOrEqual(2);
 });
@@ -187,18 +140,24 @@ test('a replica whose health check fails is taken out of the load balancer withi
   // The docker CLI rather than dockerode's exec, whose attached stream would outlive the test.
   expect(spawnSync('docker', ['exec', victim.Id, 'rm', '/tmp/index.html']).status).toBe(0);
   const broken = Date.now();
-  // Out only once it has stayed out for three samples in a row: one sample can miss a replica.
-  let absentFor = 0;
-  await waitUntil('the broken replica out of the load balancer', async () => {
-    absentFor = [...(await servingReplicas())].some((r) => r.endsWith(hostname)) ? 0 : absentFor + 1;
-    return absentFor >= 3;
-  }, 120_000);
+  // Out when haproxy no longer routes to it: its own check marked it DOWN, or the scheduler
+  // deregistered it once the agent's probe counted `retries` failures.
+  const taskId = victim.Labels[LABELS.task];
+  let how = '';
+  const meanwhile = await underLoad(webUrl(), () =>
+    waitUntil('the broken replica out of the load balancer', async () => {
+      const target = (await cloud.loadBalancer.targets(jobId)).find((t) => t.taskId === taskId);
+      how = target === undefined ? 'deregistered by the scheduler' : target.health === 'unhealthy' ? "marked DOWN by haproxy's own check" : '';
+      return how !== '';
+    }, 120_000),
+  );
   const outAfter = Date.now() - broken;
+  console.log(describeLoad('while the broken replica was taken out', meanwhile));
   await waitUntil('the replica restarted and healthy', async () => {
     const running = (await cloud.docker.listContainers({ filters: { label: [`${LABELS.job}=${jobId}`], status: ['running'] } })).map((c) => c.Id);
     return !running.includes(victim.Id) && (await runningTasks()).filter((t) => t.health === 'healthy').length === 3;
   }, 180_000);
-  console.log(`unhealthy replica ${hostname}: out of the load balancer after ${outAfter} ms (interval × retries = ${check.intervalSeconds * check.retries} s), healthy again after ${Date.now() - broken} ms`);
+  console.log(`unhealthy replica ${hostname}: out of the load balancer after ${outAfter} ms, ${how} (interval × retries = ${check.intervalSeconds * check.retries} s), healthy again after ${Date.now() - broken} ms`);
   // The agent's count of failures, one more pass and a haproxy reload: within an interval of the bound.
   expect(outAfter).toBeLessThanOrEqual((check.intervalSeconds * (check.retries + 1)) * 1000 + 5_000);
 });

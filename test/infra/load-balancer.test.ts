@@ -184,6 +184,11 @@ describe('with -c loadBalancer=true', () => {
     expect(env[ENV.vpcId]).toEqual({ Ref: expect.stringMatching(/^NetworkVpc/) });
   });
 
+  it("tells the jobs API the load balancer's URL, so it shows exposed jobs there", () => {
+    const [, jobs] = ofType(http, 'AWS::Lambda::Function').find(([id]) => id.startsWith('Jobs'))!;
+    expect(jobs.Properties.Environment.Variables[ENV.lbUrl]).toEqual(http.template.Outputs.LoadBalancerUrl.Value);
+  });
+
   it('outputs the load balancer URL over http', () => {
     expect(http.template.Outputs.LoadBalancerUrl.Value).toEqual({ 'Fn::Join': ['', ['http://', { 'Fn::GetAtt': [idOf(http, http.stack.loadBalancer!.alb), 'DNSName'] }]] });
   });

@@ -179,7 +179,7 @@ describe('StowageStack functions', () => {
   it('gives the scheduler every variable but the idempotency table, and submit the idempotency table', () => {
     const scheduler = functionFor(stack.scheduler.fn).Properties.Environment.Variables;
     // The load balancer's variables come only with -c loadBalancer=true (test/infra/load-balancer.test.ts).
-    const notTheScheduler: string[] = [ENV.idempotencyTable, ENV.nodeRoleName, ENV.lbListenerArn, ENV.lbDnsName, ENV.vpcId];
+    const notTheScheduler: string[] = [ENV.idempotencyTable, ENV.nodeRoleName, ENV.lbListenerArn, ENV.lbDnsName, ENV.lbUrl, ENV.vpcId];
     expect(Object.keys(scheduler).sort()).toEqual(Object.values(ENV).filter((v) => !notTheScheduler.includes(v)).sort());
     expect(scheduler[ENV.stackTagKey]).toBe(STACK_TAG_KEY);
     expect(scheduler[ENV.stackTagValue]).toBe('Stowage');

@@ -1,4 +1,4 @@
-import { ConfigError, ENV, loadBalancerFrom, policyFrom, subnetsFrom, tableNamesFrom } from '../../lambdas/config';
+import { ConfigError, ENV, loadBalancerFrom, loadBalancerUrlFrom, policyFrom, subnetsFrom, tableNamesFrom } from '../../lambdas/config';
 
 describe('Lambda configuration', () => {
   const tables = { [ENV.jobsTable]: 'j', [ENV.tasksTable]: 't', [ENV.nodesTable]: 'n', [ENV.samplesTable]: 's', [ENV.leasesTable]: 'l' };
@@ -77,5 +77,17 @@ describe('Lambda configuration', () => {
       expect(error.variable).toBe(variable);
       expect(error.message).toMatch(message);
     });
+  });
+});
+
+describe('loadBalancerUrlFrom', () => {
+  it('is absent without the variable and the URL with it', () => {
+    expect(loadBalancerUrlFrom({})).toBeUndefined();
+    expect(loadBalancerUrlFrom({ [ENV.lbUrl]: 'https://stowage-1.eu-west-1.elb.amazonaws.com' })).toBe('https://stowage-1.eu-west-1.elb.amazonaws.com');
+  });
+
+  it.each(['stowage-1.elb.amazonaws.com', 'ftp://lb.example.com', 'http://lb.example.com/web', 'http://bad_name'])('refuses %s naming the variable', (value) => {
+    expect(() => loadBalancerUrlFrom({ [ENV.lbUrl]: value })).toThrow(ConfigError);
+    expect(() => loadBalancerUrlFrom({ [ENV.lbUrl]: value })).toThrow(ENV.lbUrl);
   });
 });

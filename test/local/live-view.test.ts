@@ -216,7 +216,7 @@ describe('renderView', () => {
     );
     const services = section(lines, /^SERVICES \(load balancer http:\/\/127\.0\.0\.1:8080\)$/);
     expect(services).toHaveLength(2);
-    expect(services[0]).toMatch(/^ {2}api +http:\/\/127\.0\.0\.1:8080\/ {2}\(Host: api\.example\.com\) +1\/1 running and healthy$/);
+    expect(services[0]).toMatch(/^ {2}api +http:\/\/api\.example\.com:8080\/ {2}\(curl -H 'Host: api\.example\.com' http:\/\/127\.0\.0\.1:8080\/\) +1\/1 running and healthy$/);
     expect(services[1]).toMatch(/^ {2}web +http:\/\/127\.0\.0\.1:8080\/web\/ +1\/3 running and healthy$/);
   });
 

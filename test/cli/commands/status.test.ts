@@ -26,12 +26,13 @@ describe('stowage status <job>', () => {
         ...JOB,
         ports: [{ name: 'http', containerPort: 8080, protocol: 'tcp' }],
         expose: { port: 'http', path: '/web/*' },
+        url: 'http://127.0.0.1:8080/web/',
         healthCheck: { http: { port: 'http', path: '/' }, intervalSeconds: 10, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 0 },
       },
       tasks: [task(0, { endpoints: [{ port: 'http', containerPort: 8080, hostPort: 32768 }], health: 'healthy' }), task(1, { status: 'PENDING', nodeId: null, reason: 'waiting for the next scheduling pass' })],
     });
     expect(out).toContain('ports http 8080/tcp\n');
-    expect(out).toContain('exposed: port http at /web/*\n');
+    expect(out).toContain('exposed: port http at /web/*, url http://127.0.0.1:8080/web/\n');
     expect(out).toContain('health check http http / every 10s, timeout 5s, 3 retries, start period 0s\n');
     const lines = out.trimEnd().split('\n');
     const header = lines.findIndex((l) => l.startsWith('slot'));
@@ -45,7 +46,7 @@ describe('stowage status <job>', () => {
       job: { ...JOB, ports: [{ name: 'http', containerPort: 80, protocol: 'tcp' }], expose: { port: 'http', host: 'web.example.com', path: '/api/*' }, healthCheck: { command: ['wget', '-q', 'http://127.0.0.1/'], intervalSeconds: 5, timeoutSeconds: 2, retries: 2, startPeriodSeconds: 30 } },
       tasks: [task(0, { health: 'unhealthy' })],
     });
-    expect(out).toContain('exposed: port http at web.example.com/api/*');
+    expect(out).toContain('exposed: port http at web.example.com/api/* (this deployment has no load balancer)');
     expect(out).toContain('health check command ["wget","-q","http://127.0.0.1/"] every 5s');
     expect(out).toMatch(/RUNNING\s+i-0\s+0\s+-\s+unhealthy/);
   });

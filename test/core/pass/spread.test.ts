@@ -83,7 +83,7 @@ describe('spread in a pass', () => {
       // 2 zones: at most 2 per zone; both zones are full for the job once 4 are placed, so a fifth copy (a migration) waits.
       const nodes = [node('a'), node('b', 'm5.large', { zone: 'us-east-1b' })];
       const tasks = [running('web-0', 'web', 'a'), running('web-1', 'web', 'a', { slot: 1 }), running('web-2', 'web', 'b', { slot: 2 }), running('web-3', 'web', 'b', { slot: 3 })];
-      const extra: Task = { ...replicas(web, 5)[4] };
+      const extra: Task = { ...replicas(web, 5)[4], slot: 0, generation: 1, replaces: 'web-0' };
       const p = plan(snapshot({ jobs: [web], tasks: [...tasks, extra], nodes }), NOW, policy());
       expect(p.assignments).toEqual([]);
       expect(unplacedReason(p, 'web-4')).toBe('no node fits: spread:zone ×2; no new node can take it without breaking spread:zone (at most 2 copies per zone)');

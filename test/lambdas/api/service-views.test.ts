@@ -133,6 +133,14 @@ describe('GET /jobs/{id}: services', () => {
     expect(body.tasks[1]).not.toHaveProperty('health');
   });
 
+  it("shows an exposed job's URL behind the deployment's load balancer, and none when it has no load balancer", async () => {
+    const { deps } = await setup();
+    const get = async (loadBalancerUrl?: string) =>
+      jobResponseSchema.parse(json(await jobsHandler({ ...deps, ...(loadBalancerUrl ? { loadBalancerUrl } : {}) })(apiEvent('GET', '/jobs/{id}', { pathParameters: { id: WEB.id } })))).job;
+    expect((await get('https://stowage-1.eu-west-1.elb.amazonaws.com')).url).toBe('https://stowage-1.eu-west-1.elb.amazonaws.com/web/');
+    expect(await get()).not.toHaveProperty('url');
+  });
+
   it('shows no endpoints for a copy that has ended', async () => {
     const { beat, getJob } = await setup();
     await beat({ ...BEAT, containers: [{ taskId: `${WEB.id}.0`, generation: 1, state: 'running', endpoints: ENDPOINTS, health: 'healthy' }] });
