@@ -3,6 +3,7 @@ import { JOB_ID } from './ids';
 import { argText } from './argv-text';
 import { imageReferenceSchema } from './image-reference';
 import { labelsSchema, limitedRecord } from './node-labels';
+import { updateSpecSchema } from './deployment-spec';
 import { capabilitiesSchema, DEFAULT_STOP_GRACE_SECONDS, exposeSchema, healthCheckSchema, MAX_STOP_GRACE_SECONDS, portsSchema, SPREADS } from './service-spec';
 
 /**
@@ -67,6 +68,8 @@ export const jobSpecSchema = z
     /** A hard CPU cap in millicores; absent, `cpu` is a share of the node's CPU, not a cap. */
     cpuLimit: z.number().int().min(1).max(256_000).optional(),
     capabilities: capabilitiesSchema.optional(),
+    /** How a change of the job rolls out; absent: every default of updateSpecSchema. Not part of a version. */
+    update: updateSpecSchema.optional(),
   })
   .superRefine((job, ctx) => {
     // Rules between fields, each reported at the field that breaks it.
@@ -79,10 +82,23 @@ export const jobSpecSchema = z
     if (job.expose) known(job.expose.port, ['expose', 'port']);
     if (job.healthCheck?.http) known(job.healthCheck.http.port, ['healthCheck', 'http', 'port']);
     if (job.healthCheck?.tcp) known(job.healthCheck.tcp.port, ['healthCheck', 'tcp', 'port']);
+    if (job.update && allowsNoProgress(job.update, job.count)) {
+      ctx.addIssue({ code: 'custom', path: ['update'], message: `maxSurge ${JSON.stringify(job.update.maxSurge)} and maxUnavailable ${JSON.stringify(job.update.maxUnavailable)} allow no copy above or below ${job.count}: a deployment could never replace one; allow a surge (e.g. "25%") or an unavailable copy` });
+    }
     if (job.cpuLimit !== undefined && job.cpuLimit < job.cpu) {
       ctx.addIssue({ code: 'custom', path: ['cpuLimit'], message: `must be at least cpu (${job.cpu}): a cap below the request would throttle what the scheduler reserved` });
     }
   });
+
+/**
+ * True when a deployment could neither add a copy (surge 0) nor take one away
+ * (unavailable 0 at this count: a percentage of the count rounds down, as the scheduler
+ * rounds it; a surge percentage rounds up, so only 0 or "0%" allows none).
+ */
+function allowsNoProgress(u: { maxSurge: number | string; maxUnavailable: number | string }, count: number): boolean {
+  const none = (b: number | string, rounded: (x: number) => number) => (typeof b === 'number' ? b === 0 : rounded((Number(b.slice(0, -1)) / 100) * count) === 0);
+  return none(u.maxSurge, Math.ceil) && none(u.maxUnavailable, Math.floor);
+}
 
 /** What a client sends: defaulted fields may be left out. */
 export type JobSpecBody = z.input<typeof jobSpecSchema>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { JOB_ID } from './ids';
+import { deploymentViewSchema, updateViewSchema } from './deployment-spec';
 import { JOB_KINDS, RESTART_MODES } from './job-spec';
 import { SPREADS } from './service-spec';
 import { taskViewSchema } from './task-view';
@@ -61,6 +62,14 @@ export const jobViewSchema = z.object({
   createdAt: z.number(),
   /** Present once a user stopped the job. */
   stopRequestedAt: z.number().optional(),
+  /** The version the copies converge on, and the highest given so far (a rollback targets an older one). */
+  version: z.number().int().min(1),
+  latestVersion: z.number().int().min(1),
+  /** The last version that ran on every copy; absent until one did. */
+  stableVersion: z.number().int().min(1).optional(),
+  update: updateViewSchema,
+  /** The latest deployment; absent for a job created before deployments were recorded. */
+  deployment: deploymentViewSchema.optional(),
 });
 export type JobView = z.infer<typeof jobViewSchema>;
 

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { putJobResponseSchema, rollbackBodySchema, rollbackResponseSchema, scaleBodySchema, scaleResponseSchema, versionListResponseSchema } from './deployment-spec';
 import { heartbeatAnswerSchema, heartbeatBodySchema } from './heartbeat';
 import { jobListResponseSchema } from './job-list';
 import { jobSpecSchema, submitResponseSchema } from './job-spec';
@@ -22,10 +23,15 @@ export interface RouteShape {
 
 export const ROUTE_SHAPES = {
   'POST /jobs': { body: jobSpecSchema, status: 202, response: submitResponseSchema },
+  // 202: the scheduler rolls the change out; GET /jobs/{id} shows the deployment.
+  'PUT /jobs/{id}': { body: jobSpecSchema, status: 202, response: putJobResponseSchema },
   'GET /jobs': { status: 200, response: jobListResponseSchema },
   'GET /jobs/{id}': { status: 200, response: jobResponseSchema },
   // 202: the next scheduling pass stops the copies; GET /jobs/{id} shows them go.
   'DELETE /jobs/{id}': { status: 202, response: stopResponseSchema },
+  'GET /jobs/{id}/versions': { status: 200, response: versionListResponseSchema },
+  'POST /jobs/{id}/scale': { body: scaleBodySchema, status: 202, response: scaleResponseSchema },
+  'POST /jobs/{id}/rollback': { body: rollbackBodySchema, status: 202, response: rollbackResponseSchema },
   'GET /nodes': { status: 200, response: nodeListResponseSchema },
   'GET /report': { query: reportQuerySchema, status: 200, response: reportResponseSchema },
   'PUT /nodes/{id}/heartbeat': { body: heartbeatBodySchema, status: 200, response: heartbeatAnswerSchema },

@@ -24,6 +24,8 @@ export const taskViewSchema = z.object({
   id: z.string().min(1),
   slot: z.number().int().min(0),
   generation: z.number().int().min(0),
+  /** The job version this copy runs. */
+  version: z.number().int().min(1),
   status: taskStatusSchema,
   /** Null until the copy is placed. */
   nodeId: z.string().nullable(),

@@ -5,6 +5,8 @@ import type { JobView } from '../../contract/job-view';
 import { ROUTES } from '../../contract/routes';
 import type { TaskStatusView, TaskView } from '../../contract/task-view';
 import { exposedUrl } from '../../control/load-balancer';
+import { targetVersion, updatePolicyOf, versionOfTask } from '../../core/deployment';
+import { healthAllowsServing } from '../../core/serving';
 import type { JobStore, SchedulerStore } from '../../control/state/state-store';
 import { HOLDS_RESOURCES, type Job, type Task, type TaskStatus } from '../../core/model';
 import type { ContainerHealth, Endpoint, ExposeRule, PortSpec, Spread } from '../../core/service';
@@ -79,7 +81,7 @@ async function getJob(deps: JobsDeps, event: ApiEvent): Promise<Reply> {
   const id = pathParam(event, 'id', JOB_ID, JOB_ID_EXPECTED);
   const found = await deps.store.getJob(id);
   if (!found) throw new NotFoundError('job', id);
-  return answer(ROUTES.getJob.key, { job: jobView(found.job, deps.loadBalancerUrl), tasks: [...found.tasks].sort(bySlotThenGeneration).map(taskView) });
+  return answer(ROUTES.getJob.key, { job: jobView(found.job, deps.loadBalancerUrl, found.tasks), tasks: [...found.tasks].sort(bySlotThenGeneration).map(taskView) });
 }
 
 async function stopJob(deps: JobsDeps, event: ApiEvent): Promise<Reply> {
@@ -91,7 +93,7 @@ async function stopJob(deps: JobsDeps, event: ApiEvent): Promise<Reply> {
   return answer(ROUTES.stopJob.key, { jobId: id, stopRequested: true });
 }
 
-function jobView(j: Job, loadBalancerUrl: string | undefined): JobView {
+function jobView(j: Job, loadBalancerUrl: string | undefined, tasks: readonly Task[]): JobView {
   return {
     id: j.id,
     name: j.name,
@@ -115,7 +117,25 @@ function jobView(j: Job, loadBalancerUrl: string | undefined): JobView {
     ...(j.capabilities !== undefined && j.capabilities.length > 0 ? { capabilities: j.capabilities } : {}),
     createdAt: j.createdAt,
     ...(j.stopRequestedAt !== undefined ? { stopRequestedAt: j.stopRequestedAt } : {}),
+    version: targetVersion(j),
+    latestVersion: j.latestVersion ?? targetVersion(j),
+    ...(j.stableVersion !== undefined ? { stableVersion: j.stableVersion } : {}),
+    update: updatePolicyOf(j),
+    ...(j.deployment !== undefined ? { deployment: { ...j.deployment, copies: copiesByVersion(j, tasks) } } : {}),
   };
+}
+
+/** Live copies per version, and how many serve (for a job that is not exposed: run and are healthy by their check). */
+function copiesByVersion(j: Job, tasks: readonly Task[]): Record<string, { total: number; serving: number }> {
+  const out: Record<string, { total: number; serving: number }> = {};
+  for (const t of tasks) {
+    if (!HOLDS_RESOURCES.has(t.status) && t.status !== 'PENDING' && t.status !== 'UNSCHEDULABLE' && t.status !== 'LOST') continue;
+    const key = String(versionOfTask(t));
+    const entry = (out[key] ??= { total: 0, serving: 0 });
+    entry.total++;
+    if (t.status === 'RUNNING' && t.stopAt === undefined && healthAllowsServing(t, j)) entry.serving++;
+  }
+  return out;
 }
 
 function taskView(t: Task): TaskView {
@@ -124,6 +144,7 @@ function taskView(t: Task): TaskView {
     id: t.id,
     slot: t.slot,
     generation: t.generation,
+    version: versionOfTask(t),
     status: t.status,
     nodeId: t.nodeId ?? null,
     restarts: t.restarts,

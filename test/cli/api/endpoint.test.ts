@@ -282,9 +282,9 @@ describe('assembleJob (stowage submit)', () => {
 });
 
 describe('assess (--wait)', () => {
-  const task = (slot: number, status: TaskView['status'], extra: Partial<TaskView> = {}): TaskView => ({ id: `job-1.${slot}`, slot, generation: 0, status, nodeId: null, restarts: 0, ...extra });
+  const task = (slot: number, status: TaskView['status'], extra: Partial<TaskView> = {}): TaskView => ({ id: `job-1.${slot}`, slot, generation: 0, version: 1, status, nodeId: null, restarts: 0, ...extra });
   const job = (kind: 'service' | 'batch', tasks: TaskView[], stopRequestedAt?: number): JobResponse =>
-    ({ job: { id: 'job-1', name: 'j', image: 'i', command: ['x'], env: {}, cpu: 1, memoryMiB: 1, count: 3, kind, restart: { mode: 'always', initialDelayMs: 1, maxDelayMs: 1, resetAfterMs: 1 }, constraints: {}, doNotDisrupt: false, createdAt: 0, ...(stopRequestedAt ? { stopRequestedAt } : {}) }, tasks });
+    ({ job: { id: 'job-1', name: 'j', image: 'i', command: ['x'], env: {}, cpu: 1, memoryMiB: 1, count: 3, kind, restart: { mode: 'always', initialDelayMs: 1, maxDelayMs: 1, resetAfterMs: 1 }, constraints: {}, doNotDisrupt: false, createdAt: 0, version: 1, latestVersion: 1, update: { maxSurge: '25%', maxUnavailable: 0, minHealthySeconds: 10, progressDeadlineSeconds: 600, autoRollback: true }, ...(stopRequestedAt ? { stopRequestedAt } : {}) }, tasks });
 
   it('judges each slot by its newest generation', () => {
     const tasks = [task(0, 'FAILED'), task(0, 'RUNNING', { generation: 1 }), task(1, 'RUNNING'), task(2, 'RUNNING')];

@@ -15,9 +15,12 @@ const JOB: JobResponse['job'] = {
   constraints: {},
   doNotDisrupt: false,
   createdAt: 1,
+  version: 1,
+  latestVersion: 1,
+  update: { maxSurge: '25%', maxUnavailable: 0, minHealthySeconds: 10, progressDeadlineSeconds: 600, autoRollback: true },
 };
 
-const task = (slot: number, over: Partial<JobResponse['tasks'][number]> = {}): JobResponse['tasks'][number] => ({ id: `${JOB.id}.${slot}`, slot, generation: 1, status: 'RUNNING', nodeId: `i-${slot}`, restarts: 0, ...over });
+const task = (slot: number, over: Partial<JobResponse['tasks'][number]> = {}): JobResponse['tasks'][number] => ({ id: `${JOB.id}.${slot}`, slot, generation: 1, version: 1, status: 'RUNNING', nodeId: `i-${slot}`, restarts: 0, ...over });
 
 describe('stowage status <job>', () => {
   it("shows each copy's endpoints and health, and the job's ports, rule and check", () => {
