@@ -45,6 +45,8 @@ function rollJob(job: Job, index: SnapshotIndex, builder: PlanBuilder, now: numb
   const update = updatePolicyOf(job);
   const ready = fresh.filter((t) => serving(t, job, index, builder) && (t.healthySince ?? t.startedAt ?? now) + update.minHealthySeconds * 1000 <= now);
   const d = job.deployment;
+  // A batch job's finished slots are done for good: the floor and the goal are the slots still running work.
+  const wanted = job.kind === 'batch' ? Math.min(job.count, new Set(live.map((t) => t.slot)).size) : job.count;
 
   if (d?.status === 'RUNNING') {
     const failure = deploymentFailure(job, d, fresh, ready.length, now);
@@ -53,7 +55,7 @@ function rollJob(job: Job, index: SnapshotIndex, builder: PlanBuilder, now: numb
       builder.updateJob(failedDeployment(job, d, failure, now));
       return;
     }
-    if (old.length === 0 && ready.length >= job.count) {
+    if (old.length === 0 && ready.length >= wanted) {
       builder.updateJob(succeededDeployment(job, d, now));
       return;
     }
@@ -72,36 +74,42 @@ function rollJob(job: Job, index: SnapshotIndex, builder: PlanBuilder, now: numb
     replaced.push(t);
   }
 
-  // 2. Serving old copies go while enough copies serve without them: first those whose slot has a ready new copy.
+  // 2. Serving old copies go while enough copies serve without them (count − maxUnavailable):
+  //    first those whose slot has a ready new copy, then slots holding two old copies (an
+  //    update that superseded another), then the rest; a slot left without a copy gets its
+  //    new one below.
   const readySlots = new Set(ready.map((t) => t.slot));
   const servingOld = old.filter((t) => !builder.isTouched(t.id) && serving(t, job, index, builder));
-  let canStop = servingOld.length + ready.length - (job.count - unavailable);
-  const order = [...servingOld].sort((a, b) => Number(readySlots.has(b.slot)) - Number(readySlots.has(a.slot)) || a.slot - b.slot);
+  const perSlot = new Map<number, number>();
+  for (const t of old) perSlot.set(t.slot, (perSlot.get(t.slot) ?? 0) + 1);
+  const priority = (t: Task) => (readySlots.has(t.slot) ? 0 : (perSlot.get(t.slot) ?? 0) > 1 ? 1 : 2);
+  let canStop = servingOld.length + ready.length - (wanted - unavailable);
+  const order = [...servingOld].sort((a, b) => priority(a) - priority(b) || versionOfTask(a) - versionOfTask(b) || a.slot - b.slot);
   for (const t of order) {
     if (canStop <= 0) break;
-    // Without a ready copy of its own slot it may go only within maxUnavailable, and gets its new copy now.
-    if (!readySlots.has(t.slot) && unavailable === 0) continue;
     stopGracefully(t, index, builder, now, policy, { reason: `replaced by v${target}` });
     replaced.push(t);
+    perSlot.set(t.slot, (perSlot.get(t.slot) ?? 1) - 1);
     canStop--;
   }
 
   // 3. New copies for old copies' slots, within the surge. Old copies on their way out do not count.
   const staying = live.filter((t) => !builder.stopsOrMarks(t));
-  let room = job.count + surge - staying.length;
+  let room = wanted + surge - staying.length;
   const going = new Set(replaced.map((t) => t.id));
   const needing = [...replaced, ...old.filter((t) => !going.has(t.id))].filter((t) => !slotsWithFresh.has(t.slot));
   const seen = new Set<number>();
   for (const t of needing) {
     if (seen.has(t.slot)) continue;
-    // A slot whose old copy just went gets its new copy whatever the surge: it replaces, it does not add.
-    const isReplacement = going.has(t.id);
+    // A slot whose last old copy just went gets its new copy whatever the surge: it replaces, it does not add.
+    const isReplacement = going.has(t.id) && !old.some((o) => o.slot === t.slot && !going.has(o.id));
     if (!isReplacement && room <= 0) continue;
     seen.add(t.slot);
     const copy = newCopy(job, t, index, now);
     builder.createTask(copy);
     index.addCreated(copy);
-    if (!isReplacement) room--;
+    // Every new copy counts against the surge, a replacement included: it takes its old copy's place only once that is gone.
+    room--;
   }
 }
 
