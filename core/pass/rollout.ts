@@ -3,7 +3,7 @@ import type { Job, Task } from '../model';
 import type { SchedulerPolicy } from '../policy';
 import { healthAllowsServing, isServing } from '../serving';
 import { deploymentFailure, failedDeployment, succeededDeployment } from './deployment-outcome';
-import { stopGracefully } from './graceful-stop';
+import { nodeDying, stopGracefully } from './graceful-stop';
 import type { PlanBuilder } from './plan-builder';
 import type { SnapshotIndex } from './snapshot';
 import { isFinished } from './task-fate';
@@ -43,7 +43,8 @@ function rollJob(job: Job, index: SnapshotIndex, builder: PlanBuilder, now: numb
   const old = live.filter((t) => versionOfTask(t) !== target);
   const fresh = live.filter((t) => versionOfTask(t) === target);
   const update = updatePolicyOf(job);
-  const ready = fresh.filter((t) => serving(t, job, index, builder) && (t.healthySince ?? t.startedAt ?? now) + update.minHealthySeconds * 1000 <= now);
+  const serving = (t: Task) => servingNow(t, job, index, builder, now, policy);
+  const ready = fresh.filter((t) => serving(t) && (t.healthySince ?? t.startedAt ?? now) + update.minHealthySeconds * 1000 <= now);
   const d = job.deployment;
   // A batch job's finished slots are done for good: the floor and the goal are the slots still running work.
   const wanted = job.kind === 'batch' ? Math.min(job.count, new Set(live.map((t) => t.slot)).size) : job.count;
@@ -69,7 +70,7 @@ function rollJob(job: Job, index: SnapshotIndex, builder: PlanBuilder, now: numb
 
   // 1. Old copies that serve nothing go now; they cost no availability.
   for (const t of old) {
-    if (builder.isTouched(t.id) || serving(t, job, index, builder)) continue;
+    if (builder.isTouched(t.id) || serving(t)) continue;
     stopGracefully(t, index, builder, now, policy, { reason: `replaced by v${target}` });
     replaced.push(t);
   }
@@ -79,7 +80,7 @@ function rollJob(job: Job, index: SnapshotIndex, builder: PlanBuilder, now: numb
   //    update that superseded another), then the rest; a slot left without a copy gets its
   //    new one below.
   const readySlots = new Set(ready.map((t) => t.slot));
-  const servingOld = old.filter((t) => !builder.isTouched(t.id) && serving(t, job, index, builder));
+  const servingOld = old.filter((t) => !builder.isTouched(t.id) && serving(t));
   const perSlot = new Map<number, number>();
   for (const t of old) perSlot.set(t.slot, (perSlot.get(t.slot) ?? 0) + 1);
   const priority = (t: Task) => (readySlots.has(t.slot) ? 0 : (perSlot.get(t.slot) ?? 0) > 1 ? 1 : 2);
@@ -137,12 +138,14 @@ function liveAfter(t: Task, job: Job, builder: PlanBuilder): boolean {
 }
 
 /**
- * Serving, as a deployment counts it: for an exposed job, in the load balancer's sense
+ * Serving, as a deployment counts it (on a node not dying): for an exposed job, in the load balancer's sense
  * (running, healthy, reachable, not leaving); for any other job, running, healthy by
  * its own version's check, and not being stopped.
  */
-function serving(t: Task, job: Job, index: SnapshotIndex, builder: PlanBuilder): boolean {
+function servingNow(t: Task, job: Job, index: SnapshotIndex, builder: PlanBuilder, now: number, policy: SchedulerPolicy): boolean {
   if (builder.statusAfter(t) !== 'RUNNING' || t.stopAt !== undefined || builder.stopsOrMarks(t)) return false;
+  // A copy on a node dying this pass serves no more, whatever the snapshot says.
+  if (nodeDying(t.nodeId !== undefined ? index.nodes.get(t.nodeId) : undefined, builder, now, policy)) return false;
   if (job.expose) return isServing(t, job, t.nodeId !== undefined ? index.nodes.get(t.nodeId) : undefined);
   return healthAllowsServing(t, jobAsOfVersion(job, versionOfTask(t)));
 }
