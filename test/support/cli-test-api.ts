@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { runCli } from '../../cli/program';
 import type { AddressInfo } from 'node:net';
 import type { FieldIssue } from '../../contract/error-body';
 import { ROUTE_SHAPES, type RouteShape } from '../../contract/route-shapes';
@@ -198,8 +199,6 @@ export async function runInProcess(args: readonly string[], options: { api: { ur
   process.env.STOWAGE_API_URL = options.api.url;
   process.env.STOWAGE_TOKEN = options.api.token;
   try {
-    // Loaded on first use: the subprocess tests that share this file never need the program in-process.
-    const { runCli } = await import('../../cli/program');
     const status = await runCli(['node', 'stowage', ...args]);
     return { status, stdout, stderr };
   } finally {
