@@ -100,13 +100,13 @@ describe('StowageStack API', () => {
   it('outputs the API URL and every table name', () => {
     const outputs = Object.keys(template.toJSON().Outputs ?? {});
     expect(outputs).toEqual(
-      expect.arrayContaining(['ApiUrl', 'JobsTableName', 'TasksTableName', 'NodesTableName', 'SamplesTableName', 'LeasesTableName', 'IdempotencyTableName']),
+      expect.arrayContaining(['ApiUrl', 'JobsTableName', 'TasksTableName', 'NodesTableName', 'SamplesTableName', 'LeasesTableName', 'VersionsTableName', 'IdempotencyTableName']),
     );
   });
 });
 
 describe('StowageStack tables', () => {
-  const names = { jobs: 'jobs', tasks: 'tasks', nodes: 'nodes', samples: 'samples', leases: 'leases' };
+  const names = { jobs: 'jobs', tasks: 'tasks', nodes: 'nodes', samples: 'samples', leases: 'leases', versions: 'versions' };
 
   it.each(tableDefinitions(names).map((d) => [d.TableName!, d] as const))('%s matches lambdas/adapters/table-schema.ts', (name, def) => {
     const table = stack.tables[name as keyof typeof names];
