@@ -9,6 +9,7 @@ export const RUNTIME_ENV = {
   nodesTable: 'STOWAGE_NODES_TABLE',
   samplesTable: 'STOWAGE_SAMPLES_TABLE',
   leasesTable: 'STOWAGE_LEASES_TABLE',
+  versionsTable: 'STOWAGE_VERSIONS_TABLE',
   idempotencyTable: 'STOWAGE_IDEMPOTENCY_TABLE',
   launchTemplateId: 'STOWAGE_LAUNCH_TEMPLATE_ID',
   subnets: 'STOWAGE_SUBNETS',

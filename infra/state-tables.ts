@@ -27,6 +27,8 @@ export class StateTables extends Construct {
   readonly samples: dynamodb.Table;
   /** Named leases (the scheduler's launch lease), keyed by `name`; a dead holder's item expires through TTL. */
   readonly leases: dynamodb.Table;
+  /** Each job's kept versions: partition `jobId`, sort `version` (the store keeps the newest 20). */
+  readonly versions: dynamodb.Table;
   /** Powertools Idempotency's table for POST /jobs: its default key `id` and TTL `expiration`. */
   readonly idempotency: dynamodb.Table;
 
@@ -64,6 +66,13 @@ export class StateTables extends Construct {
       timeToLiveAttribute: 'expiresAt',
     });
 
+    // Users' history: kept with the stack like the jobs. No stream: nothing wakes on it.
+    this.versions = new dynamodb.Table(this, 'Versions', {
+      ...common,
+      partitionKey: { name: 'jobId', type: S },
+      sortKey: { name: 'version', type: dynamodb.AttributeType.NUMBER },
+    });
+
     // No stream: taking or releasing a lease must not wake the scheduler.
     this.leases = new dynamodb.Table(this, 'Leases', {
       ...common,
@@ -96,9 +105,10 @@ export class StateTables extends Construct {
   }
 
   /**
-   * The table-name variables every handler reads (`tableNamesFrom` needs all five): each
+   * The table-name variables every handler reads (`tableNamesFrom` needs all six): each
    * handler builds the whole DynamoDB store, so each is told every name; the grants
-   * decide what it may touch (only the scheduler may use the Leases table).
+   * decide what it may touch (only the scheduler may use the Leases table, only the
+   * submit and jobs functions the Versions table).
    */
   get environment(): Record<string, string> {
     return {
@@ -107,6 +117,7 @@ export class StateTables extends Construct {
       [RUNTIME_ENV.nodesTable]: this.nodes.tableName,
       [RUNTIME_ENV.samplesTable]: this.samples.tableName,
       [RUNTIME_ENV.leasesTable]: this.leases.tableName,
+      [RUNTIME_ENV.versionsTable]: this.versions.tableName,
     };
   }
 }

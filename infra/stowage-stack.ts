@@ -71,14 +71,14 @@ export class StowageStack extends Stack {
     const heartbeat = fn('Heartbeat', 'heartbeat');
     const report = fn('Report', 'report');
 
-    const { jobs: jobsTable, tasks, nodes: nodesTable, samples, idempotency } = this.tables;
-    // Who touches what: submit creates jobs and their tasks; jobs reads them and stops
-    // them (DELETE) and shows node ids; heartbeat records node state and container exits
-    // on tasks; the readers only read.
-    for (const t of [jobsTable, tasks, idempotency]) t.grantReadWriteData(submit.fn);
-    // jobs writes only the job (a stop request); it reads tasks to show them.
-    jobsTable.grantReadWriteData(jobs.fn);
-    for (const t of [tasks, nodesTable]) t.grantReadData(jobs.fn);
+    const { jobs: jobsTable, tasks, nodes: nodesTable, samples, idempotency, versions } = this.tables;
+    // Who touches what: submit creates and updates jobs, their tasks and versions; jobs
+    // reads them, stops them (DELETE), scales them (new tasks), rolls them back and shows
+    // node ids; heartbeat records node state and container exits on tasks; the readers
+    // only read. Only these two touch the versions.
+    for (const t of [jobsTable, tasks, idempotency, versions]) t.grantReadWriteData(submit.fn);
+    for (const t of [jobsTable, tasks, versions]) t.grantReadWriteData(jobs.fn);
+    nodesTable.grantReadData(jobs.fn);
     nodesTable.grantReadData(nodes.fn);
     for (const t of [nodesTable, tasks]) t.grantReadWriteData(heartbeat.fn);
     jobsTable.grantReadData(heartbeat.fn);
@@ -130,6 +130,7 @@ export class StowageStack extends Stack {
     new CfnOutput(this, 'NodesTableName', { value: nodesTable.tableName });
     new CfnOutput(this, 'SamplesTableName', { value: samples.tableName });
     new CfnOutput(this, 'LeasesTableName', { value: this.tables.leases.tableName });
+    new CfnOutput(this, 'VersionsTableName', { value: versions.tableName });
     new CfnOutput(this, 'IdempotencyTableName', { value: idempotency.tableName });
     new CfnOutput(this, 'NodeLaunchTemplateId', { value: this.fleet.launchTemplate.launchTemplateId! });
     if (this.loadBalancer) {

@@ -14,6 +14,7 @@ export const ENV = {
   nodesTable: 'STOWAGE_NODES_TABLE',
   samplesTable: 'STOWAGE_SAMPLES_TABLE',
   leasesTable: 'STOWAGE_LEASES_TABLE',
+  versionsTable: 'STOWAGE_VERSIONS_TABLE',
   idempotencyTable: 'STOWAGE_IDEMPOTENCY_TABLE',
   launchTemplateId: 'STOWAGE_LAUNCH_TEMPLATE_ID',
   /** JSON object: availability zone → subnet id. */
@@ -61,6 +62,7 @@ export function tableNamesFrom(env: Env): TableNames {
     nodes: required(env, ENV.nodesTable),
     samples: required(env, ENV.samplesTable),
     leases: required(env, ENV.leasesTable),
+    versions: required(env, ENV.versionsTable),
   };
 }
 

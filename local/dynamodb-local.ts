@@ -55,7 +55,7 @@ export async function startDynamoDbLocal(): Promise<DynamoDbLocal> {
     client,
     pid: child.pid,
     async createTables(prefix) {
-      const names: TableNames = { jobs: `${prefix}-jobs`, tasks: `${prefix}-tasks`, nodes: `${prefix}-nodes`, samples: `${prefix}-samples`, leases: `${prefix}-leases` };
+      const names: TableNames = { jobs: `${prefix}-jobs`, tasks: `${prefix}-tasks`, nodes: `${prefix}-nodes`, samples: `${prefix}-samples`, leases: `${prefix}-leases`, versions: `${prefix}-versions` };
       for (const def of tableDefinitions(names)) await client.send(new CreateTableCommand(def));
       return names;
     },

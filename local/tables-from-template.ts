@@ -24,7 +24,7 @@ import type { TableNames } from '../lambdas/adapters/table-schema';
  * (lambdas/config.ts `ENV`).
  */
 
-export type TableRole = 'jobs' | 'tasks' | 'nodes' | 'samples' | 'leases' | 'idempotency';
+export type TableRole = 'jobs' | 'tasks' | 'nodes' | 'samples' | 'leases' | 'versions' | 'idempotency';
 
 export interface TemplateTable {
   readonly logicalId: string;
@@ -45,10 +45,11 @@ const ROLE_BY_VARIABLE: Readonly<Record<string, TableRole>> = {
   [ENV.nodesTable]: 'nodes',
   [ENV.samplesTable]: 'samples',
   [ENV.leasesTable]: 'leases',
+  [ENV.versionsTable]: 'versions',
   [ENV.idempotencyTable]: 'idempotency',
 };
 
-const ROLES: readonly TableRole[] = ['jobs', 'tasks', 'nodes', 'samples', 'leases', 'idempotency'];
+const ROLES: readonly TableRole[] = ['jobs', 'tasks', 'nodes', 'samples', 'leases', 'versions', 'idempotency'];
 
 type Json = Record<string, unknown>;
 
@@ -193,7 +194,7 @@ export async function createTablesFromTemplate(client: DynamoDBClient, template:
 /** The store's and the idempotency layer's table names, from the template's tables (every role present). */
 export function namesOf(tables: readonly TemplateTable[]): CreatedTables {
   const name = (role: TableRole) => tables.find((t) => t.role === role)!.input.TableName!;
-  return { tables: { jobs: name('jobs'), tasks: name('tasks'), nodes: name('nodes'), samples: name('samples'), leases: name('leases') }, idempotency: name('idempotency') };
+  return { tables: { jobs: name('jobs'), tasks: name('tasks'), nodes: name('nodes'), samples: name('samples'), leases: name('leases'), versions: name('versions') }, idempotency: name('idempotency') };
 }
 
 const ROOT = path.join(__dirname, '..');

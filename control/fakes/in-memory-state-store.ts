@@ -1,8 +1,10 @@
 import { assignmentGroups } from '../state/assignment-groups';
-import { JobExistsError } from '../state/errors';
+import { JobExistsError, JobRevisionConflictError } from '../state/errors';
+import { oldestDropped, type JobVersion } from '../state/job-version';
+import { jobUpdateRefusal, revisionOf, sameJob, taskChunks } from '../state/job-writes';
 import { ACCEPTS_WORK, HOLDS_RESOURCES, type Job, type Node, type Task } from '../../core/model';
 import type { Plan } from '../../core/pass/plan-types';
-import { containerTransition, sameJob, taskAfterUpdate } from '../state/task-transitions';
+import { containerTransition, taskAfterUpdate } from '../state/task-transitions';
 import type { ApplyResult, PlanConflict, StateStore } from '../state/state-store';
 import type { Heartbeat } from '../state/node-report';
 import type { UtilisationSample } from '../../core/utilisation-sample';
@@ -19,6 +21,8 @@ export class InMemoryState {
   readonly tasks = new Map<string, Task>();
   readonly nodes = new Map<string, Node>();
   readonly samples: UtilisationSample[] = [];
+  /** Each job's kept versions by number. */
+  readonly versions = new Map<string, Map<number, JobVersion>>();
   /** Removed nodes, so a late heartbeat does not bring one back (the fake keeps them for good). */
   private readonly removed = new Set<string>();
 
@@ -26,20 +30,57 @@ export class InMemoryState {
     return { jobs: [...this.jobs.values()], tasks: [...this.tasks.values()], nodes: [...this.nodes.values()] };
   }
 
-  createJob(job: Job, tasks: readonly Task[]): void {
+  createJob(job: Job, tasks: readonly Task[], version?: JobVersion): void {
     const existing = this.jobs.get(job.id);
     if (existing && !sameJob(existing, job)) throw new JobExistsError(job.id);
     // Tasks first, the job last (as DynamoDB must do it): a retry of the same submission
     // fills in what a crash left out, and changes nothing that exists.
     for (const t of tasks) if (!this.tasks.has(t.id)) this.tasks.set(t.id, t);
+    if (version && !this.versionsOf(job.id).has(version.version)) this.putVersion(version);
     if (!existing) this.jobs.set(job.id, job);
+  }
+
+  updateJob(next: Job, expectRevision: number, additions: { readonly tasks?: readonly Task[]; readonly version?: JobVersion } = {}): void {
+    const stored = this.jobs.get(next.id);
+    const tasks = additions.tasks ?? [];
+    // All or nothing, as the first transaction DynamoDB commits it (taskChunks[0]).
+    const [first] = taskChunks(tasks);
+    if (!stored || revisionOf(stored) !== expectRevision || first.some((t) => this.tasks.has(t.id))) throw new JobRevisionConflictError(next.id, expectRevision);
+    this.jobs.set(next.id, next);
+    if (additions.version) this.putVersion(additions.version);
+    for (const t of tasks) if (!this.tasks.has(t.id)) this.tasks.set(t.id, t);
+  }
+
+  findLiveJobByName(name: string): Job | undefined {
+    let found: Job | undefined;
+    for (const j of this.jobs.values()) {
+      if (j.name !== name || j.stopRequestedAt !== undefined) continue;
+      if (!found || j.createdAt > found.createdAt || (j.createdAt === found.createdAt && j.id > found.id)) found = j;
+    }
+    return found;
+  }
+
+  listVersions(jobId: string): JobVersion[] {
+    return [...this.versionsOf(jobId).values()].sort((a, b) => b.version - a.version);
   }
 
   requestStop(jobId: string, now: number): boolean {
     const job = this.jobs.get(jobId);
     if (!job) return false;
-    if (job.stopRequestedAt === undefined) this.jobs.set(jobId, { ...job, stopRequestedAt: now });
+    this.jobs.set(jobId, { ...job, stopRequestedAt: job.stopRequestedAt ?? now, revision: revisionOf(job) + 1 });
     return true;
+  }
+
+  private versionsOf(jobId: string): Map<number, JobVersion> {
+    let kept = this.versions.get(jobId);
+    if (!kept) this.versions.set(jobId, (kept = new Map()));
+    return kept;
+  }
+
+  private putVersion(v: JobVersion): void {
+    const kept = this.versionsOf(v.jobId);
+    kept.set(v.version, v);
+    for (const n of [...kept.keys()]) if (n <= oldestDropped(v.version)) kept.delete(n);
   }
 
   tasksForNode(nodeId: string): Task[] {
@@ -122,7 +163,26 @@ export class InMemoryState {
       }
       assignmentsCommitted += group.assignments.length;
     }
-    return { assignmentsCommitted, taskUpdatesCommitted, nodeUpdatesCommitted, conflicts };
+    let createsCommitted = 0;
+    for (const t of plan.creates ?? []) {
+      if (this.tasks.has(t.id)) {
+        conflicts.push({ kind: 'task-create', taskIds: [t.id], reason: 'a task with this id exists' });
+        continue;
+      }
+      this.tasks.set(t.id, t);
+      createsCommitted++;
+    }
+    let jobUpdatesCommitted = 0;
+    for (const u of plan.jobUpdates ?? []) {
+      const refusal = jobUpdateRefusal(this.jobs.get(u.jobId), u);
+      if (refusal) {
+        conflicts.push({ kind: 'job-update', jobId: u.jobId, taskIds: [], reason: refusal });
+        continue;
+      }
+      this.jobs.set(u.jobId, u.job);
+      jobUpdatesCommitted++;
+    }
+    return { assignmentsCommitted, taskUpdatesCommitted, nodeUpdatesCommitted, createsCommitted, jobUpdatesCommitted, conflicts };
   }
 
   recordLaunch(node: Node): void {
@@ -171,8 +231,17 @@ export class InMemoryStateStore implements StateStore {
   async snapshot() {
     return this.state.snapshot();
   }
-  async createJob(job: Job, tasks: readonly Task[]) {
-    this.state.createJob(job, tasks);
+  async createJob(job: Job, tasks: readonly Task[], version?: JobVersion) {
+    this.state.createJob(job, tasks, version);
+  }
+  async updateJob(next: Job, expectRevision: number, additions?: { readonly tasks?: readonly Task[]; readonly version?: JobVersion }) {
+    this.state.updateJob(next, expectRevision, additions);
+  }
+  async findLiveJobByName(name: string) {
+    return this.state.findLiveJobByName(name);
+  }
+  async listVersions(jobId: string) {
+    return this.state.listVersions(jobId);
   }
   async getJob(jobId: string) {
     const job = this.state.jobs.get(jobId);

@@ -22,3 +22,19 @@ export class StoreUnavailableError extends Error {
     super(`state store unavailable during ${operation}; retry later`, options);
   }
 }
+
+/**
+ * updateJob refused: the job is no longer at the revision the caller read (the
+ * scheduler moved its deployment on, or another user changed or stopped it), or it is
+ * gone. The caller reads the job again and recomputes its change from what is stored.
+ */
+export class JobRevisionConflictError extends Error {
+  override readonly name = 'JobRevisionConflictError';
+  constructor(
+    readonly jobId: string,
+    readonly expectedRevision: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`job ${jobId} changed since revision ${expectedRevision} was read; read it again and reapply the change`, options);
+  }
+}

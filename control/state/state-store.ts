@@ -2,13 +2,16 @@ import type { Job, Node, Task } from '../../core/model';
 import type { Plan } from '../../core/pass/plan-types';
 import type { Snapshot } from '../../core/pass/snapshot';
 import type { UtilisationSample } from '../../core/utilisation-sample';
+import type { JobVersion } from './job-version';
 import type { Heartbeat } from './node-report';
 
 /** One entry of a plan the store refused, and why: the next pass re-plans from fresh state. */
 export interface PlanConflict {
-  readonly kind: 'assignment-group' | 'task-update' | 'node-update';
+  readonly kind: 'assignment-group' | 'task-update' | 'node-update' | 'task-create' | 'job-update';
   /** The node whose group of assignments (or whose update) was refused. */
   readonly nodeId?: string;
+  /** The job whose JobUpdate was refused. */
+  readonly jobId?: string;
   readonly taskIds: readonly string[];
   readonly reason: string;
 }
@@ -17,6 +20,10 @@ export interface ApplyResult {
   readonly assignmentsCommitted: number;
   readonly taskUpdatesCommitted: number;
   readonly nodeUpdatesCommitted: number;
+  /** New PENDING copies (plan.creates) written. */
+  readonly createsCommitted: number;
+  /** Job records (plan.jobUpdates) replaced. */
+  readonly jobUpdatesCommitted: number;
   readonly conflicts: readonly PlanConflict[];
 }
 
@@ -27,21 +34,43 @@ export interface ApplyResult {
  * contract suite holds both to the same rules.
  *
  * Every method throws `StoreUnavailableError` when the backing service failed in a way
- * a retry may fix, and nothing else on bad luck; `createJob` also throws `JobExistsError`.
+ * a retry may fix, and nothing else on bad luck; `createJob` also throws `JobExistsError`,
+ * `updateJob` `JobRevisionConflictError`.
  */
 
-/** The jobs API: submit, list, read, stop. */
+/** The jobs API: submit, update, scale, roll back, list, read, stop. */
 export interface JobStore {
   /**
-   * Writes the tasks (each only if absent), then the job, so the scheduler (which ignores
-   * tasks without a job) never sees half a submission. The same job offered again — equal
-   * but for createdAt, a retry — fills in what is missing and succeeds; a different job
-   * under the same id throws JobExistsError.
+   * Writes the tasks (each only if absent) and the job's first version (if absent), then
+   * the job, so the scheduler (which ignores tasks without a job) never sees half a
+   * submission. The same job offered again — equal but for the times it was stamped
+   * with, a retry — fills in what is missing and succeeds; a different job under the
+   * same id throws JobExistsError.
    */
-  createJob(job: Job, tasks: readonly Task[]): Promise<void>;
+  createJob(job: Job, tasks: readonly Task[], version?: JobVersion): Promise<void>;
+  /**
+   * Replaces the job with `next` (whose revision is `expectRevision + 1`) only if the
+   * stored job is still at `expectRevision`, writing with it the new copies (each
+   * PENDING, under an id no task has) and the new version, if any, in one transaction:
+   * either all of it or none (JobRevisionConflictError). Past DynamoDB's transaction
+   * size (job-writes.ts taskChunks), later copies follow in further transactions, each
+   * only while the job still wants them. Versions beyond the newest KEPT_VERSIONS are
+   * then deleted.
+   */
+  updateJob(next: Job, expectRevision: number, additions?: { readonly tasks?: readonly Task[]; readonly version?: JobVersion }): Promise<void>;
   getJob(jobId: string): Promise<{ job: Job; tasks: Task[] } | undefined>;
+  /**
+   * The live (not stopped) job with this name: a name is a job's identity among live
+   * jobs. Where several live jobs share one (made before names were unique) the newest.
+   */
+  findLiveJobByName(name: string): Promise<Job | undefined>;
   listJobs(): Promise<Job[]>;
-  /** Marks the job stopped; the next pass stops its copies. False when no such job. */
+  /** The job's kept versions, newest first. */
+  listVersions(jobId: string): Promise<JobVersion[]>;
+  /**
+   * Marks the job stopped and bumps its revision (so a scheduler JobUpdate computed
+   * before the stop is refused); the next pass stops its copies. False when no such job.
+   */
   requestStop(jobId: string, now: number): Promise<boolean>;
 }
 

@@ -1,5 +1,5 @@
 import { canonicalJson } from '../../core/canonical-json';
-import { HOLDS_RESOURCES, type Job, type Task, type TaskStatus } from '../../core/model';
+import { HOLDS_RESOURCES, type Task, type TaskStatus } from '../../core/model';
 import type { TaskUpdate } from '../../core/pass/plan-types';
 import type { ContainerReport } from './node-report';
 
@@ -76,12 +76,4 @@ function withObserved(t: Task, c: ContainerReport, now: number): Task {
 
 function sameObserved(a: Task, b: Task): boolean {
   return canonicalJson([a.endpoints ?? null, a.health ?? null, a.healthySince ?? null]) === canonicalJson([b.endpoints ?? null, b.health ?? null, b.healthySince ?? null]);
-}
-
-/**
- * Same submission: the job as stored equals the job offered, but for when it was made
- * (a retry after a crash is stamped later than the attempt that wrote the job).
- */
-export function sameJob(a: Job, b: Job): boolean {
-  return canonicalJson({ ...a, createdAt: 0 }) === canonicalJson({ ...b, createdAt: 0 });
 }

@@ -14,10 +14,12 @@ import {
 import { systemClock, type Clock } from '../../control/clock';
 import { inParallel } from '../../control/in-parallel';
 import { assignmentGroups, type AssignmentGroup } from '../../control/state/assignment-groups';
-import { JobExistsError, StoreUnavailableError } from '../../control/state/errors';
-import { containerTransition, sameJob, taskAfterUpdate } from '../../control/state/task-transitions';
+import { JobExistsError, JobRevisionConflictError, StoreUnavailableError } from '../../control/state/errors';
+import { oldestDropped, type JobVersion } from '../../control/state/job-version';
+import { revisionOf, sameJob, taskChunks } from '../../control/state/job-writes';
+import { containerTransition, taskAfterUpdate } from '../../control/state/task-transitions';
 import { ACCEPTS_WORK, HOLDS_RESOURCES, type Job, type Node, type Task } from '../../core/model';
-import type { Plan, TaskUpdate } from '../../core/pass/plan-types';
+import type { JobUpdate, Plan, TaskUpdate } from '../../core/pass/plan-types';
 import { LAUNCH_LEASE_MS, NODE_TOMBSTONE_MS, type ApplyResult, type PlanConflict, type StateStore } from '../../control/state/state-store';
 import { type Heartbeat } from '../../control/state/node-report';
 import { type UtilisationSample } from '../../core/utilisation-sample';
@@ -88,7 +90,7 @@ export class DynamoStateStore implements StateStore {
    * retry of the same submission (same id) fills in what is missing without touching
    * copies that already run.
    */
-  async createJob(job: Job, tasks: readonly Task[]): Promise<void> {
+  async createJob(job: Job, tasks: readonly Task[], version?: JobVersion): Promise<void> {
     const stored = await this.getItem<Job>(this.tables.jobs, job.id);
     if (stored && !sameJob(stored, job)) throw new JobExistsError(job.id);
     await inParallel(tasks, CREATE_CONCURRENCY, async (t) => {
@@ -98,6 +100,13 @@ export class DynamoStateStore implements StateStore {
         if (!(err instanceof ConditionalCheckFailedException)) throw unavailable('createJob', err);
       }
     });
+    if (version) {
+      try {
+        await this.doc.send(new PutCommand({ TableName: this.tables.versions, Item: version, ConditionExpression: 'attribute_not_exists(jobId)' }));
+      } catch (err) {
+        if (!(err instanceof ConditionalCheckFailedException)) throw unavailable('createJob', err);
+      }
+    }
     if (stored) return;
     try {
       await this.doc.send(new PutCommand({ TableName: this.tables.jobs, Item: job, ConditionExpression: 'attribute_not_exists(id)' }));
@@ -107,6 +116,65 @@ export class DynamoStateStore implements StateStore {
       const winner = await this.getItem<Job>(this.tables.jobs, job.id);
       if (!winner || !sameJob(winner, job)) throw new JobExistsError(job.id, { cause: err });
     }
+  }
+
+  async updateJob(next: Job, expectRevision: number, additions: { readonly tasks?: readonly Task[]; readonly version?: JobVersion } = {}): Promise<void> {
+    const [first, ...later] = taskChunks(additions.tasks ?? []);
+    const taskPut = (t: Task): TransactItem => ({ Put: { TableName: this.tables.tasks, Item: t, ConditionExpression: 'attribute_not_exists(id)' } });
+    const items: TransactItem[] = [
+      { Put: { TableName: this.tables.jobs, Item: next, ...revisionCondition(expectRevision) } },
+      ...(additions.version ? [{ Put: { TableName: this.tables.versions, Item: additions.version } }] : []),
+      ...first.map(taskPut),
+    ];
+    try {
+      await this.transact('updateJob', items);
+    } catch (err) {
+      if (err instanceof TransactionCanceledException) throw new JobRevisionConflictError(next.id, expectRevision, { cause: err });
+      throw err;
+    }
+    // The job already wants these copies; each chunk goes in only while it still does
+    // (same count, not stopped), so a change or stop made meanwhile is not undone.
+    for (const chunk of later) {
+      const check: TransactItem = {
+        ConditionCheck: {
+          TableName: this.tables.jobs,
+          Key: { id: next.id },
+          ConditionExpression: 'attribute_exists(id) AND attribute_not_exists(stopRequestedAt) AND #count = :count',
+          ExpressionAttributeNames: { '#count': 'count' },
+          ExpressionAttributeValues: { ':count': next.count },
+        },
+      };
+      try {
+        await this.transact('updateJob', [check, ...chunk.map(taskPut)]);
+      } catch (err) {
+        if (err instanceof TransactionCanceledException) throw new JobRevisionConflictError(next.id, revisionOf(next), { cause: err });
+        throw err;
+      }
+    }
+    if (additions.version) await this.dropOldVersions(next.id, additions.version.version);
+  }
+
+  async findLiveJobByName(name: string): Promise<Job | undefined> {
+    const live = (await this.scan<Job>(this.tables.jobs)).filter((j) => j.name === name && j.stopRequestedAt === undefined);
+    live.sort((a, b) => b.createdAt - a.createdAt || b.id.localeCompare(a.id));
+    return live[0];
+  }
+
+  async listVersions(jobId: string): Promise<JobVersion[]> {
+    return this.query<JobVersion>({ TableName: this.tables.versions, KeyConditionExpression: 'jobId = :j', ExpressionAttributeValues: { ':j': jobId }, ScanIndexForward: false, ConsistentRead: true });
+  }
+
+  /** Deletes the versions older than the newest KEPT_VERSIONS. Housekeeping: one left behind by a crash goes with the next version. */
+  private async dropOldVersions(jobId: string, newest: number): Promise<void> {
+    const old = await this.query<{ jobId: string; version: number }>({
+      TableName: this.tables.versions,
+      KeyConditionExpression: 'jobId = :j AND version <= :v',
+      ExpressionAttributeValues: { ':j': jobId, ':v': oldestDropped(newest) },
+      ProjectionExpression: 'jobId, version',
+    });
+    await inParallel(old, WRITE_CONCURRENCY, async (k) => {
+      await this.send('updateJob', new DeleteCommand({ TableName: this.tables.versions, Key: { jobId: k.jobId, version: k.version } }));
+    });
   }
 
   async getJob(jobId: string): Promise<{ job: Job; tasks: Task[] } | undefined> {
@@ -130,10 +198,11 @@ export class DynamoStateStore implements StateStore {
         new UpdateCommand({
           TableName: this.tables.jobs,
           Key: { id: jobId },
-          // The first stop wins: a repeated DELETE keeps the original time.
-          UpdateExpression: 'SET stopRequestedAt = if_not_exists(stopRequestedAt, :now)',
+          // The first stop wins: a repeated DELETE keeps the original time. The revision
+          // moves, so a scheduler JobUpdate computed before the stop is refused.
+          UpdateExpression: 'SET stopRequestedAt = if_not_exists(stopRequestedAt, :now), revision = if_not_exists(revision, :zero) + :one',
           ConditionExpression: 'attribute_exists(id)',
-          ExpressionAttributeValues: { ':now': now },
+          ExpressionAttributeValues: { ':now': now, ':zero': 0, ':one': 1 },
         }),
       );
       return true;
@@ -267,7 +336,23 @@ export class DynamoStateStore implements StateStore {
       if (refusal) conflicts.push({ kind: 'assignment-group', nodeId: group.nodeId, taskIds: group.assignments.map((a) => a.taskId), reason: refusal });
       else assignmentsCommitted += group.assignments.length;
     });
-    return { assignmentsCommitted, taskUpdatesCommitted, nodeUpdatesCommitted, conflicts };
+    let createsCommitted = 0;
+    await inParallel(plan.creates ?? [], WRITE_CONCURRENCY, async (t) => {
+      try {
+        await this.doc.send(new PutCommand({ TableName: this.tables.tasks, Item: t, ConditionExpression: 'attribute_not_exists(id)' }));
+        createsCommitted++;
+      } catch (err) {
+        if (!(err instanceof ConditionalCheckFailedException)) throw unavailable('applyPlan', err);
+        conflicts.push({ kind: 'task-create', taskIds: [t.id], reason: 'a task with this id exists' });
+      }
+    });
+    let jobUpdatesCommitted = 0;
+    await inParallel(plan.jobUpdates ?? [], WRITE_CONCURRENCY, async (u) => {
+      const refusal = await this.applyJobUpdate(u);
+      if (refusal) conflicts.push({ kind: 'job-update', jobId: u.jobId, taskIds: [], reason: refusal });
+      else jobUpdatesCommitted++;
+    });
+    return { assignmentsCommitted, taskUpdatesCommitted, nodeUpdatesCommitted, createsCommitted, jobUpdatesCommitted, conflicts };
   }
 
   async recordLaunch(node: Node): Promise<void> {
@@ -339,6 +424,17 @@ export class DynamoStateStore implements StateStore {
       delete sample.expiresAt;
       return sample as unknown as UtilisationSample;
     });
+  }
+
+  /** The job replaced only from the revision the plan saw. Null when committed. */
+  private async applyJobUpdate(u: JobUpdate): Promise<string | null> {
+    try {
+      await this.doc.send(new PutCommand({ TableName: this.tables.jobs, Item: u.job, ...revisionCondition(u.revision) }));
+      return null;
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw unavailable('applyPlan', err);
+      return `job moved past revision ${u.revision} since the plan saw it (or is gone)`;
+    }
   }
 
   /** One task update; with a release when the copy stops holding its node. Null when committed. */
@@ -508,6 +604,13 @@ export class DynamoStateStore implements StateStore {
       throw unavailable(operation, err);
     }
   }
+}
+
+/** A job write's condition: the job exists and is still at `revision` (a job stored without one is at 0). */
+function revisionCondition(revision: number): { ConditionExpression: string; ExpressionAttributeValues: Record<string, unknown> } {
+  return revision === 0
+    ? { ConditionExpression: 'attribute_exists(id) AND (attribute_not_exists(revision) OR revision = :rev)', ExpressionAttributeValues: { ':rev': 0 } }
+    : { ConditionExpression: 'attribute_exists(id) AND revision = :rev', ExpressionAttributeValues: { ':rev': revision } };
 }
 
 /** The state a removed node's tombstone carries; never a domain state, never read back. */

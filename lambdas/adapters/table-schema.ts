@@ -14,6 +14,8 @@ export interface TableNames {
   readonly samples: string;
   /** Named leases (the scheduler's launch lease): one item per lease, expired by TTL. */
   readonly leases: string;
+  /** Each job's kept versions: partition `jobId`, sort `version` (the newest KEPT_VERSIONS). */
+  readonly versions: string;
 }
 
 /** Tasks by the node they are assigned to (sparse: only tasks with a node). */
@@ -69,6 +71,18 @@ export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
       KeySchema: [
         { AttributeName: 'series', KeyType: 'HASH' },
         { AttributeName: 't', KeyType: 'RANGE' },
+      ],
+      ...onDemand,
+    },
+    {
+      TableName: names.versions,
+      AttributeDefinitions: [
+        { AttributeName: 'jobId', AttributeType: 'S' },
+        { AttributeName: 'version', AttributeType: 'N' },
+      ],
+      KeySchema: [
+        { AttributeName: 'jobId', KeyType: 'HASH' },
+        { AttributeName: 'version', KeyType: 'RANGE' },
       ],
       ...onDemand,
     },

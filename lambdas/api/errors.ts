@@ -65,8 +65,10 @@ export class NotFoundError extends ApiError {
   constructor(
     readonly kind: string,
     readonly id: string,
+    /** How `id` was looked up: a job may be named by its id or its name. */
+    by: 'id' | 'name or id' = 'id',
   ) {
-    super(`no ${kind} with id ${id}; list them with GET /${kind}s`);
+    super(`no ${kind} with ${by} ${id}; list them with GET /${kind}s`);
   }
 }
 

@@ -3,10 +3,19 @@ import type { Job, RestartPolicy } from '../../core/model';
 import type { ExposeRule, HealthCheck, Spread } from '../../core/service';
 import type * as core from '../../core/service';
 import type * as wire from '../../contract/service-spec';
+import type * as deploymentWire from '../../contract/deployment-spec';
+import type { z } from 'zod';
+import type { Deployment, DeploymentStatus, UpdatePolicy } from '../../core/deployment';
 import type { Assert, Same } from './type-checks';
 
 /** Compile-time: the wire's stop-grace default and bound are the model's. */
 export type StopGraceInStep = Assert<Same<[typeof wire.DEFAULT_STOP_GRACE_SECONDS, typeof wire.MAX_STOP_GRACE_SECONDS], [typeof core.DEFAULT_STOP_GRACE_SECONDS, typeof core.MAX_STOP_GRACE_SECONDS]>>;
+/** Compile-time: the update strategy as submitted and shown is the model's, and so are the deployment statuses. */
+export type UpdateSpecInStep = Assert<Same<z.output<typeof deploymentWire.updateSpecSchema>, UpdatePolicy>>;
+export type UpdateViewInStep = Assert<Same<z.infer<typeof deploymentWire.updateViewSchema>, UpdatePolicy>>;
+export type DeploymentStatusesInStep = Assert<Same<(typeof deploymentWire.DEPLOYMENT_STATUSES)[number], DeploymentStatus>>;
+/** Compile-time: the deployment GET /jobs/{id} shows is the model's record with its copies per version. */
+export type DeploymentViewInStep = Assert<Same<Omit<deploymentWire.DeploymentView, 'copies'>, Deployment>>;
 /** Compile-time: the spreads a job may ask for are the model's. */
 export type SpreadsInStep = Assert<Same<(typeof wire.SPREADS)[number], Spread>>;
 import { DEFAULT_BATCH_RESTART, DEFAULT_SERVICE_RESTART } from '../../core/policy';
@@ -17,7 +26,7 @@ import { DEFAULT_BATCH_RESTART, DEFAULT_SERVICE_RESTART } from '../../core/polic
  */
 export type JobSpec = Pick<
   Job,
-  'name' | 'image' | 'command' | 'env' | 'count' | 'kind' | 'restart' | 'constraints' | 'doNotDisrupt' | 'ports' | 'expose' | 'healthCheck' | 'stopGraceSeconds' | 'spread' | 'cpuLimit' | 'capabilities'
+  'name' | 'image' | 'command' | 'env' | 'count' | 'kind' | 'restart' | 'constraints' | 'doNotDisrupt' | 'ports' | 'expose' | 'healthCheck' | 'stopGraceSeconds' | 'spread' | 'cpuLimit' | 'capabilities' | 'update'
 > & {
   readonly cpu: number;
   readonly memoryMiB: number;
@@ -63,6 +72,8 @@ export function toJobSpec(parsed: ParsedJobSpec): JobSpec {
     spread: parsed.spread ?? defaultSpread(parsed.kind, parsed.count),
     ...(parsed.cpuLimit !== undefined ? { cpuLimit: parsed.cpuLimit } : {}),
     ...(parsed.capabilities !== undefined && parsed.capabilities.length > 0 ? { capabilities: parsed.capabilities } : {}),
+    // The schema fills every field of a given `update`; an absent one stays absent (DEFAULT_UPDATE).
+    ...(parsed.update !== undefined ? { update: parsed.update } : {}),
   };
 }
 

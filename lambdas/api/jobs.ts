@@ -1,5 +1,10 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { JOB_ID, JOB_ID_EXPECTED } from '../../contract/ids';
+import { rollbackBodySchema, scaleBodySchema, type VersionView } from '../../contract/deployment-spec';
+import { JOB_ID } from '../../contract/ids';
+import { JOB_NAME } from '../../contract/job-spec';
+import { JobRevisionConflictError } from '../../control/state/errors';
+import type { JobVersion } from '../../control/state/job-version';
+import { revisionOf } from '../../control/state/job-writes';
 import type { JobSummaryView } from '../../contract/job-list';
 import type { JobView } from '../../contract/job-view';
 import { ROUTES } from '../../contract/routes';
@@ -11,9 +16,11 @@ import type { JobStore, SchedulerStore } from '../../control/state/state-store';
 import { HOLDS_RESOURCES, type Job, type Task, type TaskStatus } from '../../core/model';
 import type { ContainerHealth, Endpoint, ExposeRule, PortSpec, Spread } from '../../core/service';
 import type { ApiDeps } from './deps';
-import { NotFoundError } from './errors';
-import { pathParam } from './request';
-import { answer, route, routeKeyOf, type ApiEvent, type ApiHandler, type Reply } from './respond';
+import { ConflictError, NotFoundError, ValidationError } from './errors';
+import { rollbackJob, scaleJob } from './job-changes';
+import { parseWith, readJsonBody } from './request';
+import { answer, callerOf, route, routeKeyOf, type ApiEvent, type ApiHandler, type Reply } from './respond';
+import { specOfTemplate } from './version-diff';
 import type { Assert, Same } from './type-checks';
 
 /** Compile-time: the statuses the API shows are exactly the scheduler's. */
@@ -37,7 +44,14 @@ export type JobsDeps = ApiDeps<JobStore & Pick<SchedulerStore, 'snapshot'>> & {
   readonly loadBalancerUrl?: string;
 };
 
-/** GET /jobs, GET /jobs/{id}, DELETE /jobs/{id}: one function, routed on API Gateway's route key. */
+/** A scale or rollback that lost a race with the scheduler's own writes reads again and reapplies, this many times at most. */
+const WRITE_ATTEMPTS = 5;
+
+/**
+ * GET /jobs, GET /jobs/{id}, DELETE /jobs/{id}, GET /jobs/{id}/versions, POST
+ * /jobs/{id}/scale and /rollback: one function, routed on API Gateway's route key.
+ * `{id}` is a job's id or the name of a live job.
+ */
 export function createHandler(deps: JobsDeps): ApiHandler {
   return route(deps, async (event) => {
     switch (routeKeyOf(event)) {
@@ -47,6 +61,12 @@ export function createHandler(deps: JobsDeps): ApiHandler {
         return getJob(deps, event);
       case ROUTES.stopJob.key:
         return stopJob(deps, event);
+      case ROUTES.listVersions.key:
+        return listVersions(deps, event);
+      case ROUTES.scaleJob.key:
+        return scale(deps, event);
+      case ROUTES.rollbackJob.key:
+        return rollback(deps, event);
       default:
         throw new NotFoundError('route', `${event.requestContext.http.method.toUpperCase()} ${event.rawPath}`);
     }
@@ -78,19 +98,105 @@ async function listJobs(deps: JobsDeps): Promise<Reply> {
 }
 
 async function getJob(deps: JobsDeps, event: ApiEvent): Promise<Reply> {
-  const id = pathParam(event, 'id', JOB_ID, JOB_ID_EXPECTED);
-  const found = await deps.store.getJob(id);
-  if (!found) throw new NotFoundError('job', id);
+  const found = await findJob(deps, event);
   return answer(ROUTES.getJob.key, { job: jobView(found.job, deps.loadBalancerUrl, found.tasks), tasks: [...found.tasks].sort(bySlotThenGeneration).map(taskView) });
 }
 
 async function stopJob(deps: JobsDeps, event: ApiEvent): Promise<Reply> {
-  const id = pathParam(event, 'id', JOB_ID, JOB_ID_EXPECTED);
-  const stopped = await deps.store.requestStop(id, deps.clock.now());
-  if (!stopped) throw new NotFoundError('job', id);
+  const { job } = await findJob(deps, event);
+  const stopped = await deps.store.requestStop(job.id, deps.clock.now());
+  if (!stopped) throw new NotFoundError('job', job.id);
   deps.metrics.addMetric('JobsStopped', MetricUnit.Count, 1);
-  deps.log.info('job stop requested', { jobId: id });
-  return answer(ROUTES.stopJob.key, { jobId: id, stopRequested: true });
+  deps.log.info('job stop requested', { jobId: job.id, name: job.name });
+  return answer(ROUTES.stopJob.key, { jobId: job.id, stopRequested: true });
+}
+
+async function listVersions(deps: JobsDeps, event: ApiEvent): Promise<Reply> {
+  const { job } = await findJob(deps, event);
+  const versions = await deps.store.listVersions(job.id);
+  return answer(ROUTES.listVersions.key, { jobId: job.id, name: job.name, current: targetVersion(job), versions: versions.map(versionView) });
+}
+
+async function scale(deps: JobsDeps, event: ApiEvent): Promise<Reply> {
+  const { count } = parseWith(scaleBodySchema, readJsonBody(event), 'body');
+  return retried(async () => {
+    const { job, tasks } = await findJob(deps, event);
+    refuseStopped(job);
+    const next = scaleJob(job, tasks, count, deps.clock.now());
+    if (count !== job.count) await deps.store.updateJob(next.job, revisionOf(job), { tasks: next.tasks });
+    deps.metrics.addMetric('JobsScaled', MetricUnit.Count, 1);
+    deps.log.info('job scaled', { jobId: job.id, name: job.name, count, previousCount: job.count, newTasks: next.tasks.length });
+    return answer(ROUTES.scaleJob.key, { jobId: job.id, name: job.name, count, previousCount: job.count });
+  });
+}
+
+async function rollback(deps: JobsDeps, event: ApiEvent): Promise<Reply> {
+  const body = parseWith(rollbackBodySchema, readJsonBody(event), 'body');
+  return retried(async () => {
+    const { job, tasks } = await findJob(deps, event);
+    refuseStopped(job);
+    const kept = await deps.store.listVersions(job.id);
+    const current = targetVersion(job);
+    // Without a version: the newest kept one below the target (what ran before it).
+    const to = body.version !== undefined ? kept.find((v) => v.version === body.version) : kept.find((v) => v.version < current);
+    if (!to) {
+      if (body.version === undefined) throw new ValidationError([{ field: 'version', rule: `job ${job.name} keeps no version before v${current} to roll back to; name one (GET /jobs/${job.name}/versions)` }], 'body');
+      throw new VersionNotFoundError(job, body.version, kept);
+    }
+    const next = rollbackJob(job, tasks, to, deps.clock.now(), callerOf(event));
+    await deps.store.updateJob(next, revisionOf(job));
+    deps.metrics.addMetric('JobsRolledBack', MetricUnit.Count, 1);
+    deps.log.info('job rolled back', { jobId: job.id, name: job.name, from: current, to: to.version });
+    return answer(ROUTES.rollbackJob.key, { jobId: job.id, name: job.name, version: to.version, fromVersion: current, deploymentId: next.deployment!.id });
+  });
+}
+
+/** 404 naming `version`: the rollback names a version the job does not keep. */
+class VersionNotFoundError extends NotFoundError {
+  constructor(job: Job, version: number, kept: readonly JobVersion[]) {
+    super('version', `${version}`);
+    this.message = `version: job ${job.name} keeps no version ${version} (kept: ${kept.map((v) => v.version).join(', ') || 'none'}); list them with GET /jobs/${job.name}/versions`;
+  }
+}
+
+/** A write computed from a read that the scheduler (or another user) overtook is recomputed from a fresh read. */
+async function retried(fn: () => Promise<Reply>): Promise<Reply> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof JobRevisionConflictError) || attempt >= WRITE_ATTEMPTS) throw err;
+    }
+  }
+}
+
+function refuseStopped(job: Job): void {
+  if (job.stopRequestedAt !== undefined) throw new ConflictError('job-stopped', `job ${job.name} (${job.id}) is stopped; submit it again (PUT /jobs/${job.name}) to run it`);
+}
+
+/**
+ * The job `{id}` names: an id (job- and 20 hex characters) if a job has it, else the
+ * live job with that name. An id-shaped name is looked up as a name too, so no name is
+ * unreachable.
+ */
+async function findJob(deps: JobsDeps, event: ApiEvent): Promise<{ job: Job; tasks: Task[] }> {
+  const ref = event.pathParameters?.id;
+  if (ref === undefined || ref === '') throw new ValidationError([{ field: 'path.id', rule: 'is required' }], 'path');
+  if (!JOB_ID.test(ref) && !JOB_NAME.test(ref)) {
+    throw new ValidationError([{ field: 'path.id', rule: 'must be a job id ("job-" and 20 lowercase hex characters) or a job name (lowercase letters, digits and "-")' }], 'path');
+  }
+  if (JOB_ID.test(ref)) {
+    const byId = await deps.store.getJob(ref);
+    if (byId) return byId;
+  }
+  const live = JOB_NAME.test(ref) ? await deps.store.findLiveJobByName(ref) : undefined;
+  const found = live && (await deps.store.getJob(live.id));
+  if (!found) throw new NotFoundError('job', ref, 'name or id');
+  return found;
+}
+
+function versionView(v: JobVersion): VersionView {
+  return { version: v.version, changedAt: v.changedAt, changedBy: v.changedBy, changes: v.changes, spec: specOfTemplate(v.template) };
 }
 
 function jobView(j: Job, loadBalancerUrl: string | undefined, tasks: readonly Task[]): JobView {

@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructured
 import type { ErrorBody } from '../../contract/error-body';
 import { ROUTE_SHAPES, type ResponseOf } from '../../contract/route-shapes';
 import type { RouteKey } from '../../contract/routes';
-import { JobExistsError, StoreUnavailableError } from '../../control/state/errors';
+import { JobExistsError, JobRevisionConflictError, StoreUnavailableError } from '../../control/state/errors';
 import type { Observability } from './deps';
 import { ApiError, ConflictError, ServiceUnavailableError, ValidationError } from './errors';
 
@@ -31,6 +31,11 @@ export function routeKeyOf(event: ApiEvent): string {
   const key = event.routeKey ?? '';
   const space = key.indexOf(' ');
   return space < 0 ? key : `${key.slice(0, space).toUpperCase()}${key.slice(space)}`;
+}
+
+/** Who calls: the IAM identity API Gateway authenticated (the local API's user locally); recorded on the versions a caller makes. */
+export function callerOf(event: ApiEvent): string {
+  return event.requestContext?.authorizer?.iam?.userArn ?? 'anonymous';
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
@@ -77,5 +82,6 @@ function asApiError(err: unknown): ApiError | undefined {
   if (err instanceof ApiError) return err;
   if (err instanceof StoreUnavailableError) return new ServiceUnavailableError(`the state store is unavailable (${err.operation}); retry shortly`, { cause: err });
   if (err instanceof JobExistsError) return new ConflictError('job-exists', err.message, { cause: err });
+  if (err instanceof JobRevisionConflictError) return new ConflictError('job-changed', `${err.message} (it kept changing while this request retried; try again)`, { cause: err });
   return undefined;
 }

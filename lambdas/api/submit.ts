@@ -8,16 +8,21 @@ import {
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { createHash, randomBytes } from 'node:crypto';
-import { jobSpecSchema, type SubmitResponse } from '../../contract/job-spec';
+import type { PutJobResponse } from '../../contract/deployment-spec';
+import { JOB_NAME, jobSpecSchema, type SubmitResponse } from '../../contract/job-spec';
 import { ROUTES } from '../../contract/routes';
+import { JobExistsError, JobRevisionConflictError } from '../../control/state/errors';
+import { revisionOf } from '../../control/state/job-writes';
 import type { JobStore } from '../../control/state/state-store';
-import type { Job, Task } from '../../core/model';
+import { targetVersion } from '../../core/deployment';
+import type { Job } from '../../core/model';
 import type { ExposeRule } from '../../core/service';
 import type { ApiDeps } from './deps';
-import { ConflictError, ExposeRuleTakenError, IdempotencyKeyReusedError, ServiceUnavailableError, ValidationError } from './errors';
+import { ConflictError, ExposeRuleTakenError, IdempotencyKeyReusedError, NotFoundError, ServiceUnavailableError, ValidationError } from './errors';
+import { applySpec, firstCopies, firstVersion, newJob } from './job-changes';
 import { toJobSpec, type JobSpec } from './job-defaults';
-import { header, parseWith, readJsonBody } from './request';
-import { answer, route, type ApiHandler } from './respond';
+import { header, parseWith, pathParam, readJsonBody } from './request';
+import { answer, callerOf, route, routeKeyOf, type ApiEvent, type ApiHandler, type Reply } from './respond';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{1,128}$/;
@@ -43,7 +48,15 @@ interface SubmitRequest {
   /** Caller and Idempotency-Key together: two callers who pick the same key never share a record or a job. Absent without the header. */
   readonly idempotencyKey?: string;
   readonly job: JobSpec;
+  /** Who submits: the job's first version records it. Not part of the idempotency key's payload. */
+  readonly caller: string;
 }
+
+/** A PUT that lost a race (the scheduler moved the job on, another PUT made it) reads again and reapplies, this many times at most. */
+const PUT_ATTEMPTS = 5;
+
+/** What a path's `{id}` must be on PUT: the job's name. */
+const JOB_NAME_EXPECTED = 'a job name: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters';
 
 /**
  * With an Idempotency-Key the job id is derived from caller and key, not drawn at
@@ -60,7 +73,12 @@ export function newJobId(): string {
   return `job-${randomBytes(10).toString('hex')}`;
 }
 
-/** POST /jobs: validates, creates the job and its tasks PENDING, answers 202 with their ids. */
+/**
+ * POST /jobs: validates, creates the job and its tasks PENDING, answers 202 with their
+ * ids; a live job's name is refused (409) pointing at PUT. PUT /jobs/{name}: creates the
+ * job or applies the spec to the live job of that name (a new version, a scale, or
+ * nothing when the spec is the same).
+ */
 export function createHandler(deps: SubmitDeps): ApiHandler {
   const makeId = deps.newJobId ?? newJobId;
   const config = new IdempotencyConfig({
@@ -73,39 +91,13 @@ export function createHandler(deps: SubmitDeps): ApiHandler {
     const now = deps.clock.now();
     const spec = request.job;
     const id = request.idempotencyKey === undefined ? makeId() : keyedJobId(request.idempotencyKey);
-    const job: Job = {
-      id,
-      name: spec.name,
-      image: spec.image,
-      command: spec.command,
-      env: spec.env,
-      resources: { cpu: spec.cpu, memoryMiB: spec.memoryMiB },
-      count: spec.count,
-      kind: spec.kind,
-      restart: spec.restart,
-      constraints: spec.constraints,
-      doNotDisrupt: spec.doNotDisrupt,
-      ...(spec.ports !== undefined ? { ports: spec.ports } : {}),
-      ...(spec.expose !== undefined ? { expose: spec.expose } : {}),
-      ...(spec.healthCheck !== undefined ? { healthCheck: spec.healthCheck } : {}),
-      stopGraceSeconds: spec.stopGraceSeconds,
-      spread: spec.spread,
-      ...(spec.cpuLimit !== undefined ? { cpuLimit: spec.cpuLimit } : {}),
-      ...(spec.capabilities !== undefined ? { capabilities: spec.capabilities } : {}),
-      createdAt: now,
-    };
+    // The same id is this submission retried after a crash, not another job.
+    const live = await deps.store.findLiveJobByName(spec.name);
+    if (live && live.id !== id) throw nameTaken(live);
+    const job = newJob(spec, id, now, request.caller);
     if (job.expose) await refuseTakenRule(deps.store, job);
-    const tasks: Task[] = Array.from({ length: spec.count }, (_, slot) => ({
-      id: `${id}.${slot}`,
-      jobId: id,
-      slot,
-      generation: 0,
-      status: 'PENDING',
-      resources: job.resources,
-      restarts: 0,
-      createdAt: now,
-    }));
-    await deps.store.createJob(job, tasks);
+    const tasks = firstCopies(job, now);
+    await deps.store.createJob(job, tasks, firstVersion(job, now, request.caller));
     deps.metrics.addMetric('JobsSubmitted', MetricUnit.Count, 1);
     deps.metrics.addMetric('TasksSubmitted', MetricUnit.Count, tasks.length);
     deps.log.info('job submitted', { jobId: id, name: job.name, count: job.count, kind: job.kind });
@@ -117,6 +109,7 @@ export function createHandler(deps: SubmitDeps): ApiHandler {
   const idempotentSubmit = makeIdempotent(submit, { persistenceStore: deps.idempotencyStore, config, keyPrefix: 'stowage-submit' });
 
   return route(deps, async (event, context) => {
+    if (routeKeyOf(event) === ROUTES.putJob.key) return putJob(deps, event);
     const key = header(event, IDEMPOTENCY_HEADER);
     if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
       throw new ValidationError([{ field: 'header.Idempotency-Key', rule: 'must be 1..128 characters of [A-Za-z0-9_-]' }], 'headers');
@@ -125,8 +118,8 @@ export function createHandler(deps: SubmitDeps): ApiHandler {
     // Powertools reads the remaining time from the context to expire an in-progress record
     // of an invocation that timed out, so a retry after a crash is not locked out forever.
     if (context) config.registerLambdaContext(context);
-    const caller = event.requestContext?.authorizer?.iam?.userArn ?? 'anonymous';
-    const request: SubmitRequest = { idempotencyKey: key === undefined ? undefined : `${caller}\n${key}`, job };
+    const caller = callerOf(event);
+    const request: SubmitRequest = { idempotencyKey: key === undefined ? undefined : `${caller}\n${key}`, job, caller };
     try {
       // Without a key Powertools skips the record and simply runs the submit.
       return answer(ROUTES.submitJob.key, await idempotentSubmit(request));
@@ -134,6 +127,76 @@ export function createHandler(deps: SubmitDeps): ApiHandler {
       throw translateIdempotencyError(err);
     }
   });
+}
+
+function nameTaken(live: Job): ConflictError {
+  return new ConflictError(
+    'job-name-taken',
+    `a live job is already named ${live.name} (${live.id}); to change it, PUT /jobs/${live.name} with the new spec (stowage submit does), or stop it first`,
+  );
+}
+
+/**
+ * PUT /jobs/{name}. Declarative and idempotent: the same spec again changes nothing and
+ * writes nothing. Each attempt reads the job and its copies and writes its change only
+ * from the revision it read; a write that lost a race is recomputed from fresh state.
+ */
+async function putJob(deps: SubmitDeps, event: ApiEvent): Promise<Reply> {
+  const name = pathParam(event, 'id', JOB_NAME, JOB_NAME_EXPECTED);
+  const spec = toJobSpec(parseWith(jobSpecSchema, readJsonBody(event), 'job'));
+  if (spec.name !== name) {
+    throw new ValidationError([{ field: 'name', rule: `must equal the name in the path (${name}); a job is renamed by submitting it under the new name and stopping the old one` }], 'job');
+  }
+  const caller = callerOf(event);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return answer(ROUTES.putJob.key, await putOnce(deps, spec, caller));
+    } catch (err) {
+      const lostRace = err instanceof JobRevisionConflictError || err instanceof JobExistsError;
+      if (!lostRace || attempt >= PUT_ATTEMPTS) throw err;
+    }
+  }
+}
+
+async function putOnce(deps: SubmitDeps, spec: JobSpec, caller: string): Promise<PutJobResponse> {
+  const now = deps.clock.now();
+  const all = await deps.store.listJobs();
+  const sameName = all.filter((j) => j.name === spec.name);
+  const live = sameName.filter((j) => j.stopRequestedAt === undefined).sort((a, b) => b.createdAt - a.createdAt || b.id.localeCompare(a.id))[0];
+  if (!live) {
+    // The id follows from the name and how many jobs ever had it: two PUTs creating one
+    // name at once make the same id, so the store keeps one job (JobExistsError sends a
+    // different spec back round to update it) instead of two live jobs of one name.
+    const job = newJob(spec, nameJobId(spec.name, sameName.length), now, caller);
+    if (job.expose) await refuseTakenRule(deps.store, job);
+    const tasks = firstCopies(job, now);
+    await deps.store.createJob(job, tasks, firstVersion(job, now, caller));
+    deps.metrics.addMetric('JobsSubmitted', MetricUnit.Count, 1);
+    deps.log.info('job created', { jobId: job.id, name: job.name, count: job.count, kind: job.kind });
+    return { jobId: job.id, name: job.name, outcome: 'created', version: 1, deploymentId: 1, taskIds: tasks.map((t) => t.id) };
+  }
+  const found = await deps.store.getJob(live.id);
+  if (!found) throw new NotFoundError('job', live.id);
+  const current = found.job;
+  const change = applySpec(current, found.tasks, spec, now, caller);
+  if (change.outcome === 'unchanged') return { jobId: current.id, name: current.name, outcome: 'unchanged', version: targetVersion(current), taskIds: [] };
+  if (change.job.expose && JSON.stringify(change.job.expose) !== JSON.stringify(current.expose)) await refuseTakenRule(deps.store, change.job);
+  await deps.store.updateJob(change.job, revisionOf(current), { tasks: change.tasks, ...(change.version ? { version: change.version } : {}) });
+  deps.metrics.addMetric(change.outcome === 'updated' ? 'JobsUpdated' : 'JobsScaled', MetricUnit.Count, 1);
+  deps.log.info(`job ${change.outcome}`, { jobId: current.id, name: current.name, version: targetVersion(change.job), count: change.job.count, newTasks: change.tasks.length });
+  return {
+    jobId: current.id,
+    name: current.name,
+    outcome: change.outcome,
+    version: targetVersion(change.job),
+    ...(change.outcome === 'updated' ? { deploymentId: change.job.deployment!.id } : {}),
+    taskIds: change.tasks.map((t) => t.id),
+  };
+}
+
+/** The id PUT gives the `ordinal`-th job (from 0) ever named `name`. */
+export function nameJobId(name: string, ordinal: number): string {
+  return `job-${createHash('sha256').update(`name\n${name}\n${ordinal}`).digest('hex').slice(0, 20)}`;
 }
 
 /**

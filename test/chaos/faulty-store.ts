@@ -3,6 +3,7 @@ import { StoreUnavailableError } from '../../control/state/errors';
 import type { Job, Node, Task } from '../../core/model';
 import type { Plan } from '../../core/pass/plan-types';
 import type { ApplyResult, StateStore } from '../../control/state/state-store';
+import type { JobVersion } from '../../control/state/job-version';
 import type { Heartbeat } from '../../control/state/node-report';
 import type { UtilisationSample } from '../../core/utilisation-sample';
 import type { Snapshot } from '../../core/pass/snapshot';
@@ -85,8 +86,17 @@ export class FaultyStore implements StateStore {
     throw new InjectedCrashError(this.faults.crashAfterWrites!);
   }
 
-  async createJob(job: Job, tasks: readonly Task[]) {
-    return this.inner.createJob(job, tasks);
+  async createJob(job: Job, tasks: readonly Task[], version?: JobVersion) {
+    return this.inner.createJob(job, tasks, version);
+  }
+  async updateJob(next: Job, expectRevision: number, additions?: { readonly tasks?: readonly Task[]; readonly version?: JobVersion }) {
+    return this.inner.updateJob(next, expectRevision, additions);
+  }
+  async findLiveJobByName(name: string) {
+    return this.inner.findLiveJobByName(name);
+  }
+  async listVersions(jobId: string) {
+    return this.inner.listVersions(jobId);
   }
   async getJobRecord(jobId: string) {
     this.call('getJobRecord');

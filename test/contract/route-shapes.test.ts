@@ -6,6 +6,7 @@ import { heartbeatBodySchema, type HeartbeatBody } from '../../contract/heartbea
 import { jobSpecSchema } from '../../contract/job-spec';
 import { reportQuerySchema } from '../../contract/report';
 import { ROUTE_SHAPES } from '../../contract/route-shapes';
+import { pickTemplate } from '../../core/deployment';
 import { ROUTE_LIST, ROUTES, type HandlerModule, type RouteKey } from '../../contract/routes';
 import type { Job, Task } from '../../core/model';
 import type { UtilisationSample } from '../../core/utilisation-sample';
@@ -89,6 +90,10 @@ async function world() {
     task(JOB_ID, 0, { generation: 1, status: 'ASSIGNED', nodeId: NODE }),
     task(JOB_ID, 1, { status: 'FAILED', exitCode: 137, oomKilled: true, reason: 'killed for memory', startedAt: NOW - 2000, finishedAt: NOW - 1000, notBefore: NOW + 5000, restarts: 1 }),
   ]);
+  // `web` is at version 2, with version 1 kept to roll back to.
+  const version = (v: number, image: string) => ({ jobId: JOB_ID, version: v, changedAt: NOW - H + v, changedBy: 'arn:aws:iam::123456789012:user/alice', changes: v === 1 ? [] : ['image: nginx → nginx:2'], template: { ...pickTemplate(job(JOB_ID)), image } });
+  deps.store.state.versions.set(JOB_ID, new Map([[1, version(1, 'nginx')]]));
+  await deps.store.updateJob({ ...job(JOB_ID), image: 'nginx:2', version: 2, latestVersion: 2, revision: 1 }, 0, { version: version(2, 'nginx:2') });
   await deps.store.createJob(job(STOPPED_ID, { kind: 'batch', count: 1, createdAt: NOW - 2 * H }), [task(STOPPED_ID, 0, { status: 'ASSIGNED', nodeId: NODE })]);
   await deps.store.requestStop(STOPPED_ID, NOW - 10);
   for (const t of [NOW - 3 * H, NOW - 2 * H, NOW - H]) await deps.store.putSample(sample(t, 2));
@@ -104,10 +109,16 @@ async function world() {
 
 /** A valid request for each route: the record's type makes a new route in the table need one here. */
 const VALID: Record<RouteKey, () => ApiEvent> = {
-  'POST /jobs': () => apiEvent('POST', ROUTES.submitJob.path, { body: WEB_SERVICE }),
+  // Another name than the live `web`: a live job's name is taken.
+  'POST /jobs': () => apiEvent('POST', ROUTES.submitJob.path, { body: { ...(WEB_SERVICE as object), name: 'web-two' } }),
   'GET /jobs': () => apiEvent('GET', ROUTES.listJobs.path),
   'GET /jobs/{id}': () => apiEvent('GET', ROUTES.getJob.path, { pathParameters: { id: JOB_ID } }),
   'DELETE /jobs/{id}': () => apiEvent('DELETE', ROUTES.stopJob.path, { pathParameters: { id: JOB_ID } }),
+  // Updates the live job named `web` (a new version: another image), by name.
+  'PUT /jobs/{id}': () => apiEvent('PUT', ROUTES.putJob.path, { pathParameters: { id: 'web' }, body: { name: 'web', image: 'nginx:2', command: ['nginx'], cpu: 250, memoryMiB: 128, count: 3 } }),
+  'GET /jobs/{id}/versions': () => apiEvent('GET', ROUTES.listVersions.path, { pathParameters: { id: 'web' } }),
+  'POST /jobs/{id}/scale': () => apiEvent('POST', ROUTES.scaleJob.path, { pathParameters: { id: JOB_ID }, body: { count: 4 } }),
+  'POST /jobs/{id}/rollback': () => apiEvent('POST', ROUTES.rollbackJob.path, { pathParameters: { id: 'web' }, body: { version: 1 } }),
   'GET /nodes': () => apiEvent('GET', ROUTES.listNodes.path),
   'GET /report': () => apiEvent('GET', ROUTES.getReport.path, { query: { from: String(NOW - 4 * H), to: String(NOW), baseline: '4xm5.large' } }),
   'PUT /nodes/{id}/heartbeat': () => apiEvent('PUT', ROUTES.heartbeat.path, { pathParameters: { id: NODE }, body: BEAT, userArn: instanceArn(NODE) }),
@@ -119,6 +130,11 @@ const REFUSED: Record<RouteKey, () => ApiEvent> = {
   'GET /jobs': () => apiEvent('GET', '/jobs/{id}/x'),
   'GET /jobs/{id}': () => apiEvent('GET', ROUTES.getJob.path, { pathParameters: { id: 'job-nope' } }),
   'DELETE /jobs/{id}': () => apiEvent('DELETE', ROUTES.stopJob.path, { pathParameters: { id: 'job-00000000000000000000' } }),
+  // The body names another job than the path.
+  'PUT /jobs/{id}': () => apiEvent('PUT', ROUTES.putJob.path, { pathParameters: { id: 'web' }, body: { name: 'api', image: 'nginx', command: ['nginx'], cpu: 250, memoryMiB: 128, count: 1 } }),
+  'GET /jobs/{id}/versions': () => apiEvent('GET', ROUTES.listVersions.path, { pathParameters: { id: 'ghost' } }),
+  'POST /jobs/{id}/scale': () => apiEvent('POST', ROUTES.scaleJob.path, { pathParameters: { id: JOB_ID }, body: { count: -1 } }),
+  'POST /jobs/{id}/rollback': () => apiEvent('POST', ROUTES.rollbackJob.path, { pathParameters: { id: 'web' }, body: { version: 7 } }),
   'GET /nodes': () => apiEvent('GET', ROUTES.listNodes.path, { query: {} }),
   'GET /report': () => apiEvent('GET', ROUTES.getReport.path, { query: { from: 'yesterday' } }),
   'PUT /nodes/{id}/heartbeat': () => apiEvent('PUT', ROUTES.heartbeat.path, { pathParameters: { id: NODE }, body: { ...BEAT, capacity: { cpu: -1 } }, userArn: instanceArn(NODE) }),

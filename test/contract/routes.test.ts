@@ -28,8 +28,20 @@ describe('the route table', () => {
     expect(ROUTE_LIST.filter((r) => r.caller === 'node')).toEqual([ROUTES.heartbeat]);
   });
 
-  it('holds the seven routes of the design', () => {
-    expect(ROUTE_LIST.map((r) => r.key)).toEqual(['POST /jobs', 'GET /jobs', 'GET /jobs/{id}', 'DELETE /jobs/{id}', 'GET /nodes', 'GET /report', 'PUT /nodes/{id}/heartbeat']);
+  it('holds the eleven routes of the design', () => {
+    expect(ROUTE_LIST.map((r) => r.key)).toEqual([
+      'POST /jobs',
+      'PUT /jobs/{id}',
+      'GET /jobs',
+      'GET /jobs/{id}',
+      'DELETE /jobs/{id}',
+      'GET /jobs/{id}/versions',
+      'POST /jobs/{id}/scale',
+      'POST /jobs/{id}/rollback',
+      'GET /nodes',
+      'GET /report',
+      'PUT /nodes/{id}/heartbeat',
+    ]);
   });
 });
 

@@ -61,10 +61,22 @@ function functionFor(construct: { node: { defaultChild?: unknown } }): Json {
 }
 
 describe('StowageStack API', () => {
-  it('exposes exactly the seven routes of the design', () => {
+  it('exposes exactly the eleven routes of the design', () => {
     const keys = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey).sort();
     expect(keys).toEqual(
-      ['DELETE /jobs/{id}', 'GET /jobs', 'GET /jobs/{id}', 'GET /nodes', 'GET /report', 'POST /jobs', 'PUT /nodes/{id}/heartbeat'].sort(),
+      [
+        'DELETE /jobs/{id}',
+        'GET /jobs',
+        'GET /jobs/{id}',
+        'GET /jobs/{id}/versions',
+        'GET /nodes',
+        'GET /report',
+        'POST /jobs',
+        'POST /jobs/{id}/rollback',
+        'POST /jobs/{id}/scale',
+        'PUT /jobs/{id}',
+        'PUT /nodes/{id}/heartbeat',
+      ].sort(),
     );
   });
 
@@ -100,13 +112,13 @@ describe('StowageStack API', () => {
   it('outputs the API URL and every table name', () => {
     const outputs = Object.keys(template.toJSON().Outputs ?? {});
     expect(outputs).toEqual(
-      expect.arrayContaining(['ApiUrl', 'JobsTableName', 'TasksTableName', 'NodesTableName', 'SamplesTableName', 'LeasesTableName', 'IdempotencyTableName']),
+      expect.arrayContaining(['ApiUrl', 'JobsTableName', 'TasksTableName', 'NodesTableName', 'SamplesTableName', 'LeasesTableName', 'VersionsTableName', 'IdempotencyTableName']),
     );
   });
 });
 
 describe('StowageStack tables', () => {
-  const names = { jobs: 'jobs', tasks: 'tasks', nodes: 'nodes', samples: 'samples', leases: 'leases' };
+  const names = { jobs: 'jobs', tasks: 'tasks', nodes: 'nodes', samples: 'samples', leases: 'leases', versions: 'versions' };
 
   it.each(tableDefinitions(names).map((d) => [d.TableName!, d] as const))('%s matches lambdas/adapters/table-schema.ts', (name, def) => {
     const table = stack.tables[name as keyof typeof names];
@@ -128,7 +140,7 @@ describe('StowageStack tables', () => {
 
   it('turns point-in-time recovery on for every table', () => {
     const tables = ofType('AWS::DynamoDB::Table');
-    expect(tables).toHaveLength(6);
+    expect(tables).toHaveLength(7);
     for (const [id, t] of tables) {
       expect({ id, pitr: t.Properties.PointInTimeRecoverySpecification?.PointInTimeRecoveryEnabled }).toEqual({ id, pitr: true });
     }
@@ -210,6 +222,22 @@ describe('StowageStack functions', () => {
     expect(tablesOf('Report')).toEqual(['StateSamples']);
     expect(tablesOf('Nodes')).toEqual(['StateNodes']);
     for (const api of ['Submit', 'Jobs', 'Nodes', 'Heartbeat', 'Report']) expect({ api, leases: tablesOf(api).includes('StateLeases') }).toEqual({ api, leases: false });
+  });
+
+  it('lets only the submit and jobs functions touch the Versions table', () => {
+    const versionsId = logicalId(stack.tables.versions);
+    const rolesOn = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.PolicyDocument).includes(versionsId))
+      .flatMap((r) => asArray<Json>(r.Properties.Roles).map((x) => JSON.stringify(x)));
+    const roleOf = (prefix: string) => {
+      const fnId = Object.keys(resources).find((id) => resources[id].Type === 'AWS::Lambda::Function' && id.startsWith(prefix))!;
+      return JSON.stringify({ Ref: resources[fnId].Properties.Role['Fn::GetAtt'][0] });
+    };
+    expect(rolesOn.sort()).toEqual([roleOf('Submit'), roleOf('Jobs')].sort());
+    expect(resources[versionsId].Properties.KeySchema).toEqual([
+      { AttributeName: 'jobId', KeyType: 'HASH' },
+      { AttributeName: 'version', KeyType: 'RANGE' },
+    ]);
   });
 
   it('lets only the scheduler use the Leases table, and only to take and release a lease', () => {

@@ -1,10 +1,10 @@
 import { ConfigError, ENV, loadBalancerFrom, loadBalancerUrlFrom, policyFrom, subnetsFrom, tableNamesFrom } from '../../lambdas/config';
 
 describe('Lambda configuration', () => {
-  const tables = { [ENV.jobsTable]: 'j', [ENV.tasksTable]: 't', [ENV.nodesTable]: 'n', [ENV.samplesTable]: 's', [ENV.leasesTable]: 'l' };
+  const tables = { [ENV.jobsTable]: 'j', [ENV.tasksTable]: 't', [ENV.nodesTable]: 'n', [ENV.samplesTable]: 's', [ENV.leasesTable]: 'l', [ENV.versionsTable]: 'v' };
 
   it('reads the table names the stack sets', () => {
-    expect(tableNamesFrom(tables)).toEqual({ jobs: 'j', tasks: 't', nodes: 'n', samples: 's', leases: 'l' });
+    expect(tableNamesFrom(tables)).toEqual({ jobs: 'j', tasks: 't', nodes: 'n', samples: 's', leases: 'l', versions: 'v' });
   });
 
   it('needs the leases table, where the scheduler takes its launch lease', () => {

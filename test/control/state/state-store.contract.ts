@@ -1,5 +1,7 @@
 import { DEFAULT_CATALOG } from '../../../core/catalog';
-import { JobExistsError } from '../../../control/state/errors';
+import { JobExistsError, JobRevisionConflictError } from '../../../control/state/errors';
+import type { JobVersion } from '../../../control/state/job-version';
+import { pickTemplate } from '../../../core/deployment';
 import { HOLDS_RESOURCES, type Job, type Node, type Task } from '../../../core/model';
 import { plan } from '../../../core/pass/plan';
 import type { Plan } from '../../../core/pass/plan-types';
@@ -102,6 +104,110 @@ export function describeStateStoreContract(name: string, fresh: () => Promise<St
         expect(await store.requestStop('web', NOW + 5)).toBe(true);
         expect((await store.getJob('web'))?.job.stopRequestedAt).toBe(NOW);
         expect(await store.requestStop('ghost', NOW)).toBe(false);
+      });
+    });
+
+    describe('deployments: job revisions, new copies, versions', () => {
+      const empty: Plan = { now: NOW, assignments: [], taskUpdates: [], nodeUpdates: [], launches: [], terminations: [], unplaced: [], consolidations: [] };
+      const version = (jobId: string, v: number, image = `web:${v}`): JobVersion => ({
+        jobId,
+        version: v,
+        changedAt: NOW + v,
+        changedBy: 'arn:aws:iam::123456789012:user/alice',
+        changes: v === 1 ? [] : [`image: web:${v - 1} → ${image}`],
+        template: { ...pickTemplate(job(jobId)), image },
+      });
+
+      it('bumps the revision on every stop, so a JobUpdate computed before it is refused', async () => {
+        const j = job('web', { revision: 1 });
+        await store.createJob(j, tasksOf(j));
+        await store.requestStop('web', NOW);
+        expect((await store.getJobRecord('web'))?.revision).toBe(2);
+        await store.requestStop('web', NOW + 5);
+        expect((await store.getJobRecord('web'))?.revision).toBe(3);
+        const stale = await store.applyPlan({ ...empty, jobUpdates: [{ jobId: 'web', revision: 1, job: { ...j, revision: 2, stableVersion: 1 }, reason: 'deployment 1 SUCCEEDED' }] });
+        expect(stale).toMatchObject({ jobUpdatesCommitted: 0, conflicts: [{ kind: 'job-update', jobId: 'web', taskIds: [] }] });
+        expect((await store.getJobRecord('web'))).toMatchObject({ stopRequestedAt: NOW, revision: 3 });
+        expect((await store.getJobRecord('web'))?.stableVersion).toBeUndefined();
+      });
+
+      it("commits a plan's JobUpdate only from the revision it saw, taking a job stored without one as revision 0", async () => {
+        const old = job('old');
+        await store.createJob(old, tasksOf(old));
+        const first = await store.applyPlan({ ...empty, jobUpdates: [{ jobId: 'old', revision: 0, job: { ...old, revision: 1, stableVersion: 1 }, reason: 'r' }] });
+        expect(first).toMatchObject({ jobUpdatesCommitted: 1, conflicts: [] });
+        expect(await store.getJobRecord('old')).toEqual({ ...old, revision: 1, stableVersion: 1 });
+        const again = await store.applyPlan({ ...empty, jobUpdates: [{ jobId: 'old', revision: 0, job: { ...old, revision: 1, stableVersion: 7 }, reason: 'r' }] });
+        expect(again).toMatchObject({ jobUpdatesCommitted: 0, conflicts: [{ kind: 'job-update', jobId: 'old' }] });
+        const ghost = await store.applyPlan({ ...empty, jobUpdates: [{ jobId: 'ghost', revision: 0, job: { ...old, id: 'ghost', revision: 1 }, reason: 'r' }] });
+        expect(ghost.conflicts).toMatchObject([{ kind: 'job-update', jobId: 'ghost' }]);
+        expect(await store.getJobRecord('ghost')).toBeUndefined();
+      });
+
+      it("writes a plan's new PENDING copies only under ids no task has", async () => {
+        const j = job('web');
+        await store.createJob(j, tasksOf(j));
+        const copy = (id: string, slot: number): Task => ({ id, jobId: 'web', slot, generation: 1, status: 'PENDING', resources: j.resources, restarts: 0, version: 2, replaces: `web.${slot}`, createdAt: NOW });
+        const r = await store.applyPlan({ ...empty, creates: [copy('web.0.g1', 0), copy('web.1', 1)] });
+        expect(r).toMatchObject({ createsCommitted: 1, conflicts: [{ kind: 'task-create', taskIds: ['web.1'] }] });
+        expect(await task(store, 'web.0.g1')).toEqual(copy('web.0.g1', 0));
+        expect(await task(store, 'web.1')).toMatchObject({ status: 'PENDING', generation: 0 });
+        expect((await task(store, 'web.1'))?.version).toBeUndefined();
+      });
+
+      it('updates a job with its new copies and version only from the revision read, all or nothing', async () => {
+        const j = job('web', { revision: 1, version: 1, latestVersion: 1 });
+        await store.createJob(j, tasksOf(j), version('web', 1));
+        const v2: Job = { ...j, image: 'web:2', version: 2, latestVersion: 2, count: 3, revision: 2 };
+        const extra: Task = { ...tasksOf(v2)[2], version: 2 };
+        await store.updateJob(v2, 1, { tasks: [extra], version: version('web', 2) });
+        expect((await store.getJob('web'))?.job).toEqual(v2);
+        expect((await store.getJob('web'))?.tasks.map((t) => t.id).sort()).toEqual(['web.0', 'web.1', 'web.2']);
+        expect((await store.listVersions('web')).map((v) => v.version)).toEqual([2, 1]);
+
+        // A writer that read revision 1 lost: nothing of its write lands.
+        const stale = { ...v2, image: 'web:3', count: 4, revision: 2 };
+        await expect(store.updateJob(stale, 1, { tasks: [{ ...tasksOf(stale)[3], version: 3 }], version: version('web', 3) })).rejects.toBeInstanceOf(JobRevisionConflictError);
+        expect((await store.getJobRecord('web'))?.image).toBe('web:2');
+        expect(await task(store, 'web.3')).toBeUndefined();
+        expect((await store.listVersions('web')).map((v) => v.version)).toEqual([2, 1]);
+        // An update of a job that does not exist is a conflict too.
+        await expect(store.updateJob({ ...v2, id: 'ghost' }, 0)).rejects.toBeInstanceOf(JobRevisionConflictError);
+      });
+
+      it('writes a scale-up past one transaction in full, every copy once', async () => {
+        const j = job('big', { count: 1, revision: 1 });
+        await store.createJob(j, tasksOf(j));
+        const grown = { ...j, count: 251, revision: 2 };
+        const added = tasksOf(grown).slice(1);
+        await store.updateJob(grown, 1, { tasks: added });
+        const stored = (await store.getJob('big'))!.tasks;
+        expect(stored).toHaveLength(251);
+        expect(new Set(stored.map((t) => t.slot)).size).toBe(251);
+      });
+
+      it('keeps the newest 20 versions of a job, newest first, and a first version written with the job', async () => {
+        let j = job('web', { revision: 1, version: 1, latestVersion: 1 });
+        await store.createJob(j, tasksOf(j), version('web', 1));
+        expect(await store.listVersions('web')).toEqual([version('web', 1)]);
+        for (let v = 2; v <= 23; v++) {
+          const next = { ...j, image: `web:${v}`, version: v, latestVersion: v, revision: v };
+          await store.updateJob(next, j.revision!, { version: version('web', v) });
+          j = next;
+        }
+        const kept = await store.listVersions('web');
+        expect(kept.map((v) => v.version)).toEqual(Array.from({ length: 20 }, (_, i) => 23 - i));
+        expect(kept[0]).toEqual(version('web', 23));
+        expect(await store.listVersions('other')).toEqual([]);
+      });
+
+      it('finds the live job of a name, newest first, never a stopped one', async () => {
+        await store.createJob(job('a1', { name: 'web', createdAt: NOW - 3 }), []);
+        await store.createJob(job('a2', { name: 'web', createdAt: NOW - 2 }), []);
+        await store.createJob(job('a3', { name: 'web', createdAt: NOW - 1 }), []);
+        await store.requestStop('a3', NOW);
+        expect((await store.findLiveJobByName('web'))?.id).toBe('a2');
+        expect(await store.findLiveJobByName('api')).toBeUndefined();
       });
     });
 

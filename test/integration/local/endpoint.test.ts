@@ -65,7 +65,7 @@ test('tables are created on the external DynamoDB, then reused with their jobs b
   }
   // The external DynamoDB outlives the run (the embedded one would not).
   expect((await external.client.send(new ListTablesCommand({}))).TableNames).toEqual(
-    expect.arrayContaining(['stowage-local-jobs', 'stowage-local-tasks', 'stowage-local-nodes', 'stowage-local-samples', 'stowage-local-leases', 'stowage-local-idempotency']),
+    expect.arrayContaining(['stowage-local-jobs', 'stowage-local-tasks', 'stowage-local-nodes', 'stowage-local-samples', 'stowage-local-leases', 'stowage-local-versions', 'stowage-local-idempotency']),
   );
 
   const second = await start();

@@ -43,7 +43,7 @@ function shape(t: CreateTableCommandInput | TableDescription) {
 
 describe('tables from the synthesised template', () => {
   it('names every table by its role and reports the idempotency table', () => {
-    expect(created).toEqual({ tables: { jobs: 'tpl-jobs', tasks: 'tpl-tasks', nodes: 'tpl-nodes', samples: 'tpl-samples', leases: 'tpl-leases' }, idempotency: 'tpl-idempotency' });
+    expect(created).toEqual({ tables: { jobs: 'tpl-jobs', tasks: 'tpl-tasks', nodes: 'tpl-nodes', samples: 'tpl-samples', leases: 'tpl-leases', versions: 'tpl-versions' }, idempotency: 'tpl-idempotency' });
   });
 
   it('creates on DynamoDB Local exactly the keys, attributes, indexes and stream of tableDefinitions()', async () => {

@@ -14,7 +14,7 @@ import type { TableNames } from '../../../lambdas/adapters/table-schema';
  */
 
 const doc = mockClient(DynamoDBDocumentClient);
-const TABLES: TableNames = { jobs: 'j', tasks: 't', nodes: 'n', samples: 's', leases: 'l' };
+const TABLES: TableNames = { jobs: 'j', tasks: 't', nodes: 'n', samples: 's', leases: 'l', versions: 'v' };
 const NOW = 1_800_000_000_000;
 const store = () => new DynamoStateStore(new DynamoDBClient({ region: 'local', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }), TABLES, { clock: { now: () => NOW } });
 const failure = (fields: Record<string, unknown>) => Object.assign(new Error('failed'), fields);

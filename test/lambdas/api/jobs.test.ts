@@ -57,9 +57,9 @@ describe('GET /jobs/{id}', () => {
     const body = json(res);
     expect(body.job).toMatchObject({ id: ID, image: 'nginx', cpu: 250, memoryMiB: 128, count: 3 });
     expect(body.tasks).toEqual([
-      { id: `${ID}.0`, slot: 0, generation: 2, status: 'RUNNING', nodeId: 'i-1', restarts: 1, startedAt: NOW },
-      { id: `${ID}.1`, slot: 1, generation: 0, status: 'UNSCHEDULABLE', nodeId: null, restarts: 0, reason: 'no instance type fits 250m/128MiB in zone us-west-9z' },
-      { id: `${ID}.2`, slot: 2, generation: 0, status: 'PENDING', nodeId: null, restarts: 0, reason: 'waiting for the next scheduling pass' },
+      { id: `${ID}.0`, slot: 0, generation: 2, version: 1, status: 'RUNNING', nodeId: 'i-1', restarts: 1, startedAt: NOW },
+      { id: `${ID}.1`, slot: 1, generation: 0, version: 1, status: 'UNSCHEDULABLE', nodeId: null, restarts: 0, reason: 'no instance type fits 250m/128MiB in zone us-west-9z' },
+      { id: `${ID}.2`, slot: 2, generation: 0, version: 1, status: 'PENDING', nodeId: null, restarts: 0, reason: 'waiting for the next scheduling pass' },
     ]);
   });
 
@@ -70,11 +70,18 @@ describe('GET /jobs/{id}', () => {
     expect(json(res).error).toEqual({ code: 'not-found', message: expect.stringContaining(MISSING) });
   });
 
-  it.each(['nope', 'job-XYZ', 'job-0123456789abcdef012', `${ID}0`, 'job-0123456789ABCDEF0123'])('answers 400 naming the id parameter for %s', async (bad) => {
+  it.each(['job-XYZ', 'job-0123456789ABCDEF0123', 'Web', '-web', 'a'.repeat(64)])('answers 400 naming the id parameter for %s, which is neither an id nor a name', async (bad) => {
     const { call } = await setup();
     const res = await call('GET', '/jobs/{id}', bad);
     expect(res.statusCode).toBe(400);
     expect(json(res).error.fields).toEqual([{ field: 'path.id', rule: expect.stringContaining('job id') }]);
+  });
+
+  it.each(['nope', 'job-0123456789abcdef012', `${ID}0`])('answers 404 naming %s, a name no live job has', async (name) => {
+    const { call } = await setup();
+    const res = await call('GET', '/jobs/{id}', name);
+    expect(res.statusCode).toBe(404);
+    expect(json(res).error.message).toContain(`no job with name or id ${name}`);
   });
 });
 

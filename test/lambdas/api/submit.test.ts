@@ -52,7 +52,7 @@ describe('POST /jobs', () => {
     const { job } = (await deps.store.getJob(id))!;
     expect(job.kind).toBe('batch');
     expect(job.restart).toEqual({ ...DEFAULT_BATCH_RESTART, initialDelayMs: 500 });
-    expect(json(await submit({ ...VALID, kind: 'batch' })).jobId).toBeDefined();
+    expect(json(await submit({ ...VALID, name: 'other', kind: 'batch' })).jobId).toBeDefined();
     expect((await deps.store.getJob('job-00000000000000000002'))!.job.restart).toEqual(DEFAULT_BATCH_RESTART);
   });
 
@@ -224,10 +224,11 @@ describe('POST /jobs', () => {
 
     it('creates separate jobs for separate keys, and for submits without a key', async () => {
       const { deps, submit } = setup();
-      await submit(VALID, { 'Idempotency-Key': 'a' });
-      await submit(VALID, { 'Idempotency-Key': 'b' });
-      await submit(VALID);
-      await submit(VALID);
+      // Under four names: a live job's name is its identity (a second `web` is refused, tested below).
+      await submit({ ...VALID, name: 'web-a' }, { 'Idempotency-Key': 'a' });
+      await submit({ ...VALID, name: 'web-b' }, { 'Idempotency-Key': 'b' });
+      await submit({ ...VALID, name: 'web-c' });
+      await submit({ ...VALID, name: 'web-d' });
       expect(deps.store.state.jobs.size).toBe(4);
     });
 
@@ -306,7 +307,7 @@ describe('POST /jobs', () => {
       const { deps, handler } = setup();
       const headers = { 'Idempotency-Key': 'same-key' };
       const alice = json(await handler(apiEvent('POST', '/jobs', { body: VALID, headers, userArn: 'arn:aws:iam::123456789012:user/alice' }), lambdaContext()));
-      const bob = json(await handler(apiEvent('POST', '/jobs', { body: VALID, headers, userArn: 'arn:aws:iam::123456789012:user/bob' }), lambdaContext()));
+      const bob = json(await handler(apiEvent('POST', '/jobs', { body: { ...VALID, name: 'web-bob' }, headers, userArn: 'arn:aws:iam::123456789012:user/bob' }), lambdaContext()));
       expect(alice.jobId).not.toBe(bob.jobId);
       expect(await deps.store.listJobs()).toHaveLength(2);
     });
