@@ -11,9 +11,11 @@ import { register as registerLocal } from './commands/local';
 import { register as registerReport } from './commands/report';
 import { LocalOptionError } from '../local/local-policy';
 import { AlreadyRunningError } from '../local/run-record';
+import { LocalDownError } from '../local/local-down';
 import { ApiConfigError, ApiConnectionError, ApiCredentialsError, ApiRequestError, ApiResponseError, CliInputError } from './api/errors';
 import { JobWaitError } from './api/job-wait';
 import { LocalCredentialsError } from '../local/credentials';
+import { packageVersion } from './version';
 
 /**
  * Every command lives in cli/commands/<name>.ts and exports `register(program)`.
@@ -38,6 +40,7 @@ const KNOWN_ERRORS: ReadonlyArray<abstract new (...args: never[]) => Error> = [
   JobWaitError,
   LocalOptionError,
   AlreadyRunningError,
+  LocalDownError,
 ];
 
 function createProgram(): Command {
@@ -46,7 +49,8 @@ function createProgram(): Command {
     // Throw instead of exiting inside commander, so every exit goes through one place.
     // Set before registering: subcommands copy these settings when created.
     .exitOverride()
-    .showHelpAfterError('(add --help for usage)');
+    .showHelpAfterError('(add --help for usage)')
+    .version(`stowage ${packageVersion()} (node ${process.version})`, '-V, --version', 'print the version of stowage and of Node.js');
   for (const register of COMMANDS) register(program);
   return program;
 }

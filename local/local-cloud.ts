@@ -184,7 +184,18 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     value: writeCredentials({ apiUrl: api.url, token, pid: process.pid, startedAt: claim.startedAt }, dir),
     stop: () => removeCredentials(dir),
   }));
-  const loadBalancer = await lifecycle.start('load balancer', () => startLoadBalancer(options.lbPort ?? LOCAL_DEFAULTS.lbPort, deregistrationDelayMs(policy), say));
+  const loadBalancer = await lifecycle.start('load balancer', async () => {
+    const piece = await startLoadBalancer(options.lbPort ?? LOCAL_DEFAULTS.lbPort, deregistrationDelayMs(policy), say);
+    try {
+      // Recorded so that `local down` or the next start can end it after a crash.
+      claim.recordHaproxyPid(piece.value.pid);
+    } catch (err) {
+      // Not started, as far as the lifecycle knows: nothing of it may outlive the failure.
+      await piece.stop?.();
+      throw err;
+    }
+    return piece;
+  });
   const scheduler = await lifecycle.start('scheduler', () =>
     startScheduler({
       dynamodb: database.client,

@@ -9,6 +9,7 @@ import { goalOf, waitForJob } from '../api/job-wait';
 import { addWaitOptions, printJson, type WaitFlags } from '../api/output';
 import { formatTable, type Align } from '../format-table';
 import { Progress } from '../progress';
+import { versionAndApi } from '../version';
 
 interface StatusOptions extends ApiOptions, WaitFlags {
   readonly json?: boolean;
@@ -41,10 +42,12 @@ async function listJobs(options: StatusOptions): Promise<void> {
   if (options.json) return printJson(res);
   if (res.jobs.length === 0) {
     process.stdout.write('no jobs; submit one with `stowage submit -f examples/web-service.json`\n');
+    process.stdout.write(`\n${versionAndApi(client.endpoint)}`);
     return;
   }
   const rows = res.jobs.map((j) => [j.id, j.name, j.kind, String(j.count), countsText(j.tasks), j.stopRequestedAt !== undefined ? 'stopping' : '']);
   process.stdout.write(formatTable(['id', 'name', 'kind', 'replicas', 'tasks', ''], rows, ['left', 'left', 'left', 'right', 'left', 'left']));
+  process.stdout.write(`\n${versionAndApi(client.endpoint)}`);
 }
 
 async function showJob(jobId: string, options: StatusOptions): Promise<void> {
@@ -53,6 +56,7 @@ async function showJob(jobId: string, options: StatusOptions): Promise<void> {
   if (options.wait) res = await waitForJob(client, jobId, goalOf(res.job.kind), { timeoutMs: options.timeout * 1000, progress: new Progress() });
   if (options.json) return printJson(res);
   process.stdout.write(formatJob(res));
+  process.stdout.write(`\n${versionAndApi(client.endpoint)}`);
 }
 
 /**
