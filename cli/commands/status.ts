@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { JobResponse } from '../../contract/job-view';
+import type { JobListResponse } from '../../contract/job-list';
 import type { TaskView } from '../../contract/task-view';
 import type { TaskStatus } from '../../core/model';
 import { addApiOptions, clientFromOptions } from '../api/client';
@@ -7,7 +8,7 @@ import type { ApiOptions } from '../api/endpoint';
 import { CliInputError } from '../api/errors';
 import { goalOf, waitForJob } from '../api/job-wait';
 import { addWaitOptions, printJson, type WaitFlags } from '../api/output';
-import { formatTable, type Align } from '../format-table';
+import { fitText, formatTable, outputWidth, type Align } from '../format-table';
 import { Progress } from '../progress';
 import { versionAndApi } from '../version';
 
@@ -45,8 +46,7 @@ async function listJobs(options: StatusOptions): Promise<void> {
     process.stdout.write(`\n${versionAndApi(client.endpoint)}`);
     return;
   }
-  const rows = res.jobs.map((j) => [j.id, j.name, j.kind, String(j.count), countsText(j.tasks), j.stopRequestedAt !== undefined ? 'stopping' : '']);
-  process.stdout.write(formatTable(['id', 'name', 'kind', 'replicas', 'tasks', ''], rows, ['left', 'left', 'left', 'right', 'left', 'left']));
+  process.stdout.write(formatJobList(res.jobs));
   process.stdout.write(`\n${versionAndApi(client.endpoint)}`);
 }
 
@@ -59,12 +59,18 @@ async function showJob(jobId: string, options: StatusOptions): Promise<void> {
   process.stdout.write(`\n${versionAndApi(client.endpoint)}`);
 }
 
+/** Every job a row: id, name, kind, replicas and its tasks counted by status. */
+export function formatJobList(jobs: JobListResponse['jobs'], width: number = outputWidth()): string {
+  const rows = jobs.map((j) => [j.id, j.name, j.kind, String(j.count), countsText(j.tasks), j.stopRequestedAt !== undefined ? 'stopping' : '']);
+  return formatTable(['id', 'name', 'kind', 'replicas', 'tasks', ''], rows, ['left', 'left', 'left', 'right', 'left', 'left'], width);
+}
+
 /**
  * The job's one-line summary, its service settings when it has any, then its tasks:
  * every generation, so restarts and moves show. The endpoints and health columns appear
  * only for a job that publishes ports or is health-checked, so batch work reads as before.
  */
-export function formatJob(res: JobResponse): string {
+export function formatJob(res: JobResponse, width: number = outputWidth()): string {
   const j = res.job;
   const counts: Partial<Record<TaskStatus, number>> = {};
   for (const t of res.tasks) counts[t.status] = (counts[t.status] ?? 0) + 1;
@@ -86,7 +92,7 @@ export function formatJob(res: JobResponse): string {
   ]);
   const columns = ['slot', 'gen', 'status', 'node', 'restarts', ...(service ? ['endpoints', 'health'] : []), 'reason'];
   const align: Align[] = ['right', 'right', 'left', 'left', 'right', ...(service ? (['left', 'left'] as const) : []), 'left'];
-  return head + formatTable(columns, rows, align);
+  return fitText(head, width) + formatTable(columns, rows, align, width);
 }
 
 /** `http 8080 -> host 32768`, one per published port; `-` for a copy with none reported. */
