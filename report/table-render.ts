@@ -1,4 +1,4 @@
-import { money, num, pct, iso } from './format';
+import { money, num, pct } from './format';
 import type { AnyReport, ReportComparison, StowageReport } from './report-types';
 import { layoutTable, wrapText } from './text-table';
 
@@ -9,7 +9,7 @@ export const DEFAULT_TABLE_WIDTH = 80;
 function figureRows(r: StowageReport): [string, string][] {
   const types = Object.entries(r.nodeHoursByType).sort(([a], [b]) => a.localeCompare(b));
   return [
-    ['window', r.samples > 0 ? `${iso(r.from)} → ${iso(r.to)}` : 'no samples'],
+    ['window', r.samples > 0 ? `${r.window.from} → ${r.window.to}${r.clock === 'trace' ? ' (trace time)' : ''}` : 'no samples'],
     ['samples', `${r.samples} (${num(r.coveredHours, 1)} h covered, ${r.gaps} gap${r.gaps === 1 ? '' : 's'} of ${num(r.gapHours, 1)} h left out)`],
     ['allocated cpu / memory', `${pct(r.allocatedUtilisation.cpu)} / ${pct(r.allocatedUtilisation.memory)}`],
     ['measured cpu / memory', `${pct(r.usedUtilisation.cpu)} / ${pct(r.usedUtilisation.memory)}`],

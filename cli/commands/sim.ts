@@ -86,7 +86,8 @@ async function runSim(options: SimCliOptions): Promise<string> {
       name,
       description: SIM_POLICY_MODELS[name],
       // A replay writes a sample only per pass and skips ahead while nothing moves: no interval is a gap.
-      report: buildReport(result.utilisation, { maxGapMs: Infinity, catalog, catalogLabel, baseline: options.baseline }),
+      // Trace times are offsets from its start: the report shows day N hh:mm, not 1970 dates.
+      report: buildReport(result.utilisation, { maxGapMs: Infinity, catalog, catalogLabel, baseline: options.baseline, clock: 'trace' }),
     }));
     const title = `Replay of ${options.trace}: ${trace.length} tasks, ${names.join(' vs ')}`;
     // A file is read anywhere: fitted to 80 columns; stdout to the terminal it is shown in.
