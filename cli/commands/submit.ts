@@ -31,7 +31,7 @@ export function register(program: Command): void {
     .command('submit')
     .description('submit a job from a JSON file (-f) or from flags; prints its id')
     .argument('[command...]', 'the container command and its arguments, after `--` (e.g. -- httpd -f -p 8080)')
-    .option('-f, --file <path>', 'the job as JSON (fields of contract/job-spec.ts), or - for stdin; flags below override its fields')
+    .option('-f, --file <path>', 'the job as JSON (every field: docs/job-spec.md), or - for stdin; flags below override its fields')
     .option('--name <name>', 'job name: lowercase letters, digits and "-"')
     .option('--image <ref>', 'container image, e.g. stowage/busybox:local')
     .option('--cpu <millicores>', 'CPU per replica in millicores (1000 = one core)', positiveInteger('millicores'))
@@ -43,7 +43,8 @@ export function register(program: Command): void {
     .option('--max-restarts <n>', 'give up after this many restarts', nonNegativeInteger)
     .option('--do-not-disrupt', 'never move this job to consolidate nodes')
     .option('--idempotency-key <key>', 'retries with the same key make one job (default: a fresh key per invocation)')
-    .option('--json', "print the API's JSON answer instead of the job id");
+    .option('--json', "print the API's JSON answer instead of the job id")
+    .addHelpText('after', '\nThe job file: every field with its type, default, limits and an example in docs/job-spec.md;\nexamples/web-service.json and examples/batch-job.json to start from.');
   addWaitOptions(cmd, 'every replica is running (service) or finished (batch)');
   addApiOptions(cmd).action(async (command: string[], options: SubmitOptions) => {
     await submit(command, options);
