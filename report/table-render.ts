@@ -1,4 +1,4 @@
-import { money, num, pct } from './format';
+import { money, num, pct, timeLabel } from './format';
 import type { AnyReport, ReportComparison, StowageReport } from './report-types';
 import { layoutTable, wrapText } from './text-table';
 
@@ -57,11 +57,21 @@ function renderComparison(c: ReportComparison, width: number): string {
   ]);
   const headlines = c.policies.map(({ name, report: r }) => `  ${name}: ${r.headline?.text ?? 'no samples'}`).join('\n');
   return (
-    `${wrapText(c.title, width, '  ')}\n\n` +
+    `${wrapText(c.title, width, '  ')}\n${windowOf(c)}\n` +
     comparisonTable(rows, width) +
     wrapText(`\nAgainst each policy's own peak fleet held static:\n${headlines}\n${c.policies.map(({ name, description }) => `  ${name}: ${description}`).join('\n')}`, width, '    ') +
     '\n'
   );
+}
+
+/** The span every policy's replay covers, in the reports' clock: one line under the title. */
+function windowOf(c: ReportComparison): string {
+  const sampled = c.policies.map((p) => p.report).filter((r) => r.samples > 0);
+  if (sampled.length === 0) return '';
+  const clock = sampled[0].clock;
+  const from = Math.min(...sampled.map((r) => r.from));
+  const to = Math.max(...sampled.map((r) => r.to));
+  return `window ${timeLabel(from, clock)} → ${timeLabel(to, clock)}${clock === 'trace' ? ' (trace time)' : ''}\n`;
 }
 
 const COMPARISON_HEADERS = ['policy', 'node-hours', 'fleet cost', 'per month', 'mean nodes', 'peak', 'cpu alloc', 'mem alloc', 'packing', 'control plane', 'vs own peak'];

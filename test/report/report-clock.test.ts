@@ -34,6 +34,7 @@ describe('report clock', () => {
       for (const r of [report, comparison]) expect(renderReport(r, format)).not.toMatch(/1970/);
     }
     expect(renderReport(report, 'table')).toMatch(/^window +day 1 00:30 → day 3 12:30 \(trace time\)$/m);
+    expect(renderReport(comparison, 'table')).toMatch(/^replay\nwindow day 1 00:30 → day 3 12:30 \(trace time\)\n\n/);
     const html = renderReport(report, 'html');
     expect(html).toContain('day 1 00:30 → day 3 12:30');
     // The charts' time axis: ticks in trace time.

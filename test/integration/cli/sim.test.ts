@@ -52,7 +52,7 @@ describe('stowage sim', () => {
       expect([run.status, run.stderr]).toEqual([0, '']);
       expect(run.stdout).not.toMatch(/1970/);
     }
-    expect(table.stdout).toMatch(/^window +day 1 00:00 → day 2 00:0\d \(trace time\)$/m);
+    expect(table.stdout).toMatch(/^window day 1 00:00 → day 2 00:0\d \(trace time\)$/m);
     const report = (JSON.parse(json.stdout) as { policies: Array<{ report: { clock: string; from: number; window: { from: string; to: string } } }> }).policies[0].report;
     expect(report).toMatchObject({ clock: 'trace', from: 0, window: { from: 'day 1 00:00' } });
     expect(report.window.to).toMatch(/^day 2 00:0\d$/);
