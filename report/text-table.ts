@@ -20,6 +20,8 @@ export type Align = 'left' | 'right';
 /** Below this a table is not worth fitting: the caller's width is taken as this. */
 const MIN_WIDTH = 20;
 const GAP = '  ';
+/** Where a line may break: at spaces, but not before a `%` (a percentage stays one word). */
+const WORD_BREAK = / +(?!%)/;
 
 export function layoutTable(headers: readonly string[], rows: readonly (readonly string[])[], align: readonly Align[], width: number): string {
   const limit = Math.max(MIN_WIDTH, Math.floor(width));
@@ -110,7 +112,7 @@ function records(headers: readonly string[], rows: readonly (readonly string[])[
 function wrapCell(text: string, width: number): string[] {
   if (text.length <= width) return [text];
   const pieces: { text: string; space: boolean }[] = [];
-  for (const word of text.split(/ +/)) {
+  for (const word of text.split(WORD_BREAK)) {
     const parts = word.length > width ? word.split(/(?<=[-/])/) : [word];
     parts.forEach((part, i) => {
       for (let at = 0; at < part.length || (at === 0 && part === ''); at += width) pieces.push({ text: part.slice(at, at + width), space: i === 0 && at === 0 });
@@ -135,5 +137,5 @@ function wrapCell(text: string, width: number): string[] {
  * (`' '`) or also after hyphens and slashes (`'-/'`).
  */
 function longestWord(text: string, breaks: ' ' | '-/'): number {
-  return Math.max(0, ...text.split(breaks === ' ' ? / +/ : / +|(?<=[-/])/).map((w) => w.length));
+  return Math.max(0, ...text.split(breaks === ' ' ? WORD_BREAK : / +(?!%)|(?<=[-/])/).map((w) => w.length));
 }
