@@ -14,9 +14,11 @@ import { register as registerLocal } from './commands/local';
 import { register as registerReport } from './commands/report';
 import { LocalOptionError } from '../local/local-policy';
 import { AlreadyRunningError } from '../local/run-record';
+import { LocalDownError } from '../local/local-down';
 import { ApiConfigError, ApiConnectionError, ApiCredentialsError, ApiRequestError, ApiResponseError, CliInputError } from './api/errors';
 import { JobWaitError } from './api/job-wait';
 import { LocalCredentialsError } from '../local/credentials';
+import { packageVersion } from './version';
 
 /**
  * The `stowage` program, apart from the process that runs it (cli/main.ts), so tests
@@ -57,6 +59,7 @@ const KNOWN_ERRORS: ReadonlyArray<abstract new (...args: never[]) => Error> = [
   JobWaitError,
   LocalOptionError,
   AlreadyRunningError,
+  LocalDownError,
 ];
 
 export function createProgram(): Command {
@@ -65,7 +68,8 @@ export function createProgram(): Command {
     // Throw instead of exiting inside commander, so every exit goes through one place.
     // Set before registering: subcommands copy these settings when created.
     .exitOverride()
-    .showHelpAfterError('(add --help for usage)');
+    .showHelpAfterError('(add --help for usage)')
+    .version(`stowage ${packageVersion()} (node ${process.version})`, '-V, --version', 'print the version of stowage and of Node.js');
   for (const register of COMMANDS) register(program);
   return program;
 }

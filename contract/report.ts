@@ -68,6 +68,8 @@ export const reportResponseSchema = z.object({
   from: z.number(),
   to: z.number(),
   samples: z.number(),
+  clock: z.enum(['wall', 'trace']),
+  window: z.object({ from: z.string(), to: z.string() }),
   allocatedUtilisation: ratios,
   usedUtilisation: ratios,
   nodeHours: z.number(),

@@ -74,12 +74,27 @@ export function readCredentials(dir: string = localDir()): LocalCredentials {
   return { apiUrl: c.apiUrl, token: c.token, pid: c.pid, startedAt: typeof c.startedAt === 'string' ? c.startedAt : '' };
 }
 
+/**
+ * Whether a process is running. A zombie is not: a killed process whose parent died too
+ * stays in the table until pid 1 reaps it, and in a container pid 1 may never do so.
+ */
 export function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     // EPERM: it exists but belongs to someone else.
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return !isZombie(pid);
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    // "pid (comm) state ...": comm may hold spaces and parentheses, so the state follows the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.charAt(stat.lastIndexOf(')') + 2) === 'Z';
+  } catch {
+    return false; // No /proc (not Linux) or already gone: kill(0) had the last word.
   }
 }

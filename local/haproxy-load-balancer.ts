@@ -66,6 +66,11 @@ export class HaproxyLoadBalancer implements LoadBalancer {
     this.check = options.check ?? { intervalMs: 2000, fall: 3, rise: 2 };
   }
 
+  /** The master process while running (the local cloud's run record keeps it for crash clean-up). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   private get paths() {
     const dir = this.dir!;
     return { config: join(dir, 'haproxy.cfg'), next: join(dir, 'haproxy.cfg.next'), socket: join(dir, 'admin.sock'), state: join(dir, 'servers.state') };

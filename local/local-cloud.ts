@@ -166,7 +166,18 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   );
   const { tables, store, idempotencyStore } = await lifecycle.start('tables', () => openTables(database.client, options.templateCacheDir ?? dir, say));
   // Before the API, which shows exposed jobs at its URL.
-  const loadBalancer = await lifecycle.start('load balancer', () => startLoadBalancer(options.lbPort ?? LOCAL_DEFAULTS.lbPort, deregistrationDelayMs(policy), say));
+  const loadBalancer = await lifecycle.start('load balancer', async () => {
+    const piece = await startLoadBalancer(options.lbPort ?? LOCAL_DEFAULTS.lbPort, deregistrationDelayMs(policy), say);
+    try {
+      // Recorded so that `local down` or the next start can end it after a crash.
+      claim.recordHaproxyPid(piece.value.pid);
+    } catch (err) {
+      // Not started, as far as the lifecycle knows: nothing of it may outlive the failure.
+      await piece.stop?.();
+      throw err;
+    }
+    return piece;
+  });
   const loadBalancerUrl = `http://127.0.0.1:${loadBalancer.port}`;
   const api = await lifecycle.start('local API', () => serveApi({ store, idempotencyStore, userToken: token, port: options.port, hooks, log, loadBalancerUrl }));
   const fleet = await lifecycle.start('local fleet', () =>

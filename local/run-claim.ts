@@ -1,7 +1,8 @@
 import type Docker from 'dockerode';
+import { clearLeftovers } from './leftovers';
 import { removeContainers } from './local-fleet';
 import type { Piece } from './lifecycle';
-import { removeRunRecord, writeRunRecord, type RunRecord } from './run-record';
+import { removeRunRecord, writeRunRecord, type Leftovers, type RunRecord } from './run-record';
 
 /**
  * This run's claim on the state directory: the run record (run-record.ts) that lets the
@@ -21,6 +22,7 @@ export interface RunClaim {
   /** What was cleaned up from a crashed run before this one started. */
   readonly leftovers: { readonly processes: number; readonly containers: number };
   recordDynamoPid(pid: number | undefined): void;
+  recordHaproxyPid(pid: number | undefined): void;
   recordAgentPids(pids: readonly number[]): void;
 }
 
@@ -28,24 +30,16 @@ export interface RunClaimOptions {
   readonly dir: string;
   readonly docker: Docker;
   /** From `leftoversOf(readRunRecord(dir))`, read before anything was touched. */
-  readonly previous: { readonly pids: readonly number[]; readonly idPrefix?: string };
+  readonly previous: Leftovers;
   readonly say: (line: string) => void;
   /** Told how many containers the stop removed. */
   readonly onSwept?: (containers: number) => void;
 }
 
 export async function claimRun(o: RunClaimOptions): Promise<Piece<RunClaim>> {
-  for (const pid of o.previous.pids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // Ended between the check and now.
-    }
-  }
-  const prefix = o.previous.idPrefix;
-  const containers = prefix ? await removeContainers(o.docker, (node) => node.startsWith(prefix)) : 0;
-  if (o.previous.pids.length + containers > 0) {
-    o.say(`cleaned up a previous run that did not stop cleanly: ${o.previous.pids.length} processes stopped, ${containers} containers removed`);
+  const { processes, containers } = await clearLeftovers(o.docker, o.previous);
+  if (processes + containers > 0) {
+    o.say(`cleaned up a previous run that did not stop cleanly: ${processes} processes stopped, ${containers} containers removed`);
   }
 
   const idPrefix = `local-${process.pid}-`;
@@ -63,8 +57,9 @@ export async function claimRun(o: RunClaimOptions): Promise<Piece<RunClaim>> {
     value: {
       idPrefix,
       startedAt: record.startedAt,
-      leftovers: { processes: o.previous.pids.length, containers },
+      leftovers: { processes, containers },
       recordDynamoPid: (pid) => update({ dynamoPid: pid }),
+      recordHaproxyPid: (pid) => update({ haproxyPid: pid }),
       recordAgentPids: (pids) => update({ agentPids: pids }),
     },
     stop: async () => {

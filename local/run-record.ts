@@ -5,8 +5,8 @@ import { processAlive } from './credentials';
 /**
  * What a running local cloud has started, kept on disk so that the next `npm run local`
  * after a crash (kill -9, a closed terminal) can stop what the dead one left behind:
- * its agent processes, its DynamoDB Local, and — found by the node id prefix — its
- * containers. Rewritten (atomically) whenever an agent starts or ends.
+ * its agent processes, its DynamoDB Local, its haproxy, and — found by the node id
+ * prefix — its containers. Rewritten (atomically) whenever an agent starts or ends.
  */
 export interface RunRecord {
   readonly pid: number;
@@ -15,6 +15,14 @@ export interface RunRecord {
   readonly idPrefix: string;
   readonly agentPids: readonly number[];
   readonly dynamoPid?: number;
+  /** The haproxy master serving exposed jobs (its workers end with it). */
+  readonly haproxyPid?: number;
+}
+
+/** What a run that did not stop cleanly left: its processes still running, and its containers' node id prefix. */
+export interface Leftovers {
+  readonly pids: readonly number[];
+  readonly idPrefix?: string;
 }
 
 export class AlreadyRunningError extends Error {
@@ -43,6 +51,7 @@ export function readRunRecord(dir: string): RunRecord | undefined {
       idPrefix: r.idPrefix,
       agentPids: r.agentPids.filter((p): p is number => typeof p === 'number'),
       ...(typeof r.dynamoPid === 'number' ? { dynamoPid: r.dynamoPid } : {}),
+      ...(typeof r.haproxyPid === 'number' ? { haproxyPid: r.haproxyPid } : {}),
     };
   } catch {
     return undefined;
@@ -58,16 +67,30 @@ export function removeRunRecord(dir: string): void {
  * what the record says they were (checked by command line, since a pid can be reused),
  * and the prefix of its containers. Throws AlreadyRunningError if that run is alive.
  */
-export function leftoversOf(record: RunRecord | undefined): { pids: number[]; idPrefix?: string } {
+export function leftoversOf(record: RunRecord | undefined): Leftovers {
   if (!record) return { pids: [] };
   if (record.pid !== process.pid && processAlive(record.pid)) {
     throw new AlreadyRunningError(`a local cloud is already running from this directory (pid ${record.pid}, started ${record.startedAt}); stop it with Ctrl-C in its terminal or \`npx stowage local down\``);
   }
+  return leftBy(record);
+}
+
+/**
+ * What a run left, without asking whether it is still alive: for a caller that knows it
+ * is not (it has just watched the process end).
+ */
+export function leftBy(record: RunRecord): Leftovers {
   const pids = [
-    ...record.agentPids.filter((p) => processAlive(p) && commandLineOf(p).includes('stowage-agent')),
-    ...(record.dynamoPid !== undefined && processAlive(record.dynamoPid) && commandLineOf(record.dynamoPid).includes('DynamoDBLocal') ? [record.dynamoPid] : []),
+    ...record.agentPids.filter((p) => stillIs(p, 'stowage-agent')),
+    ...(record.dynamoPid !== undefined && stillIs(record.dynamoPid, 'DynamoDBLocal') ? [record.dynamoPid] : []),
+    ...(record.haproxyPid !== undefined && stillIs(record.haproxyPid, 'haproxy') ? [record.haproxyPid] : []),
   ];
   return { pids, idPrefix: record.idPrefix };
+}
+
+/** Alive and still the program the record named (a pid can be reused once its process ends). */
+function stillIs(pid: number, program: string): boolean {
+  return processAlive(pid) && commandLineOf(pid).includes(program);
 }
 
 function commandLineOf(pid: number): string {

@@ -7,7 +7,8 @@ import { controlPlaneCost, sumCounts } from './control-plane-usage';
 import { ReportInputError } from './errors';
 import { headlineOf } from './headline';
 import { CONTROL_PLANE_PRICES, CONTROL_PLANE_PRICES_REGION, CONTROL_PLANE_PRICES_TAKEN, type ControlPlanePrices } from './prices';
-import type { BaselineFigures, ResourceRatios, StowageReport } from './report-types';
+import { timeLabel } from './format';
+import { REPORT_CLOCKS, type BaselineFigures, type ReportClock, type ResourceRatios, type StowageReport } from './report-types';
 import { DEFAULT_SERIES_POINTS, seriesOf } from './series';
 import { spansOf } from './spans';
 import { nodesInBoundSize } from './bound-size';
@@ -32,6 +33,8 @@ export interface ReportOptions {
   readonly maxGapMs?: number;
   readonly seriesPoints?: number;
   readonly prices?: ControlPlanePrices;
+  /** `trace` for a replay, whose sample times are offsets from the trace's start; default `wall`. */
+  readonly clock?: ReportClock;
 }
 
 /**
@@ -47,6 +50,7 @@ export function buildReport(all: readonly UtilisationSample[], options: ReportOp
     if (v !== undefined && !Number.isFinite(v)) throw new ReportInputError(k, `must be a time in milliseconds since the epoch, got ${v}`);
   }
   if (options.from !== undefined && options.to !== undefined && options.from > options.to) throw new ReportInputError('from', `must not be after to (${options.from} > ${options.to})`);
+  if (options.clock !== undefined && !REPORT_CLOCKS.includes(options.clock)) throw new ReportInputError('clock', `must be one of ${REPORT_CLOCKS.join(', ')}, got ${String(options.clock)}`);
   if (options.seriesPoints !== undefined && !(Number.isInteger(options.seriesPoints) && options.seriesPoints > 0)) {
     throw new ReportInputError('seriesPoints', `must be a positive integer, got ${options.seriesPoints}`);
   }
@@ -142,10 +146,15 @@ export function buildReport(all: readonly UtilisationSample[], options: ReportOp
         })
       : null;
 
+  const from = options.from ?? samples[0]?.t ?? 0;
+  const to = options.to ?? samples[samples.length - 1]?.t ?? 0;
+  const clock = options.clock ?? 'wall';
   return {
-    from: options.from ?? samples[0]?.t ?? 0,
-    to: options.to ?? samples[samples.length - 1]?.t ?? 0,
+    from,
+    to,
     samples: samples.length,
+    clock,
+    window: { from: timeLabel(from, clock), to: timeLabel(to, clock) },
     allocatedUtilisation,
     usedUtilisation: { cpu: ratio(sum.useCpu, sum.useCapCpu), memory: ratio(sum.useMem, sum.useCapMem) },
     nodeHours: sum.nodeMs / MS_PER_HOUR,

@@ -1,4 +1,4 @@
-import { iso, money, num, pct } from './format';
+import { money, num, pct } from './format';
 import type { AnyReport, ReportComparison, StowageReport } from './report-types';
 import { escapeXml, lineChart, stackedAreaChart, type ChartSeries } from './svg-chart';
 
@@ -30,7 +30,7 @@ function headlineHtml(r: StowageReport, policy?: string): string {
 
 function figuresTable(r: StowageReport): string {
   const rows: [string, string][] = [
-    ['Window', r.samples > 0 ? `${iso(r.from)} → ${iso(r.to)}` : 'no samples'],
+    ['Window', r.samples > 0 ? `${r.window.from} → ${r.window.to}${r.clock === 'trace' ? ' (trace time)' : ''}` : 'no samples'],
     ['Samples', `${r.samples}; ${num(r.coveredHours, 1)} h covered; ${r.gaps} gap(s), ${num(r.gapHours, 1)} h left out`],
     ['Allocated CPU / memory', `${pct(r.allocatedUtilisation.cpu)} / ${pct(r.allocatedUtilisation.memory)}`],
     ['Measured CPU / memory', `${pct(r.usedUtilisation.cpu)} / ${pct(r.usedUtilisation.memory)}`],
@@ -60,10 +60,10 @@ function charts(r: StowageReport, key: string): string {
   const fleetInBound: ChartSeries = { name: 'fleet (in nodes of the bound size)', t: s.t, values: s.fleetInBoundSize };
   return (
     `<div class="charts">` +
-    lineChart(util, { title: 'Utilisation (requests and usage ÷ capacity)', yLabel: ratio, yMax: 1, id: `${key}-utilisation` }) +
-    stackedAreaChart(byType.length > 0 ? byType : [{ name: 'nodes', t: s.t, values: s.nodes }], { title: 'Nodes by instance type (stacked)', yLabel: (v) => num(v, v < 10 ? 1 : 0), id: `${key}-nodes` }) +
-    (nodesExtra.length > 0 ? lineChart([fleetInBound, ...nodesExtra], { title: 'The fleet against the packing lower bound (nodes the size of the largest in use)', yLabel: (v) => num(v, v < 10 ? 1 : 0), id: `${key}-bound` }) : '') +
-    lineChart(cost, { title: 'Fleet cost per hour', yLabel: (v) => `$${num(v, v < 10 ? 2 : 0)}`, id: `${key}-cost` }) +
+    lineChart(util, { title: 'Utilisation (requests and usage ÷ capacity)', yLabel: ratio, yMax: 1, id: `${key}-utilisation`, clock: r.clock }) +
+    stackedAreaChart(byType.length > 0 ? byType : [{ name: 'nodes', t: s.t, values: s.nodes }], { title: 'Nodes by instance type (stacked)', yLabel: (v) => num(v, v < 10 ? 1 : 0), id: `${key}-nodes`, clock: r.clock }) +
+    (nodesExtra.length > 0 ? lineChart([fleetInBound, ...nodesExtra], { title: 'The fleet against the packing lower bound (nodes the size of the largest in use)', yLabel: (v) => num(v, v < 10 ? 1 : 0), id: `${key}-bound`, clock: r.clock }) : '') +
+    lineChart(cost, { title: 'Fleet cost per hour', yLabel: (v) => `$${num(v, v < 10 ? 2 : 0)}`, id: `${key}-cost`, clock: r.clock }) +
     `</div>`
   );
 }
@@ -92,7 +92,7 @@ function renderComparison(c: ReportComparison): string {
     `<h1>${escapeXml(c.title)}</h1>` +
     `<table><tr><th>policy</th><th>node-hours</th><th>fleet cost</th><th>mean nodes</th><th>peak</th><th>cpu alloc</th><th>mem alloc</th><th>packing</th><th>control plane</th></tr>${rows}</table>` +
     `<ul>${versus}</ul>` +
-    `<div class="charts">${lineChart(costLines, { title: 'Fleet cost per hour, each policy', yLabel: (v) => `$${num(v, v < 10 ? 2 : 0)}`, id: 'comparison-cost' })}</div>` +
+    `<div class="charts">${lineChart(costLines, { title: 'Fleet cost per hour, each policy', yLabel: (v) => `$${num(v, v < 10 ? 2 : 0)}`, id: 'comparison-cost', clock: first?.report.clock ?? 'wall' })}</div>` +
     c.policies.map(({ name, description, report }) => section(report, name, `${name}: against its own peak fleet held static`, name, description)).join('') +
     (first ? footer(first.report) : '');
   return page(c.title, body);

@@ -52,6 +52,15 @@ export interface BaselineFigures {
 }
 
 /**
+ * How a report counts time. `wall`: `from`, `to` and the series' times are milliseconds
+ * since the epoch (a deployment; shown as UTC dates). `trace`: milliseconds from the
+ * start of the trace it replays (shown as "day N hh:mm"), since a trace's times are
+ * offsets and read as dates they all fall on 1 January 1970.
+ */
+export const REPORT_CLOCKS = ['wall', 'trace'] as const;
+export type ReportClock = (typeof REPORT_CLOCKS)[number];
+
+/**
  * The report: what GET /report returns and `stowage report --json` prints. Every figure
  * is explained in docs/report.md. The first nine fields are the ones GET /report had
  * before the full report, unchanged in meaning.
@@ -60,6 +69,10 @@ export interface StowageReport {
   readonly from: number;
   readonly to: number;
   readonly samples: number;
+  /** How `from`, `to` and `series.t` count time. */
+  readonly clock: ReportClock;
+  /** `from` and `to` as the report shows them: UTC dates, or "day N hh:mm" of a replay. */
+  readonly window: { readonly from: string; readonly to: string };
   /** Allocated (requested) over capacity, time-weighted. */
   readonly allocatedUtilisation: ResourceRatios;
   /** Measured usage over capacity, time-weighted; null when no sample measured usage. */

@@ -1,3 +1,6 @@
+import { axisLabel } from './format';
+import type { ReportClock } from './report-types';
+
 /**
  * Charts as inline SVG strings, drawn here rather than by a library: the HTML report
  * must open with no network and no script, and a line or a stacked area is a few
@@ -19,6 +22,8 @@ export interface ChartOptions {
   readonly width?: number;
   readonly height?: number;
   readonly id?: string;
+  /** How the series' times count (default `wall`: dates; `trace`: day N hh:mm of a replay). */
+  readonly clock?: ReportClock;
 }
 
 export const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
@@ -62,9 +67,7 @@ function frame(o: ChartOptions, tMin: number, tMax: number, yMax: number, legend
   const ticks = Math.min(6, Math.max(1, Math.round(pw / 120)));
   for (let i = 0; i <= ticks; i++) {
     const t = tMin + (span * i) / ticks;
-    const d = new Date(t).toISOString();
-    // Hours matter in a window of days; dates in a window of months.
-    const label = span > 4 * 86_400_000 ? d.slice(0, 10) : d.slice(5, 16).replace('T', ' ');
+    const label = escapeXml(axisLabel(t, span, o.clock ?? 'wall'));
     parts.push(`<text x="${x(t).toFixed(1)}" y="${H - M.bottom + 16}" text-anchor="middle" class="tick">${label}</text>`);
   }
   parts.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${M.top + ph}" y2="${M.top + ph}" class="axis"/>`);

@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const policies = await Promise.all(SIM_POLICIES.map(async (name) => ({
     name,
     description: SIM_POLICY_MODELS[name],
-    report: buildReport((await simulate(trace, simPolicy(name, DEFAULT_CATALOG, 2000), { ...DEFAULT_SIM_OPTIONS, catalog: DEFAULT_CATALOG })).utilisation, { maxGapMs: Infinity }),
+    report: buildReport((await simulate(trace, simPolicy(name, DEFAULT_CATALOG, 2000), { ...DEFAULT_SIM_OPTIONS, catalog: DEFAULT_CATALOG })).utilisation, { maxGapMs: Infinity, clock: 'trace' }),
   })));
   const html = renderReport(compareReports(`Replay of ${path.relative(root, traceFile)}: ${trace.length} tasks, ${SIM_POLICIES.join(' vs ')}`, policies), 'html');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-shot-'));

@@ -1,9 +1,10 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import Docker from 'dockerode';
 import { localDir } from '../../local/credentials';
 import { StartFailedError, StartInterruptedError } from '../../local/lifecycle';
 import { renderView } from '../../local/live-view';
 import { LOCAL_DEFAULTS, startLocalCloud, type LocalCloud } from '../../local/local-cloud';
-import { readRunRecord } from '../../local/run-record';
+import { takeDown } from '../../local/local-down';
 import { wholeNumber } from '../option-parsers';
 
 interface UpOptions {
@@ -57,9 +58,9 @@ export function register(program: Command): void {
     .action(async (o: UpOptions) => up(o));
   local
     .command('down')
-    .description('stop the local cloud running from the state directory (as Ctrl-C in its terminal would)')
+    .description("stop the local cloud running from the state directory (as Ctrl-C in its terminal would) and wait for it; for a run that died (kill -9, a closed terminal), remove what it left: agents, DynamoDB Local, haproxy, containers, credential, run record")
     .option('--dir <path>', 'state directory (default: env STOWAGE_LOCAL_DIR or ~/.stowage/local)')
-    .action((o: { dir?: string }) => down(o.dir ?? localDir()));
+    .action(async (o: { dir?: string }) => down(o.dir ?? localDir()));
 }
 
 /**
@@ -93,7 +94,7 @@ async function up(o: UpOptions): Promise<void> {
   const stopRequested = new AbortController();
   const stop = (signal: string) => {
     if (stopRequested.signal.aborted) {
-      out(`stowage local: ${signal} again; exiting without cleaning up (the next \`npm run local\` will)\n`);
+      out(`stowage local: ${signal} again; exiting without cleaning up (\`npx stowage local down\` or the next \`npm run local\` will)\n`);
       process.exit(130);
     }
     out(`\nstowage local: ${signal}: stopping agents and removing their containers (Ctrl-C again to force)\n`);
@@ -101,6 +102,8 @@ async function up(o: UpOptions): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // A closed terminal: its default would end the process with no teardown at all.
+  process.on('SIGHUP', () => stop('SIGHUP'));
 
   let cloud: LocalCloud;
   try {
@@ -129,7 +132,7 @@ async function up(o: UpOptions): Promise<void> {
     }
     if (e instanceof StartFailedError) {
       // Start failed and so did part of the clean-up: say both, and that the next start finishes it.
-      err(`stowage local: ${e.message}; the next \`npm run local\` removes what is left\n`);
+      err(`stowage local: ${e.message}; \`npx stowage local down\` removes what is left\n`);
       process.exitCode = 1;
       return;
     }
@@ -146,7 +149,7 @@ async function up(o: UpOptions): Promise<void> {
     const r = await cloud.stop();
     say(`stopped ${r.agents} agents, removed ${r.containers} leftover containers; DynamoDB Local stopped`);
   } catch (e) {
-    err(`stowage local: clean-up failed: ${e instanceof Error ? e.message : String(e)}; the next \`npm run local\` removes what is left\n`);
+    err(`stowage local: clean-up failed: ${e instanceof Error ? e.message : String(e)}; \`npx stowage local down\` removes what is left\n`);
     process.exitCode = 1;
   }
 }
@@ -192,16 +195,8 @@ async function draw(cloud: LocalCloud, live: boolean, out: (text: string) => voi
   lastSummary = summary;
 }
 
-function down(dir: string): void {
-  const record = readRunRecord(dir);
-  if (!record) {
-    process.stdout.write(`stowage local: no local cloud recorded in ${dir}\n`);
-    return;
-  }
-  try {
-    process.kill(record.pid, 'SIGINT');
-    process.stdout.write(`stowage local: asked pid ${record.pid} to stop; it removes its agents and containers\n`);
-  } catch {
-    process.stdout.write(`stowage local: pid ${record.pid} is not running; the next \`npm run local\` cleans up what it left\n`);
-  }
+async function down(dir: string): Promise<void> {
+  const out = terminal(process.stdout);
+  // Docker is asked only when a dead run left containers to look for; no engine is started for it.
+  await takeDown({ dir, docker: () => new Docker(), say: (line) => out(`stowage local: ${line}\n`) });
 }

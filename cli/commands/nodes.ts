@@ -4,7 +4,7 @@ import { HOLDS_RESOURCES, type TaskStatus } from '../../core/model';
 import { addApiOptions, clientFromOptions, type ApiClient } from '../api/client';
 import type { ApiOptions } from '../api/endpoint';
 import { age, bar, printJson } from '../api/output';
-import { formatTable } from '../format-table';
+import { formatTable, outputWidth, type Align } from '../format-table';
 
 interface NodesOptions extends ApiOptions {
   readonly json?: boolean;
@@ -31,18 +31,28 @@ export function register(program: Command): void {
   });
 }
 
-export function formatNodes(nodes: readonly NodeView[], tasks: ReadonlyMap<string, number>, now: number): string {
-  const rows = nodes.map((n) => [
-    n.id,
-    n.type,
-    n.zone,
-    n.state,
-    `${n.allocated.cpu}/${n.capacity.cpu}m ${bar(n.allocated.cpu, n.capacity.cpu)}`,
-    `${n.allocated.memoryMiB}/${n.capacity.memoryMiB} MiB`,
-    String(tasks.get(n.id) ?? 0),
-    n.lastHeartbeatAt === null ? 'never' : `${age(now - n.lastHeartbeatAt)} ago`,
-  ]);
-  return formatTable(['id', 'type', 'zone', 'state', 'cpu alloc/cap', 'mem alloc/cap', 'tasks', 'heartbeat'], rows, ['left', 'left', 'left', 'left', 'right', 'right', 'right', 'right']);
+export function formatNodes(nodes: readonly NodeView[], tasks: ReadonlyMap<string, number>, now: number, width: number = outputWidth()): string {
+  const headers = ['id', 'type', 'zone', 'state', 'cpu alloc/cap', 'mem alloc/cap', 'tasks', 'heartbeat'];
+  const align: Align[] = ['left', 'left', 'left', 'left', 'right', 'right', 'right', 'right'];
+  const rows = (barWidth: number) =>
+    nodes.map((n) => [
+      n.id,
+      n.type,
+      n.zone,
+      n.state,
+      `${n.allocated.cpu}/${n.capacity.cpu}m${barWidth > 0 ? ` ${bar(n.allocated.cpu, n.capacity.cpu, barWidth)}` : ''}`,
+      `${n.allocated.memoryMiB}/${n.capacity.memoryMiB} MiB`,
+      String(tasks.get(n.id) ?? 0),
+      n.lastHeartbeatAt === null ? 'never' : `${age(now - n.lastHeartbeatAt)} ago`,
+    ]);
+  // The CPU bar is a glance, not a figure: it shrinks, then goes, before any figure wraps.
+  const fits = (barWidth: number) => widestLine(formatTable(headers, rows(barWidth), align, Number.MAX_SAFE_INTEGER)) <= width;
+  const barWidth = [10, 5].find(fits) ?? 0;
+  return formatTable(headers, rows(barWidth), align, width);
+}
+
+function widestLine(text: string): number {
+  return Math.max(...text.split('\n').map((l) => l.length));
 }
 
 /**

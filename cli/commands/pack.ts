@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { STRATEGIES, STRATEGY_NAMES, type StrategyName } from '../../core/placement/strategies';
 import type { Resources } from '../../core/resources';
 import { packOffline, type OfflinePackResult } from '../../sim/offline-pack';
-import { formatTable } from '../format-table';
+import { fitText, formatTable, outputWidth } from '../format-table';
 import { readTraceFor } from '../trace-input';
 import { positiveInteger, round } from '../option-parsers';
 
@@ -57,14 +57,14 @@ function toJson(results: readonly OfflinePackResult[], all: boolean): object {
   return { ...summary, strategies };
 }
 
-function formatReport(trace: string, node: Resources, results: readonly OfflinePackResult[]): string {
+export function formatReport(trace: string, node: Resources, results: readonly OfflinePackResult[], width: number = outputWidth()): string {
   const rows = results.map((r) => [r.strategy, STRATEGIES[r.strategy].models, String(r.nodes), r.ratio.toFixed(3), r.ms.toFixed(1)]);
-  const table = formatTable(['strategy', 'models', 'nodes', 'ratio', 'ms'], rows, ['left', 'left', 'right', 'right', 'right']);
+  const table = formatTable(['strategy', 'models', 'nodes', 'ratio', 'ms'], rows, ['left', 'left', 'right', 'right', 'right'], width);
   // Tasks, unplaceable and the bound do not depend on the strategy: say them once.
   const { tasks, unplaceable, lowerBound } = results[0];
   return (
     table +
-    `\n${trace}: ${tasks} tasks, ${unplaceable} unplaceable (larger than one node), ` +
-    `lower bound ${lowerBound} nodes of ${node.cpu}m CPU / ${node.memoryMiB} MiB; ratio = nodes / lower bound\n`
+    fitText(`\n${trace}: ${tasks} tasks, ${unplaceable} unplaceable (larger than one node), lower bound ${lowerBound} nodes of ${node.cpu}m CPU / ${node.memoryMiB} MiB; ratio = nodes / lower bound`, width) +
+    '\n'
   );
 }

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { REPORT_FORMATS, renderReport, type ReportFormat } from '../../report';
 import { addApiOptions, clientFromOptions } from '../api/client';
 import type { ApiOptions } from '../api/endpoint';
+import { outputWidth } from '../format-table';
 
 interface ReportOptions extends ApiOptions {
   readonly hours: number;
@@ -34,7 +35,8 @@ export function register(program: Command): void {
     const from = Math.round(to - o.hours * 3_600_000);
     const query: Record<string, string> = { from: String(from), to: String(to), ...(o.baseline ? { baseline: o.baseline } : {}) };
     const report = await client.call('getReport', { query });
-    const text = renderReport(report, o.json ? 'json' : o.format);
+    // A file is read anywhere: fitted to 80 columns; stdout to the terminal it is shown in.
+    const text = renderReport(report, o.json ? 'json' : o.format, { width: o.out ? 80 : outputWidth() });
     if (o.out) {
       writeFileSync(o.out, text);
       process.stderr.write(`stowage: wrote the report to ${o.out}\n`);

@@ -5,7 +5,7 @@ import { STRATEGY_NAMES, type StrategyName } from '../../core/placement/strategi
 import { SIM_POLICIES, SIM_POLICY_MODELS, simPolicy, type SimPolicyName } from '../../sim/baselines';
 import { readCatalog } from '../../sim/catalog-reader';
 import { DEFAULT_SIM_OPTIONS, simulate, type SimResult } from '../../sim/simulator';
-import { formatTable } from '../format-table';
+import { fitText, formatTable, outputWidth } from '../format-table';
 import { readTraceFor } from '../trace-input';
 import { positiveInteger, round } from '../option-parsers';
 import { buildReport, compareReports, renderReport, ReportInputError, REPORT_FORMATS, type ReportFormat } from '../../report';
@@ -86,10 +86,12 @@ async function runSim(options: SimCliOptions): Promise<string> {
       name,
       description: SIM_POLICY_MODELS[name],
       // A replay writes a sample only per pass and skips ahead while nothing moves: no interval is a gap.
-      report: buildReport(result.utilisation, { maxGapMs: Infinity, catalog, catalogLabel, baseline: options.baseline }),
+      // Trace times are offsets from its start: the report shows day N hh:mm, not 1970 dates.
+      report: buildReport(result.utilisation, { maxGapMs: Infinity, catalog, catalogLabel, baseline: options.baseline, clock: 'trace' }),
     }));
     const title = `Replay of ${options.trace}: ${trace.length} tasks, ${names.join(' vs ')}`;
-    return renderReport(compareReports(title, reports), options.report);
+    // A file is read anywhere: fitted to 80 columns; stdout to the terminal it is shown in.
+    return renderReport(compareReports(title, reports), options.report, { width: options.out ? 80 : outputWidth() });
   }
   if (options.json) {
     const policies = Object.fromEntries(results.map(({ name, result }) => [name, summary(result)]));
@@ -114,9 +116,11 @@ async function runSim(options: SimCliOptions): Promise<string> {
       rows,
       ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
     ) +
-    `\n${options.trace}: ${trace.length} tasks, ${first.taskHours.toFixed(0)} task-hours. ` +
-    `Integrated lower bound: ${first.lowerBoundNodeHours.toFixed(0)} node-hours of the largest type, $${first.lowerBoundCost.toFixed(0)} at the cheapest $/resource.\n` +
-    results.map(({ name }) => `  ${name}: ${SIM_POLICY_MODELS[name]}`).join('\n') +
+    fitText(
+      `\n${options.trace}: ${trace.length} tasks, ${first.taskHours.toFixed(0)} task-hours. ` +
+        `Integrated lower bound: ${first.lowerBoundNodeHours.toFixed(0)} node-hours of the largest type, $${first.lowerBoundCost.toFixed(0)} at the cheapest $/resource.\n` +
+        results.map(({ name }) => `  ${name}: ${SIM_POLICY_MODELS[name]}`).join('\n'),
+    ) +
     '\n'
   );
 }

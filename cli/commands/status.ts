@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { JobResponse } from '../../contract/job-view';
+import type { JobListResponse } from '../../contract/job-list';
 import type { TaskView } from '../../contract/task-view';
 import type { TaskStatus } from '../../core/model';
 import { addApiOptions, clientFromOptions } from '../api/client';
@@ -9,8 +10,9 @@ import { CliInputError } from '../api/errors';
 import { jobRef } from '../api/job-ref';
 import { goalOf, waitForJob } from '../api/job-wait';
 import { addWaitOptions, age, printJson, type WaitFlags } from '../api/output';
-import { formatTable, type Align } from '../format-table';
+import { fitText, formatTable, outputWidth, type Align } from '../format-table';
 import { Progress } from '../progress';
+import { versionAndApi } from '../version';
 
 interface StatusOptions extends ApiOptions, WaitFlags {
   readonly json?: boolean;
@@ -43,10 +45,11 @@ async function listJobs(options: StatusOptions): Promise<void> {
   if (options.json) return printJson(res);
   if (res.jobs.length === 0) {
     process.stdout.write('no jobs; submit one with `stowage submit -f examples/web-service.json`\n');
+    process.stdout.write(`\n${versionAndApi(client.endpoint)}`);
     return;
   }
-  const rows = res.jobs.map((j) => [j.id, j.name, j.kind, String(j.count), countsText(j.tasks), j.stopRequestedAt !== undefined ? 'stopping' : '']);
-  process.stdout.write(formatTable(['id', 'name', 'kind', 'replicas', 'tasks', ''], rows, ['left', 'left', 'left', 'right', 'left', 'left']));
+  process.stdout.write(formatJobList(res.jobs));
+  process.stdout.write(`\n${versionAndApi(client.endpoint)}`);
 }
 
 async function showJob(job: string, options: StatusOptions): Promise<void> {
@@ -55,6 +58,13 @@ async function showJob(job: string, options: StatusOptions): Promise<void> {
   if (options.wait) res = await waitForJob(client, res.job.id, goalOf(res.job.kind), { timeoutMs: options.timeout * 1000, progress: new Progress() });
   if (options.json) return printJson(res);
   process.stdout.write(formatJob(res));
+  process.stdout.write(`\n${versionAndApi(client.endpoint)}`);
+}
+
+/** Every job a row: id, name, kind, replicas and its tasks counted by status. */
+export function formatJobList(jobs: JobListResponse['jobs'], width: number = outputWidth()): string {
+  const rows = jobs.map((j) => [j.id, j.name, j.kind, String(j.count), countsText(j.tasks), j.stopRequestedAt !== undefined ? 'stopping' : '']);
+  return formatTable(['id', 'name', 'kind', 'replicas', 'tasks', ''], rows, ['left', 'left', 'left', 'right', 'left', 'left'], width);
 }
 
 /**
@@ -63,7 +73,7 @@ async function showJob(job: string, options: StatusOptions): Promise<void> {
  * version it runs. The endpoints and health columns appear only for a job that publishes
  * ports or is health-checked, so batch work reads as before.
  */
-export function formatJob(res: JobResponse): string {
+export function formatJob(res: JobResponse, width: number = outputWidth()): string {
   const j = res.job;
   const counts: Partial<Record<TaskStatus, number>> = {};
   for (const t of res.tasks) counts[t.status] = (counts[t.status] ?? 0) + 1;
@@ -87,7 +97,7 @@ export function formatJob(res: JobResponse): string {
   ]);
   const columns = ['slot', 'gen', 'version', 'status', 'node', 'restarts', ...(service ? ['endpoints', 'health'] : []), 'reason'];
   const align: Align[] = ['right', 'right', 'left', 'left', 'left', 'right', ...(service ? (['left', 'left'] as const) : []), 'left'];
-  return head + formatTable(columns, rows, align);
+  return fitText(head, width) + formatTable(columns, rows, align, width);
 }
 
 /**

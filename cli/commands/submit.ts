@@ -37,7 +37,7 @@ export function register(program: Command): void {
     .command('submit')
     .description('create or update a job by name from a JSON file (-f) or from flags; prints what changed (created, updated to vN, scaled, unchanged)')
     .argument('[command...]', 'the container command and its arguments, after `--` (e.g. -- httpd -f -p 8080)')
-    .option('-f, --file <path>', 'the job as JSON (fields of contract/job-spec.ts), or - for stdin; flags below override its fields')
+    .option('-f, --file <path>', 'the job as JSON (every field: docs/job-spec.md), or - for stdin; flags below override its fields')
     .option('--name <name>', 'job name: lowercase letters, digits and "-"; a live job with this name is updated in place')
     .option('--image <ref>', 'container image, e.g. stowage/busybox:local')
     .option('--cpu <millicores>', 'CPU per replica in millicores (1000 = one core)', positiveInteger('millicores'))
@@ -50,7 +50,8 @@ export function register(program: Command): void {
     .option('--do-not-disrupt', 'never move this job to consolidate nodes')
     .option('--create', 'only create: POST /jobs, refused if a live job already has the name (default: PUT /jobs/<name>, create or update)')
     .option('--idempotency-key <key>', 'with --create: retries with the same key make one job (default: a fresh key per invocation)')
-    .option('--json', "print the API's JSON answer instead of a sentence");
+    .option('--json', "print the API's JSON answer instead of a sentence")
+    .addHelpText('after', '\nThe job file: every field with its type, default, limits and an example in docs/job-spec.md;\nexamples/web-service.json and examples/batch-job.json to start from.');
   addWaitOptions(cmd, 'the deployment SUCCEEDED (exit 1 if it FAILED or was rolled back); a batch job: until every replica finished');
   addApiOptions(cmd).action(async (command: string[], options: SubmitOptions, self: Command) => {
     // Without --timeout, a deployment is waited for as long as its own progress deadline.

@@ -34,7 +34,7 @@ describe('stowage status <job>', () => {
         healthCheck: { http: { port: 'http', path: '/' }, intervalSeconds: 10, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 0 },
       },
       tasks: [task(0, { endpoints: [{ port: 'http', containerPort: 8080, hostPort: 32768 }], health: 'healthy' }), task(1, { status: 'PENDING', nodeId: null, reason: 'waiting for the next scheduling pass' })],
-    });
+    }, 200);
     expect(out).toContain('ports http 8080/tcp\n');
     expect(out).toContain('exposed: port http at /web/*, url http://127.0.0.1:8080/web/\n');
     expect(out).toContain('health check http http / every 10s, timeout 5s, 3 retries, start period 0s\n');

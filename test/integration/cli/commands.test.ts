@@ -27,7 +27,9 @@ describe('stowage submit / status / nodes / stop against a local API', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-cli-'));
     // This process serves the API, so its pid is the one the credential names.
     writeCredentials({ apiUrl: api.url, token: api.token, pid: process.pid, startedAt: new Date().toISOString() }, path.join(dir, 'local'));
-    env = { ...process.env, STOWAGE_LOCAL_DIR: path.join(dir, 'local') };
+    // The layouts these cases read are the wide ones (a row a line); fitting the tables
+    // to 80 columns, what a pipe gets by default, is test/cli/table-width.test.ts's.
+    env = { ...process.env, STOWAGE_LOCAL_DIR: path.join(dir, 'local'), COLUMNS: '200' };
     for (const k of ['STOWAGE_API_URL', 'STOWAGE_TOKEN']) delete env[k];
     await api.store.recordHeartbeat(
       { nodeId: 'local-1', instanceType: 'local.large', zone: 'local-a', labels: {}, capacity: { cpu: 4000, memoryMiB: 8192 }, usage: { cpu: 100, memoryMiB: 256 }, pricePerHour: 0, containers: [] },
@@ -148,6 +150,9 @@ describe('stowage submit / status / nodes / stop against a local API', () => {
     const row = list.stdout.split('\n').find((l) => l.startsWith(id));
     expect(row).toMatch(new RegExp(`^${id}\\s+web\\s+service\\s+3\\s+2 pending, 1 running$`));
 
+    // Last, which build answered and which API it asked.
+    expect(list.stdout).toMatch(new RegExp(`\\n\\nstowage \\d+\\.\\d+\\.\\d+, API ${api.url.replace(/\./g, '\\.')} \\(from local credential file [^)]+\\)\\n$`));
+    expect(one.stdout.endsWith(list.stdout.slice(list.stdout.lastIndexOf('\n\nstowage ')))).toBe(true);
     const jobs = (JSON.parse(listJson.stdout) as { jobs: Array<{ id: string; tasks: Record<string, number> }> }).jobs;
     expect(jobs.find((j) => j.id === id)?.tasks).toEqual({ PENDING: 2, RUNNING: 1 });
 

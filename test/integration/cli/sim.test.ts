@@ -45,6 +45,20 @@ describe('stowage sim', () => {
     expect(Object.keys(out.policies.stowage.nodeHoursByType)).toEqual(['x.large']);
   });
 
+  it('reports a replay in trace time (day N hh:mm), in the table, the JSON and the HTML axes, never as 1970 dates', () => {
+    const trace = write('replay.csv', header + rows.join('\n') + '\n');
+    const [table, json, html] = (['table', 'json', 'html'] as const).map((format) => stowage('sim', '--trace', trace, '--policy', 'stowage', '--report', format));
+    for (const run of [table, json, html]) {
+      expect([run.status, run.stderr]).toEqual([0, '']);
+      expect(run.stdout).not.toMatch(/1970/);
+    }
+    expect(table.stdout).toMatch(/^window day 1 00:00 → day 2 00:0\d \(trace time\)$/m);
+    const report = (JSON.parse(json.stdout) as { policies: Array<{ report: { clock: string; from: number; window: { from: string; to: string } } }> }).policies[0].report;
+    expect(report).toMatchObject({ clock: 'trace', from: 0, window: { from: 'day 1 00:00' } });
+    expect(report.window.to).toMatch(/^day 2 00:0\d$/);
+    expect(html.stdout).toMatch(/class="tick">day 1 00:00</);
+  });
+
   it('names the file and the field of a bad catalog entry', () => {
     const trace = write('day3.csv', header + rows.join('\n') + '\n');
     const catalog = write('bad.json', JSON.stringify([{ name: 'x.large', vcpu: -4, memoryGiB: 16, pricePerHour: 0.2 }]));
