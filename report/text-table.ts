@@ -55,7 +55,8 @@ export function wrapText(text: string, width: number, indent = ''): string {
     .split('\n')
     .map((line) => {
       const lead = /^ */.exec(line)![0];
-      const rest = wrapCell(line.slice(lead.length), limit - lead.length);
+      // Continuation lines carry the indent too: every piece must fit beside the deeper of the two.
+      const rest = wrapCell(line.slice(lead.length), limit - lead.length - indent.length);
       return rest.map((l, i) => (i === 0 ? lead : `${lead}${indent}`) + l).join('\n');
     })
     .join('\n');

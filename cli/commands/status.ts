@@ -69,8 +69,8 @@ export function formatJobList(jobs: JobListResponse['jobs'], width: number = out
 
 /**
  * The job's one-line summary, its version and deployment, its service settings when it
- * has any, then its tasks: every generation, so restarts and moves show, each with the
- * version it runs. The endpoints and health columns appear only for a job that publishes
+ * has any, then its tasks: every generation, so restarts and moves show, and — while
+ * copies run different versions — the version each runs. The endpoints and health columns appear only for a job that publishes
  * ports or is health-checked, so batch work reads as before.
  */
 export function formatJob(res: JobResponse, width: number = outputWidth()): string {
@@ -85,18 +85,21 @@ export function formatJob(res: JobResponse, width: number = outputWidth()): stri
     serviceText(j) +
     `tasks: ${countsText(counts) || 'none'}\n\n`;
   const service = (j.ports?.length ?? 0) > 0 || j.healthCheck !== undefined || res.tasks.some((t) => t.endpoints !== undefined || t.health !== undefined);
+  // The version column only while copies run different versions (a deployment): otherwise
+  // the version line above says it, and the table keeps its width for the reasons.
+  const versions = new Set(res.tasks.filter((t) => t.status !== 'STOPPED' && t.status !== 'COMPLETED').map((t) => t.version)).size > 1;
   const rows = res.tasks.map((t) => [
     String(t.slot),
     String(t.generation),
-    `v${t.version}`,
+    ...(versions ? [`v${t.version}`] : []),
     t.status,
     t.nodeId ?? '-',
     String(t.restarts),
     ...(service ? [endpointsText(t.endpoints), t.health ?? '-'] : []),
     t.reason ?? (t.exitCode !== undefined ? `exited ${t.exitCode}` : ''),
   ]);
-  const columns = ['slot', 'gen', 'version', 'status', 'node', 'restarts', ...(service ? ['endpoints', 'health'] : []), 'reason'];
-  const align: Align[] = ['right', 'right', 'left', 'left', 'left', 'right', ...(service ? (['left', 'left'] as const) : []), 'left'];
+  const columns = ['slot', 'gen', ...(versions ? ['ver'] : []), 'status', 'node', 'restarts', ...(service ? ['endpoints', 'health'] : []), 'reason'];
+  const align: Align[] = ['right', 'right', ...(versions ? (['left'] as const) : []), 'left', 'left', 'right', ...(service ? (['left', 'left'] as const) : []), 'left'];
   return fitText(head, width) + formatTable(columns, rows, align, width);
 }
 

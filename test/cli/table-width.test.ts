@@ -32,13 +32,18 @@ const JOB: JobResponse['job'] = {
   ports: [{ name: 'http', containerPort: 8080, protocol: 'tcp' }],
   expose: { port: 'http', host: 'web.example.com', path: '/api/*' },
   healthCheck: { http: { port: 'http', path: '/healthz' }, intervalSeconds: 10, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 30 },
+  version: 3,
+  latestVersion: 4,
+  stableVersion: 2,
+  update: { maxSurge: '25%', maxUnavailable: 0, minHealthySeconds: 10, progressDeadlineSeconds: 600, autoRollback: true },
+  deployment: { id: 5, fromVersion: 4, toVersion: 3, status: 'RUNNING', startedAt: 1, rollbackOf: { version: 4, reason: 'copies of v4 keep failing (job-0123456789abcdef0123.1.g7: unhealthy: the http health check on port http path /healthz failed past its retries, 3 restarts)' }, copies: { '3': { total: 2, serving: 1 }, '4': { total: 1, serving: 0 } } },
 };
 
 const JOB_DETAIL: JobResponse = {
   job: JOB,
   tasks: [
-    { id: `${JOB.id}.0`, slot: 0, generation: 1, status: 'RUNNING', nodeId: 'local-123456-1', restarts: 0, endpoints: [{ port: 'http', containerPort: 8080, hostPort: 32768 }], health: 'healthy' },
-    { id: `${JOB.id}.1`, slot: 1, generation: 2, status: 'PENDING', nodeId: null, restarts: 4, reason: 'no node fits: 3 nodes rejected (insufficient-memory on 2, constraint:instance-type on 1); waiting for a launch of m5.xlarge' },
+    { id: `${JOB.id}.0`, slot: 0, generation: 1, version: 3, status: 'RUNNING', nodeId: 'local-123456-1', restarts: 0, endpoints: [{ port: 'http', containerPort: 8080, hostPort: 32768 }], health: 'healthy' },
+    { id: `${JOB.id}.1`, slot: 1, generation: 2, version: 3, status: 'PENDING', nodeId: null, restarts: 4, reason: 'no node fits: 3 nodes rejected (insufficient-memory on 2, constraint:instance-type on 1); waiting for a launch of m5.xlarge' },
   ],
 };
 

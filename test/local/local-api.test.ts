@@ -225,8 +225,10 @@ describe('startLocalApi', () => {
     test('the same POST twice with one Idempotency-Key → the same jobId and one job', async () => {
       const headers = { 'Idempotency-Key': 'retry-key-1' };
       const before = (await store.listJobs()).length;
-      const first = await call('POST', '/jobs', { token: USER_TOKEN, body: WEB_SERVICE, headers });
-      const second = await call('POST', '/jobs', { token: USER_TOKEN, body: WEB_SERVICE, headers });
+      // A name of its own: an earlier test's `web` is still live, and POST refuses a live name.
+      const body = { ...WEB_SERVICE, name: 'web-retried' };
+      const first = await call('POST', '/jobs', { token: USER_TOKEN, body, headers });
+      const second = await call('POST', '/jobs', { token: USER_TOKEN, body, headers });
       expect(first.status).toBe(202);
       expect(second.status).toBe(202);
       expect(second.body.jobId).toBe(first.body.jobId);

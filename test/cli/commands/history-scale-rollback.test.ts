@@ -4,6 +4,16 @@ import { WEB_ID, webWith } from '../fixtures';
 
 /** `stowage history`, `scale` and `rollback` against a scripted API: request sent, output, exit code. */
 describe('stowage history / scale / rollback', () => {
+  // Wide enough that each version's row stays one line (tables fit 80 columns otherwise: test/cli/table-width.test.ts).
+  const columns = process.env.COLUMNS;
+  beforeAll(() => {
+    process.env.COLUMNS = '200';
+  });
+  afterAll(() => {
+    if (columns === undefined) delete process.env.COLUMNS;
+    else process.env.COLUMNS = columns;
+  });
+
   let api: ScriptedApi;
   const run = (...args: string[]) => runInProcess(args, { api });
 

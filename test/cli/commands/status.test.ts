@@ -40,16 +40,16 @@ describe('stowage status <job>', () => {
     expect(out).toContain('health check http http / every 10s, timeout 5s, 3 retries, start period 0s\n');
     const lines = out.trimEnd().split('\n');
     const header = lines.findIndex((l) => l.startsWith('slot'));
-    expect(lines[header]).toMatch(/slot\s+gen\s+version\s+status\s+node\s+restarts\s+endpoints\s+health\s+reason/);
-    expect(lines[header + 1]).toMatch(/0\s+1\s+v1\s+RUNNING\s+i-0\s+0\s+http 8080->32768\s+healthy/);
-    expect(lines[header + 2]).toMatch(/1\s+1\s+v1\s+PENDING\s+-\s+0\s+-\s+-\s+waiting for the next scheduling pass/);
+    expect(lines[header]).toMatch(/slot\s+gen\s+status\s+node\s+restarts\s+endpoints\s+health\s+reason/);
+    expect(lines[header + 1]).toMatch(/0\s+1\s+RUNNING\s+i-0\s+0\s+http 8080->32768\s+healthy/);
+    expect(lines[header + 2]).toMatch(/1\s+1\s+PENDING\s+-\s+0\s+-\s+-\s+waiting for the next scheduling pass/);
   });
 
   it('shows a command check as its argv and a host rule with its path', () => {
     const out = formatJob({
       job: { ...JOB, ports: [{ name: 'http', containerPort: 80, protocol: 'tcp' }], expose: { port: 'http', host: 'web.example.com', path: '/api/*' }, healthCheck: { command: ['wget', '-q', 'http://127.0.0.1/'], intervalSeconds: 5, timeoutSeconds: 2, retries: 2, startPeriodSeconds: 30 } },
       tasks: [task(0, { health: 'unhealthy' })],
-    });
+    }, 200);
     expect(out).toContain('exposed: port http at web.example.com/api/* (this deployment has no load balancer)');
     expect(out).toContain('health check command ["wget","-q","http://127.0.0.1/"] every 5s');
     expect(out).toMatch(/RUNNING\s+i-0\s+0\s+-\s+unhealthy/);
@@ -57,7 +57,7 @@ describe('stowage status <job>', () => {
 
   it('keeps the table of a job without ports or checks as it was: no endpoint or health columns', () => {
     const out = formatJob({ job: { ...JOB, kind: 'batch' }, tasks: [task(0, { status: 'COMPLETED', nodeId: null, exitCode: 0 })] });
-    expect(out).toMatch(/slot\s+gen\s+version\s+status\s+node\s+restarts\s+reason/);
+    expect(out).toMatch(/slot\s+gen\s+status\s+node\s+restarts\s+reason/);
     expect(out).not.toContain('endpoints');
     expect(out).not.toContain('ports ');
   });
@@ -68,7 +68,7 @@ describe('stowage status <job>: versions and the deployment', () => {
     const out = formatJob({
       job: { ...JOB, count: 3, version: 2, latestVersion: 2, stableVersion: 1, deployment: { id: 2, fromVersion: 1, toVersion: 2, status: 'RUNNING', startedAt: Date.now() - 30_000, copies: { '2': { total: 2, serving: 1 }, '1': { total: 2, serving: 2 } } } },
       tasks: [task(0), task(1), task(2, { version: 2, generation: 1 }), task(3, { version: 2, status: 'STARTING' })],
-    });
+    }, 200);
     expect(out).toContain('\nversion v2, stable v1\n');
     expect(out).toMatch(/\ndeployment 2 v1 → v2 RUNNING, started 3\ds ago: v2 1\/3 serving \(1 starting\), v1 2 left\n/);
     expect(out).toMatch(/\n\s*2\s+1\s+v2\s+RUNNING\s+i-2/);
@@ -79,14 +79,14 @@ describe('stowage status <job>: versions and the deployment', () => {
     const rolling = formatJob({
       job: { ...JOB, version: 1, latestVersion: 2, stableVersion: 1, deployment: { id: 3, fromVersion: 2, toVersion: 1, status: 'RUNNING', startedAt: Date.now(), rollbackOf: { version: 2, reason: 'health check never passed' }, copies: { '1': { total: 2, serving: 2 } } } },
       tasks: [task(0)],
-    });
+    }, 200);
     expect(rolling).toContain('version v1 (latest v2), stable v1\n');
     expect(rolling).toContain('deployment 3 v2 → v1 RUNNING');
     expect(rolling).toContain('  rolls back v2, which failed: health check never passed\n');
     const failed = formatJob({
       job: { ...JOB, version: 2, latestVersion: 2, deployment: { id: 2, fromVersion: 1, toVersion: 2, status: 'FAILED', startedAt: 0, finishedAt: Date.now() - 120_000, reason: 'copies of v2 keep failing', copies: {} } },
       tasks: [],
-    });
+    }, 200);
     expect(failed).toContain('version v2, no stable version yet\n');
     expect(failed).toMatch(/deployment 2 v1 → v2 FAILED, ended 2m ago: v2 0\/2 serving\n {2}reason: copies of v2 keep failing\n/);
   });
