@@ -46,7 +46,9 @@ export function currentCopies(tasks: readonly TaskView[]): TaskView[] {
 }
 
 export function assess(res: JobResponse, goal: WaitGoal): Assessment {
-  const copies = currentCopies(res.tasks);
+  // Waiting for a live job, a STOPPED copy is one the scheduler retired on purpose (a
+  // slot scaled in, a copy of an older version replaced): it is not a replica to wait on.
+  const copies = currentCopies(res.tasks).filter((t) => goal === 'stopped' || t.status !== 'STOPPED');
   const reached = (t: TaskView) => (goal === 'running' ? t.status === 'RUNNING' : goal === 'finished' ? t.status === 'COMPLETED' : ENDED.has(t.status));
   const good = copies.filter(reached).length;
   const others = new Map<string, number>();

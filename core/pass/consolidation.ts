@@ -145,7 +145,9 @@ function drainCandidates({ index, bins, policy, now, builder }: ConsolidationInp
     if (tasks.length === 0) continue;
     const movable = tasks.every((t) => {
       const job = index.jobs.get(t.jobId);
-      return t.status === 'RUNNING' && job !== undefined && job.kind === 'service' && !job.doNotDisrupt && job.stopRequestedAt === undefined;
+      // A job mid-deployment is left alone: its copies are being replaced anyway, and moving
+      // an old one would spend a start on a copy about to go.
+      return t.status === 'RUNNING' && job !== undefined && job.kind === 'service' && !job.doNotDisrupt && job.stopRequestedAt === undefined && job.deployment?.status !== 'RUNNING';
     });
     if (movable) out.push({ node, tasks, share });
   }

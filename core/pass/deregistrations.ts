@@ -3,7 +3,7 @@ import { DEREGISTERING, nodeDying, stopNow } from './graceful-stop';
 import type { PlanBuilder } from './plan-builder';
 import type { SnapshotIndex } from './snapshot';
 import { SCALED_IN } from './scale-in';
-import { isFinished } from './task-fate';
+import { slotCarriedOn } from './task-fate';
 
 /**
  * Copies marked for a graceful stop (graceful-stop.ts) whose deregistration delay is
@@ -31,7 +31,6 @@ export function finishDeregistrations(index: SnapshotIndex, builder: PlanBuilder
       stopNow(t, builder, { reason: 'job stopped' });
       continue;
     }
-    const replacement = (index.copiesOf.get(t.id) ?? []).find((c) => !isFinished(c, job));
-    stopNow(t, builder, replacement || why.startsWith(SCALED_IN) ? { reason: why } : { reason: why, to: 'FAILED' });
+    stopNow(t, builder, slotCarriedOn(t, job, index) || why.startsWith(SCALED_IN) ? { reason: why } : { reason: why, to: 'FAILED' });
   }
 }

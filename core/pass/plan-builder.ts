@@ -35,8 +35,9 @@ export class PlanBuilder {
     if (created) {
       // Placed in the pass that made it: the assignment writes the copy, already ASSIGNED.
       this.creations.delete(a.taskId);
-      const { taskId, jobId, nodeId, generation, resources } = a;
-      this.assignments.push({ taskId, jobId, nodeId, generation, resources, create: { ...created, status: 'ASSIGNED', nodeId, generation, reason: undefined } });
+      // The generation the copy was made with (its id carries it), not the one placement would give a stored copy.
+      const { taskId, jobId, nodeId, resources } = a;
+      this.assignments.push({ taskId, jobId, nodeId, generation: created.generation, resources, create: { ...created, status: 'ASSIGNED', nodeId, reason: undefined } });
       return;
     }
     this.assignments.push(a);

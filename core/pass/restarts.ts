@@ -1,7 +1,7 @@
 import type { PlanBuilder } from './plan-builder';
 import { decideRestart } from './restart-policy';
 import type { SnapshotIndex } from './snapshot';
-import { isFinished } from './task-fate';
+import { slotCarriedOn } from './task-fate';
 
 /**
  * Copies that ended (FAILED or COMPLETED) go back to PENDING after their back-off when
@@ -15,8 +15,8 @@ export function applyRestartPolicy(index: SnapshotIndex, builder: PlanBuilder): 
     if (!job || job.stopRequestedAt !== undefined) continue;
     const decision = decideRestart(t, job);
     if (!decision.restart) continue;
-    if ((index.copiesOf.get(t.id) ?? []).some((c) => !isFinished(c, job))) {
-      builder.updateTask({ taskId: t.id, from: t.status, generation: t.generation, to: 'STOPPED', reason: `${decision.reason.split(';')[0]}; its migration copy continues` });
+    if (slotCarriedOn(t, job, index)) {
+      builder.updateTask({ taskId: t.id, from: t.status, generation: t.generation, to: 'STOPPED', reason: `${decision.reason.split(';')[0]}; its replacement continues` });
       continue;
     }
     builder.updateTask({ taskId: t.id, from: t.status, generation: t.generation, to: 'PENDING', notBefore: decision.notBefore, restarts: decision.restarts, reason: decision.reason });

@@ -3,7 +3,7 @@ import type { Job, Task } from '../model';
 import type { SchedulerPolicy } from '../policy';
 import { healthAllowsServing, isServing } from '../serving';
 import { deploymentFailure, failedDeployment, succeededDeployment } from './deployment-outcome';
-import { stopGracefully } from './graceful-stop';
+import { nodeDying, stopGracefully } from './graceful-stop';
 import type { PlanBuilder } from './plan-builder';
 import type { SnapshotIndex } from './snapshot';
 import { isFinished } from './task-fate';
@@ -43,8 +43,11 @@ function rollJob(job: Job, index: SnapshotIndex, builder: PlanBuilder, now: numb
   const old = live.filter((t) => versionOfTask(t) !== target);
   const fresh = live.filter((t) => versionOfTask(t) === target);
   const update = updatePolicyOf(job);
-  const ready = fresh.filter((t) => serving(t, job, index, builder) && (t.healthySince ?? t.startedAt ?? now) + update.minHealthySeconds * 1000 <= now);
+  const serving = (t: Task) => servingNow(t, job, index, builder, now, policy);
+  const ready = fresh.filter((t) => serving(t) && (t.healthySince ?? t.startedAt ?? now) + update.minHealthySeconds * 1000 <= now);
   const d = job.deployment;
+  // A batch job's finished slots are done for good: the floor and the goal are the slots still running work.
+  const wanted = job.kind === 'batch' ? Math.min(job.count, new Set(live.map((t) => t.slot)).size) : job.count;
 
   if (d?.status === 'RUNNING') {
     const failure = deploymentFailure(job, d, fresh, ready.length, now);
@@ -53,7 +56,7 @@ function rollJob(job: Job, index: SnapshotIndex, builder: PlanBuilder, now: numb
       builder.updateJob(failedDeployment(job, d, failure, now));
       return;
     }
-    if (old.length === 0 && ready.length >= job.count) {
+    if (old.length === 0 && ready.length >= wanted) {
       builder.updateJob(succeededDeployment(job, d, now));
       return;
     }
@@ -67,41 +70,47 @@ function rollJob(job: Job, index: SnapshotIndex, builder: PlanBuilder, now: numb
 
   // 1. Old copies that serve nothing go now; they cost no availability.
   for (const t of old) {
-    if (builder.isTouched(t.id) || serving(t, job, index, builder)) continue;
+    if (builder.isTouched(t.id) || serving(t)) continue;
     stopGracefully(t, index, builder, now, policy, { reason: `replaced by v${target}` });
     replaced.push(t);
   }
 
-  // 2. Serving old copies go while enough copies serve without them: first those whose slot has a ready new copy.
+  // 2. Serving old copies go while enough copies serve without them (count − maxUnavailable):
+  //    first those whose slot has a ready new copy, then slots holding two old copies (an
+  //    update that superseded another), then the rest; a slot left without a copy gets its
+  //    new one below.
   const readySlots = new Set(ready.map((t) => t.slot));
-  const servingOld = old.filter((t) => !builder.isTouched(t.id) && serving(t, job, index, builder));
-  let canStop = servingOld.length + ready.length - (job.count - unavailable);
-  const order = [...servingOld].sort((a, b) => Number(readySlots.has(b.slot)) - Number(readySlots.has(a.slot)) || a.slot - b.slot);
+  const servingOld = old.filter((t) => !builder.isTouched(t.id) && serving(t));
+  const perSlot = new Map<number, number>();
+  for (const t of old) perSlot.set(t.slot, (perSlot.get(t.slot) ?? 0) + 1);
+  const priority = (t: Task) => (readySlots.has(t.slot) ? 0 : (perSlot.get(t.slot) ?? 0) > 1 ? 1 : 2);
+  let canStop = servingOld.length + ready.length - (wanted - unavailable);
+  const order = [...servingOld].sort((a, b) => priority(a) - priority(b) || versionOfTask(a) - versionOfTask(b) || a.slot - b.slot);
   for (const t of order) {
     if (canStop <= 0) break;
-    // Without a ready copy of its own slot it may go only within maxUnavailable, and gets its new copy now.
-    if (!readySlots.has(t.slot) && unavailable === 0) continue;
     stopGracefully(t, index, builder, now, policy, { reason: `replaced by v${target}` });
     replaced.push(t);
+    perSlot.set(t.slot, (perSlot.get(t.slot) ?? 1) - 1);
     canStop--;
   }
 
   // 3. New copies for old copies' slots, within the surge. Old copies on their way out do not count.
   const staying = live.filter((t) => !builder.stopsOrMarks(t));
-  let room = job.count + surge - staying.length;
+  let room = wanted + surge - staying.length;
   const going = new Set(replaced.map((t) => t.id));
   const needing = [...replaced, ...old.filter((t) => !going.has(t.id))].filter((t) => !slotsWithFresh.has(t.slot));
   const seen = new Set<number>();
   for (const t of needing) {
     if (seen.has(t.slot)) continue;
-    // A slot whose old copy just went gets its new copy whatever the surge: it replaces, it does not add.
-    const isReplacement = going.has(t.id);
+    // A slot whose last old copy just went gets its new copy whatever the surge: it replaces, it does not add.
+    const isReplacement = going.has(t.id) && !old.some((o) => o.slot === t.slot && !going.has(o.id));
     if (!isReplacement && room <= 0) continue;
     seen.add(t.slot);
     const copy = newCopy(job, t, index, now);
     builder.createTask(copy);
     index.addCreated(copy);
-    if (!isReplacement) room--;
+    // Every new copy counts against the surge, a replacement included: it takes its old copy's place only once that is gone.
+    room--;
   }
 }
 
@@ -129,12 +138,14 @@ function liveAfter(t: Task, job: Job, builder: PlanBuilder): boolean {
 }
 
 /**
- * Serving, as a deployment counts it: for an exposed job, in the load balancer's sense
+ * Serving, as a deployment counts it (on a node not dying): for an exposed job, in the load balancer's sense
  * (running, healthy, reachable, not leaving); for any other job, running, healthy by
  * its own version's check, and not being stopped.
  */
-function serving(t: Task, job: Job, index: SnapshotIndex, builder: PlanBuilder): boolean {
+function servingNow(t: Task, job: Job, index: SnapshotIndex, builder: PlanBuilder, now: number, policy: SchedulerPolicy): boolean {
   if (builder.statusAfter(t) !== 'RUNNING' || t.stopAt !== undefined || builder.stopsOrMarks(t)) return false;
+  // A copy on a node dying this pass serves no more, whatever the snapshot says.
+  if (nodeDying(t.nodeId !== undefined ? index.nodes.get(t.nodeId) : undefined, builder, now, policy)) return false;
   if (job.expose) return isServing(t, job, t.nodeId !== undefined ? index.nodes.get(t.nodeId) : undefined);
   return healthAllowsServing(t, jobAsOfVersion(job, versionOfTask(t)));
 }

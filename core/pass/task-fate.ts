@@ -1,4 +1,6 @@
+import { targetVersion, versionOfTask } from '../deployment';
 import type { Job, Task } from '../model';
+import type { SnapshotIndex } from './snapshot';
 import { decideRestart } from './restart-policy';
 
 /**
@@ -11,4 +13,16 @@ export function isFinished(task: Task, job: Job | undefined): boolean {
   if (!job || job.stopRequestedAt !== undefined) return true;
   if (task.status === 'COMPLETED' || task.status === 'FAILED') return !decideRestart(task, job).restart;
   return false;
+}
+
+/**
+ * True when another copy carries on the slot of `task`: a live migration copy of it (a
+ * drain), or — for a copy of an older version — a live copy of the job's target version
+ * in the same slot (a deployment). Such a copy, once it ends, is not restarted.
+ */
+export function slotCarriedOn(task: Task, job: Job, index: SnapshotIndex): boolean {
+  if ((index.copiesOf.get(task.id) ?? []).some((c) => !isFinished(c, job))) return true;
+  const target = targetVersion(job);
+  if (versionOfTask(task) === target) return false;
+  return (index.tasksOf.get(job.id) ?? []).some((c) => c.id !== task.id && c.slot === task.slot && versionOfTask(c) === target && !isFinished(c, job));
 }

@@ -158,7 +158,7 @@ export async function runSchedule(seed: number, shape: ScheduleShape = DEFAULT_S
       const settled = t >= end;
       observe?.(t, await base.snapshot(), agents);
       const live = [...agents.values()].filter((a) => !a.dead).flatMap((a) => a.live());
-      note(checkInvariants(await base.snapshot(), { seed, now: t, settled }, history, live));
+      note(checkInvariants(await base.snapshot(), { seed, now: t, settled }, history, live, before));
     }
   }
   if (violationCount > violations.length) violations.push(`… and ${violationCount - violations.length} more violations (seed ${seed})`);

@@ -149,7 +149,7 @@ export const validText = fc.oneof(
   fc.constantFrom('$(reboot)', '`id`', '; rm -rf /', '&&', '|', '>', '../../etc/passwd', '\u202eabc', 'e\u0301', '🙂', '\n', '"', "'", '\\', '%2e', '=', '=cmd|x'),
 );
 const envKey = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,20}$/).filter((k) => k !== '__proto__');
-export const validJob = fc.record(
+const baseJob = fc.record(
   {
     name: validName,
     image: validImage,
@@ -165,8 +165,43 @@ export const validJob = fc.record(
   { requiredKeys: ['name', 'image', 'command', 'cpu', 'memoryMiB', 'count'] },
 );
 
+/** Ports with distinct names and numbers, and the fields that name them (expose, an http/tcp check). */
+const serviceFields = fc
+  .uniqueArray(fc.record({ name: fc.stringMatching(/^[a-z][a-z0-9-]{0,14}$/), containerPort: fc.integer({ min: 1, max: 65535 }) }), { maxLength: 3, selector: (p) => p.name })
+  .filter((ports) => new Set(ports.map((p) => p.containerPort)).size === ports.length)
+  .chain((ports) => {
+    const named = ports.length > 0 ? fc.constantFrom(...ports.map((p) => p.name)) : fc.constant(undefined);
+    const timing = { intervalSeconds: fc.integer({ min: 5, max: 300 }), timeoutSeconds: fc.integer({ min: 1, max: 5 }), retries: fc.integer({ min: 1, max: 10 }), startPeriodSeconds: fc.integer({ min: 0, max: 3600 }) };
+    const checks = [fc.record({ command: fc.array(validText, { minLength: 1, maxLength: 4 }), ...timing }, { requiredKeys: ['command'] })];
+    if (ports.length > 0) {
+      checks.push(fc.record({ http: fc.record({ port: named as fc.Arbitrary<string>, path: fc.constantFrom('/', '/healthz', '/status?full=1') }), ...timing }, { requiredKeys: ['http'] }) as never);
+      checks.push(fc.record({ tcp: fc.record({ port: named as fc.Arbitrary<string> }), ...timing }, { requiredKeys: ['tcp'] }) as never);
+    }
+    return fc.record(
+      {
+        ports: fc.constant(ports.map((p) => ({ ...p, protocol: 'tcp' }))),
+        ...(ports.length > 0 ? { expose: fc.record({ port: named as fc.Arbitrary<string>, path: fc.constantFrom('/web/*', '/api/v1/*', '/exact'), host: fc.constantFrom('web.example.com', '*.example.org') }, { requiredKeys: ['port', 'path'] }) } : {}),
+        healthCheck: fc.oneof(...checks),
+        stopGraceSeconds: fc.integer({ min: 0, max: 3600 }),
+        spread: fc.constantFrom('node', 'zone', 'none'),
+        capabilities: fc.uniqueArray(fc.constantFrom('CHOWN', 'KILL', 'SETUID', 'NET_BIND_SERVICE'), { maxLength: 3 }),
+        update: fc.record({ maxSurge: fc.oneof(fc.integer({ min: 1, max: 5 }), fc.constantFrom('25%', '100%')), maxUnavailable: fc.oneof(fc.integer({ min: 0, max: 2 }), fc.constantFrom('0%', '50%')), minHealthySeconds: fc.integer({ min: 0, max: 3600 }), progressDeadlineSeconds: fc.integer({ min: 30, max: 86_400 }), autoRollback: fc.boolean() }, { requiredKeys: [] }),
+      },
+      // The ports always travel with the fields that name them.
+      { requiredKeys: ['ports'] },
+    );
+  });
+
+/** A valid job: the plain fields, and sometimes the service and deployment fields, consistent with each other. */
+export const validJob = fc.tuple(baseJob, fc.option(serviceFields, { nil: undefined }), fc.option(fc.integer({ min: 0, max: 4_000 }), { nil: undefined })).map(([job, service, capAbove]) => {
+  const out: Record<string, unknown> = { ...job, ...(service ?? {}) };
+  // A CPU cap is at least the request.
+  if (capAbove !== undefined && job.cpu + capAbove <= 256_000) out.cpuLimit = job.cpu + capAbove;
+  return out;
+});
+
 /** The fields a submit body may carry (and so may be mutated), with nested spots. */
-const MUTABLE = ['name', 'image', 'command', 'env', 'cpu', 'memoryMiB', 'count', 'kind', 'restart', 'constraints', 'doNotDisrupt'] as const;
+const MUTABLE = ['name', 'image', 'command', 'env', 'cpu', 'memoryMiB', 'count', 'kind', 'restart', 'constraints', 'doNotDisrupt', 'ports', 'expose', 'healthCheck', 'stopGraceSeconds', 'spread', 'cpuLimit', 'capabilities', 'update'] as const;
 
 type BodyCase =
   | { kind: 'valid'; job: Record<string, unknown> }
@@ -181,6 +216,10 @@ const mutation = fc.oneof(
   fc.tuple(fc.constantFrom('cpu', 'memoryMiB', 'count'), hostileNumber).map(([f, value]) => ({ path: [f], value })),
   fc.tuple(fc.constantFrom('mode', 'maxRestarts', 'initialDelayMs', 'maxDelayMs', '__proto__'), hostileValue).map(([k, value]) => ({ path: ['restart', k], value })),
   fc.tuple(fc.constantFrom('zones', 'instanceTypes', 'nodeLabels', 'constructor'), hostileValue).map(([k, value]) => ({ path: ['constraints', k], value })),
+  fc.tuple(fc.constantFrom('port', 'path', 'host', '__proto__'), hostileValue).map(([k, value]) => ({ path: ['expose', k], value })),
+  fc.tuple(fc.constantFrom('http', 'tcp', 'command', 'intervalSeconds', 'timeoutSeconds', 'retries', 'startPeriodSeconds'), hostileValue).map(([k, value]) => ({ path: ['healthCheck', k], value })),
+  fc.tuple(fc.constantFrom('maxSurge', 'maxUnavailable', 'minHealthySeconds', 'progressDeadlineSeconds', 'autoRollback', 'constructor'), hostileValue).map(([k, value]) => ({ path: ['update', k], value })),
+  fc.tuple(fc.constantFrom('stopGraceSeconds', 'cpuLimit'), hostileNumber).map(([f, value]) => ({ path: [f], value })),
 );
 
 function setPath(job: Record<string, unknown>, path: readonly (string | number)[], value: unknown): Record<string, unknown> {

@@ -1,4 +1,4 @@
-import { checkCapacity, checkNothingLost, checkSingleCopy, ReplicaHistory } from './invariants';
+import { checkCapacity, checkDeploymentBudgets, checkNothingLost, checkSingleCopy, ReplicaHistory } from './invariants';
 import { job, node, NOW, res, running, snapshot, task } from '../core/fixtures';
 
 const ctx = { seed: 42, now: NOW };
@@ -37,6 +37,11 @@ describe('chaos invariants', () => {
       expect(checkSingleCopy(s, ctx)).toEqual([expect.stringMatching(/slot j#0 is held by j\.0 gen 1 RUNNING on n1 and j\.0\.g2 gen 2 RUNNING on n2/)]);
     });
 
+    it('allows a chain: a deployment superseded mid-way holds v1, its v2 copy and the v3 copy replacing that', () => {
+      const s = snapshot({ jobs: [job('j')], tasks: [running('j.0', 'j', 'n1'), running('j.0.g2', 'j', 'n2', { generation: 2, replaces: 'j.0', version: 2 }), task('j.0.g3', 'j', { status: 'ASSIGNED', nodeId: 'n3', generation: 3, replaces: 'j.0.g2', version: 3 })] });
+      expect(checkSingleCopy(s, ctx)).toEqual([]);
+    });
+
     it('fires when agents run one slot and generation in two containers', () => {
       const s = snapshot({ jobs: [job('j')], tasks: [running('j.0', 'j', 'n1')] });
       const live = [
@@ -63,7 +68,7 @@ describe('chaos invariants', () => {
 
     it('fires when a slot of an accepted job has no current task', () => {
       const s = snapshot({ jobs: [job('svc', { count: 2 })], tasks: [running('svc.0', 'svc', 'n1'), task('svc.1', 'svc', { slot: 1, status: 'STOPPED', reason: 'replaced' })] });
-      expect(checkNothingLost(s, { ...ctx, settled: false })).toEqual([expect.stringMatching(/job svc slot 1 has no current task \(copies: svc\.1 STOPPED "replaced"\)/)]);
+      expect(checkNothingLost(s, { ...ctx, settled: false })).toEqual([expect.stringMatching(/job svc has 1 slots with a current task, under its count 2 \(slots with none: 1: svc\.1 STOPPED "replaced"\)/)]);
     });
 
     it('fires, once settled, on work left LOST, pending without a reason, or an exit whose restart was never planned', () => {
@@ -121,6 +126,28 @@ describe('chaos invariants', () => {
       const threeUp = snapshot({ jobs: [job('svc', { count: 2 })], tasks: [...twoUp.tasks, running('svc.1.g2', 'svc', 'n3', { slot: 1, generation: 2, replaces: 'svc.1' })] });
       h.check(threeUp, ctx);
       expect(h.check(twoUp, { ...ctx, now: NOW + 15_000 })).toEqual([]);
+    });
+  });
+
+  describe('checkDeploymentBudgets', () => {
+    const deploying = (over = {}) => job('web', { count: 2, version: 2, deployment: { id: 2, fromVersion: 1, toVersion: 2, status: 'RUNNING', startedAt: NOW }, update: { maxSurge: 1, maxUnavailable: 0, minHealthySeconds: 0, progressDeadlineSeconds: 600, autoRollback: true }, ...over });
+    const v1 = (slot: number, over = {}) => running(`web.${slot}`, 'web', 'n1', { slot, version: 1, health: 'healthy', ...over });
+
+    it('accepts a surge within maxSurge and a replacement that leaves count serving', () => {
+      const before = snapshot({ jobs: [deploying()], tasks: [v1(0), v1(1), running('web.0.g2', 'web', 'n2', { generation: 2, replaces: 'web.0', version: 2, health: 'healthy' })] });
+      const after = snapshot({ jobs: [deploying()], tasks: [v1(0, { stopAt: NOW + 15_000, reason: 'deregistering from the load balancer, then stopping: replaced by v2' }), v1(1), running('web.0.g2', 'web', 'n2', { generation: 2, replaces: 'web.0', version: 2, health: 'healthy' })] });
+      expect(checkDeploymentBudgets(before, after, ctx)).toEqual([]);
+    });
+
+    it('fires over count + maxSurge, naming the copies', () => {
+      const s = snapshot({ jobs: [deploying()], tasks: [v1(0), v1(1), task('web.0.g2', 'web', { version: 2, replaces: 'web.0' }), task('web.1.g2', 'web', { slot: 1, version: 2, replaces: 'web.1' })] });
+      expect(checkDeploymentBudgets(undefined, s, ctx)).toEqual([expect.stringMatching(/job web has 4 copies staying, over count 2 \+ maxSurge 1/)]);
+    });
+
+    it('fires when a pass takes an old copy out with fewer than count − maxUnavailable left serving', () => {
+      const before = snapshot({ jobs: [deploying()], tasks: [v1(0), v1(1), task('web.0.g2', 'web', { status: 'STARTING', nodeId: 'n2', version: 2, replaces: 'web.0' })] });
+      const after = snapshot({ jobs: [deploying()], tasks: [v1(0, { status: 'STOPPED', reason: 'replaced by v2' }), v1(1), task('web.0.g2', 'web', { status: 'STARTING', nodeId: 'n2', version: 2, replaces: 'web.0' })] });
+      expect(checkDeploymentBudgets(before, after, ctx)).toEqual([expect.stringMatching(/took web\.0 out for replacement leaving 1 serving, under count 2 − maxUnavailable 0/)]);
     });
   });
 });

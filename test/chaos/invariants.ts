@@ -1,3 +1,4 @@
+import { resolveBudgets, updatePolicyOf, versionOfTask } from '../../core/deployment';
 import { HOLDS_RESOURCES, type Job, type Task } from '../../core/model';
 import type { Snapshot } from '../../core/pass/snapshot';
 import { decideRestart } from '../../core/pass/restart-policy';
@@ -69,8 +70,7 @@ export function checkSingleCopy(s: Snapshot, ctx: CheckContext, containers: read
   }
   for (const [slot, copies] of bySlot) {
     if (copies.length < 2) continue;
-    const pairOk = copies.length === 2 && (copies[0].replaces === copies[1].id || copies[1].replaces === copies[0].id);
-    if (!pairOk) {
+    if (!replacementChain(copies)) {
       out.push(`single copy: slot ${slot} is held by ${copies.map((c) => `${c.id} gen ${c.generation} ${c.status} on ${c.nodeId}`).join(' and ')} ${at(ctx)}`);
     }
   }
@@ -81,6 +81,47 @@ export function checkSingleCopy(s: Snapshot, ctx: CheckContext, containers: read
   }
   for (const [key, list] of live) {
     if (list.length > 1) out.push(`single copy: ${key} runs in ${list.length} containers (${list.map((c) => `${c.taskId} on ${c.nodeId}`).join(', ')}) ${at(ctx)}`);
+  }
+  return out;
+}
+
+/**
+ * Copies of one slot that may hold resources together: each but the oldest replaces
+ * another of them (a drain's migration copy; a deployment's new-version copy, and a
+ * newer one still when an update supersedes another mid-way).
+ */
+function replacementChain(copies: readonly Task[]): boolean {
+  const ids = new Set(copies.map((c) => c.id));
+  const roots = copies.filter((c) => c.replaces === undefined || !ids.has(c.replaces));
+  return roots.length === 1;
+}
+
+/**
+ * (e) A deployment keeps its budgets: a job mid-deployment never has more than count +
+ * maxSurge copies staying (live and not leaving the load balancer), and a pass never
+ * takes an old copy out for replacement unless count − maxUnavailable copies still
+ * serve after it. `before` is the state the pass read; copies a fault took away in the
+ * same pass (their node lost) are not the deployment's doing and are not counted as
+ * serving either way.
+ */
+export function checkDeploymentBudgets(before: Snapshot | undefined, s: Snapshot, ctx: CheckContext): string[] {
+  const out: string[] = [];
+  for (const job of s.jobs) {
+    if (job.deployment?.status !== 'RUNNING' || job.stopRequestedAt !== undefined) continue;
+    const mine = s.tasks.filter((t) => t.jobId === job.id);
+    const { surge, unavailable } = resolveBudgets(updatePolicyOf(job), job.count);
+    const staying = mine.filter((t) => (HOLDS_RESOURCES.has(t.status) || t.status === 'PENDING' || t.status === 'UNSCHEDULABLE') && t.stopAt === undefined);
+    if (staying.length > job.count + surge) {
+      out.push(`deployment: job ${job.id} has ${staying.length} copies staying, over count ${job.count} + maxSurge ${surge} (${staying.map((t) => `${t.id} v${versionOfTask(t)} ${t.status}`).join(', ')}) ${at(ctx)}`);
+    }
+    if (!before) continue;
+    const was = new Map(before.tasks.filter((t) => t.jobId === job.id).map((t) => [t.id, t]));
+    const takenOut = mine.filter((t) => /replaced by v\d+/.test(t.reason ?? '') && was.get(t.id)?.status === 'RUNNING' && was.get(t.id)?.stopAt === undefined && (t.stopAt !== undefined || t.status === 'STOPPED'));
+    if (takenOut.length === 0) continue;
+    const serving = mine.filter((t) => t.status === 'RUNNING' && t.stopAt === undefined && (t.health === undefined || t.health === 'healthy' || t.health === 'none')).length;
+    if (serving < job.count - unavailable) {
+      out.push(`deployment: job ${job.id} took ${takenOut.map((t) => t.id).join(', ')} out for replacement leaving ${serving} serving, under count ${job.count} − maxUnavailable ${unavailable} ${at(ctx)}`);
+    }
   }
   return out;
 }
@@ -101,11 +142,12 @@ export function checkNothingLost(s: Snapshot, ctx: CheckContext & { readonly set
   for (const job of s.jobs) {
     if (job.stopRequestedAt !== undefined) continue;
     const tasks = tasksByJob.get(job.id) ?? [];
-    for (let slot = 0; slot < job.count; slot++) {
-      const current = tasks.filter((t) => t.slot === slot && t.status !== 'STOPPED');
-      if (current.length === 0) {
-        out.push(`lost: job ${job.id} slot ${slot} has no current task (copies: ${tasks.filter((t) => t.slot === slot).map((t) => `${t.id} ${t.status}${t.reason ? ` "${t.reason}"` : ''}`).join('; ') || 'none'}) ${at(ctx)}`);
-      }
+    // Slots are numbered as they are made (scaling adds new numbers, scale-in ends some), so
+    // what counts is how many slots have a current task, not which numbers.
+    const current = new Set(tasks.filter((t) => t.status !== 'STOPPED').map((t) => t.slot));
+    if (current.size < job.count) {
+      const gone = [...new Set(tasks.map((t) => t.slot))].filter((slot) => !current.has(slot));
+      out.push(`lost: job ${job.id} has ${current.size} slots with a current task, under its count ${job.count} (slots with none: ${gone.map((slot) => `${slot}: ${tasks.filter((t) => t.slot === slot).map((t) => `${t.id} ${t.status}${t.reason ? ` "${t.reason}"` : ''}`).join('; ')}`).join(' | ') || 'none ever made'}) ${at(ctx)}`);
     }
     for (const t of tasks) {
       const why = lostReason(t, job, ctx.settled);
@@ -200,6 +242,6 @@ export class ReplicaHistory {
 }
 
 /** Every check a pass must pass, in one call. */
-export function checkInvariants(s: Snapshot, ctx: CheckContext & { readonly settled: boolean }, history: ReplicaHistory, containers: readonly LiveContainer[] = []): string[] {
-  return [...checkCapacity(s, ctx), ...checkSingleCopy(s, ctx, containers), ...checkNothingLost(s, ctx), ...history.check(s, ctx)];
+export function checkInvariants(s: Snapshot, ctx: CheckContext & { readonly settled: boolean }, history: ReplicaHistory, containers: readonly LiveContainer[] = [], before?: Snapshot): string[] {
+  return [...checkCapacity(s, ctx), ...checkSingleCopy(s, ctx, containers), ...checkNothingLost(s, ctx), ...history.check(s, ctx), ...checkDeploymentBudgets(before, s, ctx)];
 }

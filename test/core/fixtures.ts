@@ -163,16 +163,27 @@ export function applyPlan(s: Snapshot, p: Plan): Snapshot {
     if (a.create) tasks.set(a.create.id, { ...a.create, status: 'ASSIGNED', nodeId: a.nodeId });
     else tasks.set(a.taskId, { ...tasks.get(a.taskId)!, status: 'ASSIGNED', nodeId: a.nodeId, generation: a.generation });
   }
+  for (const c of p.creates ?? []) if (!tasks.has(c.id)) tasks.set(c.id, c);
   for (const u of p.taskUpdates) {
     const t = tasks.get(u.taskId)!;
-    tasks.set(u.taskId, {
+    const next: Task = {
       ...t,
       status: u.to,
       ...(u.reason !== undefined ? { reason: u.reason } : {}),
       ...(u.notBefore !== undefined ? { notBefore: u.notBefore } : {}),
       ...(u.restarts !== undefined ? { restarts: u.restarts } : {}),
-    });
+    };
+    // A graceful-stop mark is set by the update carrying it and cleared by any other, as the stores do.
+    const marked: { -readonly [K in keyof Task]: Task[K] } = { ...next };
+    delete marked.stopAt;
+    if (u.stopAt !== undefined) marked.stopAt = u.stopAt;
+    tasks.set(u.taskId, marked);
   }
+  const jobUpdates = new Map((p.jobUpdates ?? []).map((u) => [u.jobId, u]));
+  const jobs = s.jobs.map((j) => {
+    const u = jobUpdates.get(j.id);
+    return u && u.revision === (j.revision ?? 0) ? u.job : j;
+  });
   const updates = new Map(p.nodeUpdates.map((u) => [u.nodeId, u]));
   const nodes = s.nodes.map((n) => {
     const u = updates.get(n.id);
@@ -185,5 +196,5 @@ export function applyPlan(s: Snapshot, p: Plan): Snapshot {
     else if (u.underutilizedSince !== undefined) marks.underutilizedSince = u.underutilizedSince;
     return marks;
   });
-  return { jobs: s.jobs, tasks: [...tasks.values()], nodes };
+  return { jobs, tasks: [...tasks.values()], nodes };
 }
