@@ -9,7 +9,7 @@ import type { ResourceWeights } from '../placement/scorers';
 import type { SpreadTally } from '../placement/spread';
 import { orderTasks, type Strategy } from '../placement/strategies';
 import type { SnapshotIndex } from './snapshot';
-import { isFinished } from './task-fate';
+import { isFinished, successors } from './task-fate';
 
 /** Replacement copies each DRAINING node still needs, by node id (created in the store only once placed). */
 export type DrainWork = Map<string, Task[]>;
@@ -37,7 +37,8 @@ export function progressDrains(index: SnapshotIndex, builder: PlanBuilder, now: 
       remaining++;
       const job = index.jobs.get(task.jobId);
       if (!job || job.kind === 'batch' || job.doNotDisrupt) continue;
-      const live = (index.copiesOf.get(task.id) ?? []).filter((c) => !isFinished(c, job));
+      // Its migration copy, or a deployment's copy of the target version in its slot: either carries the slot on.
+      const live = successors(task, job, index);
       // A copy on a node lost this pass is about to be placed again: it does not count as running.
       const ready = live.find((c) => replacementReady(c, job, index, builder));
       if (ready) {

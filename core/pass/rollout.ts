@@ -95,7 +95,9 @@ function rollJob(job: Job, index: SnapshotIndex, builder: PlanBuilder, now: numb
   }
 
   // 3. New copies for old copies' slots, within the surge. Old copies on their way out do not count.
-  const staying = live.filter((t) => !builder.stopsOrMarks(t));
+  // A copy a drain's migration copy (same version) already replaces is on its way out too.
+  const migrating = (t: Task) => (index.copiesOf.get(t.id) ?? []).some((c) => versionOfTask(c) === versionOfTask(t) && liveAfter(c, job, builder));
+  const staying = live.filter((t) => !builder.stopsOrMarks(t) && !migrating(t));
   let room = wanted + surge - staying.length;
   const going = new Set(replaced.map((t) => t.id));
   const needing = [...replaced, ...old.filter((t) => !going.has(t.id))].filter((t) => !slotsWithFresh.has(t.slot));

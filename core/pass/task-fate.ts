@@ -16,13 +16,21 @@ export function isFinished(task: Task, job: Job | undefined): boolean {
 }
 
 /**
- * True when another copy carries on the slot of `task`: a live migration copy of it (a
- * drain), or — for a copy of an older version — a live copy of the job's target version
- * in the same slot (a deployment). Such a copy, once it ends, is not restarted.
+ * The live copies that carry on the slot of `task` when it goes: its migration copies
+ * (a drain's), and — for a copy of an older version — the live copies of the job's
+ * target version in the same slot (a deployment's).
  */
-export function slotCarriedOn(task: Task, job: Job, index: SnapshotIndex): boolean {
-  if ((index.copiesOf.get(task.id) ?? []).some((c) => !isFinished(c, job))) return true;
+export function successors(task: Task, job: Job, index: SnapshotIndex): Task[] {
+  const out = (index.copiesOf.get(task.id) ?? []).filter((c) => !isFinished(c, job));
   const target = targetVersion(job);
-  if (versionOfTask(task) === target) return false;
-  return (index.tasksOf.get(job.id) ?? []).some((c) => c.id !== task.id && c.slot === task.slot && versionOfTask(c) === target && !isFinished(c, job));
+  if (versionOfTask(task) === target) return out;
+  for (const c of index.tasksOf.get(job.id) ?? []) {
+    if (c.id !== task.id && c.slot === task.slot && versionOfTask(c) === target && !isFinished(c, job) && !out.includes(c)) out.push(c);
+  }
+  return out;
+}
+
+/** True when another copy carries on the slot of `task` (see successors): once it ends, it is not restarted. */
+export function slotCarriedOn(task: Task, job: Job, index: SnapshotIndex): boolean {
+  return successors(task, job, index).length > 0;
 }

@@ -12,7 +12,12 @@ import { FAULT_KINDS, faultSchedule, pickOne, type FaultEvent, type FaultKind, t
 import { checkInvariants, ReplicaHistory } from './invariants';
 import type { ChaosSection } from './section';
 import { SimAgent } from './sim-agent';
-import { workload } from './workload';
+import { workload, type WorkloadChange } from './workload';
+import { pickTemplate } from '../../core/deployment';
+import { JobRevisionConflictError } from '../../control/state/errors';
+import { revisionOf } from '../../control/state/job-writes';
+import { applySpec } from '../../lambdas/api/job-changes';
+import type { JobSpec } from '../../lambdas/api/job-defaults';
 
 /** Simulated time steps of the run; every timer below is a multiple. */
 const TICK_MS = 1_000;
@@ -63,6 +68,29 @@ const SILENT: PassLogger = { info: () => undefined, warn: () => undefined, error
 /** What a debugging replay sees after each pass: the store's state and the agents' ids. */
 export type PassObserver = (t: number, snapshot: Snapshot, agents: ReadonlyMap<string, SimAgent>) => void;
 
+/**
+ * A user's change, as the API makes it: the job as stored, the spec with the change, and
+ * the API's own pure rules (lambdas/api/job-changes.ts) for what that does — a new
+ * version with a deployment, or a scale — written with the store's revision check. A
+ * stopped job is left alone; a racing write is retried on the job as it now is.
+ */
+async function applyChange(store: InMemoryStateStore, jobId: string, change: WorkloadChange, t: number): Promise<void> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const found = await store.getJob(jobId);
+    if (!found || found.job.stopRequestedAt !== undefined) return;
+    const j = found.job;
+    const spec: JobSpec = { ...pickTemplate(j), name: j.name, kind: j.kind, count: change.count ?? j.count, env: change.env ?? j.env, cpu: j.resources.cpu, memoryMiB: j.resources.memoryMiB, ...(j.update ? { update: j.update } : {}) };
+    const outcome = applySpec(j, found.tasks, spec, t, 'chaos');
+    if (outcome.outcome === 'unchanged') return;
+    try {
+      await store.updateJob(outcome.job, revisionOf(j), { tasks: outcome.tasks, ...(outcome.version ? { version: outcome.version } : {}) });
+      return;
+    } catch (err) {
+      if (!(err instanceof JobRevisionConflictError)) throw err;
+    }
+  }
+}
+
 export async function runSchedule(seed: number, shape: ScheduleShape = DEFAULT_SHAPE, observe?: PassObserver): Promise<ScheduleResult> {
   const schedule = faultSchedule(seed, shape);
   const items = workload(seed, Math.max(60_000, shape.faultsUntil - 120_000));
@@ -109,6 +137,7 @@ export async function runSchedule(seed: number, shape: ScheduleShape = DEFAULT_S
     for (const item of items) {
       if (item.submitAt === t) await base.createJob(item.job, item.tasks);
       if (item.stopAt === t) await base.requestStop(item.job.id, t);
+      for (const change of item.changes ?? []) if (change.at === t) await applyChange(base, item.job.id, change, t);
     }
     while (ei < schedule.events.length && schedule.events[ei].t <= t) {
       const e = schedule.events[ei++];

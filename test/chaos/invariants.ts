@@ -62,10 +62,13 @@ export function checkCapacity(s: Snapshot, ctx: CheckContext): string[] {
  */
 export function checkSingleCopy(s: Snapshot, ctx: CheckContext, containers: readonly LiveContainer[] = []): string[] {
   const out: string[] = [];
+  // By slot and version: a deployment runs a slot's old and new version side by side by
+  // design (its surge, checked by checkDeploymentBudgets); within one version, only a
+  // drain's replacement may run beside the copy it replaces.
   const bySlot = new Map<string, Task[]>();
   for (const t of s.tasks) {
     if (!HOLDS_RESOURCES.has(t.status)) continue;
-    const key = `${t.jobId}#${t.slot}`;
+    const key = `${t.jobId}#${t.slot}${versionOfTask(t) === 1 ? '' : `@v${versionOfTask(t)}`}`;
     bySlot.set(key, [...(bySlot.get(key) ?? []), t]);
   }
   for (const [slot, copies] of bySlot) {
@@ -110,7 +113,10 @@ export function checkDeploymentBudgets(before: Snapshot | undefined, s: Snapshot
     if (job.deployment?.status !== 'RUNNING' || job.stopRequestedAt !== undefined) continue;
     const mine = s.tasks.filter((t) => t.jobId === job.id);
     const { surge, unavailable } = resolveBudgets(updatePolicyOf(job), job.count);
-    const staying = mine.filter((t) => (HOLDS_RESOURCES.has(t.status) || t.status === 'PENDING' || t.status === 'UNSCHEDULABLE') && t.stopAt === undefined);
+    const live = (t: Task) => (HOLDS_RESOURCES.has(t.status) || t.status === 'PENDING' || t.status === 'UNSCHEDULABLE') && t.stopAt === undefined;
+    // A copy a drain's migration copy of the same version replaces is on its way out.
+    const migrating = new Set(mine.filter((c) => live(c) && c.replaces !== undefined && mine.some((o) => o.id === c.replaces && versionOfTask(o) === versionOfTask(c))).map((c) => c.replaces));
+    const staying = mine.filter((t) => live(t) && !migrating.has(t.id));
     if (staying.length > job.count + surge) {
       out.push(`deployment: job ${job.id} has ${staying.length} copies staying, over count ${job.count} + maxSurge ${surge} (${staying.map((t) => `${t.id} v${versionOfTask(t)} ${t.status}`).join(', ')}) ${at(ctx)}`);
     }

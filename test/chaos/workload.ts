@@ -11,6 +11,16 @@ export interface WorkloadItem {
   readonly stopAt?: number;
   /** Batch only: how each container ends. */
   readonly fate?: ContainerFate;
+  /** Services only: changes a user makes later, each through the API's own rules (a new version, or a new count). */
+  readonly changes?: readonly WorkloadChange[];
+}
+
+export interface WorkloadChange {
+  readonly at: number;
+  /** A new env: a new version rolls out. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** A new count: scaling, no new version. */
+  readonly count?: number;
 }
 
 /**
@@ -21,6 +31,9 @@ export interface WorkloadItem {
 export function workload(seed: number, submitUntil: number): WorkloadItem[] {
   const rnd = seededRandom(seed ^ 0x0b5e_55ed);
   const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
+  // A separate stream for the changes, so the jobs themselves are what they were before changes existed.
+  const crnd = seededRandom(seed ^ 0x0c4a_26e5);
+  const cint = (lo: number, hi: number) => lo + Math.floor(crnd() * (hi - lo + 1));
   const items: WorkloadItem[] = [];
   const services = int(2, 4);
   const batches = int(1, 4);
@@ -45,7 +58,16 @@ export function workload(seed: number, submitUntil: number): WorkloadItem[] {
     const tasks: Task[] = Array.from({ length: job.count }, (_, slot) => ({ id: `${id}.${slot}`, jobId: id, slot, generation: 0, status: 'PENDING', resources: job.resources, restarts: 0, createdAt: submitAt }));
     const stopAt = rnd() < 0.25 ? submitAt + int(30, 300) * 1000 : undefined;
     const fate = batch ? { durationMs: int(20, 180) * 1000, exitCode: rnd() < 0.3 ? 1 : 0 } : undefined;
-    items.push({ job, tasks, submitAt, stopAt, fate });
+    // Most services are updated once or twice (some scaled) while faults still fire, some mid-way through the previous update.
+    const changes: WorkloadChange[] = [];
+    if (!batch) {
+      let at = submitAt;
+      for (let c = 0, n = cint(0, 2); c < n; c++) {
+        at += cint(20, 240) * 1000;
+        changes.push(crnd() < 0.7 ? { at, env: { RELEASE: `r${c + 1}` } } : { at, count: cint(1, 4) });
+      }
+    }
+    items.push({ job, tasks, submitAt, stopAt, fate, ...(changes.length > 0 ? { changes } : {}) });
   }
   return items;
 }
