@@ -51,6 +51,8 @@ export interface ScheduleResult {
   /** What the cluster did meanwhile, so a quiet run is visible: instances launched, migration copies made. */
   readonly launched: number;
   readonly migrations: number;
+  /** Deployments the workload's updates started, by how the last one of each job ended (RUNNING: still going at the end). */
+  readonly deployments: Record<string, number>;
   readonly faults: Record<FaultKind, number>;
   readonly violations: string[];
   /** Exceptions nobody injected: each is a bug. */
@@ -165,7 +167,9 @@ export async function runSchedule(seed: number, shape: ScheduleShape = DEFAULT_S
   const final = await base.snapshot();
   const launched = fleet.inner.running.size + fleet.inner.terminated.filter((id) => !id.startsWith('i-boot')).length;
   const migrations = final.tasks.filter((t) => t.replaces !== undefined).length;
-  return { seed, passes, failedPasses, rivalPasses, launched, migrations, faults, violations, crashes };
+  const deployments: Record<string, number> = {};
+  for (const j of final.jobs) if (j.deployment && j.deployment.id > 1) deployments[j.deployment.status] = (deployments[j.deployment.status] ?? 0) + 1;
+  return { seed, passes, failedPasses, rivalPasses, launched, migrations, deployments, faults, violations, crashes };
 
   async function syncAgent(a: SimAgent | undefined): Promise<void> {
     if (!a) return;
@@ -276,6 +280,7 @@ export async function runFaultSchedules(options: FaultRunOptions): Promise<Chaos
     counts.rivalPasses += r.rivalPasses;
     counts.launched += r.launched;
     counts.migrations += r.migrations;
+    for (const [status, n] of Object.entries(r.deployments)) counts[`deployments ${status}`] = (counts[`deployments ${status}`] ?? 0) + n;
     for (const k of FAULT_KINDS) {
       counts[`fault:${k}`] += r.faults[k];
       counts.faultsInjected += r.faults[k];
@@ -286,7 +291,7 @@ export async function runFaultSchedules(options: FaultRunOptions): Promise<Chaos
     if (r.violations.length > 0 || r.crashes.length > 0) options.log?.(`schedule ${i} (seed ${s}): ${r.violations.length} violations, ${r.crashes.length} crashes — ${replay}`);
   }
   const kinds = FAULT_KINDS.map((k) => `${k} ${counts[`fault:${k}`]}`).join(', ');
-  lines.push(`fault schedules: ${counts.schedules} from seed ${options.seed}, ${counts.passes} passes (${counts.failedPasses} died of injected faults, ${counts.rivalPasses} racing passes); ${counts.launched} instances launched, ${counts.migrations} migration copies`);
+  lines.push(`fault schedules: ${counts.schedules} from seed ${options.seed}, ${counts.passes} passes (${counts.failedPasses} died of injected faults, ${counts.rivalPasses} racing passes); ${counts.launched} instances launched, ${counts.migrations} migration copies; jobs updated while faults fired, their last deployment: ${Object.entries(counts).filter(([k]) => k.startsWith('deployments ')).map(([k, n]) => `${n} ${k.slice(12)}`).join(', ') || 'none'}`);
   lines.push(`faults injected: ${counts.faultsInjected} (${kinds})`);
   lines.push(`invariant violations: ${violations.length}; crashes: ${crashLines.length}`);
   for (const v of violations.slice(0, 20)) lines.push(`  violation: ${v}`);

@@ -20,6 +20,8 @@ describe('fault schedules', () => {
       expect(section.counts[`fault:${kind}`]).toBeGreaterThan(0);
     }
     expect(section.counts.migrations).toBeGreaterThan(0);
+    // The workload's updates rolled out under faults: some deployment finished.
+    expect((section.counts['deployments SUCCEEDED'] ?? 0) + (section.counts['deployments ROLLED_BACK'] ?? 0)).toBeGreaterThan(0);
   });
 
   it('replays a schedule exactly from its seed', async () => {

@@ -146,8 +146,11 @@ describe('chaos invariants', () => {
 
     it('fires when a pass takes an old copy out with fewer than count − maxUnavailable left serving', () => {
       const before = snapshot({ jobs: [deploying()], tasks: [v1(0), v1(1), task('web.0.g2', 'web', { status: 'STARTING', nodeId: 'n2', version: 2, replaces: 'web.0' })] });
-      const after = snapshot({ jobs: [deploying()], tasks: [v1(0, { status: 'STOPPED', reason: 'replaced by v2' }), v1(1), task('web.0.g2', 'web', { status: 'STARTING', nodeId: 'n2', version: 2, replaces: 'web.0' })] });
+      const after = snapshot({ jobs: [deploying()], nodes: [node('n1'), node('n2')], tasks: [v1(0, { status: 'STOPPED', reason: 'replaced by v2' }), v1(1), task('web.0.g2', 'web', { status: 'STARTING', nodeId: 'n2', version: 2, replaces: 'web.0' })] });
       expect(checkDeploymentBudgets(before, after, ctx)).toEqual([expect.stringMatching(/took web\.0 out for replacement leaving 1 serving, under count 2 − maxUnavailable 0/)]);
+      // Not when its node was lost: a copy there serves nothing, and replacing it at once is right.
+      const lost = { ...after, nodes: [node('n1', 'm5.large', { state: 'LOST' }), node('n2')] };
+      expect(checkDeploymentBudgets(before, lost, ctx)).toEqual([]);
     });
   });
 });

@@ -1,5 +1,5 @@
 import { resolveBudgets, updatePolicyOf, versionOfTask } from '../../core/deployment';
-import { HOLDS_RESOURCES, type Job, type Task } from '../../core/model';
+import { GONE, HOLDS_RESOURCES, type Job, type Task } from '../../core/model';
 import type { Snapshot } from '../../core/pass/snapshot';
 import { decideRestart } from '../../core/pass/restart-policy';
 
@@ -122,7 +122,12 @@ export function checkDeploymentBudgets(before: Snapshot | undefined, s: Snapshot
     }
     if (!before) continue;
     const was = new Map(before.tasks.filter((t) => t.jobId === job.id).map((t) => [t.id, t]));
-    const takenOut = mine.filter((t) => /replaced by v\d+/.test(t.reason ?? '') && was.get(t.id)?.status === 'RUNNING' && was.get(t.id)?.stopAt === undefined && (t.stopAt !== undefined || t.status === 'STOPPED'));
+    // Only copies whose node still stands: one on a node lost or going serves nothing, and replacing it at once is right.
+    const standing = (nodeId: string | undefined) => s.nodes.some((n) => n.id === nodeId && !GONE.has(n.state));
+    const takenOut = mine.filter((t) => {
+      const prior = was.get(t.id);
+      return /replaced by v\d+/.test(t.reason ?? '') && prior?.status === 'RUNNING' && prior.stopAt === undefined && standing(prior.nodeId) && (t.stopAt !== undefined || t.status === 'STOPPED');
+    });
     if (takenOut.length === 0) continue;
     const serving = mine.filter((t) => t.status === 'RUNNING' && t.stopAt === undefined && (t.health === undefined || t.health === 'healthy' || t.health === 'none')).length;
     if (serving < job.count - unavailable) {
