@@ -1,3 +1,4 @@
+import type { FieldIssue } from '../../contract/error-body';
 import {
   IdempotencyAlreadyInProgressError,
   IdempotencyConfig,
@@ -142,8 +143,20 @@ function nameTaken(live: Job): ConflictError {
  * from the revision it read; a write that lost a race is recomputed from fresh state.
  */
 async function putJob(deps: SubmitDeps, event: ApiEvent): Promise<Reply> {
-  const name = pathParam(event, 'id', JOB_NAME, JOB_NAME_EXPECTED);
-  const spec = toJobSpec(parseWith(jobSpecSchema, readJsonBody(event), 'job'));
+  // The path and the body are checked together, so one answer names every bad field.
+  const issues: FieldIssue[] = [];
+  const collect = <T>(check: () => T): T | undefined => {
+    try {
+      return check();
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      issues.push(...err.fields);
+      return undefined;
+    }
+  };
+  const name = collect(() => pathParam(event, 'id', JOB_NAME, JOB_NAME_EXPECTED));
+  const spec = collect(() => toJobSpec(parseWith(jobSpecSchema, readJsonBody(event), 'job')));
+  if (name === undefined || spec === undefined) throw new ValidationError(issues, 'job');
   if (spec.name !== name) {
     throw new ValidationError([{ field: 'name', rule: `must equal the name in the path (${name}); a job is renamed by submitting it under the new name and stopping the old one` }], 'job');
   }

@@ -55,23 +55,28 @@ describe('stowage submit / status / nodes / stop against a local API', () => {
   const webCopy = (): string => {
     const file = path.join(dir, `web-${++copies}.json`);
     const web = JSON.parse(fs.readFileSync(examples('web-service.json'), 'utf8')) as { expose: { path: string } };
-    fs.writeFileSync(file, JSON.stringify({ ...web, expose: { ...web.expose, path: `/web-${copies}/*` } }));
+    // A name of its own too: a job's name is its identity, and submitting `web` again updates it.
+    fs.writeFileSync(file, JSON.stringify({ ...web, name: `web-${copies}`, expose: { ...web.expose, path: `/web-${copies}/*` } }));
     return file;
   };
+  /** The job id in what `submit` printed: `name (job-…): created v1 …`. */
+  const idIn = (stdout: string): string => /\((job-[0-9a-f]{20})\)/.exec(stdout)?.[1] ?? `no job id in ${JSON.stringify(stdout)}`;
   const submitted = async (file: string): Promise<string> => {
     const run = await stowage('submit', '-f', file === 'web-service.json' ? webCopy() : examples(file));
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    return run.stdout.trim();
+    return idIn(run.stdout);
   };
 
-  it('submits examples/web-service.json: prints the job id, and the job and its 3 tasks exist', async () => {
+  it('submits examples/web-service.json: says it created v1, and the job and its 3 tasks exist; the same file again changes nothing', async () => {
     const run = await stowage('submit', '-f', examples('web-service.json'));
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    const id = run.stdout.trim();
+    const id = idIn(run.stdout);
     expect(id).toMatch(JOB_ID);
-    expect(run.stdout).toBe(`${id}\n`);
+    expect(run.stdout).toBe(`web (${id}): created v1 (deployment 1)\nsee it: stowage status web\n`);
+    const again = await stowage('submit', '-f', examples('web-service.json'));
+    expect(again.stdout).toMatch(new RegExp(`^web \\(${id}\\): unchanged`));
     const job = api.store.state.jobs.get(id);
     expect(job).toMatchObject({ name: 'web', kind: 'service', count: 3, image: 'stowage/busybox:local', resources: { cpu: 250, memoryMiB: 64 } });
     expect(tasksOf(id).map((t) => t.status)).toEqual(['PENDING', 'PENDING', 'PENDING']);
@@ -79,24 +84,27 @@ describe('stowage submit / status / nodes / stop against a local API', () => {
 
   it('refuses a second job on the rule the first web job exposes, naming that job', async () => {
     const owner = [...api.store.state.jobs.values()].find((j) => j.name === 'web' && j.expose?.path === '/web/*')!;
-    const run = await stowage('submit', '-f', examples('web-service.json'));
+    const rival = path.join(dir, 'rival.json');
+    fs.writeFileSync(rival, JSON.stringify({ ...JSON.parse(fs.readFileSync(examples('web-service.json'), 'utf8')), name: 'rival' }));
+    const run = await stowage('submit', '-f', rival);
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('HTTP 409 expose-rule-taken');
     expect(run.stderr).toContain(`is already used by job web (${owner.id})`);
   });
 
-  it('makes one job from two submits with the same --idempotency-key', async () => {
+  it('makes one job from two --create submits with the same --idempotency-key; without the key a second is refused by name', async () => {
     const before = api.store.state.jobs.size;
     const key = `cli-test-${process.pid}`;
-    const [a, b] = [await stowage('submit', '-f', examples('batch-job.json'), '--idempotency-key', key), await stowage('submit', '-f', examples('batch-job.json'), '--idempotency-key', key)];
+    const [a, b] = [await stowage('submit', '-f', examples('batch-job.json'), '--create', '--idempotency-key', key), await stowage('submit', '-f', examples('batch-job.json'), '--create', '--idempotency-key', key)];
     expect([a.status, b.status]).toEqual([0, 0]);
-    expect(a.stdout.trim()).toMatch(JOB_ID);
+    expect(idIn(a.stdout)).toMatch(JOB_ID);
     expect(b.stdout).toBe(a.stdout);
     expect(api.store.state.jobs.size).toBe(before + 1);
-    // Without a key each invocation is a new job.
-    const c = await stowage('submit', '-f', examples('batch-job.json'));
-    expect(c.stdout).not.toBe(a.stdout);
-    expect(api.store.state.jobs.size).toBe(before + 2);
+    // Without the key it is a new POST, and a live job already has the name.
+    const c = await stowage('submit', '-f', examples('batch-job.json'), '--create');
+    expect(c.status).toBe(1);
+    expect(c.stderr).toContain('HTTP 409 job-name-taken');
+    expect(api.store.state.jobs.size).toBe(before + 1);
   });
 
   it('reads the job from stdin with -f -, and from flags with the command after --', async () => {
@@ -108,7 +116,7 @@ describe('stowage submit / status / nodes / stop against a local API', () => {
     const flags = await stowage('submit', '--name', 'sleeper', '--image', 'stowage/busybox:local', '--cpu', '100', '--memory-mib', '16', '--count', '2', '--kind', 'batch', '--env', 'A=1', '--env', 'B=x=y', '--restart', 'never', '--', 'sleep', '60', '--json');
     expect(flags.stderr).toBe('');
     expect(flags.status).toBe(0);
-    const job = api.store.state.jobs.get(flags.stdout.trim());
+    const job = api.store.state.jobs.get(idIn(flags.stdout));
     // `--json` after `--` is the command's, not the CLI's: the container gets it.
     expect(job).toMatchObject({ name: 'sleeper', kind: 'batch', count: 2, command: ['sleep', '60', '--json'], env: { A: '1', B: 'x=y' }, restart: { mode: 'never' } });
   });
@@ -121,7 +129,8 @@ describe('stowage submit / status / nodes / stop against a local API', () => {
     expect(run.status).toBe(1);
     expect(run.stdout).toBe('');
     const lines = run.stderr.trimEnd().split('\n');
-    expect(lines[0]).toBe(`stowage: POST ${api.url}/jobs was refused (HTTP 400 validation-failed):`);
+    // PUT by the name the file gives; the API names every bad field, the name's rule included.
+    expect(lines[0]).toBe(`stowage: PUT ${api.url}/jobs/Not%20Valid was refused (HTTP 400 validation-failed):`);
     expect(lines).toContain('  name: must be lowercase letters, digits and "-", starting and ending with a letter or digit');
     expect(lines).toContain('  cpu: must be a number');
     expect(lines).toContain('  privileged: unknown field; this API accepts only the documented fields');
@@ -148,7 +157,7 @@ describe('stowage submit / status / nodes / stop against a local API', () => {
     const header = list.stdout.split('\n')[0];
     expect(header).toMatch(/^id\s+name\s+kind\s+replicas\s+tasks$/);
     const row = list.stdout.split('\n').find((l) => l.startsWith(id));
-    expect(row).toMatch(new RegExp(`^${id}\\s+web\\s+service\\s+3\\s+2 pending, 1 running$`));
+    expect(row).toMatch(new RegExp(`^${id}\\s+web-\\d+\\s+service\\s+3\\s+2 pending, 1 running$`));
 
     // Last, which build answered and which API it asked.
     expect(list.stdout).toMatch(new RegExp(`\\n\\nstowage \\d+\\.\\d+\\.\\d+, API ${api.url.replace(/\./g, '\\.')} \\(from local credential file [^)]+\\)\\n$`));
@@ -156,7 +165,7 @@ describe('stowage submit / status / nodes / stop against a local API', () => {
     const jobs = (JSON.parse(listJson.stdout) as { jobs: Array<{ id: string; tasks: Record<string, number> }> }).jobs;
     expect(jobs.find((j) => j.id === id)?.tasks).toEqual({ PENDING: 2, RUNNING: 1 });
 
-    expect(one.stdout).toContain(`${id}  web  service, 3 replicas of 250m CPU / 64 MiB`);
+    expect(one.stdout).toMatch(new RegExp(`${id}  web-\\d+  service, 3 replicas of 250m CPU / 64 MiB`));
     const taskRows = one.stdout.split('\n').filter((l) => /^\s*\d+\s+\d+\s+[A-Z]+/.test(l));
     expect(taskRows).toHaveLength(3);
     expect(one.stdout).toContain('health check http http / every 5s');
@@ -172,7 +181,7 @@ describe('stowage submit / status / nodes / stop against a local API', () => {
   it('says which job is unknown', async () => {
     const run = await stowage('status', 'job-00000000000000000000');
     expect(run.status).toBe(1);
-    expect(run.stderr).toBe(`stowage: GET ${api.url}/jobs/job-00000000000000000000 was refused (HTTP 404 not-found): no job with id job-00000000000000000000; list them with GET /jobs\n`);
+    expect(run.stderr).toBe(`stowage: GET ${api.url}/jobs/job-00000000000000000000 was refused (HTTP 404 not-found): no job with name or id job-00000000000000000000; list them with GET /jobs\n`);
   });
 
   it('lists nodes with allocation, tasks and heartbeat age, and as JSON', async () => {
@@ -210,7 +219,9 @@ describe('stowage submit / status / nodes / stop against a local API', () => {
 
   it('submit --wait on a batch job waits until every task has completed', async () => {
     const before = new Set(api.store.state.jobs.keys());
-    const waiting = stowage('submit', '-f', examples('batch-job.json'), '--wait', '--timeout', '30');
+    const batch = path.join(dir, 'batch-wait.json');
+    fs.writeFileSync(batch, JSON.stringify({ ...JSON.parse(fs.readFileSync(examples('batch-job.json'), 'utf8')), name: 'batch-wait' }));
+    const waiting = stowage('submit', '-f', batch, '--wait', '--timeout', '30');
     await until('the submitted job', () => [...api.store.state.jobs.keys()].some((k) => !before.has(k)));
     const id = [...api.store.state.jobs.keys()].find((k) => !before.has(k))!;
     setTasks(id, (t) => ({ status: t.slot < 2 ? 'COMPLETED' : 'RUNNING', nodeId: 'local-1', exitCode: t.slot < 2 ? 0 : undefined }));
@@ -218,7 +229,7 @@ describe('stowage submit / status / nodes / stop against a local API', () => {
     setTasks(id, () => ({ status: 'COMPLETED', exitCode: 0 }));
     const run = await waiting;
     expect(run.status).toBe(0);
-    expect(run.stdout).toBe(`${id}\n`);
+    expect(idIn(run.stdout)).toBe(id);
     expect(run.stderr).toContain(`${id}: 4/4 finished\n`);
   });
 
@@ -236,7 +247,7 @@ describe('stowage submit / status / nodes / stop against a local API', () => {
     expect(timedOut.stderr).toContain(`stowage: job ${slow} is not all running after 1 s (--timeout): 0/3 running (3 pending); still waiting on:\n  slot 0 (${slow}.0) PENDING: waiting for the next scheduling pass`);
 
     const noId = await stowage('status', '--wait');
-    expect([noId.status, noId.stderr]).toEqual([1, 'stowage: --wait needs a job id: stowage status <jobId> --wait\n']);
+    expect([noId.status, noId.stderr]).toEqual([1, 'stowage: --wait needs a job: stowage status <name> --wait\n']);
   });
 
   it('stop requests the stop, --json prints the answer, and --wait waits until every task has stopped', async () => {
