@@ -1,3 +1,4 @@
+import { consolidateKarpenter } from './consolidate-karpenter';
 import { migrationCopy } from './drains';
 import { compareStrings } from '../compare';
 import { ACCEPTS_WORK, GONE, type Node, type Task } from '../model';
@@ -66,6 +67,10 @@ export function consolidate(input: ConsolidationInput): void {
     }
   }
 
+  if (c.mode === 'karpenter') {
+    consolidateKarpenter(input, fleet);
+    return;
+  }
   if (c.mode !== 'stowage' && c.mode !== 'underutilized') return;
   const candidates = drainCandidates(input);
   // While work waits or nodes are still arriving, the fleet is growing: draining now would churn.
@@ -213,7 +218,7 @@ function simulateDrain(node: Node, tasks: Task[], input: ConsolidationInput, exc
 }
 
 /** The cheapest allowed type on which all the leftovers fit together, keeping their spread. */
-function cheapestHolding(leftovers: PlacementTask[], input: ConsolidationInput, node: Node, spread: SpreadTally) {
+export function cheapestHolding(leftovers: PlacementTask[], input: ConsolidationInput, node: Node, spread: SpreadTally) {
   const { policy, weights } = input;
   const types = [...policy.scaleUp.instanceTypes].sort((a, b) => a.pricePerHour - b.pricePerHour || compareStrings(a.name, b.name));
   for (const type of types) {
