@@ -112,7 +112,9 @@ export function defaultPolicy(instanceTypes: readonly InstanceType[], overrides:
     consolidation: {
       mode: 'stowage',
       emptyGraceMs: 120_000,
-      disruptionBudget: 1,
+      // Three at once: enough for a merge (several nodes into one smaller node), which is
+      // how capacity stranded by wide copies comes back; one at a time never merges.
+      disruptionBudget: 3,
       minNodes: 0,
       minSavingsPerHour: 0.01,
       nodeMinAgeMs: 300_000,

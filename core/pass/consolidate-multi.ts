@@ -52,6 +52,21 @@ export function longestPrefix(candidates: readonly Candidate[], input: Consolida
 }
 
 /**
+ * Every prefix from 2 candidates up, keeping the command that saves the most: the
+ * savings of a merge are not monotone in its size (on a linearly priced family three
+ * nodes may fit one smaller node where two or four do not), so Stowage, whose budget
+ * keeps the prefixes short, tries them all rather than bisecting.
+ */
+export function bestPrefix(candidates: readonly Candidate[], input: ConsolidationInput): Command | undefined {
+  let best: Command | undefined;
+  for (let k = 2; k <= candidates.length; k++) {
+    const cmd = simulateCommand(candidates.slice(0, k), input);
+    if (cmd && (!best || cmd.savings > best.savings)) best = cmd;
+  }
+  return best;
+}
+
+/**
  * The candidates' copies packed onto the rest of the ACTIVE fleet with the policy's own
  * placement; what does not fit needs one new node of the cheapest type holding it all,
  * strictly cheaper than the candidates together, or the command is no command.

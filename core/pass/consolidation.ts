@@ -1,5 +1,5 @@
 import { consolidateKarpenter } from './consolidate-karpenter';
-import { executeCommand, longestPrefix } from './consolidate-multi';
+import { bestPrefix, executeCommand } from './consolidate-multi';
 import { cheapestPairHolding } from './consolidate-replacements';
 import { migrationCopy } from './drains';
 import { compareStrings } from '../compare';
@@ -138,10 +138,10 @@ export function consolidate(input: ConsolidationInput): void {
   // Merges, after single drains: nodes each holding a copy too wide for the others' gaps
   // strand capacity no single drain frees; their copies together may fit the rest of the
   // fleet plus one smaller node. The emptiest nodes are tried first, as many as the
-  // budget allows (consolidate-multi.ts).
+  // budget allows, every prefix of them (consolidate-multi.ts).
   if (c.mode !== 'stowage' || budget < 2) return;
   const rest = candidates.filter((x) => !excluded.has(x.node.id) && !received.has(x.node.id)).sort((a, b) => a.share - b.share || compareStrings(a.node.id, b.node.id));
-  const merge = longestPrefix(rest.slice(0, Math.min(budget, c.maxCandidatesPerPass)), input);
+  const merge = bestPrefix(rest.slice(0, Math.min(budget, c.maxCandidatesPerPass)), input);
   if (merge && merge.savings >= c.minSavingsPerHour && fleet - merge.nodes.length + (merge.replacement ? 1 : 0) >= Math.max(c.minNodes, 1)) executeCommand(merge, input);
 }
 
