@@ -9,15 +9,24 @@ import type { StrategyName } from './placement/strategies';
  * `empty-only`: ECS managed scaling — only nodes with no tasks are removed.
  * `underutilized`: Kubernetes cluster-autoscaler — a node below a requested-utilisation
  * threshold for a while, whose tasks fit elsewhere, is drained; one at a time.
+ * `karpenter`: Karpenter's WhenEmptyOrUnderutilized — any node whose pods fit elsewhere
+ * (or elsewhere plus one strictly cheaper node) is deleted or replaced, several nodes at
+ * once when they can go together, within a budget in percent of the fleet, after the
+ * decision has held for `underutilizedForMs` (its 15 s validation).
  * `off`: nodes are never removed.
  */
-export type ConsolidationMode = 'stowage' | 'empty-only' | 'underutilized' | 'off';
+export type ConsolidationMode = 'stowage' | 'empty-only' | 'underutilized' | 'karpenter' | 'off';
 
 export interface ConsolidationPolicy {
   readonly mode: ConsolidationMode;
   readonly emptyGraceMs: number;
   /** Most nodes DRAINING at once. */
   readonly disruptionBudget: number;
+  /**
+   * When set, the budget is instead this percentage of the fleet, rounded up (Karpenter's
+   * `budgets: - nodes: "10%"`). Absent: `disruptionBudget` nodes.
+   */
+  readonly disruptionBudgetPercent?: number;
   /** Consolidation never takes the fleet (ACTIVE + LAUNCHING, not draining) below this. */
   readonly minNodes: number;
   /** A drain must save at least this many $/hour, so the fleet does not churn for cents. */
@@ -47,6 +56,13 @@ export interface ScaleUpPolicy {
   readonly zones: readonly string[];
   /** Labels new nodes carry (node-label constraints can match them). */
   readonly nodeLabels: Readonly<Record<string, string>>;
+  /**
+   * How launches are sized. `stowage` (absent): each new node gets the type worth most
+   * per dollar for the work still waiting. `karpenter`: pending copies, largest first,
+   * fill node claims that may become any type still able to hold them; each claim
+   * launches the cheapest such type (Karpenter's provisioner).
+   */
+  readonly provisioner?: 'stowage' | 'karpenter';
 }
 
 export interface SchedulerPolicy {
@@ -96,7 +112,9 @@ export function defaultPolicy(instanceTypes: readonly InstanceType[], overrides:
     consolidation: {
       mode: 'stowage',
       emptyGraceMs: 120_000,
-      disruptionBudget: 1,
+      // Three at once: enough for a merge (several nodes into one smaller node), which is
+      // how capacity stranded by wide copies comes back; one at a time never merges.
+      disruptionBudget: 3,
       minNodes: 0,
       minSavingsPerHour: 0.01,
       nodeMinAgeMs: 300_000,
@@ -135,6 +153,9 @@ export function validatePolicy(p: SchedulerPolicy): void {
   atLeast('consolidation.maxCandidatesPerPass', c.maxCandidatesPerPass, 0, true);
   for (const field of ['emptyGraceMs', 'minSavingsPerHour', 'nodeMinAgeMs', 'underutilizedForMs', 'stableForMs'] as const) {
     atLeast(`consolidation.${field}`, c[field], 0, false);
+  }
+  if (c.disruptionBudgetPercent !== undefined && !(c.disruptionBudgetPercent > 0 && c.disruptionBudgetPercent <= 100)) {
+    throw new PolicyError('consolidation.disruptionBudgetPercent', `must be a percentage within (0, 100], got ${c.disruptionBudgetPercent}`);
   }
   if (!(c.underutilizedThreshold >= 0 && c.underutilizedThreshold <= 1)) {
     throw new PolicyError('consolidation.underutilizedThreshold', `must be within [0, 1], got ${c.underutilizedThreshold}`);

@@ -47,3 +47,14 @@ export class CatalogFormatError extends Error {
     this.field = details.field;
   }
 }
+
+/** A generated workload asked for with options it cannot honour; names the option and the rule. */
+export class WorkloadOptionError extends Error {
+  readonly field: string;
+
+  constructor(field: string, rule: string) {
+    super(`workload option ${field}: ${rule}`);
+    this.name = 'WorkloadOptionError';
+    this.field = field;
+  }
+}

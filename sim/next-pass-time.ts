@@ -39,11 +39,12 @@ export function nextPassTime(
     if (t.notBefore !== undefined) timers.push(t.notBefore);
     if (t.stopAt !== undefined && t.status === 'RUNNING') timers.push(t.stopAt);
   }
-  if (c.mode === 'stowage' || c.mode === 'underutilized') timers.push(lastFleetChange(state.snapshot()) + c.stableForMs);
+  const drainsNodes = c.mode === 'stowage' || c.mode === 'underutilized' || c.mode === 'karpenter';
+  if (drainsNodes) timers.push(lastFleetChange(state.snapshot()) + c.stableForMs);
   for (const n of state.nodes.values()) {
     if (n.emptySince !== undefined) timers.push(n.emptySince + (c.mode === 'underutilized' ? c.underutilizedForMs : c.emptyGraceMs));
     if (n.underutilizedSince !== undefined) timers.push(n.underutilizedSince + c.underutilizedForMs);
-    if (c.mode === 'stowage' || c.mode === 'underutilized') timers.push(n.launchedAt + c.nodeMinAgeMs);
+    if (drainsNodes) timers.push(n.launchedAt + c.nodeMinAgeMs);
   }
   const future = timers.filter((t) => t > now);
   if (future.length === 0) return undefined;

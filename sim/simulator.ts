@@ -45,6 +45,12 @@ export interface SimResult {
   readonly migrationsPerTaskHour: number;
   readonly taskHours: number;
   readonly tasksNeverPlaced: number;
+  /**
+   * From a task's arrival to its first copy running (the agent's startedAt), over the
+   * tasks that ever ran, in ms: the median and the 95th percentile (nearest rank).
+   */
+  readonly waitingP50Ms: number;
+  readonly waitingP95Ms: number;
   /** Tasks the scheduler ever declared UNSCHEDULABLE (no instance type can hold them). */
   readonly unschedulable: number;
   readonly passes: number;
@@ -129,6 +135,9 @@ export async function simulate(trace: readonly TraceTask[], policy: SchedulerPol
   const cheapestCpu = Math.min(...options.catalog.map((t) => t.pricePerHour / t.capacity.cpu));
   const cheapestMem = Math.min(...options.catalog.map((t) => t.pricePerHour / t.capacity.memoryMiB));
   const everPlaced = new Set<string>();
+  // Arrival time of each job not yet seen running; its first running copy records the wait.
+  const awaiting = new Map<string, number>();
+  const waits: number[] = [];
   const everUnschedulable = new Set<string>();
   // The bound counts only demand some instance type can hold: the rest is never placed by anyone.
   const holdable = (r: { cpu: number; memoryMiB: number }) => options.catalog.some((t) => r.cpu <= t.capacity.cpu && r.memoryMiB <= t.capacity.memoryMiB);
@@ -178,6 +187,7 @@ export async function simulate(trace: readonly TraceTask[], policy: SchedulerPol
       }
       if (e.kind === 'arrive') {
         const job = { id: jobId, name: task.name, image: 'trace', command: [], env: {}, resources: task.resources, count: 1, kind: 'service' as const, restart: DEFAULT_SERVICE_RESTART, constraints: {}, doNotDisrupt: false, createdAt: e.t };
+        awaiting.set(jobId, e.t);
         await store.createJob(job, [{ id: `${jobId}.0`, jobId, slot: 0, generation: 0, status: 'PENDING', resources: task.resources, restarts: 0, createdAt: e.t }]);
       } else {
         await store.requestStop(jobId, e.t);
@@ -214,7 +224,15 @@ export async function simulate(trace: readonly TraceTask[], policy: SchedulerPol
       live.cpuCap += n.capacity.cpu;
       live.memCap += n.capacity.memoryMiB;
     }
-    for (const t of state.tasks.values()) if (t.status === 'RUNNING') live.running++;
+    for (const t of state.tasks.values()) {
+      if (t.status !== 'RUNNING') continue;
+      live.running++;
+      const arrived = awaiting.get(t.jobId);
+      if (arrived !== undefined && t.startedAt !== undefined) {
+        waits.push(Math.max(0, t.startedAt - arrived));
+        awaiting.delete(t.jobId);
+      }
+    }
     lastLive = live;
     peakNodes = Math.max(peakNodes, state.nodes.size);
     const prev = samples[samples.length - 1];
@@ -250,6 +268,8 @@ export async function simulate(trace: readonly TraceTask[], policy: SchedulerPol
     migrationsPerTaskHour: taskHours > 0 ? migrations / taskHours : 0,
     taskHours,
     tasksNeverPlaced: trace.length - everPlaced.size,
+    waitingP50Ms: percentile(waits, 0.5),
+    waitingP95Ms: percentile(waits, 0.95),
     unschedulable: everUnschedulable.size,
     passes,
     lowerBoundNodeHours: lbNodeHours,
@@ -275,6 +295,13 @@ function collectGarbage(state: InMemoryState): void {
     else live.add(t.jobId);
   }
   for (const [id, job] of state.jobs) if (job.stopRequestedAt !== undefined && !live.has(id)) state.jobs.delete(id);
+}
+
+/** Nearest-rank percentile; 0 for no values. */
+export function percentile(values: readonly number[], q: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 }
 
 function ratio(a: number, b: number): number {

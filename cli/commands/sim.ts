@@ -7,11 +7,16 @@ import { readCatalog } from '../../sim/catalog-reader';
 import { DEFAULT_SIM_OPTIONS, simulate, type SimResult } from '../../sim/simulator';
 import { fitText, formatTable, outputWidth } from '../format-table';
 import { readTraceFor } from '../trace-input';
-import { positiveInteger, round } from '../option-parsers';
+import { positiveInteger, round, wholeNumber } from '../option-parsers';
+import { DEFAULT_SERVICES_WORKLOAD, servicesWorkload } from '../../sim/services-workload';
 import { buildReport, compareReports, renderReport, ReportInputError, REPORT_FORMATS, type ReportFormat } from '../../report';
 
 interface SimCliOptions {
-  readonly trace: string;
+  readonly trace?: string;
+  readonly workload: 'trace' | 'services';
+  readonly seed: number;
+  readonly services: number;
+  readonly days: number;
   readonly catalog?: string;
   readonly strategy?: StrategyName;
   readonly policy: SimPolicyName | 'all';
@@ -30,8 +35,12 @@ interface SimCliOptions {
 export function register(program: Command): void {
   program
     .command('sim')
-    .description('replay a trace through the scheduler with a simulated clock and fleet; compare Stowage with ECS-like and autoscaler-like policies')
-    .requiredOption('--trace <file>', 'trace CSV with creation_time and deletion_time (see sim/TRACE-FORMAT.md)')
+    .description('replay a trace (or a generated services workload) through the scheduler with a simulated clock and fleet; compare Stowage with Karpenter-like, ECS-like and autoscaler-like policies')
+    .option('--trace <file>', 'trace CSV with creation_time and deletion_time (see sim/TRACE-FORMAT.md); required with --workload trace')
+    .addOption(new Option('--workload <kind>', 'what to replay: a trace file, or generated long-running services with a daily curve (sim/services-workload.ts)').choices(['trace', 'services']).default('trace'))
+    .option('--seed <n>', 'services workload: seed of the generator', wholeNumber('--seed', 2 ** 31), DEFAULT_SERVICES_WORKLOAD.seed)
+    .option('--services <n>', 'services workload: how many services', positiveInteger('services'), DEFAULT_SERVICES_WORKLOAD.services)
+    .option('--days <n>', 'services workload: days of simulated time', positiveInteger('days'), DEFAULT_SERVICES_WORKLOAD.days)
     .option('--catalog <file>', `instance catalog JSON (default: bundled ${CATALOG_REGION} on-demand prices of ${CATALOG_PRICES_TAKEN})`)
     .addOption(new Option('--strategy <name>', "placement strategy for Stowage's policy").choices([...STRATEGY_NAMES]))
     .addOption(new Option('--policy <name>', 'which policy to replay').choices([...SIM_POLICIES, 'all']).default('all'))
@@ -46,6 +55,8 @@ export function register(program: Command): void {
     .option('--baseline <fleet>', "static fleet each report compares with, e.g. 70xm5.large or 40xm5.large+8xr5.2xlarge (default: each policy's peak fleet held)")
     .action(async (options: SimCliOptions, command: Command) => {
       if (options.json && options.report) command.error('error: --json and --report are exclusive; use --report json for the report as JSON');
+      if (options.workload === 'trace' && options.trace === undefined) command.error("error: required option '--trace <file>' not specified (or use --workload services)");
+      if (options.workload === 'services' && options.trace !== undefined) command.error('error: --trace and --workload services are exclusive: the services workload is generated');
       if ((options.out !== undefined || options.baseline !== undefined) && !options.report) command.error('error: --out and --baseline go with --report table|json|html');
       let text: string;
       try {
@@ -69,7 +80,11 @@ export function register(program: Command): void {
 }
 
 async function runSim(options: SimCliOptions): Promise<string> {
-  const trace = readTraceFor(options.trace, { times: true });
+  const trace =
+    options.workload === 'services'
+      ? servicesWorkload({ ...DEFAULT_SERVICES_WORKLOAD, seed: options.seed, services: options.services, days: options.days })
+      : readTraceFor(options.trace!, { times: true });
+  const source = options.workload === 'services' ? `services workload (seed ${options.seed}, ${options.services} services, ${options.days} days)` : options.trace!;
   const catalog = options.catalog ? readCatalog(options.catalog) : DEFAULT_CATALOG;
   const sim = { ...DEFAULT_SIM_OPTIONS, catalog, launchDelayMs: options.launchDelayS * 1000, passIntervalMs: options.passIntervalS * 1000, heartbeatIntervalMs: options.heartbeatIntervalS * 1000 };
   const names: readonly SimPolicyName[] = options.policy === 'all' ? SIM_POLICIES : [options.policy];
@@ -89,13 +104,13 @@ async function runSim(options: SimCliOptions): Promise<string> {
       // Trace times are offsets from its start: the report shows day N hh:mm, not 1970 dates.
       report: buildReport(result.utilisation, { maxGapMs: Infinity, catalog, catalogLabel, baseline: options.baseline, clock: 'trace' }),
     }));
-    const title = `Replay of ${options.trace}: ${trace.length} tasks, ${names.join(' vs ')}`;
+    const title = `Replay of ${source}: ${trace.length} tasks, ${names.join(' vs ')}`;
     // A file is read anywhere: fitted to 80 columns; stdout to the terminal it is shown in.
     return renderReport(compareReports(title, reports), options.report, { width: options.out ? 80 : outputWidth() });
   }
   if (options.json) {
     const policies = Object.fromEntries(results.map(({ name, result }) => [name, summary(result)]));
-    return JSON.stringify({ trace: options.trace, tasks: trace.length, catalog: options.catalog ?? `bundled ${CATALOG_REGION} ${CATALOG_PRICES_TAKEN}`, policies }) + '\n';
+    return JSON.stringify({ trace: source, tasks: trace.length, catalog: options.catalog ?? `bundled ${CATALOG_REGION} ${CATALOG_PRICES_TAKEN}`, policies }) + '\n';
   }
   const rows = results.map(({ name, result: r }) => [
     name,
@@ -107,17 +122,18 @@ async function runSim(options: SimCliOptions): Promise<string> {
     String(r.migrations),
     r.migrationsPerTaskHour.toFixed(3),
     String(r.tasksNeverPlaced),
+    `${seconds(r.waitingP50Ms)} / ${seconds(r.waitingP95Ms)}`,
     (r.cost / r.lowerBoundCost).toFixed(2),
   ]);
   const first = results[0].result;
   return (
     formatTable(
-      ['policy', 'node-hours', 'cost', 'peak', 'cpu alloc', 'mem alloc', 'migrations', 'per task-h', 'never placed', 'cost / bound'],
+      ['policy', 'node-hours', 'cost', 'peak', 'cpu alloc', 'mem alloc', 'migrations', 'per task-h', 'never placed', 'wait p50 / p95', 'cost / bound'],
       rows,
-      ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+      ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
     ) +
     fitText(
-      `\n${options.trace}: ${trace.length} tasks, ${first.taskHours.toFixed(0)} task-hours. ` +
+      `\n${source}: ${trace.length} tasks, ${first.taskHours.toFixed(0)} task-hours. ` +
         `Integrated lower bound: ${first.lowerBoundNodeHours.toFixed(0)} node-hours of the largest type, $${first.lowerBoundCost.toFixed(0)} at the cheapest $/resource.\n` +
         results.map(({ name }) => `  ${name}: ${SIM_POLICY_MODELS[name]}`).join('\n'),
     ) +
@@ -136,6 +152,8 @@ function summary(r: SimResult): object {
     migrationsPerTaskHour: round(r.migrationsPerTaskHour, 4),
     taskHours: round(r.taskHours, 2),
     tasksNeverPlaced: r.tasksNeverPlaced,
+    waitingP50S: round(r.waitingP50Ms / 1000, 1),
+    waitingP95S: round(r.waitingP95Ms / 1000, 1),
     unschedulable: r.unschedulable,
     passes: r.passes,
     lowerBoundNodeHours: round(r.lowerBoundNodeHours, 2),
@@ -145,6 +163,10 @@ function summary(r: SimResult): object {
     rejectedWrites: r.rejectedWrites,
     ms: round(r.ms, 1),
   };
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(0)} s`;
 }
 
 function pct(x: number): string {

@@ -1,3 +1,6 @@
+import { consolidateKarpenter } from './consolidate-karpenter';
+import { bestPrefix, executeCommand } from './consolidate-multi';
+import { cheapestPairHolding } from './consolidate-replacements';
 import { migrationCopy } from './drains';
 import { compareStrings } from '../compare';
 import { ACCEPTS_WORK, GONE, type Node, type Task } from '../model';
@@ -66,6 +69,10 @@ export function consolidate(input: ConsolidationInput): void {
     }
   }
 
+  if (c.mode === 'karpenter') {
+    consolidateKarpenter(input, fleet);
+    return;
+  }
   if (c.mode !== 'stowage' && c.mode !== 'underutilized') return;
   const candidates = drainCandidates(input);
   // While work waits or nodes are still arriving, the fleet is growing: draining now would churn.
@@ -104,19 +111,38 @@ export function consolidate(input: ConsolidationInput): void {
         reason: `replaces ${node.id} (${node.instanceType}), saving $${decision.savings.toFixed(4)}/hour`,
         forTasks: decision.leftovers.map((t) => t.id),
       });
+      if (decision.second) {
+        builder.launch({
+          instanceType: decision.second.name,
+          zone: node.zone,
+          pricePerHour: decision.second.pricePerHour,
+          labels: policy.scaleUp.nodeLabels,
+          reason: `replaces ${node.id} (${node.instanceType}) with the node before it, saving $${decision.savings.toFixed(4)}/hour together`,
+          forTasks: decision.leftovers.map((t) => t.id),
+        });
+      }
     }
     builder.consolidate({
       nodeId: node.id,
       action: decision.replacement ? 'replace' : 'delete',
       savingsPerHour: decision.savings,
       moves: tasks.length,
-      replacementType: decision.replacement?.name,
+      replacementType: decision.second ? `${decision.replacement!.name}+${decision.second.name}` : decision.replacement?.name,
     });
     bins.delete(node.id);
     excluded.add(node.id);
     budget--;
     fleet--;
   }
+
+  // Merges, after single drains: nodes each holding a copy too wide for the others' gaps
+  // strand capacity no single drain frees; their copies together may fit the rest of the
+  // fleet plus one smaller node. The emptiest nodes are tried first, as many as the
+  // budget allows, every prefix of them (consolidate-multi.ts).
+  if (c.mode !== 'stowage' || budget < 2) return;
+  const rest = candidates.filter((x) => !excluded.has(x.node.id) && !received.has(x.node.id)).sort((a, b) => a.share - b.share || compareStrings(a.node.id, b.node.id));
+  const merge = bestPrefix(rest.slice(0, Math.min(budget, c.maxCandidatesPerPass)), input);
+  if (merge && merge.savings >= c.minSavingsPerHour && fleet - merge.nodes.length + (merge.replacement ? 1 : 0) >= Math.max(c.minNodes, 1)) executeCommand(merge, input);
 }
 
 interface Candidate {
@@ -161,6 +187,8 @@ interface DrainDecision {
   readonly moves: Array<{ task: Task; nodeId: string }>;
   readonly leftovers: PlacementTask[];
   readonly replacement?: { name: string; pricePerHour: number };
+  /** A second new node, when only two cheaper ones hold what the first cannot. */
+  readonly second?: { name: string; pricePerHour: number };
   readonly savings: number;
   readonly reason: string;
   readonly sandbox: Map<string, Bin>;
@@ -202,7 +230,21 @@ function simulateDrain(node: Node, tasks: Task[], input: ConsolidationInput, exc
   const fleetWithLaunches = index.snapshot.nodes.filter((n) => !GONE.has(input.builder.stateOf(n))).length + input.builder.launchCount;
   if (fleetWithLaunches + 1 > policy.scaleUp.maxNodes) return undefined;
   const replacement = cheapestHolding(leftovers, input, node, spread);
-  if (!replacement || replacement.pricePerHour >= node.pricePerHour) return undefined;
+  if (!replacement || replacement.pricePerHour >= node.pricePerHour) {
+    if (fleetWithLaunches + 2 > policy.scaleUp.maxNodes) return undefined;
+    const pair = cheapestPairHolding(leftovers, node, node.pricePerHour, policy, weights, spread);
+    if (!pair) return undefined;
+    return {
+      moves,
+      leftovers,
+      replacement: pair.first,
+      second: pair.second,
+      savings: node.pricePerHour - pair.pricePerHour,
+      reason: `${moves.length} task(s) fit elsewhere and ${leftovers.length} fit one ${pair.first.name} and one ${pair.second.name}`,
+      sandbox,
+      spread: pair.spread,
+    };
+  }
   return {
     moves,
     leftovers,
@@ -215,7 +257,7 @@ function simulateDrain(node: Node, tasks: Task[], input: ConsolidationInput, exc
 }
 
 /** The cheapest allowed type on which all the leftovers fit together, keeping their spread. */
-function cheapestHolding(leftovers: PlacementTask[], input: ConsolidationInput, node: Node, spread: SpreadTally) {
+export function cheapestHolding(leftovers: PlacementTask[], input: ConsolidationInput, node: Node, spread: SpreadTally) {
   const { policy, weights } = input;
   const types = [...policy.scaleUp.instanceTypes].sort((a, b) => a.pricePerHour - b.pricePerHour || compareStrings(a.name, b.name));
   for (const type of types) {

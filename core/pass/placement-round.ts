@@ -1,6 +1,7 @@
 import { byId } from '../compare';
 import { GONE, PLACEABLE, type Node, type Task } from '../model';
 import { binFrom, type Bin, type PlacementTask } from '../placement/bin';
+import { GroupTally } from '../placement/group-tally';
 import { scarcityWeights, type ResourceWeights } from '../placement/scorers';
 import type { SpreadTally } from '../placement/spread';
 import { STRATEGIES, type Strategy } from '../placement/strategies';
@@ -23,7 +24,7 @@ export interface PlacementRound {
   readonly liveNodes: readonly Node[];
   /** One bin per live node, mutated by the packer as copies are placed. */
   readonly bins: Bin[];
-  readonly scoring: { readonly strategy: Strategy; readonly weights: ResourceWeights };
+  readonly scoring: { readonly strategy: Strategy; readonly weights: ResourceWeights; readonly groups?: GroupTally };
   /** Copies whose node died this pass, by task id. */
   readonly lost: ReadonlyMap<string, LostCopy>;
   /** Spread jobs' rules, with the copies each node or zone holds; grows as stages place copies. */
@@ -43,7 +44,10 @@ export function placementRound(index: SnapshotIndex, builder: PlanBuilder, lost:
   const spread = spreadTally(index, builder, bins, policy);
   const tasks = toPlacementTasks(candidates, index, spread);
   const weights = scarcityWeights(totalDemand(index, tasks), totalCapacity(liveNodes));
-  return { tasks, liveNodes, bins, scoring: { strategy: STRATEGIES[policy.strategy], weights }, lost, spread };
+  const strategy = STRATEGIES[policy.strategy];
+  // Only the peers' strategies score by copies of a group; the others skip the count.
+  const groups = strategy.peer ? groupTally(index, bins) : undefined;
+  return { tasks, liveNodes, bins, scoring: { strategy, weights, groups }, lost, spread };
 }
 
 function toPlacementTasks(tasks: Task[], index: SnapshotIndex, spread: SpreadTally): PlacementTask[] {
@@ -55,9 +59,22 @@ function toPlacementTasks(tasks: Task[], index: SnapshotIndex, spread: SpreadTal
   });
   return sorted.map((t, i) => {
     const rule = spread.ruleFor(t.jobId);
-    const pt: PlacementTask = { id: t.id, jobId: t.jobId, resources: t.resources, constraints: index.jobs.get(t.jobId)!.constraints, arrival: i };
+    const job = index.jobs.get(t.jobId)!;
+    const pt: PlacementTask = { id: t.id, jobId: t.jobId, resources: t.resources, constraints: job.constraints, arrival: i, group: job.name, groupSize: job.count };
     return rule ? { ...pt, spread: rule } : pt;
   });
+}
+
+/** Copies of each job name per live node, as the peers' selectors count them. */
+function groupTally(index: SnapshotIndex, bins: readonly Bin[]): GroupTally {
+  const tally = new GroupTally();
+  for (const bin of bins) {
+    for (const t of index.holding.get(bin.id) ?? []) {
+      const job = index.jobs.get(t.jobId);
+      if (job) tally.record(bin, job.name);
+    }
+  }
+  return tally;
 }
 
 function placementBins(nodes: readonly Node[], index: SnapshotIndex, builder: PlanBuilder): Bin[] {

@@ -7,6 +7,7 @@ import type { SnapshotIndex } from './snapshot';
 import type { SchedulerPolicy } from '../policy';
 import { binFrom, type Bin, type PlacementTask } from '../placement/bin';
 import { allowsInstanceType, allowsZone, matchesLabels } from '../placement/filters';
+import { packNodeClaims } from '../placement/node-claims';
 import { packTasks } from '../placement/packer';
 import type { ResourceWeights } from '../placement/scorers';
 import { spreadCount, withTally, type SpreadRule, type SpreadTally } from '../placement/spread';
@@ -82,6 +83,7 @@ export function planLaunches(
   const rates = marketRates(scaleUp.instanceTypes);
   const zoneCounts = new Map<string, number>(scaleUp.zones.map((z) => [z, 0]));
   for (const n of fleet) zoneCounts.set(n.zone, (zoneCounts.get(n.zone) ?? 0) + 1);
+  if (scaleUp.provisioner === 'karpenter') return karpenterLaunches(launchable, reasons, policy, fleet.length, zoneCounts);
   const bins: Bin[] = [];
   const open = (waiting: readonly PlacementTask[], index: number): Bin | undefined => {
     if (fleet.length + bins.length >= scaleUp.maxNodes) return undefined;
@@ -129,6 +131,21 @@ export function planLaunches(
         : `no node fits and the fleet is at its maximum of ${scaleUp.maxNodes} nodes`,
     );
   }
+  return { launches, reasons };
+}
+
+/** Karpenter's provisioner (placement/node-claims.ts): one launch per node claim, each in the zone with the fewest nodes. */
+function karpenterLaunches(tasks: readonly PlacementTask[], reasons: Map<string, string>, policy: SchedulerPolicy, fleetSize: number, zoneCounts: Map<string, number>): ScaleUpResult {
+  const { scaleUp } = policy;
+  const { claims, unplaced } = packNodeClaims(tasks, scaleUp.instanceTypes, scaleUp.maxNodes - fleetSize);
+  const byId = new Map(tasks.map((t) => [t.id, t]));
+  const launches: Launch[] = claims.map((claim) => {
+    const zone = chooseZone(byId.get(claim.taskIds[0])!, scaleUp.zones, zoneCounts) ?? scaleUp.zones[0];
+    zoneCounts.set(zone, (zoneCounts.get(zone) ?? 0) + 1);
+    for (const id of claim.taskIds) reasons.set(id, `waiting for a new ${claim.type.name} node in ${zone}`);
+    return { instanceType: claim.type.name, zone, pricePerHour: claim.type.pricePerHour, labels: scaleUp.nodeLabels, reason: `${claim.taskIds.length} pending task(s) fit no node`, forTasks: claim.taskIds };
+  });
+  for (const id of unplaced) reasons.set(id, `no node fits and the fleet is at its maximum of ${scaleUp.maxNodes} nodes`);
   return { launches, reasons };
 }
 

@@ -29,6 +29,13 @@ export interface PlacementTask {
   readonly arrival: number;
   /** Absent: the job's replicas pack freely. */
   readonly spread?: SpreadRule;
+  /**
+   * The copies this one counts with (its job's name, as a label selector or a Nomad
+   * task group counts them), for the peers that score a node by them; and how many
+   * copies the group wants. Absent: counted with nothing.
+   */
+  readonly group?: string;
+  readonly groupSize?: number;
 }
 
 export function binFrom(

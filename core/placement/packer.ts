@@ -3,6 +3,8 @@ import { ACCEPTS_WORK } from '../model';
 import { describeRejections, firstRejection } from './filters';
 import { ScoreHeap } from './heap';
 import { EQUAL_WEIGHTS, spreadScore, type ResourceWeights } from './scorers';
+import { GroupTally } from './group-tally';
+import { packWithPeer } from './peer-packer';
 import { recordCopy, spreadCount } from './spread';
 import type { Strategy } from './strategies';
 
@@ -21,6 +23,11 @@ export interface PackOptions {
   readonly openBin?: (tasks: readonly PlacementTask[], index: number) => Bin | undefined;
   /** Scarcity weights for scorers that use them (Stowage's); equal by default. */
   readonly weights?: ResourceWeights;
+  /**
+   * Copies of each task group per node before this pack, for the peers' strategies
+   * that score by them; placements are recorded into it. Absent: an empty tally.
+   */
+  readonly groups?: GroupTally;
 }
 
 export interface PackResult {
@@ -47,6 +54,7 @@ export interface PackResult {
  * jobs are services with a handful of replicas, and runs without spread keep the heap.
  */
 export function packTasks(tasks: readonly PlacementTask[], bins: Bin[], options: PackOptions): PackResult {
+  if (options.strategy.peer) return packWithPeer(tasks, bins, options.strategy.peer, options.openBin, options.groups ?? new GroupTally());
   const { strategy, openBin } = options;
   const weights = options.weights ?? EQUAL_WEIGHTS;
   const placements: Placement[] = [];

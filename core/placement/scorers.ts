@@ -1,5 +1,6 @@
 import type { Resources } from '../resources';
 import type { Bin } from './bin';
+import { nomadFitBinPack } from './nomad-scoring';
 import { spreadCount, type SpreadRule } from './spread';
 
 /**
@@ -54,16 +55,8 @@ export const mostAllocatedScore: Scorer = (bin, req) =>
     ((bin.capacity.memoryMiB - bin.freeMemoryMiB + req.memoryMiB) * 100) / bin.capacity.memoryMiB) /
   2;
 
-/**
- * Nomad's ScoreFitBinPack (scheduler/structs/funcs.go, after Google's Borg paper):
- * with f = free share of each dimension after placement, score = 20 − (10^f_cpu + 10^f_mem).
- * Range [0, 18]: 18 when the node is exactly full, 0 when it stays empty.
- */
-export const nomadBinPackScore: Scorer = (bin, req) => {
-  const freeCpu = (bin.freeCpu - req.cpu) / bin.capacity.cpu;
-  const freeMem = (bin.freeMemoryMiB - req.memoryMiB) / bin.capacity.memoryMiB;
-  return 20 - (Math.pow(10, freeCpu) + Math.pow(10, freeMem));
-};
+/** Nomad's ScoreFitBinPack (nomad/structs/funcs.go); see nomad-scoring.ts. Range [0, 18]. */
+export const nomadBinPackScore: Scorer = (bin, req) => nomadFitBinPack(bin, req);
 
 /**
  * Panigrahy et al., "Heuristics for Vector Bin Packing" (MSR 2011), DotProduct in its
@@ -86,10 +79,13 @@ export const stowageScore: Scorer = (bin, req, w) =>
   );
 
 /**
- * Amazon ECS's `binpack` placement strategy on `memory`: the instance with the least
- * memory left after placement; CPU is ignored. Range [-1, 0].
+ * Amazon ECS's `binpack` placement strategy on `memory`: "tasks are placed on container
+ * instances so as to leave the least amount of unused memory" — absolute MiB left after
+ * placement, not a share of the instance, so on a mixed fleet a small instance beats a
+ * large one with the same share free. CPU is ignored. Range (−∞, 0] (MiB, negated).
+ * Source: Amazon ECS Developer Guide, "Amazon ECS task placement strategies".
  */
-export const ecsBinpackMemoryScore: Scorer = (bin, req) => -(bin.freeMemoryMiB - req.memoryMiB) / bin.capacity.memoryMiB;
+export const ecsBinpackMemoryScore: Scorer = (bin, req) => -(bin.freeMemoryMiB - req.memoryMiB);
 
 /**
  * The spread term, for spread jobs only: −(copies of the job on the node, or in its

@@ -1,6 +1,8 @@
 import { compareStrings } from '../compare';
 import { dominantShare, type Resources } from '../resources';
 import type { PlacementTask } from './bin';
+import { kubeLeastAllocated } from './kube-scoring';
+import { kubeDefaultSelector, nomadSelector, type PeerSelector } from './peer-selection';
 import {
   bestFitScore,
   dotProductScore,
@@ -26,9 +28,27 @@ export interface Strategy {
   readonly models: string;
   readonly order: TaskOrder;
   readonly score: Scorer;
+  /**
+   * The peer's own node selection (a sample, scores normalised over the nodes looked
+   * at, random ties), used instead of "highest `score` over every feasible node";
+   * `score` then names only the peer's main term.
+   */
+  readonly peer?: PeerSelector;
 }
 
-export const STRATEGY_NAMES = ['stowage', 'first-fit', 'ffd', 'best-fit', 'spread', 'most-allocated', 'nomad-binpack', 'dot-product', 'ecs-binpack'] as const;
+export const STRATEGY_NAMES = [
+  'stowage',
+  'first-fit',
+  'ffd',
+  'best-fit',
+  'spread',
+  'least-allocated',
+  'most-allocated',
+  'nomad-binpack',
+  'nomad-fullscan',
+  'dot-product',
+  'ecs-binpack',
+] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
 
 export const STRATEGIES: Readonly<Record<StrategyName, Strategy>> = {
@@ -41,12 +61,37 @@ export const STRATEGIES: Readonly<Record<StrategyName, Strategy>> = {
   'first-fit': { name: 'first-fit', models: 'First-fit in arrival order', order: 'arrival', score: firstFitScore },
   ffd: { name: 'ffd', models: 'First-fit decreasing (by dominant share)', order: 'decreasing', score: firstFitScore },
   'best-fit': { name: 'best-fit', models: 'Best-fit in arrival order (least free capacity left)', order: 'arrival', score: bestFitScore },
-  spread: { name: 'spread', models: "Kubernetes' default scoring, NodeResourcesFit LeastAllocated", order: 'arrival', score: leastAllocatedScore },
+  spread: {
+    name: 'spread',
+    models:
+      "kube-scheduler's default profile: LeastAllocated + BalancedAllocation + default topology spread (×2), integer scores, random ties, adaptive share of nodes scored",
+    order: 'arrival',
+    score: (bin, req) => kubeLeastAllocated(bin, req),
+    peer: kubeDefaultSelector,
+  },
+  'least-allocated': {
+    name: 'least-allocated',
+    models: 'NodeResourcesFit LeastAllocated alone, unrounded, over every feasible node (not what kube-scheduler runs)',
+    order: 'arrival',
+    score: leastAllocatedScore,
+  },
   'most-allocated': { name: 'most-allocated', models: "Kubernetes' NodeResourcesFit MostAllocated", order: 'arrival', score: mostAllocatedScore },
-  'nomad-binpack': { name: 'nomad-binpack', models: "Nomad's ScoreFitBinPack", order: 'arrival', score: nomadBinPackScore },
+  'nomad-binpack': {
+    name: 'nomad-binpack',
+    models: "Nomad's generic stack: ScoreFitBinPack with job anti-affinity over a shuffled sample of max(2, ⌈log2 n⌉) feasible nodes",
+    order: 'arrival',
+    score: nomadBinPackScore,
+    peer: nomadSelector,
+  },
+  'nomad-fullscan': {
+    name: 'nomad-fullscan',
+    models: "Nomad's ScoreFitBinPack over every feasible node, no anti-affinity (packs better than Nomad does)",
+    order: 'arrival',
+    score: nomadBinPackScore,
+  },
   'ecs-binpack': {
     name: 'ecs-binpack',
-    models: "Amazon ECS's binpack placement strategy on memory (least free memory first)",
+    models: "Amazon ECS's binpack placement strategy on memory (least MiB of memory left first)",
     order: 'arrival',
     score: ecsBinpackMemoryScore,
   },

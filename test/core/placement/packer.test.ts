@@ -155,7 +155,8 @@ function run(packer: typeof packTasks, input: Input, strategy: Strategy) {
 }
 
 describe('packTasks', () => {
-  it.each(STRATEGY_NAMES)('places every task exactly where a full rescan would (strategy %s)', (name) => {
+  // The peers' strategies choose from a sample or normalise over it (peer-packer.ts): no heap to check.
+  it.each(STRATEGY_NAMES.filter((n) => !STRATEGIES[n].peer))('places every task exactly where a full rescan would (strategy %s)', (name) => {
     fc.assert(
       fc.property(inputArb, (input) => {
         const heap = run(packTasks, input, STRATEGIES[name]);

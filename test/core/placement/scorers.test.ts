@@ -14,6 +14,7 @@ import {
   stowageScore,
   type Scorer,
 } from '../../../core/placement/scorers';
+import { kubeDefaultSelector, nomadSelector } from '../../../core/placement/peer-selection';
 import { STRATEGIES, STRATEGY_NAMES } from '../../../core/placement/strategies';
 import type { Resources } from '../../../core/resources';
 import { bin, res } from '../fixtures';
@@ -188,7 +189,10 @@ describe('scorers', () => {
       expect(ecsBinpackMemoryScore(a, res(0, 4096), EQUAL_WEIGHTS)).toBe(ecsBinpackMemoryScore(a, res(4000, 4096), EQUAL_WEIGHTS));
     });
 
-    it('stays within [-1, 0]', () => expectRange(ecsBinpackMemoryScore, -1, 0));
+    it('is the MiB of memory left after placement, negated (absolute, not a share of the node)', () => {
+      expect(ecsBinpackMemoryScore(HALF, REQ, EQUAL_WEIGHTS)).toBe(-(8192 - 4096));
+      expectRange(ecsBinpackMemoryScore, -Infinity, 0);
+    });
   });
 
   describe('scarcityWeights', () => {
@@ -214,9 +218,13 @@ describe('scorers', () => {
       expect(STRATEGIES['first-fit']).toMatchObject({ score: firstFitScore, order: 'arrival' });
       expect(STRATEGIES.ffd).toMatchObject({ score: firstFitScore, order: 'decreasing' });
       expect(STRATEGIES['best-fit']).toMatchObject({ score: bestFitScore, order: 'arrival' });
-      expect(STRATEGIES.spread).toMatchObject({ score: leastAllocatedScore, order: 'arrival' });
+      expect(STRATEGIES.spread).toMatchObject({ peer: kubeDefaultSelector, order: 'arrival' });
+      expect(STRATEGIES['least-allocated']).toMatchObject({ score: leastAllocatedScore, order: 'arrival' });
+      expect(STRATEGIES['least-allocated'].peer).toBeUndefined();
       expect(STRATEGIES['most-allocated']).toMatchObject({ score: mostAllocatedScore, order: 'arrival' });
-      expect(STRATEGIES['nomad-binpack']).toMatchObject({ score: nomadBinPackScore, order: 'arrival' });
+      expect(STRATEGIES['nomad-binpack']).toMatchObject({ score: nomadBinPackScore, order: 'arrival', peer: nomadSelector });
+      expect(STRATEGIES['nomad-fullscan']).toMatchObject({ score: nomadBinPackScore, order: 'arrival' });
+      expect(STRATEGIES['nomad-fullscan'].peer).toBeUndefined();
       expect(STRATEGIES['dot-product']).toMatchObject({ score: dotProductScore, order: 'decreasing' });
       expect(STRATEGIES['ecs-binpack']).toMatchObject({ score: ecsBinpackMemoryScore, order: 'arrival' });
     });

@@ -1,0 +1,76 @@
+import { compareStrings } from '../compare';
+import type { InstanceType, Node } from '../model';
+import type { Bin, PlacementTask } from '../placement/bin';
+import { allowsInstanceType } from '../placement/filters';
+import { packTasks } from '../placement/packer';
+import { withTally, type SpreadTally } from '../placement/spread';
+import { STRATEGIES } from '../placement/strategies';
+import type { SchedulerPolicy } from '../policy';
+import type { ResourceWeights } from '../placement/scorers';
+
+export interface PairReplacement {
+  readonly first: { readonly name: string; readonly pricePerHour: number };
+  readonly second: { readonly name: string; readonly pricePerHour: number };
+  readonly pricePerHour: number;
+  readonly spread: SpreadTally;
+}
+
+/**
+ * The cheapest two allowed types that hold all the leftovers together (keeping their
+ * spread) for less than `below` $/hour, or undefined. This is what lets a large node
+ * of a dear family (the only kind that held a task wider than the cheap family's
+ * largest type) go once that task is gone: what is left rarely fits one cheaper node,
+ * but two of the cheap family cost less than the one dear one. Pairs are tried in
+ * price order, after a capacity check that needs no packing, so the first that packs
+ * is the cheapest.
+ */
+export function cheapestPairHolding(
+  leftovers: readonly PlacementTask[],
+  node: Node,
+  below: number,
+  policy: SchedulerPolicy,
+  weights: ResourceWeights,
+  spread: SpreadTally,
+): PairReplacement | undefined {
+  const types = policy.scaleUp.instanceTypes.filter((t) => leftovers.every((l) => allowsInstanceType(l.constraints, t.name)));
+  let cpu = 0;
+  let mem = 0;
+  for (const l of leftovers) {
+    cpu += l.resources.cpu;
+    mem += l.resources.memoryMiB;
+  }
+  const pairs: Array<[InstanceType, InstanceType]> = [];
+  for (let i = 0; i < types.length; i++) {
+    for (let j = i; j < types.length; j++) {
+      const [a, b] = [types[i], types[j]];
+      if (a.pricePerHour + b.pricePerHour >= below) continue;
+      if (a.capacity.cpu + b.capacity.cpu < cpu || a.capacity.memoryMiB + b.capacity.memoryMiB < mem) continue;
+      pairs.push(a.pricePerHour >= b.pricePerHour ? [a, b] : [b, a]);
+    }
+  }
+  pairs.sort((x, y) => x[0].pricePerHour + x[1].pricePerHour - (y[0].pricePerHour + y[1].pricePerHour) || compareStrings(x[0].name + x[1].name, y[0].name + y[1].name));
+  for (const [a, b] of pairs) {
+    // Named for the node they replace: spread counts copies by node id.
+    const bins = [newBin(`replacement-of-${node.id}`, a, node, policy), newBin(`replacement-2-of-${node.id}`, b, node, policy)];
+    const trial = spread.fork();
+    const result = packTasks(withTally(leftovers, trial), bins, { strategy: STRATEGIES[policy.strategy], weights });
+    if (result.unplaced.size === 0) {
+      return { first: { name: a.name, pricePerHour: a.pricePerHour }, second: { name: b.name, pricePerHour: b.pricePerHour }, pricePerHour: a.pricePerHour + b.pricePerHour, spread: trial };
+    }
+  }
+  return undefined;
+}
+
+function newBin(id: string, type: InstanceType, node: Node, policy: SchedulerPolicy): Bin {
+  return {
+    id,
+    instanceType: type.name,
+    zone: node.zone,
+    labels: policy.scaleUp.nodeLabels,
+    capacity: type.capacity,
+    state: 'ACTIVE',
+    freeCpu: type.capacity.cpu,
+    freeMemoryMiB: type.capacity.memoryMiB,
+    rank: 0,
+  };
+}
