@@ -19,13 +19,13 @@ describe('stowage sim', () => {
   const rows = Array.from({ length: 10 }, (_, i) => `t${i},1000,2048,${i * 10},${i < 2 ? 86_400 : 3_600}`);
   const header = 'name,cpu_milli,memory_mib,creation_time,deletion_time\n';
 
-  it('prints one JSON object with Stowage and both baselines', () => {
+  it('prints one JSON object with Stowage and every baseline', () => {
     const trace = write('day.csv', header + rows.join('\n') + '\n');
     const run = stowage('sim', '--trace', trace, '--json');
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const out = JSON.parse(run.stdout);
-    expect(Object.keys(out.policies)).toEqual(['stowage', 'ecs-like', 'autoscaler-like']);
+    expect(Object.keys(out.policies)).toEqual(['stowage', 'karpenter-like', 'ecs-like', 'autoscaler-like']);
     for (const p of Object.values(out.policies) as Array<Record<string, number>>) {
       expect(p.tasksNeverPlaced).toBe(0);
       expect(p.nodeHours).toBeGreaterThan(0);
