@@ -127,7 +127,7 @@ async function runDaemon(o: RunOptions): Promise<number> {
   writeConfig(file, config);
   const runtime = new DockerRuntime({ docker: new Docker(), pull: config.pull === true, bindAddress: o.bindAddress });
   const sampler = new UsageSampler(runtime, identity.nodeId, usageFile(file), Math.max(2, o.intervalS));
-  const deps = { runtime, controlPlane: controlPlaneFor(config), identity, graceSeconds: config.graceSeconds, usage: () => sampler.latest, maxStartsPerPass: MAX_STARTS_PER_PASS };
+  const deps = { runtime, controlPlane: controlPlaneFor(config), identity, graceSeconds: config.graceSeconds, usage: () => sampler.latest, maxStartsPerPass: MAX_STARTS_PER_PASS, keepAliveMs: o.intervalS * 1000 };
   log(`node ${identity.nodeId} (${identity.instanceType}, ${identity.zone}, ${identity.capacity.cpu}m/${identity.capacity.memoryMiB}MiB) -> ${apiUrl}; config ${file}`);
 
   const stop = new AbortController();

@@ -42,6 +42,14 @@ export interface SyncDeps {
    * half minute Docker takes and be declared lost. Default: no bound.
    */
   readonly maxStartsPerPass?: number;
+  /**
+   * While the pass's actions run, report every this many ms anyway (the containers as
+   * they are, the answer unused): a graceful stop waits out its grace period — 30 s by
+   * default, and a process that ignores SIGTERM, as a shell or busybox httpd as PID 1
+   * does, takes all of it — and a node silent that long is declared lost, its copies
+   * placed elsewhere. Liveness must not wait for the work. Default: no keep-alive.
+   */
+  readonly keepAliveMs?: number;
 }
 
 export interface SyncActionError {
@@ -165,15 +173,57 @@ export async function syncOnce(deps: SyncDeps): Promise<SyncSummary> {
   // changes take seconds per container.
   const actions = reconcile(desired, known);
   let deferred = 0;
-  for (const phase of ['stop', 'remove', 'start'] as const) {
-    let these = actions.filter((a) => a.kind === phase);
-    if (phase === 'start' && deps.maxStartsPerPass !== undefined && these.length > deps.maxStartsPerPass) {
-      deferred = these.length - deps.maxStartsPerPass;
-      these = these.slice(0, deps.maxStartsPerPass);
+  const keepAlive = deps.keepAliveMs !== undefined && actions.some((a) => a.kind !== 'report') ? startKeepAlive(deps, usage, deps.keepAliveMs) : undefined;
+  try {
+    for (const phase of ['stop', 'remove', 'start'] as const) {
+      let these = actions.filter((a) => a.kind === phase);
+      if (phase === 'start' && deps.maxStartsPerPass !== undefined && these.length > deps.maxStartsPerPass) {
+        deferred = these.length - deps.maxStartsPerPass;
+        these = these.slice(0, deps.maxStartsPerPass);
+      }
+      await inParallel(these, deps.parallelism ?? 4, act);
     }
-    await inParallel(these, deps.parallelism ?? 4, act);
+  } finally {
+    await keepAlive?.stop();
   }
   return { started, stopped, removed, reported: containers.length, desired: desired.length, errors, ...(deferred > 0 ? { deferred } : {}) };
+}
+
+/**
+ * Heartbeats every `everyMs` until stopped, one at a time (a slow one is not overlapped),
+ * each with the containers as they are then. A failed keep-alive is dropped: the pass's
+ * own heartbeat is what reports errors, and the next keep-alive tries again.
+ */
+function startKeepAlive(deps: SyncDeps, usage: Resources, everyMs: number): { stop(): Promise<void> } {
+  const { runtime, controlPlane, identity } = deps;
+  let inFlight: Promise<void> | undefined;
+  const beat = async () => {
+    const containers = (await runtime.list(identity.nodeId)).map(toReport).filter((r): r is ContainerReport => r !== undefined);
+    await controlPlane.heartbeat(identity.nodeId, {
+      instanceType: identity.instanceType,
+      zone: identity.zone,
+      labels: identity.labels,
+      capacity: identity.capacity,
+      usage: deps.usage?.() ?? usage,
+      pricePerHour: identity.pricePerHour,
+      ...(identity.address !== undefined ? { address: identity.address } : {}),
+      containers,
+    });
+  };
+  const timer = setInterval(() => {
+    if (inFlight) return;
+    inFlight = beat()
+      .catch(() => undefined)
+      .finally(() => {
+        inFlight = undefined;
+      });
+  }, everyMs);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await inFlight;
+    },
+  };
 }
 
 /** One log line for a pass. */

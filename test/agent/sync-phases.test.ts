@@ -176,6 +176,33 @@ describe('syncOnce phases', () => {
   });
 });
 
+describe('syncOnce keep-alive', () => {
+  test('a stop that waits out its grace does not silence the node: heartbeats go on while it runs, and stop with the pass', async () => {
+    const runtime = new RecordingRuntime([known('c-slow', 'slow', 'running')]);
+    const release = deferred();
+    runtime.gate = (op) => (op === 'stop' ? release.promise : Promise.resolve());
+    const cp = new FakeControlPlane([]);
+    const pass = syncOnce(deps(runtime, cp, { measureUsage: false, keepAliveMs: 5 }));
+    // The pass's own heartbeat, then keep-alives while the stop is held.
+    await until('three heartbeats during the stop', () => cp.bodies.length >= 3);
+    expect(runtime.events).toEqual(['stop:begin:c-slow']);
+    expect(cp.bodies[2].containers).toEqual([{ taskId: 'slow', generation: 1, state: 'running' }]);
+    release.resolve();
+    await pass;
+    const after = cp.bodies.length;
+    await new Promise((r) => setTimeout(r, 30));
+    expect(cp.bodies.length).toBe(after);
+  });
+
+  test('a pass with nothing to do sends only its own heartbeat', async () => {
+    const runtime = new RecordingRuntime([known('c-ok', 'ok', 'running')]);
+    const cp = new FakeControlPlane([desired('ok')]);
+    await syncOnce(deps(runtime, cp, { measureUsage: false, keepAliveMs: 1 }));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(cp.bodies).toHaveLength(1);
+  });
+});
+
 describe('syncOnce service fields', () => {
   test('the heartbeat carries each running copy\'s endpoints and health, and the node\'s address', async () => {
     const endpoints = [{ port: 'web', containerPort: 8080, hostPort: 32768 }];

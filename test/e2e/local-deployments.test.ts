@@ -107,8 +107,9 @@ test('v1 → v2 (changed env): answers switch to v2 with no failed request', asy
   expect(deployment?.status).toBe('SUCCEEDED');
   expect([...seen]).toEqual(['v2']);
   expect(result.failed).toBe(0);
-  const job = await getJob();
-  expect(job.tasks.filter((t) => t.status === 'RUNNING').map((t) => t.version)).toEqual([2, 2, 2]);
+  // The last v1 copy may still be leaving the load balancer when the deployment is marked done.
+  await waitUntil('only v2 copies running', async () => (await getJob()).tasks.filter((t) => t.status === 'RUNNING').every((t) => t.version === 2), 60_000);
+  expect((await getJob()).tasks.filter((t) => t.status === 'RUNNING').map((t) => t.version)).toEqual([2, 2, 2]);
 });
 
 test('a broken v3 (its health check never passes) fails and is rolled back to v2 by itself, with no failed request', async () => {
@@ -121,6 +122,7 @@ test('a broken v3 (its health check never passes) fails and is rolled back to v2
     deployment = await deploymentDone((put.json.deploymentId as number) + 1);
   });
   console.log(`${describeLoad('broken v3, rolled back', result)}; ${deployment?.status}: ${deployment?.reason}`);
+  if (result.failed > 0) console.log((await getJob()).tasks.map((t) => `${t.id} v${t.version} ${t.status} ${t.nodeId ?? '-'} ${(t as { reason?: string }).reason ?? ''}`).join('\n'));
   expect(deployment).toMatchObject({ status: 'ROLLED_BACK', toVersion: 2, rollbackOf: { version: 3 } });
   expect(result.failed).toBe(0);
   const answers = await answeringReplicas(webUrl());
@@ -128,6 +130,8 @@ test('a broken v3 (its health check never passes) fails and is rolled back to v2
 });
 
 test('scale to 5 then 2: counts follow, and the copies that stay are never restarted', async () => {
+  // The rolled-back v3 copies' containers gone: the 3 that stay are the v2 copies.
+  await waitUntil('3 containers, all serving', async () => (await containers()).length === 3 && (await getJob()).tasks.filter((t) => t.status === 'RUNNING' && t.health === 'healthy').length === 3, 120_000);
   const before = await containers();
   expect((await api('POST', '/jobs/web/scale', { count: 5 })).status).toBe(202);
   await waitUntil('5 healthy replicas', async () => (await getJob()).tasks.filter((t) => t.status === 'RUNNING' && t.health === 'healthy').length === 5, 120_000);
