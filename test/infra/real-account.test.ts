@@ -269,6 +269,7 @@ describe('cdk-nag AwsSolutions', () => {
     const s = which === 'graviton' ? graviton : both;
     const report = new AwsSolutionsChecks().validateScope(s.app);
     const findings = report.violations.map((v) => `${v.severity} ${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
-    expect(findings.filter((f) => f.startsWith('error'))).toEqual([]);
+    // Acknowledged findings (each with its reason in the code) are not reported; nothing else may be.
+    expect(findings).toEqual([]);
   });
 });

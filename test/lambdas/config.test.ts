@@ -1,4 +1,6 @@
 import { DEFAULT_CATALOG } from '../../core/catalog';
+import { plan } from '../../core/pass/plan';
+import { job, NOW, replicas, snapshot } from '../core/fixtures';
 import { ConfigError, ENV, launchTemplatesFrom, loadBalancerFrom, loadBalancerUrlFrom, policyFrom, subnetsFrom, tableNamesFrom } from '../../lambdas/config';
 
 describe('Lambda configuration', () => {
@@ -35,6 +37,15 @@ describe('Lambda configuration', () => {
     expect(p.scaleUp.instanceTypes.map((t) => t.name)).not.toContain('r5.large');
     const both = policyFrom({}, ['a'], ['arm64', 'x86_64']);
     expect(both.scaleUp.instanceTypes).toHaveLength(DEFAULT_CATALOG.length);
+  });
+
+  it('never lets a pass plan a type the stack cannot boot: memory-heavy work on the default stack gets a Graviton r7g, not an r5', () => {
+    const p = policyFrom({}, ['us-east-1a'], ['arm64']);
+    const heavy = job('heavy', { resources: { cpu: 500, memoryMiB: 12_000 }, count: 4 });
+    const out = plan(snapshot({ jobs: [heavy], tasks: replicas(heavy, 4) }), NOW, p);
+    expect(out.launches.length).toBeGreaterThan(0);
+    for (const l of out.launches) expect(DEFAULT_CATALOG.find((t) => t.name === l.instanceType)?.arch).toBe('arm64');
+    expect(out.launches.map((l) => l.instanceType).every((n) => n.startsWith('r7g.'))).toBe(true);
   });
 
   it('refuses a named type whose architecture has no launch template, naming the type and the fix', () => {
