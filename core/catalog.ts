@@ -24,8 +24,16 @@ export const ARCH_LABEL = 'stowage.io/arch';
 
 type Row = [name: string, vcpu: number, gib: number, pricePerHour: number];
 
-/** Sizes large … 16xlarge of a family priced linearly from its `large`, as AWS prices these families. */
-function family(name: string, gibPerVcpu: number, largePrice: number, sizes: readonly string[] = ['large', 'xlarge', '2xlarge', '4xlarge', '8xlarge', '12xlarge', '16xlarge']): Row[] {
+const TO_16XL = ['large', 'xlarge', '2xlarge', '4xlarge', '8xlarge', '12xlarge', '16xlarge'] as const;
+/**
+ * The families that also come in 24xlarge (96 vCPUs). Their 48xlarge sizes are left out,
+ * so 96 vCPUs / 768 GiB stays the largest node (and request) of the bundled catalog, as
+ * with m5/c5/r5; a deployment that needs more names its own catalog.
+ */
+const TO_24XL = [...TO_16XL, '24xlarge'] as const;
+
+/** A family's sizes (metal left out), priced linearly from its `large`, as AWS prices these families. */
+function family(name: string, gibPerVcpu: number, largePrice: number, sizes: readonly string[]): Row[] {
   return sizes.map((size) => {
     const vcpu = size === 'large' ? 2 : size === 'xlarge' ? 4 : 4 * Number(size.replace('xlarge', ''));
     // Five decimals, as the pricing page shows them.
@@ -59,9 +67,9 @@ const X86: readonly Row[] = [
   ['r5.16xlarge', 64, 512, 4.032],
   ['r5.24xlarge', 96, 768, 6.048],
   // Intel Sapphire Rapids, the current x86 peers of m7g / c7g / r7g.
-  ...family('m7i', 4, 0.1008),
-  ...family('c7i', 2, 0.08925),
-  ...family('r7i', 8, 0.1323),
+  ...family('m7i', 4, 0.1008, TO_24XL),
+  ...family('c7i', 2, 0.08925, TO_24XL),
+  ...family('r7i', 8, 0.1323, TO_24XL),
 ];
 
 const ARM64: readonly Row[] = [
@@ -73,10 +81,10 @@ const ARM64: readonly Row[] = [
   ['m6g.12xlarge', 48, 192, 1.848],
   ['m6g.16xlarge', 64, 256, 2.464],
   // Graviton3 and Graviton4.
-  ...family('m7g', 4, 0.0816),
-  ...family('c7g', 2, 0.0725),
-  ...family('r7g', 8, 0.1071),
-  ...family('m8g', 4, 0.08976),
+  ...family('m7g', 4, 0.0816, TO_16XL),
+  ...family('c7g', 2, 0.0725, TO_16XL),
+  ...family('r7g', 8, 0.1071, TO_16XL),
+  ...family('m8g', 4, 0.08976, TO_24XL),
 ];
 
 export const DEFAULT_CATALOG: readonly InstanceType[] = [
