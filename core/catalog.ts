@@ -108,5 +108,8 @@ export function findInstanceType(catalog: readonly InstanceType[], name: string)
 export function nodeArchitecture(node: { readonly instanceType: string; readonly labels: Readonly<Record<string, string>> }): Architecture | undefined {
   const reported = node.labels[ARCH_LABEL];
   if (reported === 'arm64' || reported === 'x86_64') return reported;
-  return findInstanceType(DEFAULT_CATALOG, node.instanceType)?.arch;
+  return ARCH_OF_TYPE.get(node.instanceType);
 }
+
+/** Looked up for every node of every pass (placement builds its bins from them): a map, not a scan. */
+const ARCH_OF_TYPE: ReadonlyMap<string, Architecture> = new Map([...X86.map(([name]) => [name, 'x86_64'] as const), ...ARM64.map(([name]) => [name, 'arm64'] as const)]);
