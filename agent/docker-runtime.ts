@@ -6,6 +6,8 @@ import type { Resources } from '../core/resources';
 import type { ContainerHealth, Endpoint } from '../core/service';
 import { checkOfLabel, createOptions, endpointsOf, LABELS, portsOfLabel, validateBindAddress, validateSpec } from './container-config';
 import { ContainerProbes, type ProbeAddress } from './container-probes';
+import type { RegistryAuth } from './ecr-auth';
+import { ImagePullError } from './image-pull-error';
 import { ContainerNotFoundError, ImageNotFoundError, InvalidImageReferenceError, RuntimeError, RuntimeTimeoutError, type RuntimeOperation } from '../control/container-runtime-errors';
 
 
@@ -63,6 +65,8 @@ export interface DockerRuntimeOptions {
   readonly bindAddress?: string;
   /** The agent's http/tcp health checks; injectable so tests choose the probe and clock. */
   readonly probes?: ContainerProbes;
+  /** Credentials for private registries (ECR on EC2 nodes); absent: every pull is anonymous. */
+  readonly registryAuth?: RegistryAuth;
 }
 
 /**
@@ -79,6 +83,7 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly pull: boolean;
   private readonly bindAddress: string;
   private readonly probes: ContainerProbes;
+  private readonly registryAuth?: RegistryAuth;
 
   constructor(options: DockerRuntimeOptions) {
     if (!options || !options.docker) throw new Error('DockerRuntime needs a dockerode client: new DockerRuntime({ docker: new Docker() })');
@@ -88,6 +93,7 @@ export class DockerRuntime implements ContainerRuntime {
     this.bindAddress = options.bindAddress ?? '0.0.0.0';
     validateBindAddress(this.bindAddress);
     this.probes = options.probes ?? new ContainerProbes();
+    this.registryAuth = options.registryAuth;
     for (const [op, ms] of Object.entries(this.timeouts)) {
       if (!Number.isFinite(ms) || ms <= 0) throw new Error(`DockerRuntime timeout for ${op} must be a positive number of ms, got ${ms}`);
     }
@@ -279,23 +285,33 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   /**
-   * Pulls with one timeout over the whole transfer. A failed pull is retriable (a
-   * registry hiccup, a node without a route yet): the task stays assigned and the next
-   * sync tries again, while the scheduler sees it never start.
+   * Pulls with one timeout over the whole transfer, with the registry's credentials when
+   * it is a private one the agent can authenticate to. A failure is an ImagePullError
+   * carrying the registry's (or the engine's) own words: the agent reports it as the
+   * task's failure, so the restart policy backs off and in the end fails the task with
+   * that reason, rather than the copy holding its node while the pull repeats forever.
    */
   private async pullImage(image: string): Promise<void> {
+    let authconfig;
+    try {
+      authconfig = await this.registryAuth?.credentialsFor(image);
+    } catch (err) {
+      throw new ImagePullError(image, (err as Error)?.message ?? String(err), { cause: err });
+    }
     await this.call('pull', undefined, this.timeouts.pull, async (signal) => {
-      const stream = (await this.docker.pull(image, { abortSignal: signal })) as NodeJS.ReadableStream;
+      const stream = (await this.docker.pull(image, { abortSignal: signal, ...(authconfig ? { authconfig } : {}) })) as NodeJS.ReadableStream;
       await new Promise<void>((resolve, reject) => {
         this.docker.modem.followProgress(stream, (err: Error | null, events: Array<{ error?: string }>) => {
           const failed = err ?? (events ?? []).find((e) => e.error);
-          if (failed) reject(failed instanceof Error ? failed : new Error(`pull ${image}: ${failed.error}`));
+          if (failed) reject(failed instanceof Error ? failed : new Error(failed.error));
           else resolve();
         });
       });
     }).catch((err: unknown) => {
-      if (err instanceof RuntimeTimeoutError) throw err;
-      throw new RuntimeError(`pulling image ${image} failed: ${(err as Error).message}; the next sync tries again`, { operation: 'pull', retriable: true }, { cause: err });
+      if (err instanceof RuntimeTimeoutError) throw new ImagePullError(image, `no answer within ${this.timeouts.pull} ms`, { cause: err });
+      const cause = err instanceof RuntimeError && err.cause !== undefined ? err.cause : err;
+      const detail = (cause as { json?: { message?: string } } | null)?.json?.message ?? (cause as Error)?.message ?? String(cause);
+      throw new ImagePullError(image, detail, { cause: err });
     });
   }
 

@@ -33,3 +33,13 @@ export class NodeIdentityError extends Error {
     this.retriable = retriable;
   }
 }
+
+/** Pull credentials for an image's registry could not be had (ECR refused the token, or answered without one). */
+export class RegistryAuthError extends Error {
+  override readonly name: string = 'RegistryAuthError';
+  readonly image: string;
+  constructor(image: string, message: string, options?: { cause?: unknown }) {
+    super(`cannot authenticate the pull of ${image}: ${message}`, options);
+    this.image = image;
+  }
+}

@@ -9,6 +9,8 @@ import { validateBindAddress } from './container-config';
 import { DockerRuntime } from './docker-runtime';
 import { ec2Identity, localIdentity, type NodeIdentity } from './node-identity';
 import { describeSummary, syncOnce, type SyncSummary } from './sync';
+import { EcrRegistryAuth } from './ecr-auth';
+import { StartFailures } from './start-failures';
 import { readUsage, UsageSampler, usageFile } from './usage-sampler';
 import { configPath, DEFAULT_CONFIG_PATH } from './config-path';
 import { removePidFile, WAKE_SIGNAL, writePidFile } from './daemon-wake';
@@ -125,9 +127,10 @@ async function runDaemon(o: RunOptions): Promise<number> {
   };
   const file = configPath();
   writeConfig(file, config);
-  const runtime = new DockerRuntime({ docker: new Docker(), pull: config.pull === true, bindAddress: o.bindAddress });
+  // EC2 nodes pull, and authenticate to the account's private ECR registries with the node role.
+  const runtime = new DockerRuntime({ docker: new Docker(), pull: config.pull === true, bindAddress: o.bindAddress, ...(config.pull ? { registryAuth: new EcrRegistryAuth() } : {}) });
   const sampler = new UsageSampler(runtime, identity.nodeId, usageFile(file), Math.max(2, o.intervalS));
-  const deps = { runtime, controlPlane: controlPlaneFor(config), identity, graceSeconds: config.graceSeconds, usage: () => sampler.latest, maxStartsPerPass: MAX_STARTS_PER_PASS, keepAliveMs: o.intervalS * 1000 };
+  const deps = { runtime, controlPlane: controlPlaneFor(config), identity, graceSeconds: config.graceSeconds, usage: () => sampler.latest, maxStartsPerPass: MAX_STARTS_PER_PASS, keepAliveMs: o.intervalS * 1000, startFailures: new StartFailures() };
   log(`node ${identity.nodeId} (${identity.instanceType}, ${identity.zone}, ${identity.capacity.cpu}m/${identity.capacity.memoryMiB}MiB) -> ${apiUrl}; config ${file}`);
 
   const stop = new AbortController();
@@ -201,7 +204,13 @@ async function syncCommand(): Promise<number> {
     // The daemon's latest sample when fresh: measuring here would hold the heartbeat (and the starts behind it) for a second.
     const sampled = readUsage(usageFile(configPath()));
     summary = await syncOnce({
-      runtime: new DockerRuntime({ docker: new Docker(), pull: config.pull === true, ...(config.bindAddress ? { bindAddress: config.bindAddress } : {}) }),
+      runtime: new DockerRuntime({
+        docker: new Docker(),
+        pull: config.pull === true,
+        ...(config.bindAddress ? { bindAddress: config.bindAddress } : {}),
+        ...(config.pull ? { registryAuth: new EcrRegistryAuth() } : {}),
+      }),
+      // One pass of its own: a failed pull is reported by the daemon's next heartbeats, not remembered here.
       controlPlane: controlPlaneFor(config),
       identity: config.identity,
       graceSeconds: config.graceSeconds,

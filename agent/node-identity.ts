@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { NODE_ID } from '../contract/ids';
-import { DEFAULT_CATALOG, findInstanceType } from '../core/catalog';
-import type { InstanceType } from '../core/model';
+import { ARCH_LABEL, DEFAULT_CATALOG, findInstanceType } from '../core/catalog';
+import type { Architecture, InstanceType } from '../core/model';
 import type { Resources } from '../core/resources';
 import { NodeIdentityError } from './errors';
 
@@ -26,6 +26,20 @@ export interface NodeIdentity {
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
+/** This machine's architecture in EC2's words, from Node's (`x64` is x86_64); undefined for any other. */
+export function hostArchitecture(nodeArch: string = process.arch): Architecture | undefined {
+  return nodeArch === 'arm64' ? 'arm64' : nodeArch === 'x64' ? 'x86_64' : undefined;
+}
+
+/**
+ * The labels the node reports: those it was given, and its architecture (ARCH_LABEL)
+ * as the machine itself says — on a local node the host's, whatever catalog type it
+ * plays — so placement never sends a job built for another architecture here.
+ */
+function withArch(labels: Readonly<Record<string, string>> | undefined, arch: Architecture | undefined): Record<string, string> {
+  return { ...labels, ...(arch !== undefined ? { [ARCH_LABEL]: arch } : {}) };
+}
+
 export interface LocalIdentityOptions {
   readonly nodeId?: string;
   readonly cpu?: number;
@@ -36,6 +50,8 @@ export interface LocalIdentityOptions {
   readonly labels?: Readonly<Record<string, string>>;
   /** Default 127.0.0.1: local nodes publish on loopback. */
   readonly address?: string;
+  /** Default: this machine's (hostArchitecture). */
+  readonly arch?: Architecture;
 }
 
 export function localIdentity(o: LocalIdentityOptions): NodeIdentity {
@@ -51,7 +67,7 @@ export function localIdentity(o: LocalIdentityOptions): NodeIdentity {
   if (!Number.isFinite(pricePerHour) || pricePerHour < 0 || pricePerHour > 1000) throw fail(`--price-per-hour must be between 0 and 1000, got ${o.pricePerHour}`);
   const address = o.address ?? '127.0.0.1';
   if (isIP(address) === 0) throw fail(`--address ${JSON.stringify(address)} is not an IP address; pass the address load balancers reach this node at, e.g. 127.0.0.1`);
-  return { nodeId: o.nodeId, instanceType, zone, labels: o.labels ?? {}, capacity: { cpu: o.cpu, memoryMiB: o.memoryMiB }, pricePerHour, address };
+  return { nodeId: o.nodeId, instanceType, zone, labels: withArch(o.labels, o.arch ?? hostArchitecture()), capacity: { cpu: o.cpu, memoryMiB: o.memoryMiB }, pricePerHour, address };
 }
 
 /** What the node keeps for the OS, dockerd and the agent itself. */
@@ -68,6 +84,8 @@ export interface Ec2IdentityOptions {
   readonly fetch?: typeof fetch;
   /** Overrides the instance's private IPv4 (IMDS local-ipv4) as the node's address. */
   readonly address?: string;
+  /** Default: this machine's (hostArchitecture). */
+  readonly arch?: Architecture;
 }
 
 /** Identity from IMDSv2: a session token first, then instance id, type and zone. */
@@ -116,5 +134,5 @@ export async function ec2Identity(o: Ec2IdentityOptions = {}): Promise<NodeIdent
   if (capacity.cpu <= 0 || capacity.memoryMiB <= 0) {
     throw new NodeIdentityError(`the reservation (${reservation.cpu} millicores, ${reservation.memoryMiB} MiB) leaves nothing of a ${instanceType}`, false);
   }
-  return { nodeId, instanceType, zone, labels: o.labels ?? {}, capacity, pricePerHour: type.pricePerHour, address };
+  return { nodeId, instanceType, zone, labels: withArch(o.labels, o.arch ?? hostArchitecture()), capacity, pricePerHour: type.pricePerHour, address };
 }

@@ -7,6 +7,7 @@ import { add, ZERO, type Resources } from '../core/resources';
 import { DEFAULT_STOP_GRACE_SECONDS } from '../core/service';
 import type { ControlPlane } from './api-client';
 import type { NodeIdentity } from './node-identity';
+import { StartFailures } from './start-failures';
 
 /**
  * One reconcile pass, in this order: list this node's containers (by label, so a
@@ -33,6 +34,14 @@ export interface SyncDeps {
    * and the heartbeat (and every start behind it) must not wait for that each pass.
    */
   readonly usage?: () => Resources | undefined;
+  /**
+   * Copies whose image could not be pulled, kept across passes (the daemon owns one):
+   * reported in the next heartbeats as failed, and not started again meanwhile.
+   * Absent: a pull failure is reported by no heartbeat and retried every pass.
+   */
+  readonly startFailures?: StartFailures;
+  /** For the time a failure is reported at. Default Date.now. */
+  readonly now?: () => number;
   /** Containers started (or stopped) at once. Default 4. */
   readonly parallelism?: number;
   /**
@@ -122,7 +131,9 @@ export async function syncOnce(deps: SyncDeps): Promise<SyncSummary> {
   const grace = deps.graceSeconds ?? DEFAULT_STOP_GRACE_SECONDS;
   const known = await runtime.list(identity.nodeId);
   const usage = deps.usage?.() ?? (deps.measureUsage === false ? ZERO : await measure(runtime, known));
+  const failures = deps.startFailures;
   const containers = known.map(toReport).filter((r): r is ContainerReport => r !== undefined);
+  if (failures) containers.push(...failures.reports(new Set(known.map((c) => c.taskId))));
   const desired = await controlPlane.heartbeat(identity.nodeId, {
     instanceType: identity.instanceType,
     zone: identity.zone,
@@ -150,7 +161,13 @@ export async function syncOnce(deps: SyncDeps): Promise<SyncSummary> {
         await runtime.remove(a.containerId);
         removed++;
       } else if (a.kind === 'start') {
-        await runtime.createAndStart(a.task, identity.nodeId);
+        try {
+          await runtime.createAndStart(a.task, identity.nodeId);
+        } catch (err) {
+          const reason = StartFailures.reasonOf(err);
+          if (reason !== undefined && failures) failures.record(a.task.taskId, a.task.generation, reason, (deps.now ?? Date.now)());
+          throw err;
+        }
         started++;
       }
       // 'report': already in the heartbeat above.
@@ -171,7 +188,10 @@ export async function syncOnce(deps: SyncDeps): Promise<SyncSummary> {
   // a node never holds old and new copies at once beyond what the plan allowed; within a
   // phase the containers are independent, and one at a time made a node with several
   // changes take seconds per container.
-  const actions = reconcile(desired, known);
+  // The control plane answered after hearing the failures: those it no longer asks for
+  // are settled; those it still asks for wait for it rather than being pulled again.
+  failures?.retain(desired);
+  const actions = reconcile(desired, known).filter((a) => !(a.kind === 'start' && failures?.has(a.task.taskId, a.task.generation)));
   let deferred = 0;
   const keepAlive = deps.keepAliveMs !== undefined && actions.some((a) => a.kind !== 'report') ? startKeepAlive(deps, usage, deps.keepAliveMs) : undefined;
   try {

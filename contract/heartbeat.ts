@@ -42,6 +42,11 @@ export const containerReportSchema = z.strictObject({
     .optional(),
   /** A running container's health; `none` when nothing checks it. */
   health: containerHealthSchema.optional(),
+  /**
+   * With `exited` and no container behind it: why the copy could not start (its image
+   * could not be pulled, e.g. no variant for the node's platform), in the registry's words.
+   */
+  failure: z.string().min(1).max(1024).optional(),
 });
 export type ContainerReportBody = z.output<typeof containerReportSchema>;
 

@@ -43,6 +43,8 @@ export const constraintsSchema = z.strictObject({
   instanceTypes: z.array(z.string().regex(INSTANCE_TYPE, 'instance types look like m5.large')).max(64).optional(),
   zones: z.array(z.string().regex(ZONE, 'zones look like us-east-1a')).max(32).optional(),
   nodeLabels: labelsSchema.optional(),
+  /** The CPU architecture the image is built for: only nodes of it take the job. */
+  arch: z.enum(['arm64', 'x86_64'], { message: 'arch must be "arm64" or "x86_64" (EC2\'s names; linux/amd64 images are x86_64)' }).optional(),
 });
 
 /** POST /jobs: the body. */

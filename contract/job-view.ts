@@ -30,6 +30,7 @@ export const constraintsViewSchema = z.object({
   instanceTypes: z.array(z.string()).readonly().optional(),
   zones: z.array(z.string()).readonly().optional(),
   nodeLabels: z.record(z.string(), z.string()).optional(),
+  arch: z.enum(['arm64', 'x86_64']).optional(),
 });
 
 /** A job as GET /jobs/{id} shows it: its spec as stored, its id and times. */

@@ -24,6 +24,14 @@ export interface RestartPolicy {
   readonly resetAfterMs: number;
 }
 
+/**
+ * A CPU architecture as EC2 names it (DescribeInstanceTypes' SupportedArchitectures). An
+ * image runs only where it has a variant for the node's platform: linux/arm64 on
+ * `arm64`, linux/amd64 on `x86_64`.
+ */
+export type Architecture = 'arm64' | 'x86_64';
+export const ARCHITECTURES: readonly Architecture[] = ['arm64', 'x86_64'];
+
 export interface Constraints {
   /** Allowed instance types; empty or undefined means any. */
   readonly instanceTypes?: readonly string[];
@@ -31,6 +39,8 @@ export interface Constraints {
   readonly zones?: readonly string[];
   /** Labels a node must carry, each with exactly this value. */
   readonly nodeLabels?: Readonly<Record<string, string>>;
+  /** The CPU architecture the job's image is built for; undefined means any. */
+  readonly arch?: Architecture;
 }
 
 export interface Job {
@@ -184,4 +194,10 @@ export interface InstanceType {
   readonly name: string;
   readonly capacity: Resources;
   readonly pricePerHour: number;
+  /**
+   * Absent on the made-up types of traces and tests: such a type takes no job that
+   * requires an architecture, and a deployment launches only types whose architecture
+   * it has a launch template for.
+   */
+  readonly arch?: Architecture;
 }

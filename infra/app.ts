@@ -7,7 +7,8 @@ import { StowageStack } from './stowage-stack';
  * Context (`-c key=value` or cdk.json): vpcId (use an existing VPC: needs credentials,
  * because it is looked up), maxNodes, minNodes, instanceTypes (comma-separated),
  * loadBalancer (true: an Application Load Balancer for exposed jobs), certificateArn
- * (an ACM certificate: HTTPS on the load balancer).
+ * (an ACM certificate: HTTPS on the load balancer), ecrRepositories (comma-separated
+ * repository names nodes may pull from; default every repository of the account).
  */
 const app = new App();
 const vpcId = context('vpcId');
@@ -17,6 +18,7 @@ new StowageStack(app, context('stackName') ?? 'Stowage', {
   maxNodes: integer('maxNodes'),
   minNodes: integer('minNodes'),
   instanceTypes: context('instanceTypes')?.split(',').map((s) => s.trim()).filter(Boolean),
+  ecrRepositories: context('ecrRepositories')?.split(',').map((s) => s.trim()).filter(Boolean),
   loadBalancer: flag('loadBalancer'),
   certificateArn: context('certificateArn'),
   // A lookup needs a concrete account and region; without vpcId the stack stays

@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { AgentBundle } from './agent-bundle';
+import type { NodeArchitecture } from './architectures';
 import { Construct } from 'constructs';
 
 export interface NodeFleetProps {
@@ -16,19 +17,35 @@ export interface NodeFleetProps {
   readonly stackTag: { readonly key: string; readonly value: string };
   /** The stack has a load balancer, which adds the one inbound rule (StowageLoadBalancer). */
   readonly loadBalanced?: boolean;
+  /** One launch template per architecture; default arm64 alone. */
+  readonly architectures?: readonly NodeArchitecture[];
+  /**
+   * ECR repositories (names, in this account and region) nodes may pull from; default
+   * every repository of the account in the stack's region.
+   */
+  readonly ecrRepositories?: readonly string[];
 }
+
+/** A NodeFleet property that cannot work; the message names it and the fix. */
+export class NodeFleetConfigError extends Error {
+  override readonly name = 'NodeFleetConfigError';
+}
+
+const ECR_REPOSITORY_NAME = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 
 const AGENT_HOME = '/opt/stowage-agent';
 const AGENT_ZIP = '/tmp/stowage-agent.zip';
 
 /**
- * What a Stowage node is: the launch template the scheduler launches from (Amazon Linux
- * 2023 on ARM64, Docker, Node.js, the agent as a systemd service), its security group and
- * its role. Instance type and subnet are chosen per launch by Ec2Fleet, so the template
- * names neither, and it defines no network interfaces (Ec2Fleet passes SubnetId).
+ * What a Stowage node is: the launch templates the scheduler launches from (Amazon Linux
+ * 2023, Docker, Node.js, the agent as a systemd service), one per allowed architecture
+ * because an AMI boots on one architecture only; its security group and its role.
+ * Instance type and subnet are chosen per launch by Ec2Fleet, so no template names
+ * either, and none defines network interfaces (Ec2Fleet passes SubnetId).
  */
 export class NodeFleet extends Construct {
-  readonly launchTemplate: ec2.LaunchTemplate;
+  /** Architecture → its template, arm64 first. */
+  readonly launchTemplates: ReadonlyMap<NodeArchitecture, ec2.LaunchTemplate>;
   readonly role: iam.Role;
   readonly securityGroup: ec2.SecurityGroup;
   readonly agentBundle: Asset;
@@ -54,6 +71,7 @@ export class NodeFleet extends Construct {
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
     });
     // Its one API permission, the heartbeat route, is granted by StowageApi.grantHeartbeat.
+    this.grantEcrPull(props.ecrRepositories);
 
     this.agentBundle = new AgentBundle(this, 'AgentBundle', { repoRoot: props.repoRoot }).asset;
     // GetObject on the one bundle object, rather than Asset.grantRead (GetObject*, List*
@@ -107,8 +125,56 @@ export class NodeFleet extends Construct {
       'systemctl enable --now stowage-agent',
     );
 
-    this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
-      machineImage: ec2.MachineImage.latestAmazonLinux2023({ cpuType: ec2.AmazonLinuxCpuType.ARM_64 }),
+    const architectures = props.architectures && props.architectures.length > 0 ? props.architectures : (['arm64'] as const);
+    const templates = new Map<NodeArchitecture, ec2.LaunchTemplate>();
+    for (const arch of architectures) {
+      // The arm64 template keeps the id it has always had, so a stack that allows only
+      // Graviton replaces nothing on update.
+      templates.set(arch, this.launchTemplateFor(arch === 'arm64' ? 'LaunchTemplate' : 'LaunchTemplateX8664', arch, userData));
+    }
+    this.launchTemplates = templates;
+  }
+
+  /** The template of the default architecture (arm64 when allowed). */
+  get launchTemplate(): ec2.LaunchTemplate {
+    return [...this.launchTemplates.values()][0];
+  }
+
+  /**
+   * Pull rights on the named repositories (or all of the account's in this region):
+   * image and layer reads only, never a push. GetAuthorizationToken takes no resource;
+   * the token it returns is only as good as these grants.
+   */
+  private grantEcrPull(repositories: readonly string[] | undefined): void {
+    const stack = Stack.of(this);
+    for (const name of repositories ?? []) {
+      // A registry host would pass the name grammar (dots are allowed) and grant nothing.
+      if (!ECR_REPOSITORY_NAME.test(name) || /\.dkr\.ecr\./.test(name)) {
+        throw new NodeFleetConfigError(`ecrRepositories: "${name}" is not an ECR repository name (lowercase letters, digits, . _ - and / between parts); pass names, not URIs`);
+      }
+    }
+    const arns = repositories && repositories.length > 0
+      ? repositories.map((name) => stack.formatArn({ service: 'ecr', resource: 'repository', resourceName: name }))
+      : [stack.formatArn({ service: 'ecr', resource: 'repository', resourceName: '*' })];
+    this.role.addToPolicy(new iam.PolicyStatement({ sid: 'EcrAuthToken', actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }));
+    this.role.addToPolicy(
+      new iam.PolicyStatement({ sid: 'EcrPull', actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'], resources: arns }),
+    );
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'ecr:GetAuthorizationToken supports no resource-level permission; the token it returns reaches only the repositories the EcrPull statement names.',
+    });
+    if (!repositories || repositories.length === 0) {
+      Validations.of(this.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/*]',
+        reason: 'Nodes pull whatever image a job names, from any repository of this account and region (read-only: BatchGetImage, GetDownloadUrlForLayer, BatchCheckLayerAvailability); deploy with -c ecrRepositories=a,b to name them instead.',
+      });
+    }
+  }
+
+  private launchTemplateFor(id: string, arch: NodeArchitecture, userData: ec2.UserData): ec2.LaunchTemplate {
+    return new ec2.LaunchTemplate(this, id, {
+      machineImage: ec2.MachineImage.latestAmazonLinux2023({ cpuType: arch === 'arm64' ? ec2.AmazonLinuxCpuType.ARM_64 : ec2.AmazonLinuxCpuType.X86_64 }),
       userData,
       role: this.role,
       securityGroup: this.securityGroup,

@@ -11,7 +11,7 @@ export const RUNTIME_ENV = {
   leasesTable: 'STOWAGE_LEASES_TABLE',
   versionsTable: 'STOWAGE_VERSIONS_TABLE',
   idempotencyTable: 'STOWAGE_IDEMPOTENCY_TABLE',
-  launchTemplateId: 'STOWAGE_LAUNCH_TEMPLATE_ID',
+  launchTemplates: 'STOWAGE_LAUNCH_TEMPLATES',
   subnets: 'STOWAGE_SUBNETS',
   stackTagKey: 'STOWAGE_STACK_TAG_KEY',
   stackTagValue: 'STOWAGE_STACK_TAG_VALUE',

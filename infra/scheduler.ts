@@ -38,6 +38,10 @@ const SYNC_DOCUMENT = 'AWS-RunShellScript';
 export class Scheduler extends Construct {
   readonly fn: lambda.IFunction;
   readonly schedule: events.Rule;
+  /** The Nodes stream's event source mapping; the teardown disables it. */
+  readonly streamSource: DynamoEventSource;
+  /** The function's timeout: how long a pass already running may still act once nothing wakes it. */
+  readonly timeout: Duration;
 
   constructor(scope: Construct, id: string, props: SchedulerProps) {
     super(scope, id);
@@ -46,7 +50,7 @@ export class Scheduler extends Construct {
 
     const environment: Record<string, string> = {
       ...tables.environment,
-      [RUNTIME_ENV.launchTemplateId]: fleet.launchTemplate.launchTemplateId!,
+      [RUNTIME_ENV.launchTemplates]: stack.toJsonString(Object.fromEntries([...fleet.launchTemplates].map(([arch, lt]) => [arch, lt.launchTemplateId!]))),
       [RUNTIME_ENV.subnets]: stack.toJsonString(props.subnetsByZone),
       [RUNTIME_ENV.stackTagKey]: stackTag.key,
       [RUNTIME_ENV.stackTagValue]: stackTag.value,
@@ -61,13 +65,14 @@ export class Scheduler extends Construct {
       environment[RUNTIME_ENV.vpcId] = lb.vpcId;
     }
 
+    this.timeout = Duration.seconds(60);
     const scheduler = new StowageFunction(this, 'Function', {
       handler: 'scheduler',
       handlersDir: props.handlersDir,
       description: 'Stowage scheduler pass: snapshot, plan, apply',
       // A pass applies transactions, SSM commands and EC2 calls with back-off; a minute
       // leaves room for throttling retries, and the schedule fires again after it anyway.
-      timeout: Duration.seconds(60),
+      timeout: this.timeout,
       memorySize: 1024,
       environment,
     });
@@ -81,16 +86,15 @@ export class Scheduler extends Construct {
     // Heartbeats arrive every few seconds per node; a 5 s window turns a fleet's worth of
     // them into one pass. Retries are bounded: a failed pass is not worth replaying, the
     // next heartbeat or the next minute re-plans from fresh state.
-    this.fn.addEventSource(
-      new DynamoEventSource(tables.nodes, {
-        startingPosition: lambda.StartingPosition.LATEST,
-        batchSize: 100,
-        maxBatchingWindow: Duration.seconds(5),
-        retryAttempts: 2,
-        maxRecordAge: Duration.minutes(5),
-        parallelizationFactor: 1,
-      }),
-    );
+    this.streamSource = new DynamoEventSource(tables.nodes, {
+      startingPosition: lambda.StartingPosition.LATEST,
+      batchSize: 100,
+      maxBatchingWindow: Duration.seconds(5),
+      retryAttempts: 2,
+      maxRecordAge: Duration.minutes(5),
+      parallelizationFactor: 1,
+    });
+    this.fn.addEventSource(this.streamSource);
 
     tables.acknowledgeIndexGrant(scheduler.role);
     // DynamoEventSource grants dynamodb:ListStreams on '*' (the action takes no resource);
@@ -118,13 +122,19 @@ export class Scheduler extends Construct {
     const ec2Arn = (resource: string, account = stack.account) =>
       stack.formatArn({ service: 'ec2', account, resource, resourceName: '*' }) ;
     const instances = ec2Arn('instance');
-    const launchTemplateArn = stack.formatArn({ service: 'ec2', resource: 'launch-template', resourceName: fleet.launchTemplate.launchTemplateId! });
-    // Only through the stack's launch template: its user data, image and node role, never
-    // a launch the scheduler composes itself.
-    const requestTagged = {
-      StringEquals: { [`aws:RequestTag/${stackTag.key}`]: stackTag.value },
-      ArnLike: { 'ec2:LaunchTemplate': launchTemplateArn },
-    };
+    const launchTemplateArns = [...fleet.launchTemplates.values()].map((lt) =>
+      stack.formatArn({ service: 'ec2', resource: 'launch-template', resourceName: lt.launchTemplateId! }),
+    );
+    // Every RunInstances statement holds only for a launch from one of the stack's
+    // templates: its user data, image, security group and node role, never a launch the
+    // scheduler composes itself. ec2:LaunchTemplate is set on every resource of such a
+    // request, whatever it overrides; so the resources the template names (image,
+    // security group) also need ec2:IsLaunchTemplateResource, true only when the request
+    // did not replace them — without it, a launch from the template with any
+    // Amazon-owned AMI swapped in would be allowed.
+    const fromTemplate = { ArnLike: { 'ec2:LaunchTemplate': launchTemplateArns } };
+    const asTemplateSays = { ...fromTemplate, Bool: { 'ec2:IsLaunchTemplateResource': 'true' } };
+    const requestTagged = { StringEquals: { [`aws:RequestTag/${stackTag.key}`]: stackTag.value }, ...fromTemplate };
 
     const statements = [
       // Launch: the instance and its volumes only when tagged with the stack tag in the
@@ -135,24 +145,33 @@ export class Scheduler extends Construct {
         resources: [instances, ec2Arn('volume')],
         conditions: requestTagged,
       }),
-      // ...from this stack's launch template, into this VPC's subnets, with the node
-      // security group. The network interface RunInstances creates has no id yet.
+      // ...from this stack's launch templates, into this VPC's subnets (Ec2Fleet picks the
+      // subnet per zone, so it is the one resource the request names itself). The network
+      // interface RunInstances creates has no id yet.
       new iam.PolicyStatement({
         sid: 'RunFromStackLaunchTemplate',
         actions: ['ec2:RunInstances'],
         resources: [
-          launchTemplateArn,
+          ...launchTemplateArns,
           ...Object.values(props.subnetsByZone).map((subnetId) => stack.formatArn({ service: 'ec2', resource: 'subnet', resourceName: subnetId })),
-          stack.formatArn({ service: 'ec2', resource: 'security-group', resourceName: fleet.securityGroup.securityGroupId }),
           ec2Arn('network-interface'),
         ],
+        conditions: fromTemplate,
       }),
-      // ...with an Amazon-owned image (the AL2023 AMI the template resolves).
+      // ...with the node security group, as the template names it.
       new iam.PolicyStatement({
-        sid: 'RunAmazonImages',
+        sid: 'RunWithTemplateSecurityGroup',
+        actions: ['ec2:RunInstances'],
+        resources: [stack.formatArn({ service: 'ec2', resource: 'security-group', resourceName: fleet.securityGroup.securityGroupId })],
+        conditions: asTemplateSays,
+      }),
+      // ...with the Amazon-owned image the template resolves (the AL2023 AMI of its
+      // architecture), and no other.
+      new iam.PolicyStatement({
+        sid: 'RunTemplateImage',
         actions: ['ec2:RunInstances'],
         resources: [stack.formatArn({ service: 'ec2', account: '', resource: 'image', resourceName: '*' })],
-        conditions: { StringEquals: { 'ec2:Owner': 'amazon' } },
+        conditions: { ...asTemplateSays, StringEquals: { 'ec2:Owner': 'amazon' } },
       }),
       // Tags only as part of RunInstances: the scheduler cannot tag (and so adopt) an
       // instance it did not launch.
@@ -199,7 +218,7 @@ export class Scheduler extends Construct {
       { id: `AwsSolutions-IAM5[${instanceArn}]`, reason: 'Instance ids are not known before launch; every statement on instance/* is conditioned on the stack tag (aws:RequestTag, aws:ResourceTag, ssm:resourceTag) or on ec2:CreateAction=RunInstances.' },
       { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:volume/*]', reason: 'Volume ids are not known before launch; RunInstances on volume/* requires the stack tag in the request, CreateTags requires ec2:CreateAction=RunInstances.' },
       { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]', reason: 'RunInstances creates the node\'s network interface, whose id does not exist before the call; it is bound to this stack\'s subnets and security group by the same statement.' },
-      { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>::image/*]', reason: 'The AL2023 AMI id changes with every release (resolved from the public SSM parameter at deploy); limited to Amazon-owned images by ec2:Owner.' },
+      { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>::image/*]', reason: 'The AL2023 AMI id changes with every release (resolved from the public SSM parameter at deploy); limited to Amazon-owned images by ec2:Owner, and to the image the stack\'s launch template names by ec2:LaunchTemplate with ec2:IsLaunchTemplateResource.' },
     );
   }
 }

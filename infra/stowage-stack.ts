@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import * as path from 'node:path';
 import { StowageApi } from './api';
+import { architecturesFor } from './architectures';
 import { StowageLoadBalancer } from './load-balancer';
 import { Network } from './network';
 import { NodeFleet } from './node-fleet';
@@ -9,6 +10,7 @@ import { RUNTIME_ENV } from './runtime-env';
 import { Scheduler } from './scheduler';
 import { StateTables } from './state-tables';
 import { StowageFunction } from './stowage-function';
+import { StackTeardown } from './teardown';
 
 /** The tag key on every instance this stack launches; Ec2Fleet refuses `aws:` keys. */
 export const STACK_TAG_KEY = 'stowage:stack';
@@ -18,8 +20,13 @@ export interface StowageStackProps extends StackProps {
   readonly vpcId?: string;
   readonly maxNodes?: number;
   readonly minNodes?: number;
-  /** Instance types the scheduler may launch; default: the whole bundled catalog. */
+  /**
+   * Instance types the scheduler may launch; default: the bundled catalog's Graviton
+   * (arm64) types. The stack keeps a launch template for each architecture they hold.
+   */
   readonly instanceTypes?: readonly string[];
+  /** ECR repositories nodes may pull from (names); default every repository of the account in the region. */
+  readonly ecrRepositories?: readonly string[];
   /** Directory of the handler sources. Default: lambdas/handlers. */
   readonly handlersDir?: string;
   /** Folder shipped to nodes as the agent bundle. Default: agent/. */
@@ -51,6 +58,7 @@ export class StowageStack extends Stack {
   readonly fleet: NodeFleet;
   readonly scheduler: Scheduler;
   readonly loadBalancer?: StowageLoadBalancer;
+  readonly teardown: StackTeardown;
 
   constructor(scope: Construct, id: string, props: StowageStackProps = {}) {
     super(scope, id, props);
@@ -95,6 +103,8 @@ export class StowageStack extends Stack {
       apiUrl: this.api.url,
       stackTag,
       loadBalanced: props.loadBalancer,
+      architectures: architecturesFor(props.instanceTypes),
+      ecrRepositories: props.ecrRepositories,
     });
 
     this.api.grantHeartbeat(this.fleet.role);
@@ -124,6 +134,15 @@ export class StowageStack extends Stack {
       loadBalancer: this.loadBalancer,
     });
 
+    // On delete, before the network and the node template go: stop the scheduler and
+    // terminate what it launched, or the subnets and security group cannot be deleted.
+    this.teardown = new StackTeardown(this, 'Teardown', {
+      scheduler: this.scheduler,
+      stackTag,
+      handlersDir,
+      before: [network, this.fleet, this.scheduler, ...(this.loadBalancer ? [this.loadBalancer] : [])],
+    });
+
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Stowage API (SigV4-signed requests only)' });
     new CfnOutput(this, 'JobsTableName', { value: jobsTable.tableName });
     new CfnOutput(this, 'TasksTableName', { value: tasks.tableName });
@@ -132,7 +151,10 @@ export class StowageStack extends Stack {
     new CfnOutput(this, 'LeasesTableName', { value: this.tables.leases.tableName });
     new CfnOutput(this, 'VersionsTableName', { value: versions.tableName });
     new CfnOutput(this, 'IdempotencyTableName', { value: idempotency.tableName });
-    new CfnOutput(this, 'NodeLaunchTemplateId', { value: this.fleet.launchTemplate.launchTemplateId! });
+    new CfnOutput(this, 'NodeLaunchTemplateId', { value: this.fleet.launchTemplate.launchTemplateId!, description: 'The node launch template of the default architecture (arm64 when allowed)' });
+    for (const [arch, lt] of this.fleet.launchTemplates) {
+      new CfnOutput(this, `NodeLaunchTemplate${arch === 'arm64' ? 'Arm64' : 'X8664'}`, { value: lt.launchTemplateId!, description: `The node launch template for ${arch} instance types` });
+    }
     if (this.loadBalancer) {
       new CfnOutput(this, 'LoadBalancerUrl', { value: this.loadBalancer.url, description: 'Where exposed jobs answer (each at its path or host rule)' });
     }

@@ -1,5 +1,5 @@
 import { DEFAULT_CATALOG } from '../core/catalog';
-import type { InstanceType } from '../core/model';
+import { ARCHITECTURES, type Architecture, type InstanceType } from '../core/model';
 import { defaultPolicy, type SchedulerPolicy } from '../core/policy';
 import type { TableNames } from './adapters/table-schema';
 
@@ -16,7 +16,8 @@ export const ENV = {
   leasesTable: 'STOWAGE_LEASES_TABLE',
   versionsTable: 'STOWAGE_VERSIONS_TABLE',
   idempotencyTable: 'STOWAGE_IDEMPOTENCY_TABLE',
-  launchTemplateId: 'STOWAGE_LAUNCH_TEMPLATE_ID',
+  /** JSON object: architecture (arm64, x86_64) → the id of the node launch template that boots it. */
+  launchTemplates: 'STOWAGE_LAUNCH_TEMPLATES',
   /** JSON object: availability zone → subnet id. */
   subnets: 'STOWAGE_SUBNETS',
   stackTagKey: 'STOWAGE_STACK_TAG_KEY',
@@ -66,21 +67,62 @@ export function tableNamesFrom(env: Env): TableNames {
   };
 }
 
-/** The scheduler's policy: defaults, the catalog narrowed to the allowed types, and the fleet limits. */
-export function policyFrom(env: Env, zones: readonly string[]): SchedulerPolicy {
+/**
+ * The scheduler's policy: defaults, the catalog narrowed to the allowed types, and the
+ * fleet limits. `architectures`: those the stack has a launch template for. A type of
+ * any other architecture is never in the policy, so no pass can plan a launch whose
+ * image would not boot (EC2 refuses it with InvalidParameterValue, and the pass after
+ * would plan it again): with no types named, the catalog's types of those
+ * architectures; a named type of another is a broken deployment, refused here.
+ */
+export function policyFrom(env: Env, zones: readonly string[], architectures: readonly Architecture[]): SchedulerPolicy {
   const names = (env[ENV.instanceTypes] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  let catalog: readonly InstanceType[] = DEFAULT_CATALOG;
+  const bootable = (t: InstanceType) => t.arch !== undefined && architectures.includes(t.arch);
+  let catalog: readonly InstanceType[] = DEFAULT_CATALOG.filter(bootable);
   if (names.length > 0) {
     const unknown = names.filter((n) => !DEFAULT_CATALOG.some((t) => t.name === n));
     if (unknown.length > 0) throw new ConfigError(ENV.instanceTypes, `unknown instance type(s) ${unknown.join(', ')}; known: ${DEFAULT_CATALOG.map((t) => t.name).join(', ')}`);
-    catalog = DEFAULT_CATALOG.filter((t) => names.includes(t.name));
+    const named = DEFAULT_CATALOG.filter((t) => names.includes(t.name));
+    const orphans = named.filter((t) => !bootable(t));
+    if (orphans.length > 0) {
+      throw new ConfigError(
+        ENV.instanceTypes,
+        `${orphans.map((t) => `${t.name} (${t.arch})`).join(', ')} ha${orphans.length === 1 ? 's' : 've'} no launch template of ${orphans.length === 1 ? 'its' : 'their'} architecture ` +
+          `(${ENV.launchTemplates} has ${architectures.join(', ') || 'none'}); redeploy the stack with these types in its instanceTypes context, which adds the template`,
+      );
+    }
+    catalog = named;
   }
+  if (catalog.length === 0) throw new ConfigError(ENV.launchTemplates, `names no architecture the bundled catalog has a type of (${ARCHITECTURES.join(', ')}); redeploy the stack`);
   const base = defaultPolicy(catalog);
   return {
     ...base,
     scaleUp: { ...base.scaleUp, zones, maxNodes: integer(env, ENV.maxNodes, base.scaleUp.maxNodes) },
     consolidation: { ...base.consolidation, minNodes: integer(env, ENV.minNodes, base.consolidation.minNodes) },
   };
+}
+
+const LAUNCH_TEMPLATE_ID = /^lt-[0-9a-f]{8,17}$/;
+
+/** Architecture → launch template id, as the stack passes them; at least one. */
+export function launchTemplatesFrom(env: Env): Partial<Record<Architecture, string>> {
+  const raw = required(env, ENV.launchTemplates);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(ENV.launchTemplates, 'is not JSON; expected an object of architecture → launch template id, e.g. {"arm64":"lt-0abc…"}');
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || Object.keys(parsed).length === 0) {
+    throw new ConfigError(ENV.launchTemplates, 'must be a non-empty JSON object of architecture → launch template id');
+  }
+  const out: Partial<Record<Architecture, string>> = {};
+  for (const [arch, id] of Object.entries(parsed)) {
+    if (!(ARCHITECTURES as readonly string[]).includes(arch)) throw new ConfigError(ENV.launchTemplates, `"${arch}" is not an architecture; use ${ARCHITECTURES.join(' or ')}`);
+    if (typeof id !== 'string' || !LAUNCH_TEMPLATE_ID.test(id)) throw new ConfigError(ENV.launchTemplates, `${arch}: ${JSON.stringify(id)} is not a launch template id (lt- and hex digits)`);
+    out[arch as Architecture] = id;
+  }
+  return out;
 }
 
 export function subnetsFrom(env: Env): Record<string, string> {

@@ -1,5 +1,6 @@
+import { hostArchitecture } from '../agent/node-identity';
 import { DEFAULT_CATALOG } from '../core/catalog';
-import type { InstanceType } from '../core/model';
+import type { Architecture, InstanceType } from '../core/model';
 import { defaultPolicy, validatePolicy, type SchedulerPolicy } from '../core/policy';
 
 /** The zones local nodes are spread over (names only: they are all this machine). */
@@ -12,6 +13,8 @@ export interface LocalPolicyOptions {
   readonly minNodes: number;
   /** Agents heartbeat every this many seconds; the heartbeat timeout is set from it. */
   readonly agentIntervalSeconds: number;
+  /** The architecture local nodes have: this machine's (default hostArchitecture()). */
+  readonly arch?: Architecture;
 }
 
 export class LocalOptionError extends Error {
@@ -36,7 +39,7 @@ export function localPolicy(o: LocalPolicyOptions): SchedulerPolicy {
     // Requests through the local haproxy are short; 3 s lets in-flight ones finish
     // without making every local stop wait the ALB's 15 s.
     deregistrationDelayMs: 3_000,
-    scaleUp: { ...base.scaleUp, zones: [...LOCAL_ZONES], maxNodes: o.maxNodes },
+    scaleUp: { ...base.scaleUp, zones: [...LOCAL_ZONES], maxNodes: o.maxNodes, ...onThisMachine(base.scaleUp, o.arch ?? hostArchitecture()) },
     consolidation: {
       ...base.consolidation,
       minNodes: o.minNodes,
@@ -58,4 +61,16 @@ export function instanceTypesNamed(names: readonly string[]): InstanceType[] {
     if (!t) throw new LocalOptionError(`--instance-types: unknown instance type "${name}"; known: ${DEFAULT_CATALOG.map((c) => c.name).join(', ')}`);
     return t;
   });
+}
+
+/**
+ * Every local "instance" is this machine, whatever catalog type it plays: its types take
+ * the host's architecture, so a job that requires an architecture is launched for, or
+ * called unschedulable, as the host can actually run it. (A local node's own
+ * architecture is what its agent reports, ARCH_LABEL; until its first heartbeat it is
+ * read from the catalog, which may briefly keep such a job off a node still starting.)
+ */
+function onThisMachine(scaleUp: SchedulerPolicy['scaleUp'], arch: Architecture | undefined): Partial<SchedulerPolicy['scaleUp']> {
+  if (arch === undefined) return {};
+  return { instanceTypes: scaleUp.instanceTypes.map((t) => ({ ...t, arch })) };
 }

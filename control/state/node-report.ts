@@ -19,6 +19,8 @@ export interface ContainerReport {
   readonly endpoints?: readonly Endpoint[];
   /** A running container's health; `none` when nothing checks it. */
   readonly health?: ContainerHealth;
+  /** An `exited` copy that never had a container: why it could not start (an image pull's failure). */
+  readonly failure?: string;
 }
 
 export interface Heartbeat {

@@ -41,7 +41,8 @@ export function containerTransition(t: Task, c: ContainerReport, now: number): T
   if (c.state === 'starting' && from === 'ASSIGNED') return withObserved({ ...t, status: 'STARTING' }, c, now);
   if (c.state === 'running' && (from === 'ASSIGNED' || from === 'STARTING')) return withObserved({ ...t, status: 'RUNNING', startedAt: c.startedAt ?? now }, c, now);
   if (c.state === 'exited' && HOLDS_RESOURCES.has(from)) {
-    const ok = c.exitCode === 0 && !c.oomKilled;
+    // A failure report (no container ran) is never a success, whatever else it says.
+    const ok = c.exitCode === 0 && !c.oomKilled && c.failure === undefined;
     return {
       ...t,
       status: ok ? 'COMPLETED' : 'FAILED',
@@ -50,7 +51,7 @@ export function containerTransition(t: Task, c: ContainerReport, now: number): T
       oomKilled: c.oomKilled,
       startedAt: t.startedAt ?? c.startedAt,
       finishedAt: c.finishedAt ?? now,
-      reason: ok ? 'exited 0' : c.oomKilled ? 'killed for exceeding its memory limit (OOM)' : `exited ${c.exitCode}`,
+      reason: c.failure ?? (ok ? 'exited 0' : c.oomKilled ? 'killed for exceeding its memory limit (OOM)' : `exited ${c.exitCode}`),
       endpoints: undefined,
       health: undefined,
       healthySince: undefined,

@@ -6,7 +6,8 @@ import type { Launch } from './plan-types';
 import type { SnapshotIndex } from './snapshot';
 import type { SchedulerPolicy } from '../policy';
 import { binFrom, type Bin, type PlacementTask } from '../placement/bin';
-import { allowsInstanceType, allowsZone, matchesLabels } from '../placement/filters';
+import { nodeArchitecture } from '../catalog';
+import { allowsArch, allowsInstanceType, allowsZone, matchesLabels } from '../placement/filters';
 import { packNodeClaims } from '../placement/node-claims';
 import { packTasks } from '../placement/packer';
 import type { ResourceWeights } from '../placement/scorers';
@@ -94,7 +95,7 @@ export function planLaunches(
     if (!type) return undefined; // unreachable after whyNoNewNodeFits; kept as a guard
     zoneCounts.set(zone, (zoneCounts.get(zone) ?? 0) + 1);
     return binFrom(
-      { id: `launch-${bins.length}`, instanceType: type.name, zone, labels: scaleUp.nodeLabels, capacity: type.capacity, state: 'LAUNCHING' },
+      { id: `launch-${bins.length}`, instanceType: type.name, zone, labels: scaleUp.nodeLabels, capacity: type.capacity, state: 'LAUNCHING', arch: type.arch },
       ZERO,
       Number.MAX_SAFE_INTEGER - 1_000_000 + bins.length,
     );
@@ -157,7 +158,7 @@ export function whyNoNewNodeFits(task: PlacementTask, policy: SchedulerPolicy): 
     const wanted = Object.entries(task.constraints.nodeLabels ?? {}).map(([k, v]) => `${k}=${v}`);
     return `no new node can take it: new nodes do not carry the labels it requires (${wanted.join(', ')}); waiting for room on a node that does`;
   }
-  if (!scaleUp.instanceTypes.some((t) => allowsInstanceType(task.constraints, t.name) && fits(task.resources, t.capacity))) {
+  if (!scaleUp.instanceTypes.some((t) => launchableFor(task, t) && fits(task.resources, t.capacity))) {
     return 'no new node can take it: no allowed instance type in the catalog holds it; waiting for room on an existing node';
   }
   return null;
@@ -179,9 +180,13 @@ export function unschedulableReason(task: PlacementTask, policy: SchedulerPolicy
   const zoneOk = scaleUp.zones.some((z) => allowsZone(task.constraints, z));
   if (!zoneOk) return `constraint zones [${(task.constraints.zones ?? []).join(', ')}] match none of the fleet's zones [${scaleUp.zones.join(', ')}]`;
   if (!matchesLabels(task.constraints, scaleUp.nodeLabels)) return 'constraint nodeLabels match no node and new nodes do not carry them';
-  const allowed = scaleUp.instanceTypes.filter((t) => allowsInstanceType(task.constraints, t.name));
+  const allowed = scaleUp.instanceTypes.filter((t) => launchableFor(task, t));
   if (allowed.length === 0) {
-    return `constraint instanceTypes [${(task.constraints.instanceTypes ?? []).join(', ')}] names no type in the launch catalog`;
+    if (!scaleUp.instanceTypes.some((t) => allowsInstanceType(task.constraints, t.name))) {
+      return `constraint instanceTypes [${(task.constraints.instanceTypes ?? []).join(', ')}] names no type in the launch catalog`;
+    }
+    const arches = [...new Set(scaleUp.instanceTypes.map((t) => t.arch ?? 'unknown'))].sort();
+    return `constraint arch ${task.constraints.arch} matches no type the scheduler may launch (their architectures: ${arches.join(', ')}); allow types of that architecture (the stack's instanceTypes) or build the image for one of these`;
   }
   if (allowed.some((t) => fits(task.resources, t.capacity))) return null;
   const cpu = Math.max(...allowed.map((t) => t.capacity.cpu));
@@ -245,7 +250,7 @@ function chooseType(
   const end = Math.min(waiting.length, index + CHOICE_WINDOW);
   const options: Array<{ type: InstanceType; value: number; perDollar: number }> = [];
   for (const type of types) {
-    if (!allowsInstanceType(task.constraints, type.name) || !fits(task.resources, type.capacity)) continue;
+    if (!launchableFor(task, type) || !fits(task.resources, type.capacity)) continue;
     // Test-fill one node of this type, first-fit, with the tasks still waiting.
     let cpu = type.capacity.cpu;
     let mem = type.capacity.memoryMiB;
@@ -254,7 +259,7 @@ function chooseType(
     for (let i = index; i < end; i++) {
       const w = waiting[i];
       const r: Resources = w.resources;
-      if (r.cpu <= cpu && r.memoryMiB <= mem && allowsInstanceType(w.constraints, type.name) && matchesLabels(w.constraints, policy.scaleUp.nodeLabels)) {
+      if (r.cpu <= cpu && r.memoryMiB <= mem && launchableFor(w, type) && matchesLabels(w.constraints, policy.scaleUp.nodeLabels)) {
         if (w.spread) {
           const room = spreadRoom.get(w.spread) ?? roomOnNewNode(w.spread, zone);
           if (room <= 0) continue;
@@ -300,5 +305,10 @@ function chooseZone(task: PlacementTask, zones: readonly string[], counts: Map<s
 
 function staticallyAllowed(task: PlacementTask, type: string, zone: string, labels: Readonly<Record<string, string>>): boolean {
   const c = task.constraints;
-  return allowsInstanceType(c, type) && allowsZone(c, zone) && matchesLabels(c, labels);
+  return allowsInstanceType(c, type) && allowsZone(c, zone) && matchesLabels(c, labels) && allowsArch(c, nodeArchitecture({ instanceType: type, labels }));
+}
+
+/** The task's constraints allow a new node of this type: its name and its architecture. */
+function launchableFor(task: PlacementTask, type: InstanceType): boolean {
+  return allowsInstanceType(task.constraints, type.name) && allowsArch(task.constraints, type.arch);
 }

@@ -1,4 +1,5 @@
-import type { Constraints, NodeState } from '../model';
+import { nodeArchitecture } from '../catalog';
+import type { Architecture, Constraints, NodeState } from '../model';
 import type { Resources } from '../resources';
 import type { SpreadRule } from './spread';
 
@@ -14,6 +15,8 @@ export interface Bin {
   readonly labels: Readonly<Record<string, string>>;
   readonly capacity: Resources;
   readonly state: NodeState;
+  /** Undefined when neither the node's agent nor the catalog says. */
+  readonly arch?: Architecture;
   freeCpu: number;
   freeMemoryMiB: number;
   /** Position in the order nodes were opened (launch time, then id); first-fit scores by it. */
@@ -38,11 +41,13 @@ export interface PlacementTask {
   readonly groupSize?: number;
 }
 
+/** `node.arch`: for a node not launched yet, its type's; otherwise read as nodeArchitecture says. */
 export function binFrom(
-  node: { id: string; instanceType: string; zone: string; labels: Readonly<Record<string, string>>; capacity: Resources; state: NodeState },
+  node: { id: string; instanceType: string; zone: string; labels: Readonly<Record<string, string>>; capacity: Resources; state: NodeState; arch?: Architecture },
   used: Resources,
   rank: number,
 ): Bin {
+  const arch = node.arch ?? nodeArchitecture(node);
   return {
     id: node.id,
     instanceType: node.instanceType,
@@ -50,6 +55,7 @@ export function binFrom(
     labels: node.labels,
     capacity: node.capacity,
     state: node.state,
+    ...(arch !== undefined ? { arch } : {}),
     freeCpu: node.capacity.cpu - used.cpu,
     freeMemoryMiB: node.capacity.memoryMiB - used.memoryMiB,
     rank,
@@ -73,12 +79,12 @@ export function constraintsKey(c: Constraints): string {
   if (key === undefined) {
     // JSON, not joined strings: label values may contain any separator we could pick.
     const labels = c.nodeLabels ? Object.keys(c.nodeLabels).sort().map((k) => [k, c.nodeLabels![k]]) : [];
-    key = JSON.stringify([[...(c.instanceTypes ?? [])].sort(), [...(c.zones ?? [])].sort(), labels]);
+    key = JSON.stringify([[...(c.instanceTypes ?? [])].sort(), [...(c.zones ?? [])].sort(), labels, c.arch ?? null]);
     constraintKeys.set(c, key);
   }
   return key;
 }
 
 export function hasConstraints(c: Constraints): boolean {
-  return (c.instanceTypes?.length ?? 0) > 0 || (c.zones?.length ?? 0) > 0 || Object.keys(c.nodeLabels ?? {}).length > 0;
+  return (c.instanceTypes?.length ?? 0) > 0 || (c.zones?.length ?? 0) > 0 || Object.keys(c.nodeLabels ?? {}).length > 0 || c.arch !== undefined;
 }

@@ -1,4 +1,4 @@
-import { ACCEPTS_WORK, type Constraints } from '../model';
+import { ACCEPTS_WORK, type Architecture, type Constraints } from '../model';
 import type { Bin, PlacementTask } from './bin';
 import { spreadCount } from './spread';
 
@@ -12,6 +12,7 @@ export type RejectReason =
   | 'constraint:instance-type'
   | 'constraint:zone'
   | 'constraint:node-label'
+  | 'constraint:arch'
   | 'spread:node'
   | 'spread:zone'
   | 'insufficient-cpu'
@@ -44,6 +45,11 @@ export function matchesLabels(c: Constraints, labels: Readonly<Record<string, st
   return true;
 }
 
+/** A node whose architecture nobody knows takes no job that names one: its image might not run there. */
+export function allowsArch(c: Constraints, arch: Architecture | undefined): boolean {
+  return c.arch === undefined || c.arch === arch;
+}
+
 export const nodeStateFilter: Filter = {
   reason: 'node-not-accepting-work',
   accepts: (bin) => ACCEPTS_WORK.has(bin.state),
@@ -62,6 +68,11 @@ export const zoneFilter: Filter = {
 export const nodeLabelFilter: Filter = {
   reason: 'constraint:node-label',
   accepts: (bin, task) => matchesLabels(task.constraints, bin.labels),
+};
+
+export const archFilter: Filter = {
+  reason: 'constraint:arch',
+  accepts: (bin, task) => allowsArch(task.constraints, bin.arch),
 };
 
 /** The node already holds the most copies of the job its spread allows. */
@@ -100,6 +111,7 @@ export const FILTERS: readonly Filter[] = [
   instanceTypeFilter,
   zoneFilter,
   nodeLabelFilter,
+  archFilter,
   spreadNodeFilter,
   spreadZoneFilter,
   cpuFilter,

@@ -9,6 +9,8 @@ import {
   type Tag,
   type _InstanceType,
 } from '@aws-sdk/client-ec2';
+import { DEFAULT_CATALOG, findInstanceType } from '../../core/catalog';
+import { ARCHITECTURES, type Architecture, type InstanceType } from '../../core/model';
 import type { Fleet, LaunchRequest } from '../../control/fleet';
 import { FleetError, type FleetOperation } from '../../control/fleet';
 import { classifyAwsError } from './aws-error';
@@ -49,10 +51,14 @@ const HINTS: Readonly<Record<string, string>> = {
 export interface Ec2FleetOptions {
   readonly client: EC2Client;
   /**
-   * The stack's launch template (AMI, node role, security groups, user data). It must not
-   * define network interfaces: `launch` picks the subnet per zone with `SubnetId`.
+   * The stack's launch templates (AMI, node role, security groups, user data), one per
+   * architecture it allows: an AMI boots on one architecture only, so each type is
+   * launched from the template of its own. None may define network interfaces:
+   * `launch` picks the subnet per zone with `SubnetId`.
    */
-  readonly launchTemplateId: string;
+  readonly launchTemplates: Readonly<Partial<Record<Architecture, string>>>;
+  /** Where a type's architecture is read; default the bundled catalog. */
+  readonly catalog?: readonly InstanceType[];
   /** `$Latest` (default), `$Default`, or a version number. */
   readonly launchTemplateVersion?: string;
   /** The tag that marks this deployment's instances; `terminate` touches nothing without it. */
@@ -79,7 +85,8 @@ export interface Ec2LaunchRequest extends LaunchRequest {
  */
 export class Ec2Fleet implements Fleet {
   private readonly client: EC2Client;
-  private readonly launchTemplateId: string;
+  private readonly launchTemplates: Readonly<Partial<Record<Architecture, string>>>;
+  private readonly catalog: readonly InstanceType[];
   private readonly launchTemplateVersion: string;
   private readonly stackTag: { readonly Key: string; readonly Value: string };
   private readonly subnetsByZone: Readonly<Record<string, string>>;
@@ -88,10 +95,14 @@ export class Ec2Fleet implements Fleet {
     const fail = (field: string, message: string) => new AdapterConfigError('Ec2Fleet', field, message);
     if (!options?.client) throw fail('client', 'an EC2Client is required; pass `new EC2Client({})`');
 
-    const templateId = options.launchTemplateId ?? '';
-    if (templateId.trim() === '') throw fail('launchTemplateId', 'is empty; pass the id of the stack\'s node launch template (lt-…), e.g. from the stack output');
-    if (!LAUNCH_TEMPLATE_ID.test(templateId)) {
-      throw fail('launchTemplateId', `${JSON.stringify(templateId)} is not a launch template id (lt- and hex digits); pass the id, not the name`);
+    const templates = Object.entries(options.launchTemplates ?? {});
+    if (templates.length === 0) throw fail('launchTemplates', 'names no template; pass { arm64: "lt-…" } (and x86_64 when allowed), the ids of the stack\'s node launch templates from its outputs');
+    for (const [arch, templateId] of templates) {
+      if (!(ARCHITECTURES as readonly string[]).includes(arch)) throw fail('launchTemplates', `"${arch}" is not an architecture; use ${ARCHITECTURES.join(' or ')}`);
+      if (typeof templateId !== 'string' || templateId.trim() === '') throw fail(`launchTemplates.${arch}`, 'is empty; pass the id of the stack\'s node launch template (lt-…), e.g. from the stack output');
+      if (!LAUNCH_TEMPLATE_ID.test(templateId)) {
+        throw fail(`launchTemplates.${arch}`, `${JSON.stringify(templateId)} is not a launch template id (lt- and hex digits); pass the id, not the name`);
+      }
     }
 
     const version = options.launchTemplateVersion ?? '$Latest';
@@ -118,7 +129,8 @@ export class Ec2Fleet implements Fleet {
     }
 
     this.client = options.client;
-    this.launchTemplateId = templateId;
+    this.launchTemplates = { ...options.launchTemplates };
+    this.catalog = options.catalog ?? DEFAULT_CATALOG;
     this.launchTemplateVersion = version;
     this.stackTag = { Key: key, Value: value };
     this.subnetsByZone = { ...options.subnetsByZone };
@@ -128,6 +140,20 @@ export class Ec2Fleet implements Fleet {
     const refuse = (message: string) => new FleetError(`cannot launch: ${message}`, { operation: 'launch', retriable: false });
     if (typeof request.instanceType !== 'string' || !INSTANCE_TYPE.test(request.instanceType)) {
       throw refuse(`instanceType ${JSON.stringify(request.instanceType)} is not an EC2 instance type such as "m5.large"`);
+    }
+    // Refused before any call: EC2 would answer InvalidParameterValue (the AMI's
+    // architecture is not the type's), and a type with no template here must never
+    // have been planned — the policy holds only types of the stack's architectures.
+    const arch = findInstanceType(this.catalog, request.instanceType)?.arch;
+    if (arch === undefined) {
+      throw refuse(`instance type ${request.instanceType} is not in the catalog, so its architecture and launch template are unknown; allow only catalog types`);
+    }
+    const templateId = this.launchTemplates[arch];
+    if (templateId === undefined) {
+      throw refuse(
+        `${request.instanceType} is ${arch} and the stack has no ${arch} launch template (it has ${Object.keys(this.launchTemplates).join(', ')}); ` +
+          'add the type to the stack\'s instanceTypes context and redeploy, which creates that template',
+      );
     }
     const subnetId = Object.hasOwn(this.subnetsByZone, request.zone) ? this.subnetsByZone[request.zone] : undefined;
     if (subnetId === undefined) {
@@ -144,7 +170,7 @@ export class Ec2Fleet implements Fleet {
     const input: RunInstancesCommandInput = {
       MinCount: 1,
       MaxCount: 1,
-      LaunchTemplate: { LaunchTemplateId: this.launchTemplateId, Version: this.launchTemplateVersion },
+      LaunchTemplate: { LaunchTemplateId: templateId, Version: this.launchTemplateVersion },
       // Checked against INSTANCE_TYPE above; EC2 itself decides whether the type exists.
       InstanceType: request.instanceType as _InstanceType,
       SubnetId: subnetId,

@@ -8,7 +8,8 @@ import type { DynamoDBStreamEvent, ScheduledEvent } from 'aws-lambda';
 import { AlbLoadBalancer } from '../adapters/alb-load-balancer';
 import { Ec2Fleet } from '../adapters/ec2-fleet';
 import { SsmNodeCommander } from '../adapters/ssm-node-commander';
-import { ENV, loadBalancerFrom, policyFrom, required, subnetsFrom, tableNamesFrom } from '../config';
+import { ENV, launchTemplatesFrom, loadBalancerFrom, policyFrom, required, subnetsFrom, tableNamesFrom } from '../config';
+import type { Architecture } from '../../core/model';
 import { runPass, type PassReport, type SchedulerDeps } from '../../control/pass/run-pass';
 import { DynamoStateStore } from '../adapters/dynamo-state-store';
 import { systemClock } from '../../control/clock';
@@ -55,13 +56,14 @@ function realDeps(): SchedulerDeps {
   const lbConfig = loadBalancerFrom(env);
   // Only with -c loadBalancer=true: the stack then passes the listener, its DNS name and the VPC.
   const loadBalancer = lbConfig ? new AlbLoadBalancer({ client: new ElasticLoadBalancingV2Client({}), ...lbConfig, stackTag }) : undefined;
-  const policy = policyFrom(env, Object.keys(subnets));
+  const launchTemplates = launchTemplatesFrom(env);
+  const policy = policyFrom(env, Object.keys(subnets), Object.keys(launchTemplates) as Architecture[]);
   return {
     store: new DynamoStateStore(new DynamoDBClient({}), tableNamesFrom(env)),
     commander: new SsmNodeCommander({ client: new SSMClient({ maxAttempts: 1 }) }),
     fleet: new Ec2Fleet({
       client: new EC2Client({}),
-      launchTemplateId: required(env, ENV.launchTemplateId),
+      launchTemplates,
       stackTag,
       subnetsByZone: subnets,
     }),

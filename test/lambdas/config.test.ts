@@ -1,4 +1,7 @@
-import { ConfigError, ENV, loadBalancerFrom, loadBalancerUrlFrom, policyFrom, subnetsFrom, tableNamesFrom } from '../../lambdas/config';
+import { DEFAULT_CATALOG } from '../../core/catalog';
+import { plan } from '../../core/pass/plan';
+import { job, NOW, replicas, snapshot } from '../core/fixtures';
+import { ConfigError, ENV, launchTemplatesFrom, loadBalancerFrom, loadBalancerUrlFrom, policyFrom, subnetsFrom, tableNamesFrom } from '../../lambdas/config';
 
 describe('Lambda configuration', () => {
   const tables = { [ENV.jobsTable]: 'j', [ENV.tasksTable]: 't', [ENV.nodesTable]: 'n', [ENV.samplesTable]: 's', [ENV.leasesTable]: 'l', [ENV.versionsTable]: 'v' };
@@ -20,11 +23,44 @@ describe('Lambda configuration', () => {
   });
 
   it('narrows the catalog to the allowed types and refuses unknown ones by name', () => {
-    const p = policyFrom({ [ENV.instanceTypes]: 'm5.large, c5.xlarge', [ENV.maxNodes]: '7' }, ['us-east-1a']);
+    const p = policyFrom({ [ENV.instanceTypes]: 'm5.large, c5.xlarge', [ENV.maxNodes]: '7' }, ['us-east-1a'], ['x86_64']);
     expect(p.scaleUp.instanceTypes.map((t) => t.name)).toEqual(['m5.large', 'c5.xlarge']);
     expect(p.scaleUp).toMatchObject({ maxNodes: 7, zones: ['us-east-1a'] });
-    expect(() => policyFrom({ [ENV.instanceTypes]: 'm5.large,x9.huge' }, ['a'])).toThrow(/unknown instance type\(s\) x9\.huge/);
-    expect(() => policyFrom({ [ENV.maxNodes]: '-1' }, ['a'])).toThrow(/STOWAGE_MAX_NODES: "-1" is not a non-negative integer/);
+    expect(() => policyFrom({ [ENV.instanceTypes]: 'm5.large,x9.huge' }, ['a'], ['x86_64'])).toThrow(/unknown instance type\(s\) x9\.huge/);
+    expect(() => policyFrom({ [ENV.maxNodes]: '-1' }, ['a'], ['arm64'])).toThrow(/STOWAGE_MAX_NODES: "-1" is not a non-negative integer/);
+  });
+
+  it('with no types named, allows only the catalog types a launch template boots: Graviton alone by default', () => {
+    const p = policyFrom({}, ['a'], ['arm64']);
+    expect(p.scaleUp.instanceTypes.length).toBe(DEFAULT_CATALOG.filter((t) => t.arch === 'arm64').length);
+    expect(p.scaleUp.instanceTypes.every((t) => t.arch === 'arm64')).toBe(true);
+    expect(p.scaleUp.instanceTypes.map((t) => t.name)).not.toContain('r5.large');
+    const both = policyFrom({}, ['a'], ['arm64', 'x86_64']);
+    expect(both.scaleUp.instanceTypes).toHaveLength(DEFAULT_CATALOG.length);
+  });
+
+  it('never lets a pass plan a type the stack cannot boot: memory-heavy work on the default stack gets a Graviton r7g, not an r5', () => {
+    const p = policyFrom({}, ['us-east-1a'], ['arm64']);
+    const heavy = job('heavy', { resources: { cpu: 500, memoryMiB: 12_000 }, count: 4 });
+    const out = plan(snapshot({ jobs: [heavy], tasks: replicas(heavy, 4) }), NOW, p);
+    expect(out.launches.length).toBeGreaterThan(0);
+    for (const l of out.launches) expect(DEFAULT_CATALOG.find((t) => t.name === l.instanceType)?.arch).toBe('arm64');
+    expect(out.launches.map((l) => l.instanceType).every((n) => n.startsWith('r7g.'))).toBe(true);
+  });
+
+  it('refuses a named type whose architecture has no launch template, naming the type and the fix', () => {
+    expect(() => policyFrom({ [ENV.instanceTypes]: 'm7g.large,r5.large' }, ['a'], ['arm64'])).toThrow(
+      new ConfigError(ENV.instanceTypes, 'r5.large (x86_64) has no launch template of its architecture (STOWAGE_LAUNCH_TEMPLATES has arm64); redeploy the stack with these types in its instanceTypes context, which adds the template'),
+    );
+    expect(() => policyFrom({}, ['a'], [])).toThrow(/STOWAGE_LAUNCH_TEMPLATES: names no architecture/);
+  });
+
+  it('reads launch templates as architecture → template id JSON', () => {
+    expect(launchTemplatesFrom({ [ENV.launchTemplates]: '{"arm64":"lt-0123456789abcdef0","x86_64":"lt-0123456789abcdef1"}' })).toEqual({ arm64: 'lt-0123456789abcdef0', x86_64: 'lt-0123456789abcdef1' });
+    expect(() => launchTemplatesFrom({})).toThrow(/STOWAGE_LAUNCH_TEMPLATES: is not set/);
+    expect(() => launchTemplatesFrom({ [ENV.launchTemplates]: '{}' })).toThrow(/non-empty JSON object/);
+    expect(() => launchTemplatesFrom({ [ENV.launchTemplates]: '{"amd64":"lt-0123456789abcdef0"}' })).toThrow(/"amd64" is not an architecture; use arm64 or x86_64/);
+    expect(() => launchTemplatesFrom({ [ENV.launchTemplates]: '{"arm64":"stowage-nodes"}' })).toThrow(/arm64: "stowage-nodes" is not a launch template id/);
   });
 
   it('reads subnets as zone → subnet JSON', () => {

@@ -1,6 +1,8 @@
 import type { NodeState } from '../../../core/model';
 import type { SpreadRule } from '../../../core/placement/spread';
+import { binFrom } from '../../../core/placement/bin';
 import {
+  archFilter,
   cpuFilter,
   describeRejections,
   FILTERS,
@@ -38,6 +40,44 @@ describe('placement filters', () => {
     it('treats an empty or missing list as any type', () => {
       expect(instanceTypeFilter.accepts(bin('n', CAP), ptask('t', res(1, 1), { instanceTypes: [] }))).toBe(true);
       expect(instanceTypeFilter.accepts(bin('n', CAP), ptask('t', res(1, 1)))).toBe(true);
+    });
+  });
+
+  describe('archFilter', () => {
+    const arm = ptask('t', res(1, 1), { arch: 'arm64' });
+
+    it('rejects a node of another architecture as constraint:arch', () => {
+      expect(firstRejection(bin('n', CAP, CAP, { arch: 'x86_64' }), arm)).toBe('constraint:arch');
+      expect(firstRejection(bin('n', CAP, CAP, { arch: 'arm64' }), arm)).toBeNull();
+    });
+
+    it('lets a job that names no architecture run anywhere, even where the architecture is unknown', () => {
+      expect(archFilter.accepts(bin('n', CAP, CAP, { arch: 'x86_64' }), ptask('t', res(1, 1)))).toBe(true);
+      expect(archFilter.accepts(bin('n', CAP, CAP, { arch: undefined }), ptask('t', res(1, 1)))).toBe(true);
+    });
+
+    it('keeps a job that names one off a node whose architecture nobody knows', () => {
+      expect(firstRejection(bin('n', CAP, CAP, { instanceType: 'made-up.large', arch: undefined }), arm)).toBe('constraint:arch');
+    });
+
+    it('reads a node\'s architecture from what its agent reports before what the catalog says of its type', () => {
+      // A local node plays an m5.large (x86_64 in the catalog) on an arm64 host.
+      const local = binFrom({ id: 'n', instanceType: 'm5.large', zone: 'local-a', labels: { 'stowage.io/arch': 'arm64' }, capacity: CAP, state: 'ACTIVE' }, res(0, 0), 0);
+      expect(local.arch).toBe('arm64');
+      expect(firstRejection(local, arm)).toBeNull();
+      const unheard = binFrom({ id: 'n', instanceType: 'm7g.large', zone: 'us-east-1a', labels: {}, capacity: CAP, state: 'LAUNCHING' }, res(0, 0), 0);
+      expect(unheard.arch).toBe('arm64');
+      const x86 = binFrom({ id: 'n', instanceType: 'c7i.large', zone: 'us-east-1a', labels: {}, capacity: CAP, state: 'ACTIVE' }, res(0, 0), 0);
+      expect(firstRejection(x86, arm)).toBe('constraint:arch');
+    });
+
+    it('ignores a reported label that is not an architecture, falling back to the catalog', () => {
+      const b = binFrom({ id: 'n', instanceType: 'm5.large', zone: 'z', labels: { 'stowage.io/arch': 'sparc' }, capacity: CAP, state: 'ACTIVE' }, res(0, 0), 0);
+      expect(b.arch).toBe('x86_64');
+    });
+
+    it('names the architecture in the reason a copy is left unplaced', () => {
+      expect(describeRejections([bin('a', CAP, CAP, { arch: 'x86_64' }), bin('b', CAP, CAP, { arch: 'x86_64' })], arm)).toBe('no node fits: constraint:arch ×2');
     });
   });
 
@@ -125,12 +165,13 @@ describe('placement filters', () => {
   });
 
   describe('the pipeline', () => {
-    it('runs state, instance type, zone, node label, spread, cpu, memory — in that order', () => {
+    it('runs state, instance type, zone, node label, arch, spread, cpu, memory — in that order', () => {
       expect(FILTERS.map((f) => f.reason)).toEqual([
         'node-not-accepting-work',
         'constraint:instance-type',
         'constraint:zone',
         'constraint:node-label',
+        'constraint:arch',
         'spread:node',
         'spread:zone',
         'insufficient-cpu',

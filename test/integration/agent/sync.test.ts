@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import { bearerToken, HttpControlPlane } from '../../../agent/api-client';
 import { DockerRuntime } from '../../../agent/docker-runtime';
 import { LABELS } from '../../../agent/container-config';
-import { ec2Identity, localIdentity, type NodeIdentity } from '../../../agent/node-identity';
+import { ec2Identity, hostArchitecture, localIdentity, type NodeIdentity } from '../../../agent/node-identity';
 import { NodeIdentityError } from '../../../agent/errors';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -235,7 +235,7 @@ describe('EC2 identity from IMDSv2 (loopback IMDS)', () => {
     const m = await imds('m5.large');
     try {
       expect(await ec2Identity({ imdsUrl: m.url })).toEqual({
-        nodeId: 'i-0123456789abcdef0', instanceType: 'm5.large', zone: 'us-east-1a', labels: {}, capacity: { cpu: 1900, memoryMiB: 8192 - 256 }, pricePerHour: 0.096, address: '10.0.1.23',
+        nodeId: 'i-0123456789abcdef0', instanceType: 'm5.large', zone: 'us-east-1a', labels: { 'stowage.io/arch': hostArchitecture() }, capacity: { cpu: 1900, memoryMiB: 8192 - 256 }, pricePerHour: 0.096, address: '10.0.1.23',
       });
       expect((await ec2Identity({ imdsUrl: m.url, address: '10.9.9.9' })).address).toBe('10.9.9.9');
       expect((await ec2Identity({ imdsUrl: m.url, reservation: { cpu: 500, memoryMiB: 1024 } })).capacity).toEqual({ cpu: 1500, memoryMiB: 7168 });

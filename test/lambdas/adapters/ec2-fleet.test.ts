@@ -20,13 +20,15 @@ const ec2 = mockClient(EC2Client);
 const iid = (n: number) => `i-${n.toString(16).padStart(17, '0')}`;
 const ids = (count: number, from = 1) => Array.from({ length: count }, (_, k) => iid(from + k));
 
+/** The x86_64 template; ARM_TEMPLATE boots arm64 (Graviton) types. */
 const TEMPLATE = 'lt-0123456789abcdef0';
+const ARM_TEMPLATE = 'lt-0fedcba9876543210';
 const STACK = { key: 'stowage:stack', value: 'prod' };
 const SUBNETS = { 'us-east-1a': 'subnet-0aaaaaaaaaaaaaaaa', 'us-east-1b': 'subnet-0bbbbbbbbbbbbbbbb' };
 const STACK_TAG = { Key: 'stowage:stack', Value: 'prod' };
 
 function fleet(overrides: Partial<Ec2FleetOptions> = {}) {
-  return new Ec2Fleet({ client: new EC2Client({ region: 'us-east-1' }), launchTemplateId: TEMPLATE, stackTag: STACK, subnetsByZone: SUBNETS, ...overrides });
+  return new Ec2Fleet({ client: new EC2Client({ region: 'us-east-1' }), launchTemplates: { x86_64: TEMPLATE, arm64: ARM_TEMPLATE }, stackTag: STACK, subnetsByZone: SUBNETS, ...overrides });
 }
 
 /** An EC2 error as the SDK deserialises one: the service's code as `name`. */
@@ -72,8 +74,10 @@ beforeEach(() => ec2.reset());
 describe('Ec2Fleet', () => {
   describe('construction', () => {
     it.each<[string, Partial<Ec2FleetOptions>, RegExp]>([
-      ['an empty launch template id', { launchTemplateId: '' }, /launchTemplateId: is empty/],
-      ['a launch template name instead of its id', { launchTemplateId: 'stowage-nodes' }, /pass the id, not the name/],
+      ['no launch template', { launchTemplates: {} }, /launchTemplates: names no template/],
+      ['an empty launch template id', { launchTemplates: { arm64: '' } }, /launchTemplates\.arm64: is empty/],
+      ['a launch template name instead of its id', { launchTemplates: { x86_64: 'stowage-nodes' } }, /launchTemplates\.x86_64: .*pass the id, not the name/],
+      ['an architecture EC2 does not name so', { launchTemplates: { amd64: TEMPLATE } as Ec2FleetOptions['launchTemplates'] }, /"amd64" is not an architecture; use arm64 or x86_64/],
       ['an unknown launch template version', { launchTemplateVersion: 'latest' }, /launchTemplateVersion: .*\$Latest, \$Default or a version number/],
       ['no subnets', { subnetsByZone: {} }, /subnetsByZone: names no subnets/],
       ['a subnet that is not a subnet id', { subnetsByZone: { 'us-east-1a': 'my-subnet' } }, /subnetsByZone\.us-east-1a: "my-subnet" is not a subnet id/],
@@ -117,7 +121,53 @@ describe('Ec2Fleet', () => {
     it('passes the configured template version and the caller\'s client token', async () => {
       await fleet({ launchTemplateVersion: '$Default' }).launch({ instanceType: 'c7g.xlarge', zone: 'us-east-1a', labels: {}, clientToken: 'plan-17-launch-0' });
 
-      expect(runs()[0]).toMatchObject({ LaunchTemplate: { LaunchTemplateId: TEMPLATE, Version: '$Default' }, ClientToken: 'plan-17-launch-0' });
+      expect(runs()[0]).toMatchObject({ LaunchTemplate: { LaunchTemplateId: ARM_TEMPLATE, Version: '$Default' }, ClientToken: 'plan-17-launch-0' });
+    });
+
+    it('launches each type from the template of its own architecture', async () => {
+      for (const instanceType of ['m7g.large', 'r7g.2xlarge', 'm8g.xlarge', 'm6g.large', 'c7i.large', 'r7i.xlarge', 'm5.large']) {
+        await fleet().launch({ instanceType, zone: 'us-east-1a', labels: {} });
+      }
+      expect(runs().map((r) => [r.InstanceType, r.LaunchTemplate?.LaunchTemplateId])).toEqual([
+        ['m7g.large', ARM_TEMPLATE],
+        ['r7g.2xlarge', ARM_TEMPLATE],
+        ['m8g.xlarge', ARM_TEMPLATE],
+        ['m6g.large', ARM_TEMPLATE],
+        ['c7i.large', TEMPLATE],
+        ['r7i.xlarge', TEMPLATE],
+        ['m5.large', TEMPLATE],
+      ]);
+    });
+
+    it('refuses, without calling EC2, a type whose architecture the stack has no template for', async () => {
+      const grav = fleet({ launchTemplates: { arm64: ARM_TEMPLATE } });
+      const error = await grav.launch({ instanceType: 'r5.large', zone: 'us-east-1a', labels: {} }).catch((e: unknown) => e);
+
+      expect(error).toMatchObject({ name: 'FleetError', operation: 'launch', retriable: false });
+      expect((error as Error).message).toBe(
+        "cannot launch: r5.large is x86_64 and the stack has no x86_64 launch template (it has arm64); add the type to the stack's instanceTypes context and redeploy, which creates that template",
+      );
+      expect(runs()).toEqual([]);
+    });
+
+    it('refuses, without calling EC2, a type outside the catalog, whose architecture nobody knows', async () => {
+      await expect(fleet().launch({ instanceType: 'x9.huge', zone: 'us-east-1a', labels: {} })).rejects.toThrow(/x9\.huge is not in the catalog, so its architecture and launch template are unknown/);
+      expect(runs()).toEqual([]);
+    });
+
+    it('reports EC2\'s architecture mismatch (InvalidParameterValue) as not retriable: the same launch would fail again', async () => {
+      // The message EC2 answers when an AMI's architecture is not the type's.
+      const mismatch = new EC2ServiceException({
+        name: 'InvalidParameterValue',
+        $fault: 'client',
+        message: "The architecture 'x86_64' of the specified instance type does not match the architecture 'arm64' of the specified AMI. Specify an instance type and an AMI that have matching architectures, and try again.",
+        $metadata: { httpStatusCode: 400 },
+      });
+      ec2.on(RunInstancesCommand).rejects(mismatch);
+      const error = await fleet().launch({ instanceType: 'm5.large', zone: 'us-east-1a', labels: {} }).catch((e: unknown) => e);
+
+      expect(error).toMatchObject({ name: 'FleetError', retriable: false, cause: mismatch });
+      expect((error as Error).message).toMatch(/failed with InvalidParameterValue: The architecture 'x86_64' .* — EC2 refused a parameter/);
     });
 
     it('refuses a zone with no subnet without calling EC2, naming the zone and the known ones', async () => {
