@@ -1,7 +1,5 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { startLocalCloud, type LocalCloud } from '../../local/local-cloud';
+import type { LocalCloud } from '../../local/local-cloud';
+import { startE2eCloud, WEB_EXAMPLE, type E2eCloud } from '../support/e2e-cloud';
 import { waitUntil } from '../../local/wait-until';
 import { answeringReplicas, describeLoad, underLoad } from '../support/load-client';
 
@@ -16,47 +14,21 @@ import { answeringReplicas, describeLoad, underLoad } from '../support/load-clie
 
 jest.setTimeout(300_000);
 
-const CACHE = path.join(os.tmpdir(), 'stowage-e2e-template-cache');
-const EXAMPLE = JSON.parse(fs.readFileSync(path.join(__dirname, '../../examples/web-service.json'), 'utf8')) as Record<string, unknown>;
-let dir: string;
+const EXAMPLE = WEB_EXAMPLE;
+let e2e: E2eCloud;
 let cloud: LocalCloud;
-
-async function api(method: string, route: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${cloud.apiUrl}${route}`, {
-    method,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${cloud.token}` },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-}
+const api: E2eCloud['api'] = (method, route, body) => e2e.api(method, route, body);
 
 interface TaskRow { id: string; nodeId?: string; health?: string; status: string }
 const running = async (jobId: string): Promise<TaskRow[]> => ((await api('GET', `/jobs/${jobId}`)).json.tasks as TaskRow[]).filter((t) => t.status === 'RUNNING');
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-e2e-consolidation-'));
-  cloud = await startLocalCloud({
-    dir,
-    templateCacheDir: CACHE,
-    nodes: 2,
-    instanceTypes: ['m5.large'],
-    maxNodes: 2,
-    minNodes: 1,
-    port: 0,
-    lbPort: 0,
-    agentIntervalSeconds: 1,
-    batchWindowMs: 250,
-    tickMs: 2_000,
-  });
+  e2e = await startE2eCloud('consolidation', { nodes: 2, instanceTypes: ['m5.large'], maxNodes: 2, minNodes: 1 });
+  cloud = e2e.cloud;
 });
 
 afterAll(async () => {
-  if (cloud) await cloud.stop();
-  if (dir) {
-    fs.copyFileSync(path.join(dir, 'logs', 'local.log'), path.join(os.tmpdir(), 'stowage-e2e-consolidation.log'));
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  await e2e?.stop();
 });
 
 test('consolidation drains a node that holds a replica, and the client sees no failed request', async () => {

@@ -1,9 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { LABELS } from '../../agent/container-config';
-import { startLocalCloud, type LocalCloud } from '../../local/local-cloud';
+import type { LocalCloud } from '../../local/local-cloud';
+import { startE2eCloud, WEB_EXAMPLE, type E2eCloud } from '../support/e2e-cloud';
 import { waitUntil } from '../../local/wait-until';
 import { answeringReplicas, describeLoad, underLoad } from '../support/load-client';
 
@@ -16,26 +14,16 @@ import { answeringReplicas, describeLoad, underLoad } from '../support/load-clie
 
 jest.setTimeout(600_000);
 
-const CACHE = path.join(os.tmpdir(), 'stowage-e2e-template-cache');
-const EXAMPLE = JSON.parse(fs.readFileSync(path.join(__dirname, '../../examples/web-service.json'), 'utf8')) as Record<string, unknown> & { env: Record<string, string> };
+const EXAMPLE = WEB_EXAMPLE;
 // Short minHealthySeconds and deadline: the local clocks are short too.
 const V1 = { ...EXAMPLE, env: { GREETING: 'v1' }, update: { minHealthySeconds: 3, progressDeadlineSeconds: 120 } };
-let dir: string;
+let e2e: E2eCloud;
 let cloud: LocalCloud;
+const api: E2eCloud['api'] = (method, route, body) => e2e.api(method, route, body);
 let jobId = '';
 
 interface Deployment { id: number; status: string; fromVersion?: number; toVersion: number; reason?: string; rollbackOf?: { version: number; reason: string } }
 interface JobBody { job: { id: string; version: number; count: number; deployment?: Deployment }; tasks: { id: string; status: string; version: number; health?: string; nodeId: string | null }[] }
-
-async function api(method: string, route: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${cloud.apiUrl}${route}`, {
-    method,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${cloud.token}` },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-}
 
 const getJob = async () => (await api('GET', '/jobs/web')).json as unknown as JobBody;
 const webUrl = () => `${cloud.loadBalancerUrl}/web/`;
@@ -53,28 +41,12 @@ async function deploymentDone(id: number): Promise<Deployment> {
 }
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-e2e-deployments-'));
-  cloud = await startLocalCloud({
-    dir,
-    templateCacheDir: CACHE,
-    nodes: 3,
-    instanceTypes: ['m5.large'],
-    maxNodes: 4,
-    minNodes: 3,
-    port: 0,
-    lbPort: 0,
-    agentIntervalSeconds: 1,
-    batchWindowMs: 250,
-    tickMs: 2_000,
-  });
+  e2e = await startE2eCloud('deployments', { nodes: 3, instanceTypes: ['m5.large'], maxNodes: 4, minNodes: 3 });
+  cloud = e2e.cloud;
 });
 
 afterAll(async () => {
-  if (cloud) await cloud.stop();
-  if (dir) {
-    fs.copyFileSync(path.join(dir, 'logs', 'local.log'), path.join(os.tmpdir(), 'stowage-e2e-deployments.log'));
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  await e2e?.stop();
 });
 
 test('PUT creates the job by name; the same spec again is one version and restarts nothing', async () => {
