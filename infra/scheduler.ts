@@ -26,12 +26,28 @@ export interface SchedulerProps {
   readonly loadBalancer?: StowageLoadBalancer;
 }
 
+/**
+ * Must equal QUIET_HEARTBEAT_ATTRIBUTE and SCHEDULER_WAKE_PATTERNS in
+ * lambdas/adapters/scheduler-wake-filter.ts, which says why (the test compares): a node
+ * appearing or going, or any write that is not a quiet heartbeat, wakes the scheduler.
+ */
+const QUIET_HEARTBEAT_ATTRIBUTE = 'quietBeat';
+const SCHEDULER_WAKE_FILTERS = [
+  lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.or('INSERT', 'REMOVE') }),
+  lambda.FilterCriteria.filter({
+    eventName: lambda.FilterRule.isEqual('MODIFY'),
+    dynamodb: { NewImage: { [QUIET_HEARTBEAT_ATTRIBUTE]: { BOOL: lambda.FilterRule.notExists() } } },
+  }),
+];
+
 /** The document of the one command Stowage sends (lambdas/adapters/ssm-node-commander.ts). */
 const SYNC_DOCUMENT = 'AWS-RunShellScript';
 
 /**
- * The scheduler Lambda and what wakes it: the Nodes table's stream (heartbeats, batched)
- * and a one-minute schedule for when no heartbeat arrives at all. Its EC2 and SSM grants
+ * The scheduler Lambda and what wakes it: the Nodes table's stream, filtered to changes
+ * (a new or gone node, a heartbeat that changes the node or its copies, the scheduler's
+ * own node writes), batched; and a one-minute schedule, which is what notices a node
+ * gone silent (within the heartbeat timeout plus a minute) and runs time-driven work. Its EC2 and SSM grants
  * reach only instances carrying this stack's tag: it can launch them (tagged at launch),
  * sync them and terminate them, and nothing else in the account.
  */
@@ -83,9 +99,11 @@ export class Scheduler extends Construct {
     // delete (DynamoStateStore.withLaunchLease); those two actions are all it needs.
     tables.leases.grant(this.fn, 'dynamodb:PutItem', 'dynamodb:DeleteItem');
 
-    // Heartbeats arrive every few seconds per node; a 5 s window turns a fleet's worth of
-    // them into one pass. Retries are bounded: a failed pass is not worth replaying, the
-    // next heartbeat or the next minute re-plans from fresh state.
+    // Only changes pass the filters: a heartbeat that changes nothing but its time is
+    // dropped before the function is invoked (and billed). Changes can still come from
+    // many nodes at once; a 5 s window turns them into one pass. Retries are bounded: a
+    // failed pass is not worth replaying, the next change or the next minute re-plans
+    // from fresh state.
     this.streamSource = new DynamoEventSource(tables.nodes, {
       startingPosition: lambda.StartingPosition.LATEST,
       batchSize: 100,
@@ -93,6 +111,7 @@ export class Scheduler extends Construct {
       retryAttempts: 2,
       maxRecordAge: Duration.minutes(5),
       parallelizationFactor: 1,
+      filters: SCHEDULER_WAKE_FILTERS,
     });
     this.fn.addEventSource(this.streamSource);
 

@@ -49,12 +49,14 @@ export class StateTables extends Construct {
     this.tasks.addGlobalSecondaryIndex({ indexName: TASKS_BY_NODE_INDEX, partitionKey: { name: 'nodeId', type: S } });
     this.tasks.addGlobalSecondaryIndex({ indexName: TASKS_BY_JOB_INDEX, partitionKey: { name: 'jobId', type: S } });
 
-    // KEYS_ONLY: the scheduler only needs to be woken; it reads a fresh snapshot anyway,
-    // so carrying images of the items would cost stream bandwidth for nothing.
+    // NEW_IMAGE: the scheduler reads a fresh snapshot anyway, but the event source
+    // mapping's filter must see whether a write was a quiet heartbeat (the mark named in
+    // infra/scheduler.ts), so that a steady fleet's heartbeats wake no pass. Lambda reads
+    // the stream at no charge, so the larger records cost nothing.
     this.nodes = new dynamodb.Table(this, 'Nodes', {
       ...common,
       partitionKey: { name: 'id', type: S },
-      stream: dynamodb.StreamViewType.KEYS_ONLY,
+      stream: dynamodb.StreamViewType.NEW_IMAGE,
       // A removed node leaves a tombstone for an hour (late heartbeats must not revive it).
       timeToLiveAttribute: 'expiresAt',
     });

@@ -7,6 +7,7 @@ import type { LoadBalancer } from '../control/load-balancer';
 import type { NodeCommander } from '../control/node-commander';
 import type { PassLogger, PassReport } from '../control/pass/run-pass';
 import type { StateStore } from '../control/state/state-store';
+import { wakesScheduler } from '../lambdas/adapters/scheduler-wake-filter';
 import { createHandler as schedulerHandler } from '../lambdas/handlers/scheduler';
 import type { ApiHooks } from './cloud-api';
 import type { EventLog } from './event-log';
@@ -16,7 +17,7 @@ import { StreamPoller } from './stream-poller';
 
 /**
  * The scheduler as AWS runs it: the deployed handler, woken by the Nodes stream (the
- * poller standing in for Lambda's event source mapping) and by the tick, acting through
+ * poller standing in for Lambda's event source mapping, with its filter) and by the tick, acting through
  * the fleet and the local SSM (`stowage-agent sync`). Once the poller reads the stream
  * the API's wake-ups reach it; stop detaches them and ends the poller after the pass in
  * flight.
@@ -24,6 +25,8 @@ import { StreamPoller } from './stream-poller';
 export interface CloudScheduler {
   readonly passes: number;
   readonly lastPass: PassReport | undefined;
+  /** Nodes stream records read, and how many the wake filter dropped (quiet heartbeats). */
+  readonly streamRecords: { readonly read: number; readonly filtered: number };
 }
 
 export interface CloudSchedulerOptions {
@@ -67,6 +70,8 @@ export async function startScheduler(o: CloudSchedulerOptions): Promise<Piece<Cl
     tableName: o.nodesTable,
     batchWindowMs: o.batchWindowMs,
     tickMs: o.tickMs,
+    // The deployed mapping's filter: quiet heartbeats wake no pass here either.
+    filter: wakesScheduler,
     onBatch: async (batch) => {
       const report = await scheduler(batch);
       passes++;
@@ -95,6 +100,9 @@ export async function startScheduler(o: CloudSchedulerOptions): Promise<Piece<Cl
       },
       get lastPass() {
         return lastPass;
+      },
+      get streamRecords() {
+        return poller.records;
       },
     },
     stop: async () => {

@@ -21,6 +21,9 @@ import type { AttributeValue as LambdaAttributeValue, DynamoDBRecord, DynamoDBSt
  * ScheduledEvent, so `onBatch` keeps one type and the tick can never overlap a batch; the
  * scheduler handler ignores what woke it.)
  *
+ * A `filter` stands for the mapping's filter criteria: what it refuses never reaches
+ * `onBatch`, so it neither starts a call nor joins a batch.
+ *
  * Errors from `onBatch` and from the stream calls go to `onError`; the poller carries on
  * (the next batch or tick re-plans from fresh state). Records still buffered when `stop()`
  * is called are dropped, as Lambda would drop them were the mapping disabled.
@@ -41,6 +44,11 @@ export interface StreamPollerOptions {
   /** How often the stream's shards are described again, to find new (child) shards. */
   readonly shardRefreshMs?: number;
   readonly onError?: (err: unknown) => void;
+  /**
+   * The event source mapping's filter criteria: records it refuses are dropped as read,
+   * never batched or passed on (Lambda does not invoke for them). Default: every record.
+   */
+  readonly filter?: (record: DynamoDBRecord) => boolean;
 }
 
 interface ShardCursor {
@@ -70,6 +78,8 @@ export class StreamPoller {
   private wakeDispatcher: (() => void) | undefined;
   private wakePoller: (() => void) | undefined;
   private poked = false;
+  private readCount = 0;
+  private filteredCount = 0;
 
   constructor(private readonly options: StreamPollerOptions) {
     this.batchWindowMs = options.batchWindowMs ?? 1000;
@@ -78,6 +88,11 @@ export class StreamPoller {
     this.tickMs = options.tickMs ?? 60_000;
     this.shardRefreshMs = options.shardRefreshMs ?? 2_000;
     this.onError = options.onError ?? ((err) => console.error('stream poller:', err));
+  }
+
+  /** Stream records read so far, and how many of them the filter dropped. */
+  get records(): { readonly read: number; readonly filtered: number } {
+    return { read: this.readCount, filtered: this.filteredCount };
   }
 
   /** Resolves once every open shard has a LATEST iterator: writes after this are seen. */
@@ -175,11 +190,19 @@ export class StreamPoller {
       throw err;
     }
     const at = Date.now();
+    let kept = 0;
     for (const r of out.Records ?? []) {
       cursor.lastSequence = r.dynamodb?.SequenceNumber ?? cursor.lastSequence;
-      this.buffer.push({ record: this.toLambda(r), at });
+      this.readCount++;
+      const record = this.toLambda(r);
+      if (this.options.filter && !this.options.filter(record)) {
+        this.filteredCount++;
+        continue;
+      }
+      this.buffer.push({ record, at });
+      kept++;
     }
-    if (out.Records?.length) this.wakeDispatcher?.();
+    if (kept > 0) this.wakeDispatcher?.();
     if (out.NextShardIterator) {
       cursor.iterator = out.NextShardIterator;
     } else {

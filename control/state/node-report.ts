@@ -23,6 +23,13 @@ export interface ContainerReport {
   readonly failure?: string;
 }
 
+/**
+ * One report from a node's agent. A report that changes nothing the scheduler decides on
+ * — the node's state, type, zone, labels, capacity, price, address, or any copy's status,
+ * endpoints or health — is a quiet one: it renews the node's liveness and usage and must
+ * not wake a pass (the store marks it so; a node that stops reporting is still found by
+ * the scheduled pass, within the heartbeat timeout plus its period).
+ */
 export interface Heartbeat {
   readonly nodeId: string;
   readonly instanceType: string;

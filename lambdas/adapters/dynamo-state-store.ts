@@ -25,6 +25,7 @@ import { type Heartbeat } from '../../control/state/node-report';
 import { type UtilisationSample } from '../../core/utilisation-sample';
 import type { Snapshot } from '../../core/pass/snapshot';
 import { classifyAwsError } from './aws-error';
+import { QUIET_HEARTBEAT_ATTRIBUTE } from './scheduler-wake-filter';
 import { AdapterConfigError } from './errors';
 import { fromNodeItem, toNodeItem, type NodeItem } from './node-item';
 import { LEASE_TTL_ATTRIBUTE, SAMPLES_SERIES, STOPPED_TASK_RETENTION_SECONDS, TASK_TTL_ATTRIBUTE, TASKS_BY_JOB_INDEX, TASKS_BY_NODE_INDEX, type TableNames } from './table-schema';
@@ -222,42 +223,9 @@ export class DynamoStateStore implements StateStore {
   }
 
   async recordHeartbeat(hb: Heartbeat, now: number): Promise<void> {
-    const fields = {
-      ':type': hb.instanceType,
-      ':zone': hb.zone,
-      ':labels': { ...hb.labels },
-      ':capCpu': hb.capacity.cpu,
-      ':capMem': hb.capacity.memoryMiB,
-      ':usageCpu': hb.usage.cpu,
-      ':usageMem': hb.usage.memoryMiB,
-      ':now': now,
-      ':price': hb.pricePerHour,
-      ':zero': 0,
-      ...(hb.address !== undefined ? { ':address': hb.address } : {}),
-    };
-    const names = { '#zone': 'zone', ...(hb.address !== undefined ? { '#address': 'address' } : {}) };
-    // An agent that reports no address leaves the last one known.
-    const common =
-      'instanceType = :type, #zone = :zone, labels = :labels, capCpu = :capCpu, capMem = :capMem, usageCpu = :usageCpu, usageMem = :usageMem, ' +
-      'lastHeartbeatAt = :now, pricePerHour = :price, allocCpu = if_not_exists(allocCpu, :zero), allocMem = if_not_exists(allocMem, :zero), launchedAt = if_not_exists(launchedAt, :now)' +
-      (hb.address !== undefined ? ', #address = :address' : '');
-    try {
-      // A node's first report (or its first after launch) makes it ACTIVE...
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tables.nodes,
-          Key: { id: hb.nodeId },
-          UpdateExpression: `SET ${common}, #state = :active`,
-          ConditionExpression: 'attribute_not_exists(id) OR #state = :launching',
-          ExpressionAttributeNames: { ...names, '#state': 'state' },
-          ExpressionAttributeValues: { ...fields, ':active': 'ACTIVE', ':launching': 'LAUNCHING' },
-        }),
-      );
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw unavailable('recordHeartbeat', err);
-      // ...any later one leaves the state the scheduler set (DRAINING, LOST, a tombstone) alone.
-      await this.send('recordHeartbeat', new UpdateCommand({ TableName: this.tables.nodes, Key: { id: hb.nodeId }, UpdateExpression: `SET ${common}`, ExpressionAttributeNames: names, ExpressionAttributeValues: fields }));
-    }
+    // The copies first: whether any of them moved decides whether the node's write below
+    // wakes the scheduler (a copy's move is written to the Tasks table, which has no stream).
+    let copiesMoved = 0;
     for (const c of hb.containers) {
       const t = await this.getItem<Task>(this.tables.tasks, c.taskId);
       // Only the current copy on this node moves its task; a stale copy is the agent's to stop.
@@ -276,10 +244,104 @@ export class DynamoStateStore implements StateStore {
         },
       ];
       if (!HOLDS_RESOURCES.has(next.status)) items.push(this.releaseItem(hb.nodeId, t.resources.cpu, t.resources.memoryMiB));
-      // A refusal means another writer moved the task first; the next report sees its new state.
-      await this.transact('recordHeartbeat', items).catch((err) => {
+      // A refusal means another writer moved the task first (and woke the scheduler itself);
+      // the next report sees its new state.
+      try {
+        await this.transact('recordHeartbeat', items);
+        copiesMoved++;
+      } catch (err) {
         if (!(err instanceof TransactionCanceledException)) throw err;
-      });
+      }
+    }
+    if (copiesMoved === 0 && (await this.recordQuietHeartbeat(hb, now))) return;
+
+    const fields = {
+      ':type': hb.instanceType,
+      ':zone': hb.zone,
+      ':labels': { ...hb.labels },
+      ':capCpu': hb.capacity.cpu,
+      ':capMem': hb.capacity.memoryMiB,
+      ':usageCpu': hb.usage.cpu,
+      ':usageMem': hb.usage.memoryMiB,
+      ':now': now,
+      ':price': hb.pricePerHour,
+      ':zero': 0,
+      ...(hb.address !== undefined ? { ':address': hb.address } : {}),
+    };
+    const names = { '#zone': 'zone', '#quiet': QUIET_HEARTBEAT_ATTRIBUTE, ...(hb.address !== undefined ? { '#address': 'address' } : {}) };
+    // An agent that reports no address leaves the last one known. This write changes the
+    // node (or follows copies that moved), so it clears the quiet mark: its stream record wakes the scheduler.
+    const common =
+      'instanceType = :type, #zone = :zone, labels = :labels, capCpu = :capCpu, capMem = :capMem, usageCpu = :usageCpu, usageMem = :usageMem, ' +
+      'lastHeartbeatAt = :now, pricePerHour = :price, allocCpu = if_not_exists(allocCpu, :zero), allocMem = if_not_exists(allocMem, :zero), launchedAt = if_not_exists(launchedAt, :now)' +
+      (hb.address !== undefined ? ', #address = :address' : '');
+    try {
+      // A node's first report (or its first after launch) makes it ACTIVE...
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tables.nodes,
+          Key: { id: hb.nodeId },
+          UpdateExpression: `SET ${common}, #state = :active REMOVE #quiet`,
+          ConditionExpression: 'attribute_not_exists(id) OR #state = :launching',
+          ExpressionAttributeNames: { ...names, '#state': 'state' },
+          ExpressionAttributeValues: { ...fields, ':active': 'ACTIVE', ':launching': 'LAUNCHING' },
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw unavailable('recordHeartbeat', err);
+      // ...any later one leaves the state the scheduler set (DRAINING, LOST, a tombstone) alone.
+      await this.send(
+        'recordHeartbeat',
+        new UpdateCommand({ TableName: this.tables.nodes, Key: { id: hb.nodeId }, UpdateExpression: `SET ${common} REMOVE #quiet`, ExpressionAttributeNames: names, ExpressionAttributeValues: fields }),
+      );
+    }
+  }
+
+  /**
+   * The heartbeat of a steady node: only its time and usage, marked quiet so its stream
+   * record wakes no pass (scheduler-wake-filter.ts). Conditional on everything else the
+   * report says being what the item already holds, so no read is needed: false when the
+   * condition fails (something changed, or the node is new, launching, lost or gone) and
+   * the caller writes the whole report. Only ACTIVE and DRAINING are steady: a LOST
+   * node that reports again, or a launching one's first report, must wake a pass.
+   */
+  private async recordQuietHeartbeat(hb: Heartbeat, now: number): Promise<boolean> {
+    const names: Record<string, string> = { '#state': 'state', '#zone': 'zone', '#quiet': QUIET_HEARTBEAT_ATTRIBUTE };
+    const values: Record<string, unknown> = {
+      ':active': 'ACTIVE',
+      ':draining': 'DRAINING',
+      ':type': hb.instanceType,
+      ':zone': hb.zone,
+      ':labels': { ...hb.labels },
+      ':capCpu': hb.capacity.cpu,
+      ':capMem': hb.capacity.memoryMiB,
+      ':price': hb.pricePerHour,
+      ':usageCpu': hb.usage.cpu,
+      ':usageMem': hb.usage.memoryMiB,
+      ':now': now,
+      ':quiet': true,
+    };
+    let condition = '#state IN (:active, :draining) AND instanceType = :type AND #zone = :zone AND labels = :labels AND capCpu = :capCpu AND capMem = :capMem AND pricePerHour = :price';
+    if (hb.address !== undefined) {
+      names['#address'] = 'address';
+      values[':address'] = hb.address;
+      condition += ' AND #address = :address';
+    }
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tables.nodes,
+          Key: { id: hb.nodeId },
+          UpdateExpression: 'SET lastHeartbeatAt = :now, usageCpu = :usageCpu, usageMem = :usageMem, #quiet = :quiet',
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw unavailable('recordHeartbeat', err);
     }
   }
 
@@ -307,8 +369,10 @@ export class DynamoStateStore implements StateStore {
           values[`:${marker}`] = u[marker];
         }
       }
-      const expression = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : ''].filter(Boolean).join(' ');
-      if (!expression) return;
+      if (!sets.length && !removes.length) return;
+      // The scheduler's own node writes wake a pass as they always have (quiet mark cleared).
+      removes.push('#quiet');
+      const expression = [sets.length ? `SET ${sets.join(', ')}` : '', `REMOVE ${removes.join(', ')}`].filter(Boolean).join(' ');
       try {
         await this.doc.send(
           new UpdateCommand({
@@ -316,7 +380,7 @@ export class DynamoStateStore implements StateStore {
             Key: { id: u.nodeId },
             UpdateExpression: expression,
             ConditionExpression: `attribute_exists(id) AND #state = :from${u.expectEmpty ? ' AND allocCpu = :zero AND allocMem = :zero' : ''}`,
-            ExpressionAttributeNames: { '#state': 'state' },
+            ExpressionAttributeNames: { '#state': 'state', '#quiet': QUIET_HEARTBEAT_ATTRIBUTE },
             ExpressionAttributeValues: values,
           }),
         );
@@ -492,10 +556,10 @@ export class DynamoStateStore implements StateStore {
         Update: {
           TableName: this.tables.nodes,
           Key: { id: group.nodeId },
-          UpdateExpression: 'ADD allocCpu :cpu, allocMem :mem',
+          UpdateExpression: 'ADD allocCpu :cpu, allocMem :mem REMOVE #quiet',
           // Capacity pinned to what the limit was computed from; allocation bounded by it.
           ConditionExpression: '#state IN (:active, :launching) AND capCpu = :capCpu AND capMem = :capMem AND allocCpu <= :limCpu AND allocMem <= :limMem',
-          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeNames: { '#state': 'state', '#quiet': QUIET_HEARTBEAT_ATTRIBUTE },
           ExpressionAttributeValues: {
             ':cpu': wantCpu,
             ':mem': wantMem,
@@ -552,8 +616,10 @@ export class DynamoStateStore implements StateStore {
       Update: {
         TableName: this.tables.nodes,
         Key: { id: nodeId },
-        UpdateExpression: 'ADD allocCpu :cpu, allocMem :mem',
+        // A release changes the node's room: it wakes a pass (quiet mark cleared).
+        UpdateExpression: 'ADD allocCpu :cpu, allocMem :mem REMOVE #quiet',
         ConditionExpression: 'attribute_exists(id)',
+        ExpressionAttributeNames: { '#quiet': QUIET_HEARTBEAT_ATTRIBUTE },
         ExpressionAttributeValues: { ':cpu': -cpu, ':mem': -mem },
       },
     };

@@ -58,8 +58,9 @@ export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
       TableName: names.nodes,
       AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
       KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-      // Heartbeats land here; the stream is what wakes the scheduler.
-      StreamSpecification: { StreamEnabled: true, StreamViewType: 'KEYS_ONLY' },
+      // Heartbeats land here; the stream is what wakes the scheduler. New images, because
+      // the wake filter reads the quiet-heartbeat mark (scheduler-wake-filter.ts).
+      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },
       ...onDemand,
     },
     {

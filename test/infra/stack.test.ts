@@ -11,6 +11,7 @@ import { StowageStack, STACK_TAG_KEY } from '../../infra/stowage-stack';
 import { RUNTIME_ENV } from '../../infra/runtime-env';
 import { bundleAgent } from '../../infra/agent-bundle';
 import { ENV } from '../../lambdas/config';
+import { SCHEDULER_WAKE_PATTERNS, wakesScheduler } from '../../lambdas/adapters/scheduler-wake-filter';
 import { LEASE_TTL_ATTRIBUTE, tableDefinitions, TASK_TTL_ATTRIBUTE, TASKS_BY_JOB_INDEX, TASKS_BY_NODE_INDEX } from '../../lambdas/adapters/table-schema';
 
 // Bundling six handlers with esbuild, and a whole `cdk synth` in a child process, take a while.
@@ -270,6 +271,22 @@ describe('StowageStack functions', () => {
     const [, mapping] = ofType('AWS::Lambda::EventSourceMapping')[0];
     expect(mapping.Properties.MaximumRetryAttempts).toBeGreaterThanOrEqual(0);
     expect(mapping.Properties.MaximumRetryAttempts).toBeLessThanOrEqual(5);
+  });
+
+  it('filters the Nodes stream with exactly the wake patterns the store and the local poller use', () => {
+    const [, mapping] = ofType('AWS::Lambda::EventSourceMapping').find(([, m]) => JSON.stringify(m.Properties.EventSourceArn).includes(logicalId(stack.tables.nodes)))!;
+    const patterns = (mapping.Properties.FilterCriteria.Filters as { Pattern: string }[]).map((f) => JSON.parse(f.Pattern));
+    expect(patterns).toEqual(SCHEDULER_WAKE_PATTERNS);
+    // The filter reads the new image, so the stream must carry it.
+    expect(resources[logicalId(stack.tables.nodes)].Properties.StreamSpecification.StreamViewType).toBe('NEW_IMAGE');
+  });
+
+  it('lets through a new or gone node and a changing write, and drops a quiet heartbeat', () => {
+    const modify = (image: Json) => ({ eventName: 'MODIFY' as const, dynamodb: { Keys: { id: { S: 'n1' } }, NewImage: { id: { S: 'n1' }, ...image } } });
+    expect(wakesScheduler({ eventName: 'INSERT', dynamodb: { NewImage: { id: { S: 'n1' } } } })).toBe(true);
+    expect(wakesScheduler({ eventName: 'REMOVE', dynamodb: { Keys: { id: { S: 'n1' } } } })).toBe(true);
+    expect(wakesScheduler(modify({ state: { S: 'ACTIVE' } }))).toBe(true);
+    expect(wakesScheduler(modify({ state: { S: 'ACTIVE' }, quietBeat: { BOOL: true } }))).toBe(false);
   });
 
   it('also runs the scheduler every minute', () => {

@@ -57,9 +57,10 @@ describe('StreamPoller on DynamoDB Local', () => {
     // Batched: the writes land well within one window, so they arrive in fewer calls.
     expect(withRecords.length).toBeLessThan(ids.length);
     for (const r of records()) {
-      expect(r).toMatchObject({ eventName: 'INSERT', eventSource: 'aws:dynamodb', dynamodb: { StreamViewType: 'KEYS_ONLY' } });
+      expect(r).toMatchObject({ eventName: 'INSERT', eventSource: 'aws:dynamodb', dynamodb: { StreamViewType: 'NEW_IMAGE' } });
       expect(r.eventSourceARN).toContain(tables.nodes);
-      expect(r.dynamodb?.NewImage).toBeUndefined();
+      // New images, in Lambda's shape: what the wake filter reads.
+      expect(r.dynamodb?.NewImage).toEqual({ id: { S: r.dynamodb?.Keys?.id?.S }, status: { S: 'READY' } });
     }
 
     // Idle: the tick fires (empty events), at about tickMs apart.

@@ -53,7 +53,7 @@ describe('tables from the synthesised template', () => {
       expect(shape(Table!)).toEqual(shape(def));
     }
     const { Table: nodes } = await ddb.client.send(new DescribeTableCommand({ TableName: names.nodes }));
-    expect(nodes!.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'KEYS_ONLY' });
+    expect(nodes!.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'NEW_IMAGE' });
     expect(nodes!.LatestStreamArn).toBeDefined();
   });
 
