@@ -15,8 +15,10 @@ import { DynamoStateStore } from '../adapters/dynamo-state-store';
 import { systemClock } from '../../control/clock';
 
 /**
- * The scheduler Lambda: woken by the Nodes table's stream (heartbeats, batched) and by
- * a one-minute schedule (the safety net when no agent is alive to heartbeat). What
+ * The scheduler Lambda: woken by the Nodes table's stream when a node item changes in a
+ * way that matters (a heartbeat that only renews its time and usage is filtered out:
+ * lambdas/adapters/scheduler-wake-filter.ts) and by a one-minute schedule, which also
+ * finds nodes that stopped reporting. What
  * woke it does not matter: every pass reads the whole state, so one pass per
  * invocation, whatever the batch held.
  */
