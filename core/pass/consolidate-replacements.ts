@@ -1,6 +1,6 @@
 import { compareStrings } from '../compare';
 import type { InstanceType, Node } from '../model';
-import type { Bin, PlacementTask } from '../placement/bin';
+import { newNodeBin, type PlacementTask } from '../placement/bin';
 import { allowsInstanceType } from '../placement/filters';
 import { packTasks } from '../placement/packer';
 import { withTally, type SpreadTally } from '../placement/spread';
@@ -51,7 +51,7 @@ export function cheapestPairHolding(
   pairs.sort((x, y) => x[0].pricePerHour + x[1].pricePerHour - (y[0].pricePerHour + y[1].pricePerHour) || compareStrings(x[0].name + x[1].name, y[0].name + y[1].name));
   for (const [a, b] of pairs) {
     // Named for the node they replace: spread counts copies by node id.
-    const bins = [newBin(`replacement-of-${node.id}`, a, node, policy), newBin(`replacement-2-of-${node.id}`, b, node, policy)];
+    const bins = [newNodeBin(`replacement-of-${node.id}`, a, node.zone, policy.scaleUp.nodeLabels), newNodeBin(`replacement-2-of-${node.id}`, b, node.zone, policy.scaleUp.nodeLabels)];
     const trial = spread.fork();
     const result = packTasks(withTally(leftovers, trial), bins, { strategy: STRATEGIES[policy.strategy], weights });
     if (result.unplaced.size === 0) {
@@ -61,16 +61,3 @@ export function cheapestPairHolding(
   return undefined;
 }
 
-function newBin(id: string, type: InstanceType, node: Node, policy: SchedulerPolicy): Bin {
-  return {
-    id,
-    instanceType: type.name,
-    zone: node.zone,
-    labels: policy.scaleUp.nodeLabels,
-    capacity: type.capacity,
-    state: 'ACTIVE',
-    freeCpu: type.capacity.cpu,
-    freeMemoryMiB: type.capacity.memoryMiB,
-    rank: 0,
-  };
-}

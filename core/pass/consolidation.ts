@@ -7,7 +7,7 @@ import { ACCEPTS_WORK, GONE, type Node, type Task } from '../model';
 import { allowsInstanceType } from '../placement/filters';
 import type { PlanBuilder } from './plan-builder';
 import type { SchedulerPolicy } from '../policy';
-import type { Bin, PlacementTask } from '../placement/bin';
+import { newNodeBin, type Bin, type PlacementTask } from '../placement/bin';
 import { packTasks } from '../placement/packer';
 import type { ResourceWeights } from '../placement/scorers';
 import { recordCopy, withTally, type SpreadTally } from '../placement/spread';
@@ -262,18 +262,8 @@ export function cheapestHolding(leftovers: PlacementTask[], input: Consolidation
   const types = [...policy.scaleUp.instanceTypes].sort((a, b) => a.pricePerHour - b.pricePerHour || compareStrings(a.name, b.name));
   for (const type of types) {
     if (!leftovers.every((t) => allowsInstanceType(t.constraints, type.name))) continue;
-    const bin: Bin = {
-      // Named for the node it replaces: spread counts copies by node id.
-      id: `replacement-of-${node.id}`,
-      instanceType: type.name,
-      zone: node.zone,
-      labels: policy.scaleUp.nodeLabels,
-      capacity: type.capacity,
-      state: 'ACTIVE',
-      freeCpu: type.capacity.cpu,
-      freeMemoryMiB: type.capacity.memoryMiB,
-      rank: 0,
-    };
+    // Named for the node it replaces: spread counts copies by node id.
+    const bin = newNodeBin(`replacement-of-${node.id}`, type, node.zone, policy.scaleUp.nodeLabels);
     const trial = spread.fork();
     const result = packTasks(withTally(leftovers, trial), [bin], { strategy: STRATEGIES[policy.strategy], weights });
     if (result.unplaced.size === 0) return { name: type.name, pricePerHour: type.pricePerHour, spread: trial };

@@ -1,5 +1,5 @@
 import { nodeArchitecture } from '../catalog';
-import type { Architecture, Constraints, NodeState } from '../model';
+import type { Architecture, Constraints, InstanceType, NodeState } from '../model';
 import type { Resources } from '../resources';
 import type { SpreadRule } from './spread';
 
@@ -60,6 +60,14 @@ export function binFrom(
     freeMemoryMiB: node.capacity.memoryMiB - used.memoryMiB,
     rank,
   };
+}
+
+/**
+ * An empty bin for a node not bought yet (a consolidation's replacement, a what-if),
+ * of `type` in `zone`: its architecture is its type's, as for any node before it reports.
+ */
+export function newNodeBin(id: string, type: Pick<InstanceType, 'name' | 'capacity'>, zone: string, labels: Readonly<Record<string, string>>): Bin {
+  return binFrom({ id, instanceType: type.name, zone, labels, capacity: type.capacity, state: 'ACTIVE' }, { cpu: 0, memoryMiB: 0 }, 0);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { nodeArchitecture } from '../../../core/catalog';
 import { plan } from '../../../core/pass/plan';
 import type { Plan } from '../../../core/pass/plan-types';
 import type { ConsolidationPolicy } from '../../../core/policy';
@@ -48,5 +49,18 @@ describe('Stowage consolidation beyond one node for one', () => {
     const tasks = nodes.map((n, i) => running(`s-${i}`, 'svc', n.id, { slot: i, resources: res(2500, 2048) }));
     const p = plan(snapshot({ jobs: [svc], tasks, nodes }), NOW, stowage({ disruptionBudget: 4 }));
     expect(drained(p)).toEqual([]);
+  });
+
+  it('replaces a node for a job that requires an architecture with a cheaper type of that architecture', () => {
+    // Two 1000m copies that must run on x86 sit alone on a dear x86 node: a cheaper x86 type holds them.
+    const x86 = job('x86', { resources: res(1000, 1024), count: 2, constraints: { arch: 'x86_64' } });
+    const tasks = [0, 1].map((i) => running(`x-${i}`, 'x86', 'dear', { slot: i, resources: res(1000, 1024) }));
+    const pinned = job('pinned', { doNotDisrupt: true });
+    const fleet = [node('dear', 'c5.24xlarge'), node('keep', 'm6g.large')];
+    const p = plan(snapshot({ jobs: [x86, pinned], tasks: [...tasks, running('p', 'pinned', 'keep')], nodes: fleet }), NOW, stowage());
+    expect(p.consolidations[0]).toMatchObject({ nodeId: 'dear', action: 'replace' });
+    const replacement = p.consolidations[0].replacementType!;
+    expect(nodeArchitecture({ instanceType: replacement, labels: {} })).toBe('x86_64');
+    expect(instanceType(replacement).pricePerHour).toBeLessThan(instanceType('c5.24xlarge').pricePerHour);
   });
 });
