@@ -112,7 +112,17 @@ export function templateOf(job: Job, version: number): VersionTemplate | undefin
 export function jobAsOfVersion(job: Job, version: number): Job {
   if (version === targetVersion(job)) return job;
   const template = job.priorVersions?.[String(version)];
-  if (!template) return job;
+  return template ? withTemplate(job, template) : job;
+}
+
+/**
+ * `job` running `template`: every template field (TEMPLATE_FIELDS) is the template's, and
+ * every other field (id, name, kind, count, update, version, deployment, revision...) is
+ * the job's own. A field the template lacks is removed rather than kept: an optional field
+ * such as `healthCheck` or `expose` that one version set and the other did not would
+ * otherwise carry one version's behaviour into the other.
+ */
+export function withTemplate(job: Job, template: VersionTemplate): Job {
   const merged: Record<string, unknown> = { ...job };
   for (const f of TEMPLATE_FIELDS) {
     if (template[f] === undefined) delete merged[f];

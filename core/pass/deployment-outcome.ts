@@ -1,4 +1,4 @@
-import { CRASH_LOOP_RESTARTS, pickTemplate, targetVersion, updatePolicyOf, type Deployment, type VersionTemplate } from '../deployment';
+import { CRASH_LOOP_RESTARTS, pickTemplate, targetVersion, updatePolicyOf, withTemplate, type Deployment, type VersionTemplate } from '../deployment';
 import type { Job, Task } from '../model';
 import type { JobUpdate } from './plan-types';
 
@@ -66,11 +66,4 @@ export function succeededDeployment(job: Job, d: Deployment, now: number): JobUp
 function update(before: Job, after: Job, reason: string): JobUpdate {
   const revision = before.revision ?? 0;
   return { jobId: before.id, revision, job: { ...after, revision: revision + 1 }, reason };
-}
-
-/** The job with a version's template in place of its own (fields the template lacks are removed). */
-function withTemplate(job: Job, template: VersionTemplate): Job {
-  const merged: Record<string, unknown> = { ...job };
-  for (const key of Object.keys(pickTemplate(job))) delete merged[key];
-  return { ...(merged as unknown as Job), ...template };
 }

@@ -1,7 +1,7 @@
 import type { JobVersion } from '../../control/state/job-version';
 import { revisionOf } from '../../control/state/job-writes';
 import { canonicalJson } from '../../core/canonical-json';
-import { pickTemplate, resolveBudgets, targetVersion, TEMPLATE_FIELDS, updatePolicyOf, versionOfTask, type VersionTemplate } from '../../core/deployment';
+import { pickTemplate, resolveBudgets, targetVersion, updatePolicyOf, versionOfTask, withTemplate, type VersionTemplate } from '../../core/deployment';
 import type { Job, Task } from '../../core/model';
 import { ValidationError } from './errors';
 import type { JobSpec } from './job-defaults';
@@ -113,12 +113,10 @@ function retarget(job: Job, current: Job, tasks: readonly Task[], template: Vers
   if (needed(from)) priors[String(from)] = pickTemplate(current);
   for (const [k, tpl] of Object.entries(current.priorVersions ?? {})) if (needed(Number(k)) && !(k in priors)) priors[k] = tpl;
 
-  const next: Record<string, unknown> = { ...job };
-  for (const f of TEMPLATE_FIELDS) delete next[f];
-  delete next.priorVersions;
+  const { priorVersions: _stale, ...rest } = withTemplate(job, template);
+  void _stale;
   return {
-    ...(next as unknown as Job),
-    ...template,
+    ...rest,
     version: v,
     versionedAt: now,
     versionedBy: caller,
