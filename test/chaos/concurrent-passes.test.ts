@@ -5,7 +5,7 @@ import { GONE, type Job, type Task } from '../../core/model';
 import { DEFAULT_SERVICE_RESTART } from '../../core/policy';
 import { runPass } from '../../control/pass/run-pass';
 import { DynamoStateStore } from '../../lambdas/adapters/dynamo-state-store';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../../local/dynamodb-local';
+import { useDynamoDbLocal } from '../support/dynamodb-local';
 
 /**
  * The fast version of the concurrency chaos: seeded, replayable from the seed it prints
@@ -15,17 +15,11 @@ const SEED = Number(process.env.STOWAGE_CHAOS_SEED ?? 20260707);
 const ROUNDS = Number(process.env.STOWAGE_CHAOS_ROUNDS ?? 100);
 const CONCURRENCY = Number(process.env.STOWAGE_CHAOS_CONCURRENCY ?? 3);
 
-let ddb: DynamoDbLocal;
-beforeAll(async () => {
-  ddb = await startDynamoDbLocal();
-}, 60_000);
-afterAll(async () => {
-  await ddb?.stop();
-});
+const ddb = useDynamoDbLocal();
 
 describe('several scheduler passes at once on DynamoDB Local', () => {
   it(`keeps every invariant over ${ROUNDS} rounds of ${CONCURRENCY} concurrent passes (seed ${SEED})`, async () => {
-    const section = await runConcurrentPasses({ seed: SEED, rounds: ROUNDS, concurrency: CONCURRENCY, dynamo: ddb });
+    const section = await runConcurrentPasses({ seed: SEED, rounds: ROUNDS, concurrency: CONCURRENCY, dynamo: ddb.instance });
     console.log(section.lines.join('\n'));
     if (section.violations.length > 0 || section.crashes > 0) {
       throw new Error(`${section.violations.length} violations, ${section.crashes} crashes with seed ${SEED}:\n${section.violations.slice(0, 10).join('\n')}\n${replayHint(SEED, ROUNDS, CONCURRENCY)}`);

@@ -1,5 +1,5 @@
 import { runLoad } from './load';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../../local/dynamodb-local';
+import { useDynamoDbLocal } from '../support/dynamodb-local';
 
 /**
  * The fast version of the load run: 200 simulated agents for 20 s against the local API
@@ -11,17 +11,11 @@ import { startDynamoDbLocal, type DynamoDbLocal } from '../../local/dynamodb-loc
 const AGENTS = Number(process.env.STOWAGE_LOAD_AGENTS ?? 200);
 const SECONDS = Number(process.env.STOWAGE_LOAD_SECONDS ?? 20);
 
-let ddb: DynamoDbLocal;
-beforeAll(async () => {
-  ddb = await startDynamoDbLocal();
-}, 60_000);
-afterAll(async () => {
-  await ddb?.stop();
-});
+const ddb = useDynamoDbLocal();
 
 describe('load on the local API and store', () => {
   it(`${AGENTS} agents heartbeating for ${SECONDS} s with submits and scheduler passes: every heartbeat answered, no errors, every job placed`, async () => {
-    const section = await runLoad({ agents: AGENTS, seconds: SECONDS, intervalSeconds: 5, dynamo: ddb });
+    const section = await runLoad({ agents: AGENTS, seconds: SECONDS, intervalSeconds: 5, dynamo: ddb.instance });
     // The latencies, for whoever reads the run: the summary line carries heartbeat p50/p99/max and pass p50/max.
     console.log(section.lines.join('\n'));
     expect(section.violations).toEqual([]);

@@ -6,6 +6,7 @@ import type { JobResponse } from '../../contract/job-view';
 import type { NodeView } from '../../contract/node-view';
 import { buildReport, compareReports, renderReport } from '../../report';
 import { MIXED } from '../report/fixtures';
+import { jobView } from './fixtures';
 
 /**
  * Every table the CLI prints, rendered at 80 columns (what a pipe or a file gets) with
@@ -15,19 +16,10 @@ import { MIXED } from '../report/fixtures';
 
 const widest = (text: string) => Math.max(...text.split('\n').map((l) => l.length));
 
-const JOB: JobResponse['job'] = {
-  id: 'job-0123456789abcdef0123',
+const JOB: JobResponse['job'] = jobView({
   name: 'web-frontend',
   image: 'registry.example.com/team/web-frontend:2027-01-01-abcdef0',
   command: ['sh', '-c', 'mkdir -p /tmp/web && echo "$GREETING from $(hostname)" | tee /tmp/index.html > /tmp/web/index.html && exec httpd -f -v -p 8080 -h /tmp'],
-  env: {},
-  cpu: 250,
-  memoryMiB: 64,
-  count: 3,
-  kind: 'service',
-  restart: { mode: 'always', initialDelayMs: 1000, maxDelayMs: 30000, resetAfterMs: 600000 },
-  constraints: {},
-  doNotDisrupt: false,
   createdAt: 1,
   ports: [{ name: 'http', containerPort: 8080, protocol: 'tcp' }],
   expose: { port: 'http', host: 'web.example.com', path: '/api/*' },
@@ -35,9 +27,8 @@ const JOB: JobResponse['job'] = {
   version: 3,
   latestVersion: 4,
   stableVersion: 2,
-  update: { maxSurge: '25%', maxUnavailable: 0, minHealthySeconds: 10, progressDeadlineSeconds: 600, autoRollback: true },
   deployment: { id: 5, fromVersion: 4, toVersion: 3, status: 'RUNNING', startedAt: 1, rollbackOf: { version: 4, reason: 'copies of v4 keep failing (job-0123456789abcdef0123.1.g7: unhealthy: the http health check on port http path /healthz failed past its retries, 3 restarts)' }, copies: { '3': { total: 2, serving: 1 }, '4': { total: 1, serving: 0 } } },
-};
+});
 
 const JOB_DETAIL: JobResponse = {
   job: JOB,

@@ -13,6 +13,7 @@ import type { JobResponse } from '../../../contract/job-view';
 import { jobSpecSchema } from '../../../contract/job-spec';
 import type { TaskView } from '../../../contract/task-view';
 import { LocalCredentialsError, writeCredentials } from '../../../local/credentials';
+import { jobView } from '../fixtures';
 
 const EXECUTE_API = 'https://abc123.execute-api.us-east-1.amazonaws.com/';
 
@@ -284,7 +285,7 @@ describe('assembleJob (stowage submit)', () => {
 describe('assess (--wait)', () => {
   const task = (slot: number, status: TaskView['status'], extra: Partial<TaskView> = {}): TaskView => ({ id: `job-1.${slot}`, slot, generation: 0, version: 1, status, nodeId: null, restarts: 0, ...extra });
   const job = (kind: 'service' | 'batch', tasks: TaskView[], stopRequestedAt?: number): JobResponse =>
-    ({ job: { id: 'job-1', name: 'j', image: 'i', command: ['x'], env: {}, cpu: 1, memoryMiB: 1, count: 3, kind, restart: { mode: 'always', initialDelayMs: 1, maxDelayMs: 1, resetAfterMs: 1 }, constraints: {}, doNotDisrupt: false, createdAt: 0, version: 1, latestVersion: 1, update: { maxSurge: '25%', maxUnavailable: 0, minHealthySeconds: 10, progressDeadlineSeconds: 600, autoRollback: true }, ...(stopRequestedAt ? { stopRequestedAt } : {}) }, tasks });
+    ({ job: jobView({ id: 'job-1', count: 3, kind, ...(stopRequestedAt ? { stopRequestedAt } : {}) }), tasks });
 
   it('judges each slot by its newest generation', () => {
     const tasks = [task(0, 'FAILED'), task(0, 'RUNNING', { generation: 1 }), task(1, 'RUNNING'), task(2, 'RUNNING')];

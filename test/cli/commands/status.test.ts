@@ -1,27 +1,9 @@
 import { formatJob } from '../../../cli/commands/status';
-import type { JobResponse } from '../../../contract/job-view';
 import { runInProcess, startScriptedApi, type ScriptedApi } from '../../support/cli-test-api';
+import { jobView, task } from '../fixtures';
 
-const JOB: JobResponse['job'] = {
-  id: 'job-00000000000000000001',
-  name: 'web',
-  image: 'stowage/busybox:local',
-  command: ['httpd', '-f'],
-  env: {},
-  cpu: 250,
-  memoryMiB: 64,
-  count: 2,
-  kind: 'service',
-  restart: { mode: 'always', initialDelayMs: 1000, maxDelayMs: 30000, resetAfterMs: 600000 },
-  constraints: {},
-  doNotDisrupt: false,
-  createdAt: 1,
-  version: 1,
-  latestVersion: 1,
-  update: { maxSurge: '25%', maxUnavailable: 0, minHealthySeconds: 10, progressDeadlineSeconds: 600, autoRollback: true },
-};
-
-const task = (slot: number, over: Partial<JobResponse['tasks'][number]> = {}): JobResponse['tasks'][number] => ({ id: `${JOB.id}.${slot}`, slot, generation: 1, version: 1, status: 'RUNNING', nodeId: `i-${slot}`, restarts: 0, ...over });
+/** `web` at 2 replicas; tasks as the shared fixture's, on the job's id. */
+const JOB = jobView({ count: 2, createdAt: 1 });
 
 describe('stowage status <job>', () => {
   it("shows each copy's endpoints and health, and the job's ports, rule and check", () => {

@@ -1,14 +1,7 @@
 import { DynamoStateStore } from '../../../lambdas/adapters/dynamo-state-store';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../../../local/dynamodb-local';
 import { describeDeploymentRoutes } from '../../lambdas/api/deployments.suite';
+import { useDynamoDbLocal } from '../../support/dynamodb-local';
 
-let ddb: DynamoDbLocal;
-let n = 0;
-beforeAll(async () => {
-  ddb = await startDynamoDbLocal();
-}, 60_000);
-afterAll(async () => {
-  await ddb?.stop();
-});
+const ddb = useDynamoDbLocal();
 
-describeDeploymentRoutes('DynamoStateStore on DynamoDB Local', async () => new DynamoStateStore(ddb.client, await ddb.createTables(`d${++n}`)));
+describeDeploymentRoutes('DynamoStateStore on DynamoDB Local', async () => new DynamoStateStore(ddb.client, await ddb.freshTables('d')));

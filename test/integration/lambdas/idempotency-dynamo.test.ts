@@ -2,11 +2,11 @@ import { CreateTableCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { createHandler } from '../../../lambdas/api/submit';
 import { DynamoStateStore } from '../../../lambdas/adapters/dynamo-state-store';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../../../local/dynamodb-local';
 import { apiEvent, json, lambdaContext, testDeps } from '../../lambdas/api/events';
+import { useDynamoDbLocal, type TestDynamoDb } from '../../support/dynamodb-local';
 
 /** Powertools' idempotency table as the stack declares it: partition key `id` (string), default attribute names. */
-async function createIdempotencyTable(ddb: DynamoDbLocal, name: string): Promise<string> {
+async function createIdempotencyTable(ddb: TestDynamoDb, name: string): Promise<string> {
   await ddb.client.send(
     new CreateTableCommand({
       TableName: name,
@@ -21,14 +21,8 @@ async function createIdempotencyTable(ddb: DynamoDbLocal, name: string): Promise
 const BODY = { name: 'web', image: 'nginx:1.25', command: ['nginx', '-g', 'daemon off;'], cpu: 250, memoryMiB: 128, count: 2 };
 
 describe('POST /jobs on DynamoDB Local with Powertools DynamoDBPersistenceLayer', () => {
-  let ddb: DynamoDbLocal;
+  const ddb = useDynamoDbLocal();
   let n = 0;
-  beforeAll(async () => {
-    ddb = await startDynamoDbLocal();
-  }, 60_000);
-  afterAll(async () => {
-    await ddb?.stop();
-  });
 
   async function setup() {
     const prefix = `idem${++n}`;

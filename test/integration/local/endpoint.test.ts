@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startLocalCloud } from '../../../local/local-cloud';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../../../local/dynamodb-local';
+import { useDynamoDbLocal } from '../../support/dynamodb-local';
 
 /**
  * `--endpoint`: the local cloud on a DynamoDB it did not start (LocalStack's, for a
@@ -15,7 +15,7 @@ import { startDynamoDbLocal, type DynamoDbLocal } from '../../../local/dynamodb-
 jest.setTimeout(180_000);
 
 const CACHE = path.join(os.tmpdir(), 'stowage-e2e-template-cache');
-let external: DynamoDbLocal;
+const external = useDynamoDbLocal();
 let dir: string;
 
 beforeAll(async () => {
@@ -23,12 +23,10 @@ beforeAll(async () => {
   // use the same ones as this test's client (LocalStack has no such split).
   process.env.AWS_ACCESS_KEY_ID = 'local';
   process.env.AWS_SECRET_ACCESS_KEY = 'local';
-  external = await startDynamoDbLocal();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-endpoint-'));
 });
 
-afterAll(async () => {
-  await external?.stop();
+afterAll(() => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 

@@ -1,20 +1,10 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { StreamPoller } from '../../../local/stream-poller';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../../../local/dynamodb-local';
 import { waitUntil } from '../../../local/wait-until';
+import { useDynamoDbLocal } from '../../support/dynamodb-local';
 
-let ddb: DynamoDbLocal;
-let streams: DynamoDBStreamsClient;
-beforeAll(async () => {
-  ddb = await startDynamoDbLocal();
-  streams = new DynamoDBStreamsClient({ endpoint: ddb.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 3 });
-}, 60_000);
-afterAll(async () => {
-  streams?.destroy();
-  await ddb?.stop();
-});
+const ddb = useDynamoDbLocal();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -29,7 +19,7 @@ describe('StreamPoller on DynamoDB Local', () => {
     let callsAfterStop = 0;
     const poller = new StreamPoller({
       dynamodb: ddb.client,
-      streams,
+      streams: ddb.streams,
       tableName: tables.nodes,
       batchWindowMs: 1_000,
       pollMs: 50,
@@ -90,7 +80,7 @@ describe('StreamPoller on DynamoDB Local', () => {
     let calls = 0;
     const poller = new StreamPoller({
       dynamodb: ddb.client,
-      streams,
+      streams: ddb.streams,
       tableName: tables.nodes,
       batchWindowMs: 100,
       pollMs: 50,

@@ -5,26 +5,21 @@ import { DEFAULT_SERVICE_RESTART } from '../../../core/policy';
 import { DynamoStateStore } from '../../../lambdas/adapters/dynamo-state-store';
 import { LEASE_TTL_ATTRIBUTE, tableDefinitions, TASK_TTL_ATTRIBUTE, type TableNames } from '../../../lambdas/adapters/table-schema';
 import { createTablesFromTemplate, synthesizeTemplate, tableInputsFromTemplate, type CreatedTables } from '../../../local/tables-from-template';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../../../local/dynamodb-local';
+import { useDynamoDbLocal } from '../../support/dynamodb-local';
 
 // Synthesis runs the CDK app in a child process (no bundling: a few seconds).
 jest.setTimeout(120_000);
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+const ddb = useDynamoDbLocal();
 let template: Json;
-let ddb: DynamoDbLocal;
 let created: CreatedTables;
 
 beforeAll(async () => {
   template = synthesizeTemplate();
-  ddb = await startDynamoDbLocal();
   created = await createTablesFromTemplate(ddb.client, template, 'tpl');
 }, 300_000);
-
-afterAll(async () => {
-  await ddb?.stop();
-});
 
 const byName = <T extends { AttributeName?: string }>(xs: readonly T[] | undefined) => [...(xs ?? [])].sort((a, b) => String(a.AttributeName).localeCompare(String(b.AttributeName)));
 

@@ -2,19 +2,12 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../../../../control/clock';
 import { LAUNCH_LEASE_MS, NODE_TOMBSTONE_MS } from '../../../../control/state/state-store';
 import { DynamoStateStore } from '../../../../lambdas/adapters/dynamo-state-store';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../../../../local/dynamodb-local';
 import { describeStateStoreContract } from '../../../control/state/state-store.contract';
+import { useDynamoDbLocal } from '../../../support/dynamodb-local';
 
-let ddb: DynamoDbLocal;
-let n = 0;
-beforeAll(async () => {
-  ddb = await startDynamoDbLocal();
-}, 60_000);
-afterAll(async () => {
-  await ddb?.stop();
-});
+const ddb = useDynamoDbLocal();
 
-describeStateStoreContract('DynamoStateStore on DynamoDB Local', async () => new DynamoStateStore(ddb.client, await ddb.createTables(`t${++n}`)), 40);
+describeStateStoreContract('DynamoStateStore on DynamoDB Local', async () => new DynamoStateStore(ddb.client, await ddb.freshTables('t')), 40);
 
 describe('DynamoStateStore housekeeping', () => {
   it('marks a stopped copy to expire a week after it stops, and keeps the mark out of the domain', async () => {

@@ -1,29 +1,19 @@
-import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord } from 'aws-lambda';
 import type { Heartbeat } from '../../../../control/state/node-report';
 import type { Job, Task } from '../../../../core/model';
 import { DEFAULT_SERVICE_RESTART } from '../../../../core/policy';
 import { DynamoStateStore } from '../../../../lambdas/adapters/dynamo-state-store';
 import { wakesScheduler } from '../../../../lambdas/adapters/scheduler-wake-filter';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../../../../local/dynamodb-local';
 import { StreamPoller } from '../../../../local/stream-poller';
 import { waitUntil } from '../../../../local/wait-until';
+import { useDynamoDbLocal } from '../../../support/dynamodb-local';
 
 /**
  * What the Nodes stream wakes, end to end on DynamoDB Local: the store's real writes, the
  * table's real stream (new images), and the wake filter as the local poller applies it
  * (the same patterns the deployed event source mapping carries; test/infra compares).
  */
-let ddb: DynamoDbLocal;
-let streams: DynamoDBStreamsClient;
-beforeAll(async () => {
-  ddb = await startDynamoDbLocal();
-  streams = new DynamoDBStreamsClient({ endpoint: ddb.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 3 });
-}, 60_000);
-afterAll(async () => {
-  streams?.destroy();
-  await ddb?.stop();
-});
+const ddb = useDynamoDbLocal();
 
 const NOW = 1_800_000_000_000;
 const beat = (over: Partial<Heartbeat> = {}): Heartbeat => ({
@@ -72,7 +62,7 @@ describe('Heartbeats and scheduler wake-ups on DynamoDB Local', () => {
     store = new DynamoStateStore(ddb.client, tables);
     poller = new StreamPoller({
       dynamodb: ddb.client,
-      streams,
+      streams: ddb.streams,
       tableName: tables.nodes,
       batchWindowMs: 50,
       pollMs: 50,
