@@ -26,19 +26,25 @@ export interface Route {
   readonly key: string;
   readonly caller: Caller;
   readonly handler: HandlerModule;
+  /**
+   * A successful call changes what the scheduler must decide (a job created, changed,
+   * scaled, rolled back or stopped): the API asks for a pass at once rather than leaving
+   * the change for the next node write or the schedule.
+   */
+  readonly wakesScheduler?: true;
 }
 
 // Listed in the order the local API names them when it refuses an unknown path.
 export const ROUTES = {
-  submitJob: { method: 'POST', path: '/jobs', key: 'POST /jobs', caller: 'user', handler: 'submit' },
+  submitJob: { method: 'POST', path: '/jobs', key: 'POST /jobs', caller: 'user', handler: 'submit', wakesScheduler: true },
   // `{id}` takes a job's name or its id everywhere; PUT takes the name (it may create the job).
-  putJob: { method: 'PUT', path: '/jobs/{id}', key: 'PUT /jobs/{id}', caller: 'user', handler: 'submit' },
+  putJob: { method: 'PUT', path: '/jobs/{id}', key: 'PUT /jobs/{id}', caller: 'user', handler: 'submit', wakesScheduler: true },
   listJobs: { method: 'GET', path: '/jobs', key: 'GET /jobs', caller: 'user', handler: 'jobs' },
   getJob: { method: 'GET', path: '/jobs/{id}', key: 'GET /jobs/{id}', caller: 'user', handler: 'jobs' },
-  stopJob: { method: 'DELETE', path: '/jobs/{id}', key: 'DELETE /jobs/{id}', caller: 'user', handler: 'jobs' },
+  stopJob: { method: 'DELETE', path: '/jobs/{id}', key: 'DELETE /jobs/{id}', caller: 'user', handler: 'jobs', wakesScheduler: true },
   listVersions: { method: 'GET', path: '/jobs/{id}/versions', key: 'GET /jobs/{id}/versions', caller: 'user', handler: 'jobs' },
-  scaleJob: { method: 'POST', path: '/jobs/{id}/scale', key: 'POST /jobs/{id}/scale', caller: 'user', handler: 'jobs' },
-  rollbackJob: { method: 'POST', path: '/jobs/{id}/rollback', key: 'POST /jobs/{id}/rollback', caller: 'user', handler: 'jobs' },
+  scaleJob: { method: 'POST', path: '/jobs/{id}/scale', key: 'POST /jobs/{id}/scale', caller: 'user', handler: 'jobs', wakesScheduler: true },
+  rollbackJob: { method: 'POST', path: '/jobs/{id}/rollback', key: 'POST /jobs/{id}/rollback', caller: 'user', handler: 'jobs', wakesScheduler: true },
   listNodes: { method: 'GET', path: '/nodes', key: 'GET /nodes', caller: 'user', handler: 'nodes' },
   getReport: { method: 'GET', path: '/report', key: 'GET /report', caller: 'user', handler: 'report' },
   heartbeat: { method: 'PUT', path: '/nodes/{id}/heartbeat', key: 'PUT /nodes/{id}/heartbeat', caller: 'node', handler: 'heartbeat' },

@@ -80,9 +80,20 @@ export interface SchedulerPolicy {
    * shorter because our services answer in well under a second).
    */
   readonly deregistrationDelayMs?: number;
+  /**
+   * How soon a pass asks to be followed by another while work waits on the clock (a
+   * deployment in flight, copies just moved: core/pass/follow-up.ts); absent:
+   * DEFAULT_FOLLOW_UP_MS, one heartbeat interval of a deployed agent.
+   */
+  readonly followUpMs?: number;
 }
 
 export const DEFAULT_DEREGISTRATION_DELAY_MS = 15_000;
+export const DEFAULT_FOLLOW_UP_MS = 10_000;
+
+export function followUpMs(p: SchedulerPolicy): number {
+  return p.followUpMs ?? DEFAULT_FOLLOW_UP_MS;
+}
 
 export function deregistrationDelayMs(p: SchedulerPolicy): number {
   return p.deregistrationDelayMs ?? DEFAULT_DEREGISTRATION_DELAY_MS;
@@ -137,6 +148,9 @@ export function validatePolicy(p: SchedulerPolicy): void {
   if (!(p.strategy in STRATEGIES)) throw new PolicyError('strategy', `"${p.strategy}" is not one of ${Object.keys(STRATEGIES).join(', ')}`);
   positive('heartbeatTimeoutMs', p.heartbeatTimeoutMs);
   positive('launchTimeoutMs', p.launchTimeoutMs);
+  if (p.followUpMs !== undefined && !(Number.isInteger(p.followUpMs) && p.followUpMs >= 1_000 && p.followUpMs <= 900_000)) {
+    throw new PolicyError('followUpMs', `must be a whole number of milliseconds within [1000, 900000] (a second to SQS's longest delay), got ${p.followUpMs}`);
+  }
   if (p.deregistrationDelayMs !== undefined && !(p.deregistrationDelayMs >= 0 && p.deregistrationDelayMs <= 3_600_000)) {
     throw new PolicyError('deregistrationDelayMs', `must be a number of milliseconds within [0, 3600000] (an hour, ELB's longest delay), got ${p.deregistrationDelayMs}`);
   }

@@ -23,4 +23,5 @@ export const RUNTIME_ENV = {
   lbDnsName: 'STOWAGE_LB_DNS_NAME',
   lbUrl: 'STOWAGE_LB_URL',
   vpcId: 'STOWAGE_VPC_ID',
+  wakeQueueUrl: 'STOWAGE_WAKE_QUEUE_URL',
 } as const;

@@ -3,7 +3,8 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { DynamoEventSource, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { StowageLoadBalancer } from './load-balancer';
 import type { NodeFleet } from './node-fleet';
@@ -46,8 +47,11 @@ const SYNC_DOCUMENT = 'AWS-RunShellScript';
 /**
  * The scheduler Lambda and what wakes it: the Nodes table's stream, filtered to changes
  * (a new or gone node, a heartbeat that changes the node or its copies, the scheduler's
- * own node writes), batched; and a one-minute schedule, which is what notices a node
- * gone silent (within the heartbeat timeout plus a minute) and runs time-driven work. Its EC2 and SSM grants
+ * own node writes), batched; the wake queue, where the API asks for a pass after a
+ * change and each pass asks, by a delayed message, for the follow-up its plan wants (a
+ * node's heartbeat deadline, so a silent node is found within the timeout; a back-off's
+ * end; a deployment in flight); and a one-minute schedule, the safety net should a wake
+ * be lost. Its EC2 and SSM grants
  * reach only instances carrying this stack's tag: it can launch them (tagged at launch),
  * sync them and terminate them, and nothing else in the account.
  */
@@ -56,6 +60,10 @@ export class Scheduler extends Construct {
   readonly schedule: events.Rule;
   /** The Nodes stream's event source mapping; the teardown disables it. */
   readonly streamSource: DynamoEventSource;
+  /** Where passes are asked for (lambdas/adapters/sqs-pass-waker.ts); the API functions that change jobs send to it. */
+  readonly wakeQueue: sqs.Queue;
+  /** The wake queue's event source mapping; the teardown disables it. */
+  readonly wakeSource: SqsEventSource;
   /** The function's timeout: how long a pass already running may still act once nothing wakes it. */
   readonly timeout: Duration;
 
@@ -64,8 +72,24 @@ export class Scheduler extends Construct {
     const stack = Stack.of(this);
     const { tables, fleet, stackTag } = props;
 
+    this.timeout = Duration.seconds(60);
+    this.wakeQueue = new sqs.Queue(this, 'WakeQueue', {
+      enforceSSL: true,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      // A wake is worth nothing after an hour: the schedule has run sixty passes since.
+      retentionPeriod: Duration.hours(1),
+      // Lambda's guidance for SQS sources: six times the function's timeout, so a batch
+      // being handled does not reappear for a second pass.
+      visibilityTimeout: Duration.seconds(this.timeout.toSeconds() * 6),
+    });
+    Validations.of(this.wakeQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'A wake that fails is not worth replaying: the next wake or the one-minute schedule runs a pass on fresh state. A dead-letter queue would only collect stale wake-ups.',
+    });
+
     const environment: Record<string, string> = {
       ...tables.environment,
+      [RUNTIME_ENV.wakeQueueUrl]: this.wakeQueue.queueUrl,
       [RUNTIME_ENV.launchTemplates]: stack.toJsonString(Object.fromEntries([...fleet.launchTemplates].map(([arch, lt]) => [arch, lt.launchTemplateId!]))),
       [RUNTIME_ENV.subnets]: stack.toJsonString(props.subnetsByZone),
       [RUNTIME_ENV.stackTagKey]: stackTag.key,
@@ -81,7 +105,6 @@ export class Scheduler extends Construct {
       environment[RUNTIME_ENV.vpcId] = lb.vpcId;
     }
 
-    this.timeout = Duration.seconds(60);
     const scheduler = new StowageFunction(this, 'Function', {
       handler: 'scheduler',
       handlersDir: props.handlersDir,
@@ -96,7 +119,8 @@ export class Scheduler extends Construct {
 
     for (const table of [tables.jobs, tables.tasks, tables.nodes, tables.samples]) table.grantReadWriteData(this.fn);
     // The launch lease is taken with a conditional put and released with a conditional
-    // delete (DynamoStateStore.withLaunchLease); those two actions are all it needs.
+    // delete (DynamoStateStore.withLaunchLease), and the follow-up on its way is recorded
+    // the same way (SqsPassWaker); those two actions are all it needs.
     tables.leases.grant(this.fn, 'dynamodb:PutItem', 'dynamodb:DeleteItem');
 
     // Only changes pass the filters: a heartbeat that changes nothing but its time is
@@ -114,6 +138,11 @@ export class Scheduler extends Construct {
       filters: SCHEDULER_WAKE_FILTERS,
     });
     this.fn.addEventSource(this.streamSource);
+
+    // A pass asks for its follow-up here; several wakes due together make one pass.
+    this.wakeSource = new SqsEventSource(this.wakeQueue, { batchSize: 10, maxBatchingWindow: Duration.seconds(1) });
+    this.fn.addEventSource(this.wakeSource);
+    this.wakeQueue.grantSendMessages(this.fn);
 
     tables.acknowledgeIndexGrant(scheduler.role);
     // DynamoEventSource grants dynamodb:ListStreams on '*' (the action takes no resource);

@@ -134,6 +134,12 @@ export class StowageStack extends Stack {
       loadBalancer: this.loadBalancer,
     });
 
+    // A created, changed, scaled, rolled-back or stopped job asks for a pass at once.
+    for (const f of [submit, jobs]) {
+      f.fn.addEnvironment(RUNTIME_ENV.wakeQueueUrl, this.scheduler.wakeQueue.queueUrl);
+      this.scheduler.wakeQueue.grantSendMessages(f.fn);
+    }
+
     // On delete, before the network and the node template go: stop the scheduler and
     // terminate what it launched, or the subnets and security group cannot be deleted.
     this.teardown = new StackTeardown(this, 'Teardown', {

@@ -48,7 +48,7 @@ export class StackTeardown extends Construct {
         new iam.PolicyStatement({
           sid: 'DisableStreamTrigger',
           actions: ['lambda:UpdateEventSourceMapping'],
-          resources: [scheduler.streamSource.eventSourceMappingArn],
+          resources: [scheduler.streamSource.eventSourceMappingArn, scheduler.wakeSource.eventSourceMappingArn],
         }),
         new iam.PolicyStatement({ sid: 'DescribeInstances', actions: ['ec2:DescribeInstances'], resources: ['*'] }),
         new iam.PolicyStatement({
@@ -74,6 +74,7 @@ export class StackTeardown extends Construct {
       properties: {
         RuleName: scheduler.schedule.ruleName,
         EventSourceMappingId: scheduler.streamSource.eventSourceMappingId,
+        WakeMappingId: scheduler.wakeSource.eventSourceMappingId,
         TagKey: stackTag.key,
         TagValue: stackTag.value,
         // A pass already running when the triggers stop may still launch until its timeout.

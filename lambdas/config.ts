@@ -36,6 +36,8 @@ export const ENV = {
   lbUrl: 'STOWAGE_LB_URL',
   /** The VPC target groups are created in; set with the listener. */
   vpcId: 'STOWAGE_VPC_ID',
+  /** The scheduler's wake queue (lambdas/adapters/sqs-pass-waker.ts): set on the scheduler and on the API functions that change jobs. */
+  wakeQueueUrl: 'STOWAGE_WAKE_QUEUE_URL',
 } as const;
 
 export class ConfigError extends Error {

@@ -18,7 +18,8 @@ import { StreamPoller } from './stream-poller';
 /**
  * The scheduler as AWS runs it: the deployed handler, woken by the Nodes stream (the
  * poller standing in for Lambda's event source mapping, with its filter) and by the tick, acting through
- * the fleet and the local SSM (`stowage-agent sync`). Once the poller reads the stream
+ * the fleet and the local SSM (`stowage-agent sync`), and at the follow-up each plan asks
+ * for (the poller's timer standing in for the wake queue). Once the poller reads the stream
  * the API's wake-ups reach it; stop detaches them and ends the poller after the pass in
  * flight.
  */
@@ -60,7 +61,9 @@ export async function startScheduler(o: CloudSchedulerOptions): Promise<Piece<Cl
   };
   const localSsm = new LocalNodeCommander({ stateDir: o.stateDir, repoRoot: o.repoRoot });
   const commander = o.wrapCommander ? o.wrapCommander(localSsm) : localSsm;
-  const scheduler = schedulerHandler(() => ({ store: o.store, commander, fleet: o.fleet, clock: systemClock, policy: o.policy, logger, ...(o.loadBalancer ? { loadBalancer: o.loadBalancer } : {}) }));
+  // The handler builds its dependencies on its first call, after the poller below exists:
+  // the poller's timer is the local wake queue for the plans' follow-ups.
+  const scheduler = schedulerHandler(() => ({ store: o.store, commander, fleet: o.fleet, clock: systemClock, policy: o.policy, logger, waker: poller, ...(o.loadBalancer ? { loadBalancer: o.loadBalancer } : {}) }));
 
   let passes = 0;
   let lastPass: PassReport | undefined;

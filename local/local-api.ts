@@ -4,7 +4,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ErrorBody } from '../contract/error-body';
-import { matchPath, ROUTE_LIST, ROUTES, type HandlerModule } from '../contract/routes';
+import { matchPath, ROUTE_LIST, type HandlerModule } from '../contract/routes';
 import { systemClock, type Clock } from '../control/clock';
 import type { StateStore } from '../control/state/state-store';
 import type { ApiMetrics, Observability } from '../lambdas/api/deps';
@@ -35,7 +35,7 @@ export interface LocalApiOptions {
   readonly log?: Observability['log'];
   /** Where the local load balancer answers, for the URL the jobs API shows an exposed job at. */
   readonly loadBalancerUrl?: string;
-  /** Called after a submit or a stop succeeded: the local cloud wakes the scheduler. */
+  /** Called after a call that changes jobs succeeded (a route with `wakesScheduler`): the local cloud wakes the scheduler. */
   readonly onJobsChanged?: () => void;
   /** Called after each request, for the bench and the live view. */
   readonly onRequest?: (info: { method: string; path: string; status: number; ms: number }) => void;
@@ -165,7 +165,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       const result = await handlers[route.handler](event, lambdaContext(requestId));
       finish(result);
       const status = result.statusCode ?? 200;
-      if (status < 300 && (route.key === ROUTES.submitJob.key || route.key === ROUTES.stopJob.key)) options.onJobsChanged?.();
+      if (status < 300 && route.wakesScheduler) options.onJobsChanged?.();
     })().catch((err: unknown) => {
       (options.log ?? silentLog).error('local API: request failed outside the handler', { error: String(err) });
       if (!res.headersSent) finish(errorResult(500, 'internal', 'internal error in the local API; see its log'));

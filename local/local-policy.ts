@@ -39,6 +39,8 @@ export function localPolicy(o: LocalPolicyOptions): SchedulerPolicy {
     // Requests through the local haproxy are short; 3 s lets in-flight ones finish
     // without making every local stop wait the ALB's 15 s.
     deregistrationDelayMs: 3_000,
+    // Two agent intervals: a deployment in flight is looked at as often as a person watching expects.
+    followUpMs: 2_000,
     scaleUp: { ...base.scaleUp, zones: [...LOCAL_ZONES], maxNodes: o.maxNodes, ...onThisMachine(base.scaleUp, o.arch ?? hostArchitecture()) },
     consolidation: {
       ...base.consolidation,

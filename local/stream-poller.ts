@@ -8,6 +8,7 @@ import {
   type _Record as StreamRecord,
   type Shard,
 } from '@aws-sdk/client-dynamodb-streams';
+import type { WakeOutcome } from '../control/pass-waker';
 import type { AttributeValue as LambdaAttributeValue, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 
 /**
@@ -16,7 +17,8 @@ import type { AttributeValue as LambdaAttributeValue, DynamoDBRecord, DynamoDBSt
  * and hands the records to `onBatch` in Lambda's DynamoDBStreamEvent shape, batched by
  * a window and a size, one call at a time (like one shard with parallelization 1).
  *
- * The one-minute schedule is folded in: when no call has started for `tickMs`, `onBatch`
+ * The one-minute schedule and the wake queue are folded in: when no call has started for
+ * `tickMs`, or at a time asked for with `wakeAt` (a plan's follow-up), `onBatch`
  * is called with an event whose `Records` is empty. (An empty stream event rather than a
  * ScheduledEvent, so `onBatch` keeps one type and the tick can never overlap a batch; the
  * scheduler handler ignores what woke it.)
@@ -78,6 +80,8 @@ export class StreamPoller {
   private wakeDispatcher: (() => void) | undefined;
   private wakePoller: (() => void) | undefined;
   private poked = false;
+  /** The earliest follow-up asked for and not yet answered by a call. */
+  private dueAt: number | undefined;
   private readCount = 0;
   private filteredCount = 0;
 
@@ -129,6 +133,18 @@ export class StreamPoller {
     this.wakeDispatcher?.();
   }
 
+  /**
+   * The wake queue's delayed message, locally: a call (an empty event) at `at` unless
+   * one starts by then anyway. Only the earliest request is kept, as the deployed waker
+   * keeps only the earliest message that is still to come.
+   */
+  async wakeAt(at: number): Promise<WakeOutcome> {
+    if (this.dueAt !== undefined && this.dueAt <= at) return 'covered';
+    this.dueAt = at;
+    this.wakeDispatcher?.();
+    return 'sent';
+  }
+
   private async pollLoop(): Promise<void> {
     let lastRefresh = Date.now();
     while (this.running) {
@@ -156,11 +172,11 @@ export class StreamPoller {
         continue;
       } else if (this.buffer.length > 0) {
         due = this.buffer[0].at + this.batchWindowMs;
-      } else if (this.poked || now >= this.lastCallStarted + this.tickMs) {
+      } else if (this.poked || now >= this.lastCallStarted + this.tickMs || (this.dueAt !== undefined && now >= this.dueAt)) {
         await this.call([]);
         continue;
       } else {
-        due = this.lastCallStarted + this.tickMs;
+        due = Math.min(this.lastCallStarted + this.tickMs, this.dueAt ?? Infinity);
       }
       await this.sleep(Math.max(1, due - now), (wake) => (this.wakeDispatcher = wake));
     }
@@ -170,6 +186,7 @@ export class StreamPoller {
     this.lastCallStarted = Date.now();
     // Whatever woke this call, it reads fresh state: a pending poke is answered by it.
     this.poked = false;
+    if (this.dueAt !== undefined && this.lastCallStarted >= this.dueAt) this.dueAt = undefined;
     try {
       await this.options.onBatch({ Records: records });
     } catch (err) {

@@ -1,10 +1,12 @@
 import { GONE } from '../../core/model';
 import { plan as computePlan } from '../../core/pass/plan';
+import type { FollowUp } from '../../core/pass/plan-types';
 import type { SchedulerPolicy } from '../../core/policy';
 import { stopwatch, type Clock } from '../clock';
 import type { Fleet } from '../fleet';
 import type { LoadBalancer } from '../load-balancer';
 import type { NodeCommander } from '../node-commander';
+import type { PassWaker, WakeOutcome } from '../pass-waker';
 import type { SchedulerStore } from '../state/state-store';
 import { committedParts } from './committed';
 import { launchPlanned } from './launch';
@@ -32,6 +34,8 @@ export interface SchedulerDeps {
   readonly measures?: PassMeasures;
   /** The deployment's load balancer; without one, exposed jobs run but nothing routes to them. */
   readonly loadBalancer?: LoadBalancer;
+  /** Asks for the pass the plan's follow-up wants; absent (the simulator, tests): the caller runs passes itself. */
+  readonly waker?: PassWaker;
 }
 
 export interface PassReport {
@@ -46,6 +50,8 @@ export interface PassReport {
   readonly planMs: number;
   /** Present when the pass has a load balancer. */
   readonly loadBalancing?: LoadBalancingOutcome;
+  /** The next pass the plan asked for, and what became of the request; absent: nothing waits on the clock. */
+  readonly followUp?: FollowUp & { readonly request: WakeOutcome | 'failed' | 'no-waker' };
 }
 
 /**
@@ -82,6 +88,7 @@ export async function runPass(deps: SchedulerDeps): Promise<PassReport> {
 
   const outcome = { now, snapshot, plan, applied, committed, launched: launched.length, terminated: terminated.length, elapsedMs: passElapsed() };
   await writePassSample(store, policy, outcome, deps.measures);
+  const followUp = plan.followUp ? { ...plan.followUp, request: await requestFollowUp(deps, plan.followUp, now) } : undefined;
   const report = {
     now,
     assignments: committed.assignments,
@@ -93,7 +100,19 @@ export async function runPass(deps: SchedulerDeps): Promise<PassReport> {
     unplaced: plan.unplaced.length,
     planMs,
     ...(loadBalancing ? { loadBalancing } : {}),
+    ...(followUp ? { followUp } : {}),
   };
   logger.info('scheduler pass', { ...report });
   return report;
+}
+
+/** Last, so the follow-up is timed from a pass that has finished acting; a failure is only logged (the schedule remains). */
+async function requestFollowUp(deps: SchedulerDeps, followUp: FollowUp, now: number): Promise<WakeOutcome | 'failed' | 'no-waker'> {
+  if (!deps.waker) return 'no-waker';
+  try {
+    return await deps.waker.wakeAt(followUp.at, now);
+  } catch (err) {
+    deps.logger.warn('could not ask for a follow-up pass; the schedule runs the next one', { at: followUp.at, reason: followUp.reason, error: err instanceof Error ? err.message : String(err) });
+    return 'failed';
+  }
 }

@@ -25,6 +25,14 @@ export interface Plan {
   readonly creates?: readonly Task[];
   /** Job records the pass moves on (a deployment's progress, success, failure or rollback). Absent: none. */
   readonly jobUpdates?: readonly JobUpdate[];
+  /** When the next pass must run though nothing may wake one (follow-up.ts); absent: only a change or the schedule. */
+  readonly followUp?: FollowUp;
+}
+
+/** A pass the plan asks for at a time, and the first thing that waits on it. */
+export interface FollowUp {
+  readonly at: number;
+  readonly reason: string;
 }
 
 /**

@@ -3,6 +3,7 @@ import { validatePolicy, type SchedulerPolicy } from '../policy';
 import { consolidate } from './consolidation';
 import { finishDeregistrations } from './deregistrations';
 import { finishDrains, progressDrains } from './drains';
+import { followUpOf } from './follow-up';
 import { markDeadNodes } from './liveness';
 import { placeTasks } from './place';
 import { placementRound } from './placement-round';
@@ -26,6 +27,7 @@ export type { Plan } from './plan-types';
  *   finish deregistrations → stop stopped jobs → mark dead nodes LOST → fail the
  *   unhealthy → scale in → roll deployments → apply restart policy → move drains on →
  *   finish drains → refuse the unschedulable → place → scale up → consolidate
+ *   → when to look again (follow-up.ts)
  *
  * The order matters: everything that frees or orphans work runs before placement, so
  * one pass re-places a lost node's tasks; drains finish before new work is placed,
@@ -61,5 +63,7 @@ export function plan(snapshot: Snapshot, now: number, policy: SchedulerPolicy): 
   scaleUp(waiting, round, index, builder, policy);
 
   consolidate({ index, bins: new Map(round.bins.map((b) => [b.id, b])), policy, now, builder, unplacedCount: waiting.length, weights: round.scoring.weights, spread: round.spread });
-  return builder.build();
+  const built = builder.build();
+  const followUp = followUpOf(index, built, now, policy);
+  return followUp ? { ...built, followUp } : built;
 }

@@ -30,6 +30,8 @@ export interface TeardownTriggers {
   readonly ruleName: string;
   /** The UUID of the scheduler's event source mapping on the Nodes stream. */
   readonly eventSourceMappingId: string;
+  /** The UUID of the scheduler's event source mapping on the wake queue; absent: none. */
+  readonly wakeMappingId?: string;
 }
 
 export interface TeardownOutcome {
@@ -83,16 +85,20 @@ export class StackTeardown {
     } catch (err) {
       if (codeOf(err) !== 'ResourceNotFoundException') throw new TeardownError(`DisableRule ${t.ruleName}`, messageOf(err), { cause: err });
     }
-    // A mapping still being created or updated answers ResourceInUseException; it settles within seconds.
+    for (const uuid of [t.eventSourceMappingId, ...(t.wakeMappingId ? [t.wakeMappingId] : [])]) await this.disableMapping(uuid);
+  }
+
+  /** A mapping still being created or updated answers ResourceInUseException; it settles within seconds. */
+  private async disableMapping(uuid: string): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.o.lambda.send(new UpdateEventSourceMappingCommand({ UUID: t.eventSourceMappingId, Enabled: false }));
+        await this.o.lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: false }));
         return;
       } catch (err) {
         const code = codeOf(err);
         if (code === 'ResourceNotFoundException') return;
         if (code !== 'ResourceInUseException' || attempt >= 10) {
-          throw new TeardownError(`UpdateEventSourceMapping ${t.eventSourceMappingId} (Enabled=false)`, messageOf(err), { cause: err });
+          throw new TeardownError(`UpdateEventSourceMapping ${uuid} (Enabled=false)`, messageOf(err), { cause: err });
         }
         await this.o.sleep(Math.min(this.o.pollMs, 3_000));
       }

@@ -1,5 +1,12 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { createHandler } from '../api/jobs';
-import { loadBalancerUrlFrom } from '../config';
+import { wakeAfterChange } from '../api/wake-after-change';
+import { SqsPassWaker } from '../adapters/sqs-pass-waker';
+import { ENV, loadBalancerUrlFrom, required } from '../config';
 import { apiDeps } from './api-deps';
 
-export const handler = createHandler({ ...apiDeps('jobs'), loadBalancerUrl: loadBalancerUrlFrom(process.env) });
+const deps = apiDeps('jobs');
+// A stop, scale or rollback asks for a pass at once through the wake queue.
+const waker = new SqsPassWaker({ sqs: new SQSClient({}), queueUrl: required(process.env, ENV.wakeQueueUrl) });
+
+export const handler = wakeAfterChange(createHandler({ ...deps, loadBalancerUrl: loadBalancerUrlFrom(process.env) }), waker, deps.clock, deps.log);

@@ -4,7 +4,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import type { DynamoDBStreamEvent, ScheduledEvent } from 'aws-lambda';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBStreamEvent, ScheduledEvent, SQSEvent } from 'aws-lambda';
+import { SqsPassWaker } from '../adapters/sqs-pass-waker';
 import { AlbLoadBalancer } from '../adapters/alb-load-balancer';
 import { Ec2Fleet } from '../adapters/ec2-fleet';
 import { SsmNodeCommander } from '../adapters/ssm-node-commander';
@@ -17,12 +20,14 @@ import { systemClock } from '../../control/clock';
 /**
  * The scheduler Lambda: woken by the Nodes table's stream when a node item changes in a
  * way that matters (a heartbeat that only renews its time and usage is filtered out:
- * lambdas/adapters/scheduler-wake-filter.ts) and by a one-minute schedule, which also
- * finds nodes that stopped reporting. What
- * woke it does not matter: every pass reads the whole state, so one pass per
- * invocation, whatever the batch held.
+ * lambdas/adapters/scheduler-wake-filter.ts); by the wake queue, where the API asks for
+ * a pass after a change and each pass asks for the follow-up its plan wants (a node's
+ * heartbeat deadline, a back-off's end, a deployment in flight: core/pass/follow-up.ts);
+ * and by a one-minute schedule, the safety net should a wake be lost. What woke it
+ * does not matter: every pass reads the whole state, so one pass per invocation,
+ * whatever the batch held.
  */
-export function createHandler(deps: () => SchedulerDeps, metrics?: () => Metrics): (event: DynamoDBStreamEvent | ScheduledEvent) => Promise<PassReport> {
+export function createHandler(deps: () => SchedulerDeps, metrics?: () => Metrics): (event: DynamoDBStreamEvent | ScheduledEvent | SQSEvent) => Promise<PassReport> {
   let built: SchedulerDeps | undefined;
   let m: Metrics | undefined;
   return async () => {
@@ -60,8 +65,11 @@ function realDeps(): SchedulerDeps {
   const loadBalancer = lbConfig ? new AlbLoadBalancer({ client: new ElasticLoadBalancingV2Client({}), ...lbConfig, stackTag }) : undefined;
   const launchTemplates = launchTemplatesFrom(env);
   const policy = policyFrom(env, Object.keys(subnets), Object.keys(launchTemplates) as Architecture[]);
+  const dynamodb = new DynamoDBClient({});
+  const tables = tableNamesFrom(env);
   return {
-    store: new DynamoStateStore(new DynamoDBClient({}), tableNamesFrom(env)),
+    store: new DynamoStateStore(dynamodb, tables),
+    waker: new SqsPassWaker({ sqs: new SQSClient({}), queueUrl: required(env, ENV.wakeQueueUrl), followUps: { doc: DynamoDBDocumentClient.from(dynamodb), leasesTable: tables.leases } }),
     commander: new SsmNodeCommander({ client: new SSMClient({ maxAttempts: 1 }) }),
     fleet: new Ec2Fleet({
       client: new EC2Client({}),

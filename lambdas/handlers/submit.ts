@@ -1,6 +1,9 @@
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { createHandler, type SubmitDeps } from '../api/submit';
+import { wakeAfterChange } from '../api/wake-after-change';
+import { SqsPassWaker } from '../adapters/sqs-pass-waker';
 import { ENV, required } from '../config';
 import { apiDeps } from './api-deps';
 
@@ -11,4 +14,8 @@ function realDeps(env: NodeJS.ProcessEnv = process.env): SubmitDeps {
   };
 }
 
-export const handler = createHandler(realDeps());
+const deps = realDeps();
+// A created or changed job asks for a pass at once through the wake queue.
+const waker = new SqsPassWaker({ sqs: new SQSClient({}), queueUrl: required(process.env, ENV.wakeQueueUrl) });
+
+export const handler = wakeAfterChange(createHandler(deps), waker, deps.clock, deps.log);

@@ -46,10 +46,18 @@ async function containersWithPrefix(prefix: string) {
 
 beforeAll(async () => {
   docker = await ensureDocker();
+});
+
+// Each test gets its own state directory, and whatever a failed test left running is
+// ended before the next starts: a cloud still up would hold the run record the next
+// test's `local up` is refused by.
+beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-local-up-'));
 });
 
-afterAll(async () => {
+afterEach(async () => {
+  // What a user runs after a failed run: it stops a live run, or cleans a dead one's leftovers.
+  await runStowage(['local', 'down'], { env: env() });
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   // Whatever a failed run left: agents are found by the run record on the next start; here, by their config path.
   for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
@@ -64,6 +72,7 @@ afterAll(async () => {
     for (const c of ours) if (fs.existsSync(path.join(dir, 'nodes', c.Labels[LABELS.node] ?? '-'))) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
   }
   fs.rmSync(dir, { recursive: true, force: true });
+  children.length = 0;
 });
 
 test('local up serves the CLI by its credential file; a crashed run is cleaned up by the next; Ctrl-C leaves nothing behind', async () => {

@@ -224,11 +224,14 @@ describe('teardown on stack delete', () => {
     resource = graviton.resources[teardownId];
   });
 
-  it('is a custom resource told the schedule, the stream mapping and the stack tag', () => {
+  it('is a custom resource told the schedule, the stream and wake-queue mappings and the stack tag', () => {
     expect(resource.Type).toBe('Custom::StowageTeardown');
     const [[ruleId]] = ofType(graviton, 'AWS::Events::Rule');
-    const [[mappingId]] = ofType(graviton, 'AWS::Lambda::EventSourceMapping');
-    expect(resource.Properties).toMatchObject({ RuleName: { Ref: ruleId }, EventSourceMappingId: { Ref: mappingId }, TagKey: STACK_TAG_KEY, TagValue: 'Stowage', QuietSeconds: '75' });
+    const mappings = ofType(graviton, 'AWS::Lambda::EventSourceMapping');
+    const streamId = mappings.find(([, r]) => r.Properties.EventSourceArn?.['Fn::GetAtt']?.[1] === 'StreamArn')?.[0];
+    const queueId = mappings.find(([, r]) => r.Properties.EventSourceArn?.['Fn::GetAtt']?.[1] === 'Arn')?.[0];
+    expect([streamId, queueId].every(Boolean)).toBe(true);
+    expect(resource.Properties).toMatchObject({ RuleName: { Ref: ruleId }, EventSourceMappingId: { Ref: streamId }, WakeMappingId: { Ref: queueId }, TagKey: STACK_TAG_KEY, TagValue: 'Stowage', QuietSeconds: '75' });
   });
 
   it('depends on the network, the node template and group, and the scheduler, so its Delete runs before theirs', () => {
@@ -258,7 +261,11 @@ describe('teardown on stack delete', () => {
     expect(Object.keys(byAction).sort()).toEqual(['ec2:DescribeInstances', 'ec2:TerminateInstances', 'events:DisableRule', 'lambda:UpdateEventSourceMapping']);
     expect(byAction['ec2:TerminateInstances'].Condition).toEqual({ StringEquals: { [`aws:ResourceTag/${STACK_TAG_KEY}`]: 'Stowage' } });
     expect(resolve(byAction['events:DisableRule'].Resource)).toMatch(/^getatt:SchedulerEveryMinute\w+\.Arn$/);
-    expect(resolve(byAction['lambda:UpdateEventSourceMapping'].Resource)).toMatch(/^arn:aws:lambda:us-east-1:111122223333:event-source-mapping:ref:SchedulerFunction/);
+    // Both of the scheduler's mappings: the Nodes stream and the wake queue.
+    const mappings = asArray<unknown>(byAction['lambda:UpdateEventSourceMapping'].Resource).map(resolve);
+    expect(mappings).toHaveLength(2);
+    expect(mappings[0]).toMatch(/^arn:aws:lambda:us-east-1:111122223333:event-source-mapping:ref:SchedulerFunctionDynamoDBEventSource/);
+    expect(mappings[1]).toMatch(/^arn:aws:lambda:us-east-1:111122223333:event-source-mapping:ref:SchedulerFunctionSqsEventSource\w*WakeQueue/);
   });
 
   it('may take Lambda\'s fifteen minutes to wait for the instances', () => {

@@ -289,6 +289,38 @@ describe('StowageStack functions', () => {
     expect(wakesScheduler(modify({ state: { S: 'ACTIVE' }, quietBeat: { BOOL: true } }))).toBe(false);
   });
 
+  it('wakes the scheduler from its wake queue: encrypted, TLS only, kept an hour, batched over 1 s', () => {
+    const queueId = logicalId(stack.scheduler.wakeQueue);
+    expect(resources[queueId].Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 3600, VisibilityTimeout: 360 });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: logicalId(stack.scheduler.fn) },
+      EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      BatchSize: 10,
+      MaximumBatchingWindowInSeconds: 1,
+    });
+    const [, queuePolicy] = ofType('AWS::SQS::QueuePolicy').find(([, r]) => JSON.stringify(r.Properties.Queues).includes(queueId))!;
+    expect(asArray<Json>(queuePolicy.Properties.PolicyDocument.Statement)).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
+  });
+
+  it('lets only the scheduler (its follow-ups) and the submit and jobs functions (a user\'s change) send wakes, and tells them the queue', () => {
+    const queueArn = JSON.stringify({ 'Fn::GetAtt': [logicalId(stack.scheduler.wakeQueue), 'Arn'] });
+    const senders = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy')
+      .filter((r) => asArray<Json>(r.Properties.PolicyDocument.Statement).some((st) => asArray<string>(st.Action).includes('sqs:SendMessage') && asArray(st.Resource).some((x) => JSON.stringify(x) === queueArn)))
+      .flatMap((r) => asArray<Json>(r.Properties.Roles).map((x) => x.Ref as string));
+    const roleOf = (prefix: string) => {
+      const fnId = Object.keys(resources).find((id) => resources[id].Type === 'AWS::Lambda::Function' && id.startsWith(prefix))!;
+      return resources[fnId].Properties.Role['Fn::GetAtt'][0] as string;
+    };
+    expect(senders.sort()).toEqual([roleOf('Scheduler'), roleOf('Submit'), roleOf('Jobs')].sort());
+    for (const prefix of ['Submit', 'Jobs']) {
+      const fnId = Object.keys(resources).find((id) => resources[id].Type === 'AWS::Lambda::Function' && id.startsWith(prefix))!;
+      expect(resources[fnId].Properties.Environment.Variables[ENV.wakeQueueUrl]).toEqual({ Ref: logicalId(stack.scheduler.wakeQueue) });
+    }
+  });
+
   it('also runs the scheduler every minute', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 minute)',

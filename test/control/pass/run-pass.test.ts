@@ -1,5 +1,6 @@
 import { createHandler } from '../../../lambdas/handlers/scheduler';
 import { runPass } from '../../../control/pass/run-pass';
+import type { PassWaker } from '../../../control/pass-waker';
 import { beat, job, NOW, setup, tasks } from './pass-fixture';
 
 describe('runPass', () => {
@@ -41,6 +42,56 @@ describe('runPass', () => {
     expect(fleet.terminated).toEqual([placedOn]);
     expect((await store.listNodes()).map((n) => n.id)).toEqual([survivor]);
     expect((await store.snapshot()).tasks[0]).toMatchObject({ status: 'ASSIGNED', nodeId: survivor, generation: 2 });
+  });
+});
+
+describe('runPass: the follow-up', () => {
+  const recordingWaker = (fail?: Error) => {
+    const asked: Array<{ at: number; now: number }> = [];
+    const waker: PassWaker = {
+      wakeAt: async (at, now) => {
+        asked.push({ at, now });
+        if (fail) throw fail;
+        return 'sent';
+      },
+    };
+    return { asked, waker };
+  };
+
+  it('asks the waker for the pass its plan wants, after acting, and reports it', async () => {
+    const { store, deps } = setup();
+    await store.recordHeartbeat(beat('i-00000000000000001'), NOW - 1000);
+    const j = job('web', 2);
+    await store.createJob(j, tasks(j));
+    const { asked, waker } = recordingWaker();
+    const report = await runPass({ ...deps, waker });
+    expect(report.assignments).toBe(2);
+    // Copies moved: a look one follow-up interval later (the default, 10 s).
+    expect(asked).toEqual([{ at: NOW + 10_000, now: NOW }]);
+    expect(report.followUp).toEqual({ at: NOW + 10_000, reason: 'this pass moved 2 copies or jobs on', request: 'sent' });
+  });
+
+  it('on a settled fleet asks only for the heartbeat deadline', async () => {
+    const { store, deps } = setup();
+    await store.recordHeartbeat(beat('i-00000000000000001'), NOW - 1000);
+    const { asked, waker } = recordingWaker();
+    await runPass({ ...deps, waker });
+    expect(asked).toEqual([{ at: NOW - 1000 + deps.policy.heartbeatTimeoutMs + 1, now: NOW }]);
+  });
+
+  it('logs a waker that fails and finishes the pass: the schedule runs the next one', async () => {
+    const { store, deps, logs } = setup();
+    await store.recordHeartbeat(beat('i-00000000000000001'), NOW - 1000);
+    const { waker } = recordingWaker(new Error('queue unreachable'));
+    const report = await runPass({ ...deps, waker });
+    expect(report.followUp?.request).toBe('failed');
+    expect(logs).toContainEqual(expect.objectContaining({ level: 'warn', message: 'could not ask for a follow-up pass; the schedule runs the next one', extra: expect.objectContaining({ error: 'queue unreachable' }) }));
+  });
+
+  it('without a waker (the simulator drives its own passes) says so and asks nothing', async () => {
+    const { store, deps } = setup();
+    await store.recordHeartbeat(beat('i-00000000000000001'), NOW - 1000);
+    expect((await runPass(deps)).followUp?.request).toBe('no-waker');
   });
 });
 

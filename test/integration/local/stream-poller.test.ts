@@ -100,4 +100,26 @@ describe('StreamPoller on DynamoDB Local', () => {
     expect(errors.length).toBe(calls);
     expect((errors[0] as Error).message).toBe('boom 1');
   });
+
+  it('calls at a follow-up asked for with wakeAt, keeping only the earliest, long before the tick', async () => {
+    const tables = await ddb.createTables('poll-wake');
+    const calls: number[] = [];
+    const poller = new StreamPoller({ dynamodb: ddb.client, streams: ddb.streams, tableName: tables.nodes, pollMs: 50, tickMs: 60_000, onBatch: async () => void calls.push(Date.now()) });
+    await poller.start();
+    try {
+      const asked = Date.now();
+      expect(await poller.wakeAt(asked + 600)).toBe('sent');
+      expect(await poller.wakeAt(asked + 5_000)).toBe('covered');
+      expect(await poller.wakeAt(asked + 300)).toBe('sent');
+      await waitUntil('the follow-up call', async () => calls.length >= 1, 5_000);
+      expect(calls[0] - asked).toBeGreaterThanOrEqual(290);
+      // Answered: the later requests were covered by it, so nothing else comes before the tick.
+      await sleep(1_000);
+      expect(calls).toHaveLength(1);
+      expect(await poller.wakeAt(Date.now() + 200)).toBe('sent');
+      await waitUntil('a second follow-up', async () => calls.length >= 2, 5_000);
+    } finally {
+      await poller.stop();
+    }
+  });
 });

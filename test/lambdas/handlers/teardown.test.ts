@@ -65,6 +65,12 @@ describe('the teardown custom resource', () => {
     expect(h.answers[0].body).toMatchObject({ Status: 'SUCCESS', Reason: 'scheduler triggers stopped; 2 instance(s) terminated in 3 sweep(s)', Data: { Terminated: '2' } });
   });
 
+  it('passes the wake queue mapping on when the stack names one', async () => {
+    const h = harness();
+    await h.handler(event('Delete', { ...PROPS, WakeMappingId: 'uuid-2' }), context);
+    expect(h.calls[1]).toEqual(['stopTriggers', { ruleName: 'rule-1', eventSourceMappingId: 'uuid-1', wakeMappingId: 'uuid-2' }]);
+  });
+
   it('answers FAILED with the reason when instances outlive the sweep, so cdk destroy stops and says why', async () => {
     const h = harness(async () => {
       throw new TeardownTimeoutError(['i-0aaa']);
