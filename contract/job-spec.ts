@@ -98,7 +98,7 @@ export const jobSpecSchema = z
  * rounds it; a surge percentage rounds up, so only 0 or "0%" allows none).
  */
 function allowsNoProgress(u: { maxSurge: number | string; maxUnavailable: number | string }, count: number): boolean {
-  const none = (b: number | string, rounded: (x: number) => number) => (typeof b === 'number' ? b === 0 : rounded((Number(b.slice(0, -1)) / 100) * count) === 0);
+  const none = (b: number | string, rounded: (x: number) => number) => (typeof b === 'number' ? b === 0 : rounded((Number(b.slice(0, -1)) * count) / 100) === 0);
   return none(u.maxSurge, Math.ceil) && none(u.maxUnavailable, Math.floor);
 }
 

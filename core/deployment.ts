@@ -148,5 +148,7 @@ export function resolveBudgets(policy: Pick<UpdatePolicy, 'maxSurge' | 'maxUnava
 
 function resolve(budget: CopyBudget, count: number, round: (x: number) => number): number {
   if (typeof budget === 'number') return budget;
-  return round((Number(budget.slice(0, -1)) / 100) * count);
+  // Whole percentages: multiply first, so the product is exact and only the division can
+  // round — (p / 100) * count does not: 0.07 * 100 is 7.000000000000001, whose ceil is 8.
+  return round((Number(budget.slice(0, -1)) * count) / 100);
 }

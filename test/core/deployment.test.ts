@@ -1,4 +1,4 @@
-import { jobAsOfVersion, pickTemplate, TEMPLATE_FIELDS, withTemplate, type VersionTemplate } from '../../core/deployment';
+import { jobAsOfVersion, pickTemplate, resolveBudgets, TEMPLATE_FIELDS, withTemplate, type VersionTemplate } from '../../core/deployment';
 import type { Job } from '../../core/model';
 import { job, res } from './fixtures';
 
@@ -48,5 +48,18 @@ describe('withTemplate', () => {
     expect(jobAsOfVersion(withPrior, 1)).toEqual(withTemplate(withPrior, v1));
     expect(jobAsOfVersion(withPrior, 2)).toBe(withPrior);
     expect(jobAsOfVersion(withPrior, 5)).toBe(withPrior);
+  });
+});
+
+describe('resolveBudgets', () => {
+  it('resolves whole percentages exactly: 7 % of 100 is 7 (not 8), 29 % of 100 is 29 (not 28)', () => {
+    for (const p of [7, 14, 28, 29, 56, 57]) {
+      expect(resolveBudgets({ maxSurge: `${p}%`, maxUnavailable: `${p}%` }, 100)).toEqual({ surge: p, unavailable: p });
+    }
+  });
+
+  it('rounds a surge up and unavailability down, and caps unavailability at the count', () => {
+    expect(resolveBudgets({ maxSurge: '25%', maxUnavailable: '25%' }, 3)).toEqual({ surge: 1, unavailable: 0 });
+    expect(resolveBudgets({ maxSurge: 0, maxUnavailable: 5 }, 3)).toEqual({ surge: 0, unavailable: 3 });
   });
 });
