@@ -173,16 +173,13 @@ describe('readTrace', () => {
     expect(() => readTrace(dir)).toThrow(`${dir}: is a directory`);
   });
 
-  it('reads the whole OpenB pod list, quickly', () => {
+  it('reads the whole OpenB pod list', () => {
     // The data set ships in the repo (data/openb, with its SOURCE.md).
     if (!fs.existsSync(OPENB)) throw new Error(`OpenB pod list not found at ${OPENB}; see data/openb/SOURCE.md`);
-    const started = performance.now();
+    // How fast is a figure for a benchmark, not an assertion: a timed test flakes on a loaded machine.
     const tasks = readTrace(OPENB);
-    const ms = performance.now() - started;
     expect(tasks).toHaveLength(8152);
     expect(tasks[0]).toEqual({ name: 'openb-pod-0000', resources: { cpu: 12000, memoryMiB: 16384 }, creationTime: 0, deletionTime: 12537496, line: 2 });
     expect(tasks[8151].line).toBe(8153);
-    // "Well under a second"; a generous bound so a loaded CI machine does not flake.
-    expect(ms).toBeLessThan(500);
   });
 });
