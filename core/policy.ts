@@ -131,7 +131,11 @@ export function defaultPolicy(instanceTypes: readonly InstanceType[], overrides:
       nodeMinAgeMs: 300_000,
       underutilizedThreshold: 0.5,
       underutilizedForMs: 600_000,
-      stableForMs: 300_000,
+      // Ten minutes, not five: on the services workload (sim --workload services, daily
+      // curves) five let drains chase every swing of the curve — 0.090 migrations per
+      // task-hour against 0.062 at ten, for 0.07 % more cost; on OpenB 0.129 against 0.079
+      // for 0.6 % more (README, replay table).
+      stableForMs: 600_000,
       maxCandidatesPerPass: 50,
     },
     deregistrationDelayMs: DEFAULT_DEREGISTRATION_DELAY_MS,

@@ -63,7 +63,8 @@ export function simPolicy(name: SimPolicyName, catalog: readonly InstanceType[],
         strategy: 'spread',
         scaleUp,
         consolidation: consolidation
-          ? { ...base.consolidation, mode: 'underutilized', underutilizedThreshold: 0.5, underutilizedForMs: 10 * 60_000, disruptionBudget: 1, nodeMinAgeMs: 10 * 60_000 }
+          ? // stableForMs pinned at the five minutes this model has always had, whatever Stowage's own default (docs/peers.md).
+            { ...base.consolidation, mode: 'underutilized', underutilizedThreshold: 0.5, underutilizedForMs: 10 * 60_000, disruptionBudget: 1, nodeMinAgeMs: 10 * 60_000, stableForMs: 5 * 60_000 }
           : off,
       };
   }
