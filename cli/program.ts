@@ -17,7 +17,7 @@ import { AlreadyRunningError } from '../local/run-record';
 import { LocalDownError } from '../local/local-down';
 import { ApiConfigError, ApiConnectionError, ApiCredentialsError, ApiRequestError, ApiResponseError, CliInputError } from './api/errors';
 import { JobWaitError } from './api/job-wait';
-import { LocalCredentialsError } from '../local/credentials';
+import { LocalCredentialsError, LocalUserNameError } from '../local/credentials';
 import { packageVersion } from './version';
 
 /**
@@ -60,6 +60,7 @@ const KNOWN_ERRORS: ReadonlyArray<abstract new (...args: never[]) => Error> = [
   LocalOptionError,
   AlreadyRunningError,
   LocalDownError,
+  LocalUserNameError,
 ];
 
 export function createProgram(): Command {

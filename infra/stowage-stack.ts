@@ -48,7 +48,7 @@ export interface StowageStackProps extends StackProps {
 }
 
 /** An IAM role or user ARN: an admin is named as the principal, never as one session of it. */
-const ADMIN_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@\/-]{1,512}$/;
+const ADMIN_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/;
 
 export class StackConfigError extends Error {
   override readonly name = 'StackConfigError';
