@@ -13,6 +13,8 @@ export interface Endpoint {
   readonly auth: EndpointAuth;
   /** Where the URL came from, for messages: "--api-url", "STOWAGE_API_URL", "outputs file x.json", "local credential file ...". */
   readonly source: string;
+  /** The local cloud of `npm run local` (its credential file named the URL): its containers are in this machine's Docker. */
+  readonly local?: true;
 }
 
 export type EndpointAuth =
@@ -59,8 +61,8 @@ export function resolveEndpoint(options: ApiOptions, env: NodeJS.ProcessEnv = pr
   const baseUrl = checkUrl(creds.apiUrl, `the apiUrl in ${file}`);
   // STOWAGE_TOKEN speaks for another local principal (`stowage local token --user NAME`);
   // without it, the credential file's own token: the local admin.
-  if (nonEmpty(env.STOWAGE_TOKEN)) return { baseUrl, source: `local credential file ${file}`, auth: { kind: 'bearer', token: env.STOWAGE_TOKEN.trim(), source: 'STOWAGE_TOKEN (a local user token: issue a fresh one with `stowage local token --user NAME`)' } };
-  return { baseUrl, source: `local credential file ${file}`, auth: { kind: 'bearer', token: creds.token, source: `the local cloud's token in ${file} (restart \`npm run local\` to renew it)` } };
+  if (nonEmpty(env.STOWAGE_TOKEN)) return { baseUrl, local: true, source: `local credential file ${file}`, auth: { kind: 'bearer', token: env.STOWAGE_TOKEN.trim(), source: 'STOWAGE_TOKEN (a local user token: issue a fresh one with `stowage local token --user NAME`)' } };
+  return { baseUrl, local: true, source: `local credential file ${file}`, auth: { kind: 'bearer', token: creds.token, source: `the local cloud's token in ${file} (restart \`npm run local\` to renew it)` } };
 }
 
 function remoteAuth(baseUrl: string, region: string | undefined, env: NodeJS.ProcessEnv): EndpointAuth {

@@ -15,6 +15,17 @@ import { CliInputError } from '../api/errors';
  */
 export const EXEC_CONTAINER_PATTERN = /^stowage-job-[0-9a-f]{20}\.[0-9]{1,6}-g[0-9]{1,9}$/;
 export const EXEC_ARGV_PATTERN = /^[A-Za-z0-9_./:=,@%+-]+( [A-Za-z0-9_./:=,@%+-]+){0,63}$/;
+/**
+ * The command `stowage exec` ran exited non-zero: stowage exits with the same code and
+ * prints nothing of its own (the command has said what it had to on stderr).
+ */
+export class ExecExitError extends Error {
+  override readonly name = 'ExecExitError';
+  constructor(readonly exitCode: number) {
+    super(`the command exited with ${exitCode}`);
+  }
+}
+
 const EXEC_WORD = /^[A-Za-z0-9_./:=,@%+-]+$/;
 const MAX_WORDS = 64;
 
