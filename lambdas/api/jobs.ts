@@ -1,7 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { rollbackBodySchema, scaleBodySchema, type VersionView } from '../../contract/deployment-spec';
-import { JOB_ID } from '../../contract/ids';
-import { JOB_NAME } from '../../contract/job-spec';
 import { JobRevisionConflictError } from '../../control/state/errors';
 import type { JobVersion } from '../../control/state/job-version';
 import { revisionOf } from '../../control/state/job-writes';
@@ -18,7 +16,7 @@ import type { ContainerHealth, Endpoint, ExposeRule, PortSpec, Spread } from '..
 import type { ApiDeps } from './deps';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { rollbackJob, scaleJob } from './job-changes';
-import { visibleTo } from './ownership';
+import { findVisibleJob, visibleTo } from './ownership';
 import { parseWith, readJsonBody } from './request';
 import { answer, callerOf, route, routeKeyOf, type ApiEvent, type ApiHandler, type Reply } from './respond';
 import { specOfTemplate } from './version-diff';
@@ -179,29 +177,9 @@ function refuseStopped(job: Job): void {
   if (job.stopRequestedAt !== undefined) throw new ConflictError('job-stopped', `job ${job.name} (${job.id}) is stopped; submit it again (PUT /jobs/${job.name}) to run it`);
 }
 
-/**
- * The job `{id}` names: an id (job- and 20 hex characters) if a job has it, else the
- * live job with that name. An id-shaped name is looked up as a name too, so no name is
- * unreachable. A job the caller may not see (lambdas/api/ownership.ts) is not found,
- * with the very message a missing one gets: every route under /jobs/{id} goes through
- * here, so none tells a foreign job from a missing one.
- */
+/** The job `{id}` names, if the caller may see it (ownership.ts findVisibleJob); 404 otherwise. */
 async function findJob(deps: JobsDeps, event: ApiEvent): Promise<{ job: Job; tasks: Task[] }> {
-  const caller = callerOf(event);
-  const mine = (found: { job: Job; tasks: Task[] } | undefined) => (found && visibleTo(found.job, caller, deps.admins ?? []) ? found : undefined);
-  const ref = event.pathParameters?.id;
-  if (ref === undefined || ref === '') throw new ValidationError([{ field: 'path.id', rule: 'is required' }], 'path');
-  if (!JOB_ID.test(ref) && !JOB_NAME.test(ref)) {
-    throw new ValidationError([{ field: 'path.id', rule: 'must be a job id ("job-" and 20 lowercase hex characters) or a job name (lowercase letters, digits and "-")' }], 'path');
-  }
-  if (JOB_ID.test(ref)) {
-    const byId = mine(await deps.store.getJob(ref));
-    if (byId) return byId;
-  }
-  const live = JOB_NAME.test(ref) ? await deps.store.findLiveJobByName(ref) : undefined;
-  const found = live && mine(await deps.store.getJob(live.id));
-  if (!found) throw new NotFoundError('job', ref, 'name or id');
-  return found;
+  return findVisibleJob(deps.store, event.pathParameters?.id, callerOf(event), deps.admins ?? []);
 }
 
 function versionView(v: JobVersion): VersionView {

@@ -1,5 +1,9 @@
-import type { Job } from '../../core/model';
+import { JOB_ID } from '../../contract/ids';
+import { JOB_NAME } from '../../contract/job-spec';
+import type { JobStore } from '../../control/state/state-store';
+import type { Job, Task } from '../../core/model';
 import { ConfigError, ENV } from '../config';
+import { NotFoundError, ValidationError } from './errors';
 
 /**
  * Who may see and change a job: the principal that created it, and the admins.
@@ -51,6 +55,34 @@ export function isAdmin(caller: string, admins: readonly string[]): boolean {
 export function visibleTo(job: Pick<Job, 'owner'>, caller: string, admins: readonly string[]): boolean {
   if (isAdmin(caller, admins)) return true;
   return job.owner !== undefined && job.owner === principalOf(caller);
+}
+
+/**
+ * The job a `/jobs/{id}` path names, for a caller who may see it: an id (job- and 20 hex
+ * characters) if a job has it, else the live job with that name. An id-shaped name is
+ * looked up as a name too, so no name is unreachable. A job the caller may not see is
+ * not found, with the very message a missing one gets. Every route under /jobs/{id}
+ * (the logs route too) finds its job here, so none tells a foreign job from a missing one.
+ */
+export async function findVisibleJob(
+  store: Pick<JobStore, 'getJob' | 'findLiveJobByName'>,
+  ref: string | undefined,
+  caller: string,
+  admins: readonly string[],
+): Promise<{ job: Job; tasks: Task[] }> {
+  const mine = (found: { job: Job; tasks: Task[] } | undefined) => (found && visibleTo(found.job, caller, admins) ? found : undefined);
+  if (ref === undefined || ref === '') throw new ValidationError([{ field: 'path.id', rule: 'is required' }], 'path');
+  if (!JOB_ID.test(ref) && !JOB_NAME.test(ref)) {
+    throw new ValidationError([{ field: 'path.id', rule: 'must be a job id ("job-" and 20 lowercase hex characters) or a job name (lowercase letters, digits and "-")' }], 'path');
+  }
+  if (JOB_ID.test(ref)) {
+    const byId = mine(await store.getJob(ref));
+    if (byId) return byId;
+  }
+  const live = JOB_NAME.test(ref) ? await store.findLiveJobByName(ref) : undefined;
+  const found = live && mine(await store.getJob(live.id));
+  if (!found) throw new NotFoundError('job', ref, 'name or id');
+  return found;
 }
 
 const ADMIN_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/;
