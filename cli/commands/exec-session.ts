@@ -21,15 +21,16 @@ export interface SessionRunner {
   (args: readonly string[]): Promise<number | 'missing'>;
 }
 
-export const runPlugin: SessionRunner = (args) =>
+/** The plugin found on `env`'s PATH (the process's own by default). */
+export const pluginRunner = (env: NodeJS.ProcessEnv = process.env): SessionRunner => (args) =>
   new Promise((resolve, reject) => {
-    const child = spawn(SESSION_PLUGIN, [...args], { stdio: 'inherit' });
+    const child = spawn(SESSION_PLUGIN, [...args], { stdio: 'inherit', env });
     child.once('error', (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? resolve('missing') : reject(err)));
     child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
   });
 
 /** Starts the session and hands it to the plugin; answers the plugin's exit code. */
-export async function execThroughSession(ssm: SSMClient, region: string, input: StartSessionCommandInput, run: SessionRunner = runPlugin): Promise<number> {
+export async function execThroughSession(ssm: SSMClient, region: string, input: StartSessionCommandInput, run: SessionRunner = pluginRunner()): Promise<number> {
   const started = await ssm.send(new StartSessionCommand(input));
   const { $metadata: _meta, ...session } = started;
   void _meta;

@@ -8,7 +8,7 @@ import { resolveEndpoint, type ApiOptions, type Endpoint } from '../api/endpoint
 import { ApiConfigError, CliInputError } from '../api/errors';
 import { jobRef } from '../api/job-ref';
 import { checkArgv, containerNameOf, ExecExitError, pickTask, startSessionInput } from './exec-request';
-import { execThroughSession } from './exec-session';
+import { execThroughSession, pluginRunner } from './exec-session';
 
 interface ExecOptions extends ApiOptions {
   readonly task?: number;
@@ -69,7 +69,7 @@ export async function runExec(job: string, argv: readonly string[], options: Exe
   }
   const region = regionFor(endpoint, options, env);
   const input = startSessionInput(task.nodeId, execDocument(options, env), containerNameOf(task.id, task.generation), argv);
-  return execThroughSession(new SSMClient({ region }), region, input);
+  return execThroughSession(new SSMClient({ region }), region, input, pluginRunner(env));
 }
 
 function regionFor(endpoint: Endpoint, options: ExecOptions, env: NodeJS.ProcessEnv): string {
