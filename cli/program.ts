@@ -10,6 +10,9 @@ import { register as registerScale } from './commands/scale';
 import { register as registerRollback } from './commands/rollback';
 import { register as registerNodes } from './commands/nodes';
 import { register as registerStop } from './commands/stop';
+import { register as registerExec } from './commands/exec';
+import { ExecExitError } from './commands/exec-request';
+import { TaskContainerNotFoundError } from '../local/task-exec';
 import { register as registerLocal } from './commands/local';
 import { register as registerReport } from './commands/report';
 import { LocalOptionError } from '../local/local-policy';
@@ -17,7 +20,7 @@ import { AlreadyRunningError } from '../local/run-record';
 import { LocalDownError } from '../local/local-down';
 import { ApiConfigError, ApiConnectionError, ApiCredentialsError, ApiRequestError, ApiResponseError, CliInputError } from './api/errors';
 import { JobWaitError } from './api/job-wait';
-import { LocalCredentialsError } from '../local/credentials';
+import { LocalCredentialsError, LocalUserNameError } from '../local/credentials';
 import { packageVersion } from './version';
 
 /**
@@ -39,6 +42,7 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerNodes,
   registerStop,
   registerReport,
+  registerExec,
   registerLocal,
 ];
 
@@ -60,6 +64,8 @@ const KNOWN_ERRORS: ReadonlyArray<abstract new (...args: never[]) => Error> = [
   LocalOptionError,
   AlreadyRunningError,
   LocalDownError,
+  LocalUserNameError,
+  TaskContainerNotFoundError,
 ];
 
 export function createProgram(): Command {
@@ -82,6 +88,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   } catch (err) {
     // Commander has printed its own usage message (or help) already; keep its exit code.
     if (err instanceof CommanderError) return err.exitCode;
+    // The command stowage exec ran has spoken for itself; its exit code is ours.
+    if (err instanceof ExecExitError) return err.exitCode;
     if (err instanceof Error && KNOWN_ERRORS.some((known) => err instanceof known)) {
       process.stderr.write(`stowage: ${err.message}\n`);
       return 1;

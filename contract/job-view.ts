@@ -37,6 +37,8 @@ export const constraintsViewSchema = z.object({
 export const jobViewSchema = z.object({
   id: z.string().regex(JOB_ID),
   name: z.string().min(1),
+  /** The IAM principal that created the job; absent on jobs stored before owners were recorded. */
+  owner: z.string().optional(),
   image: z.string().min(1),
   command: z.array(z.string()).readonly(),
   env: z.record(z.string(), z.string()),

@@ -89,6 +89,12 @@ export interface Job {
   /** The job's latest deployment; absent on a job that never changed since it was created before deployments existed. */
   readonly deployment?: Deployment;
   /**
+   * The IAM principal that created the job (lambdas/api/ownership.ts principalOf): only it
+   * and the admins see and change the job. Absent on jobs stored before owners were
+   * recorded, which only admins see. Never changes after creation.
+   */
+  readonly owner?: string;
+  /**
    * Grows by one with every write of the job item: an update (API or scheduler) commits
    * only if the revision is still the one it read, so two writers never interleave.
    */

@@ -8,7 +8,8 @@ import { StowageStack } from './stowage-stack';
  * because it is looked up), maxNodes, minNodes, instanceTypes (comma-separated),
  * loadBalancer (true: an Application Load Balancer for exposed jobs), certificateArn
  * (an ACM certificate: HTTPS on the load balancer), ecrRepositories (comma-separated
- * repository names nodes may pull from; default every repository of the account).
+ * repository names nodes may pull from; default every repository of the account),
+ * admins (comma-separated IAM role or user ARNs that see and change every job).
  */
 const app = new App();
 const vpcId = context('vpcId');
@@ -21,6 +22,7 @@ new StowageStack(app, context('stackName') ?? 'Stowage', {
   ecrRepositories: context('ecrRepositories')?.split(',').map((s) => s.trim()).filter(Boolean),
   loadBalancer: flag('loadBalancer'),
   certificateArn: context('certificateArn'),
+  admins: context('admins')?.split(',').map((s) => s.trim()).filter(Boolean),
   // A lookup needs a concrete account and region; without vpcId the stack stays
   // environment-agnostic, so synth needs no credentials at all.
   env: vpcId ? { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION } : undefined,

@@ -68,8 +68,8 @@ export class NodeFleet extends Construct {
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
       description: 'Stowage node: SSM agent, the agent bundle, and the heartbeat route',
-      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
     });
+    this.grantSsmAgent();
     // Its one API permission, the heartbeat route, is granted by StowageApi.grantHeartbeat.
     this.grantEcrPull(props.ecrRepositories);
 
@@ -78,12 +78,6 @@ export class NodeFleet extends Construct {
     // and GetBucket* on the whole asset bucket, shared by every stack in the account).
     this.role.addToPolicy(
       new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.agentBundle.bucket.arnForObjects(this.agentBundle.s3ObjectKey)] }),
-    );
-    Validations.of(this.role).acknowledge(
-      {
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
-        reason: 'AWS maintains the SSM agent\'s permissions as this policy; SSM Run Command (stowage-agent sync) and Session Manager need it, and a hand copy would drift as the agent changes.',
-      },
     );
 
     const userData = ec2.UserData.forLinux();
@@ -138,6 +132,47 @@ export class NodeFleet extends Construct {
   /** The template of the default architecture (arm64 when allowed). */
   get launchTemplate(): ec2.LaunchTemplate {
     return [...this.launchTemplates.values()][0];
+  }
+
+  /**
+   * What the SSM agent itself needs for the two features Stowage uses, Run Command (the
+   * scheduler's `stowage-agent sync`) and Session Manager (`stowage exec`), instead of the
+   * managed AmazonSSMManagedInstanceCore: that policy also carries ssm:GetParameter(s) on
+   * every parameter of the account, associations, inventory, patching and compliance,
+   * none of which a Stowage node uses. The set is the one AWS itself grants for Session
+   * Manager alone (the managed AWSCloud9SSMInstanceProfile: UpdateInstanceInformation and
+   * the four ssmmessages channel actions) plus the ec2messages actions through which the
+   * agent receives and answers Run Command messages. Without ssm:ListInstanceAssociations
+   * the agent logs an access-denied line each time it polls for State Manager
+   * associations; the stack defines none, so nothing is lost.
+   */
+  private grantSsmAgent(): void {
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'SsmAgentRegistration',
+        actions: ['ssm:UpdateInstanceInformation'],
+        resources: ['*'],
+      }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'SsmAgentSessionChannels',
+        actions: ['ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'],
+        resources: ['*'],
+      }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'SsmAgentRunCommandMessages',
+        actions: ['ec2messages:AcknowledgeMessage', 'ec2messages:DeleteMessage', 'ec2messages:FailMessage', 'ec2messages:GetEndpoint', 'ec2messages:GetMessages', 'ec2messages:SendReply'],
+        resources: ['*'],
+      }),
+    );
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'ssmmessages and ec2messages actions support no resource-level permission, and the SSM agent reports its own instance with ssm:UpdateInstanceInformation; none reads a parameter, a document or another instance.',
+    });
   }
 
   /**

@@ -24,4 +24,6 @@ export const RUNTIME_ENV = {
   lbUrl: 'STOWAGE_LB_URL',
   vpcId: 'STOWAGE_VPC_ID',
   wakeQueueUrl: 'STOWAGE_WAKE_QUEUE_URL',
+  syncDocument: 'STOWAGE_SYNC_DOCUMENT',
+  admins: 'STOWAGE_ADMINS',
 } as const;

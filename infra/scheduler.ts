@@ -5,8 +5,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { StowageLoadBalancer } from './load-balancer';
+import { NodeDocuments } from './node-documents';
 import type { NodeFleet } from './node-fleet';
 import { RUNTIME_ENV } from './runtime-env';
 import type { StateTables } from './state-tables';
@@ -25,6 +27,8 @@ export interface SchedulerProps {
   readonly handlersDir?: string;
   /** The stack's load balancer, when it has one: the scheduler keeps its target groups and rules. */
   readonly loadBalancer?: StowageLoadBalancer;
+  /** The stack's sync document (NodeDocuments.sync): the only document the scheduler may send. */
+  readonly syncDocument: ssm.CfnDocument;
 }
 
 /**
@@ -40,9 +44,6 @@ const SCHEDULER_WAKE_FILTERS = [
     dynamodb: { NewImage: { [QUIET_HEARTBEAT_ATTRIBUTE]: { BOOL: lambda.FilterRule.notExists() } } },
   }),
 ];
-
-/** The document of the one command Stowage sends (lambdas/adapters/ssm-node-commander.ts). */
-const SYNC_DOCUMENT = 'AWS-RunShellScript';
 
 /**
  * The scheduler Lambda and what wakes it: the Nodes table's stream, filtered to changes
@@ -95,6 +96,7 @@ export class Scheduler extends Construct {
       [RUNTIME_ENV.stackTagKey]: stackTag.key,
       [RUNTIME_ENV.stackTagValue]: stackTag.value,
       [RUNTIME_ENV.instanceTypes]: (props.instanceTypes ?? []).join(','),
+      [RUNTIME_ENV.syncDocument]: props.syncDocument.ref,
     };
     if (props.maxNodes !== undefined) environment[RUNTIME_ENV.maxNodes] = String(props.maxNodes);
     if (props.minNodes !== undefined) environment[RUNTIME_ENV.minNodes] = String(props.minNodes);
@@ -243,12 +245,13 @@ export class Scheduler extends Construct {
         resources: [fleet.role.roleArn],
         conditions: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
       }),
-      // SendCommand is authorised on the document and on each target: the one document,
+      // SendCommand is authorised on the document and on each target: the stack's own sync
+      // document (one fixed command, no parameters, so nothing can be added to what runs),
       // and instances carrying the stack tag.
       new iam.PolicyStatement({
         sid: 'SendSyncDocument',
         actions: ['ssm:SendCommand'],
-        resources: [stack.formatArn({ service: 'ssm', account: '', resource: 'document', resourceName: SYNC_DOCUMENT })],
+        resources: [NodeDocuments.arnOf(this, props.syncDocument)],
       }),
       new iam.PolicyStatement({
         sid: 'SendToStackInstances',

@@ -5,6 +5,7 @@ import { StowageApi } from './api';
 import { architecturesFor } from './architectures';
 import { StowageLoadBalancer } from './load-balancer';
 import { Network } from './network';
+import { NodeDocuments } from './node-documents';
 import { NodeFleet } from './node-fleet';
 import { RUNTIME_ENV } from './runtime-env';
 import { Scheduler } from './scheduler';
@@ -39,7 +40,15 @@ export interface StowageStackProps extends StackProps {
   readonly loadBalancer?: boolean;
   /** An ACM certificate for HTTPS on the load balancer (`-c certificateArn=…`); needs loadBalancer. */
   readonly certificateArn?: string;
+  /**
+   * IAM role or user ARNs that see and change every job (`-c admins=arn1,arn2`); every
+   * other caller sees and changes only the jobs it created (lambdas/api/ownership.ts).
+   */
+  readonly admins?: readonly string[];
 }
+
+/** An IAM role or user ARN: an admin is named as the principal, never as one session of it. */
+const ADMIN_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/;
 
 export class StackConfigError extends Error {
   override readonly name = 'StackConfigError';
@@ -59,11 +68,15 @@ export class StowageStack extends Stack {
   readonly scheduler: Scheduler;
   readonly loadBalancer?: StowageLoadBalancer;
   readonly teardown: StackTeardown;
+  readonly documents: NodeDocuments;
 
   constructor(scope: Construct, id: string, props: StowageStackProps = {}) {
     super(scope, id, props);
     if (props.certificateArn !== undefined && !props.loadBalancer) {
       throw new StackConfigError('certificateArn', 'is for the load balancer, which is off; add -c loadBalancer=true');
+    }
+    for (const arn of props.admins ?? []) {
+      if (!ADMIN_ARN.test(arn)) throw new StackConfigError('admins', `"${arn}" is not an IAM role or user ARN (arn:aws:iam::<account>:role/<name> or :user/<name>); name the role, not one session of it`);
     }
     const stackTag = { key: STACK_TAG_KEY, value: this.stackName };
     const handlersDir = props.handlersDir;
@@ -93,6 +106,8 @@ export class StowageStack extends Stack {
     samples.grantReadData(report.fn);
 
     for (const f of [submit, jobs, heartbeat]) this.tables.acknowledgeIndexGrant(f.role);
+    // Who sees and changes every job; the routes that read or change jobs check it.
+    if (props.admins && props.admins.length > 0) for (const f of [submit, jobs]) f.fn.addEnvironment(RUNTIME_ENV.admins, props.admins.join(','));
 
     this.api = new StowageApi(this, 'Api', { submit: submit.fn, jobs: jobs.fn, nodes: nodes.fn, heartbeat: heartbeat.fn, report: report.fn });
 
@@ -122,7 +137,9 @@ export class StowageStack extends Stack {
       jobs.fn.addEnvironment(RUNTIME_ENV.lbUrl, this.loadBalancer.url);
     }
 
+    this.documents = new NodeDocuments(this, 'NodeDocuments');
     this.scheduler = new Scheduler(this, 'Scheduler', {
+      syncDocument: this.documents.sync,
       tables: this.tables,
       fleet: this.fleet,
       subnetsByZone: network.subnetsByZone,
@@ -161,6 +178,7 @@ export class StowageStack extends Stack {
     for (const [arch, lt] of this.fleet.launchTemplates) {
       new CfnOutput(this, `NodeLaunchTemplate${arch === 'arm64' ? 'Arm64' : 'X8664'}`, { value: lt.launchTemplateId!, description: `The node launch template for ${arch} instance types` });
     }
+    new CfnOutput(this, 'ExecDocumentName', { value: this.documents.exec.ref, description: 'The SSM Session document `stowage exec` starts; grant ssm:StartSession on it (and on instances with the stack tag) to whoever may exec' });
     if (this.loadBalancer) {
       new CfnOutput(this, 'LoadBalancerUrl', { value: this.loadBalancer.url, description: 'Where exposed jobs answer (each at its path or host rule)' });
     }

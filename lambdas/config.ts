@@ -38,6 +38,10 @@ export const ENV = {
   vpcId: 'STOWAGE_VPC_ID',
   /** The scheduler's wake queue (lambdas/adapters/sqs-pass-waker.ts): set on the scheduler and on the API functions that change jobs. */
   wakeQueueUrl: 'STOWAGE_WAKE_QUEUE_URL',
+  /** The stack's own SSM Command document that runs `stowage-agent sync` and takes no parameters; the only one the scheduler may send. */
+  syncDocument: 'STOWAGE_SYNC_DOCUMENT',
+  /** Comma-separated IAM principal ARNs that see and change every job (stack context `admins`); set on the submit and jobs functions. */
+  admins: 'STOWAGE_ADMINS',
 } as const;
 
 export class ConfigError extends Error {

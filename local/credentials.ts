@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -28,6 +28,52 @@ export function credentialsFile(dir: string = localDir()): string {
 
 export function newToken(): string {
   return randomBytes(24).toString('base64url');
+}
+
+/**
+ * The local account's user names: IAM's user-name characters minus the few (`+ = , . @`)
+ * that would need care in a token, at most 64. `stowage-local` is the admin's own name.
+ */
+export const LOCAL_USER_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+export const LOCAL_ACCOUNT = '000000000000';
+/** The admin: the principal the credential file's own token speaks for. */
+export const LOCAL_ADMIN_NAME = 'stowage-local';
+
+/** `arn:aws:iam::000000000000:user/<name>`: where IAM would put a local user's identity. */
+export function localUserArn(name: string): string {
+  return `arn:aws:iam::${LOCAL_ACCOUNT}:user/${name}`;
+}
+
+export class LocalUserNameError extends Error {
+  override readonly name = 'LocalUserNameError';
+}
+
+const USER_TOKEN = /^u\.([A-Za-z0-9_-]{1,64})\.([A-Za-z0-9_-]{43})$/;
+
+/**
+ * A token for local user `name`: `u.<name>.<HMAC-SHA256 of the name under the admin
+ * token>`. Derived rather than stored, so the CLI can issue one from the credential file
+ * while the local API, holding the same admin token, checks it without any shared list;
+ * the MAC does not reveal the admin token, so a user token grants only its own name.
+ * Tokens end with the run that issued them (each start draws a new admin token).
+ */
+export function userToken(adminToken: string, name: string): string {
+  if (!LOCAL_USER_NAME.test(name)) throw new LocalUserNameError(`--user: ${JSON.stringify(name)} is not a local user name (1..64 of letters, digits, _ and -)`);
+  if (name === LOCAL_ADMIN_NAME) throw new LocalUserNameError(`--user: ${LOCAL_ADMIN_NAME} is the admin's own name; its token is the one in the credential file`);
+  return `u.${name}.${userMac(adminToken, name)}`;
+}
+
+/** The user a token issued by `userToken` under `adminToken` names, or undefined for any other string. */
+export function userOfToken(adminToken: string, token: string): string | undefined {
+  const m = USER_TOKEN.exec(token);
+  if (!m || m[1] === LOCAL_ADMIN_NAME) return undefined;
+  const expected = Buffer.from(userMac(adminToken, m[1]));
+  const given = Buffer.from(m[2]);
+  return expected.length === given.length && timingSafeEqual(expected, given) ? m[1] : undefined;
+}
+
+function userMac(adminToken: string, name: string): string {
+  return createHmac('sha256', adminToken).update(`stowage-local-user\n${name}`).digest('base64url');
 }
 
 export function writeCredentials(creds: LocalCredentials, dir: string = localDir()): string {

@@ -7,6 +7,7 @@ import type { ErrorBody } from '../contract/error-body';
 import { matchPath, ROUTE_LIST, type HandlerModule } from '../contract/routes';
 import { systemClock, type Clock } from '../control/clock';
 import type { StateStore } from '../control/state/state-store';
+import { LOCAL_ADMIN_NAME, localUserArn, userOfToken } from './credentials';
 import type { ApiMetrics, Observability } from '../lambdas/api/deps';
 import { createHandler as heartbeatHandler } from '../lambdas/api/heartbeat';
 import { createHandler as jobsHandler } from '../lambdas/api/jobs';
@@ -19,14 +20,19 @@ import { createHandler as submitHandler } from '../lambdas/api/submit';
  * The API Gateway of the local cloud: the same handler modules as the Lambdas, behind a
  * loopback HTTP server that turns each request into the HTTP API's v2 event.
  *
- * IAM is replaced by bearer tokens: the user's token (written to the credential file at
- * start-up) may call every route but the heartbeat; each node has its own token and may
- * call only its own heartbeat, so "a node reports only for itself" holds locally too.
- * A request with neither gets 401 before any handler runs.
+ * IAM is replaced by bearer tokens: the admin's token (written to the credential file at
+ * start-up) may call every route but the heartbeat, as LOCAL_USER_ARN, the local admin,
+ * who sees and changes every job; a user token (`stowage local token --user NAME`,
+ * local/credentials.ts) calls the same routes as arn:aws:iam::000000000000:user/NAME,
+ * who sees and changes only its own jobs — so the ownership rule is testable locally.
+ * Each node has its own token and may call only its own heartbeat, so "a node reports
+ * only for itself" holds locally too. A request with none of these gets 401 before any
+ * handler runs.
  */
 export interface LocalApiOptions {
   readonly store: StateStore;
   readonly idempotencyStore: BasePersistenceLayer;
+  /** The admin's token; user tokens are derived from it (local/credentials.ts userToken). */
   readonly userToken: string;
   /** The node whose token this is, or undefined. */
   readonly nodeForToken: (token: string) => string | undefined;
@@ -49,8 +55,10 @@ export interface LocalApi {
 /** API Gateway's payload limit; the submit handler has its own, smaller one. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
-/** The user's caller identity, in the place IAM puts it (submit keys idempotency records on it). */
-export const LOCAL_USER_ARN = 'arn:aws:iam::000000000000:user/stowage-local';
+/** The admin's caller identity, in the place IAM puts it (submit keys idempotency records on it). */
+export const LOCAL_USER_ARN = localUserArn(LOCAL_ADMIN_NAME);
+/** Who sees and changes every job locally: the admin alone, as a stack's `admins` context would name. */
+export const LOCAL_ADMINS: readonly string[] = [LOCAL_USER_ARN];
 
 const silentMetrics: ApiMetrics = { addMetric: () => undefined, publishStoredMetrics: () => undefined };
 const silentLog: Observability['log'] = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -65,8 +73,8 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
   const bearer = (event: ApiEvent) => /^Bearer (.+)$/.exec(event.headers?.authorization ?? '')?.[1]?.trim();
   // One handler per module, as one Lambda function serves each module's routes.
   const handlers: Record<HandlerModule, ApiHandler> = {
-    submit: submitHandler({ ...deps, idempotencyStore: options.idempotencyStore }),
-    jobs: jobsHandler({ ...deps, ...(options.loadBalancerUrl !== undefined ? { loadBalancerUrl: options.loadBalancerUrl } : {}) }),
+    submit: submitHandler({ ...deps, idempotencyStore: options.idempotencyStore, admins: LOCAL_ADMINS }),
+    jobs: jobsHandler({ ...deps, admins: LOCAL_ADMINS, ...(options.loadBalancerUrl !== undefined ? { loadBalancerUrl: options.loadBalancerUrl } : {}) }),
     nodes: nodesHandler(deps),
     report: reportHandler(deps),
     heartbeat: heartbeatHandler({
@@ -112,7 +120,9 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
         return;
       }
       const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]?.trim();
-      const isUser = token !== undefined && sameSecret(token, options.userToken);
+      const isAdmin = token !== undefined && sameSecret(token, options.userToken);
+      const localUser = token === undefined || isAdmin ? undefined : userOfToken(options.userToken, token);
+      const isUser = isAdmin || localUser !== undefined;
       const isNode = token !== undefined && !isUser && options.nodeForToken(token) !== undefined;
       if (!isUser && !isNode) {
         req.resume();
@@ -159,7 +169,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
           requestId,
           routeKey: route.key,
           http: { method, path: target.pathname, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
-          authorizer: { iam: { userArn: route.caller === 'user' ? LOCAL_USER_ARN : `local-node/${options.nodeForToken(token) ?? ''}` } },
+          authorizer: { iam: { userArn: route.caller === 'user' ? (localUser !== undefined ? localUserArn(localUser) : LOCAL_USER_ARN) : `local-node/${options.nodeForToken(token ?? '') ?? ''}` } },
         },
       } as unknown as ApiEvent;
       const result = await handlers[route.handler](event, lambdaContext(requestId));

@@ -13,6 +13,8 @@ export interface Endpoint {
   readonly auth: EndpointAuth;
   /** Where the URL came from, for messages: "--api-url", "STOWAGE_API_URL", "outputs file x.json", "local credential file ...". */
   readonly source: string;
+  /** The local cloud of `npm run local` (its credential file named the URL): its containers are in this machine's Docker. */
+  readonly local?: true;
 }
 
 export type EndpointAuth =
@@ -36,7 +38,8 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 /**
  * Resolution order: --api-url (or STOWAGE_API_URL) wins; else --outputs (a
  * `cdk deploy --outputs-file` JSON); else the local cloud's credential file.
- * Auth: the local credential's bearer token; SigV4 (default AWS credential chain) for an
+ * Auth: the local credential's bearer token (the local admin), or STOWAGE_TOKEN when set
+ * (a local user's token); SigV4 (default AWS credential chain) for an
  * execute-api URL or whenever --region is given (a custom domain in front of API
  * Gateway); else STOWAGE_TOKEN as a bearer token; else nothing.
  */
@@ -56,7 +59,10 @@ export function resolveEndpoint(options: ApiOptions, env: NodeJS.ProcessEnv = pr
   const creds = readCredentials(dir);
   const file = credentialsFile(dir);
   const baseUrl = checkUrl(creds.apiUrl, `the apiUrl in ${file}`);
-  return { baseUrl, source: `local credential file ${file}`, auth: { kind: 'bearer', token: creds.token, source: `the local cloud's token in ${file} (restart \`npm run local\` to renew it)` } };
+  // STOWAGE_TOKEN speaks for another local principal (`stowage local token --user NAME`);
+  // without it, the credential file's own token: the local admin.
+  if (nonEmpty(env.STOWAGE_TOKEN)) return { baseUrl, local: true, source: `local credential file ${file}`, auth: { kind: 'bearer', token: env.STOWAGE_TOKEN.trim(), source: 'STOWAGE_TOKEN (a local user token: issue a fresh one with `stowage local token --user NAME`)' } };
+  return { baseUrl, local: true, source: `local credential file ${file}`, auth: { kind: 'bearer', token: creds.token, source: `the local cloud's token in ${file} (restart \`npm run local\` to renew it)` } };
 }
 
 function remoteAuth(baseUrl: string, region: string | undefined, env: NodeJS.ProcessEnv): EndpointAuth {

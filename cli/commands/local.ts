@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import Docker from 'dockerode';
-import { localDir } from '../../local/credentials';
+import { localDir, localUserArn, readCredentials, userToken } from '../../local/credentials';
 import { StartFailedError, StartInterruptedError } from '../../local/lifecycle';
 import { renderView } from '../../local/live-view';
 import { LOCAL_DEFAULTS, startLocalCloud, type LocalCloud } from '../../local/local-cloud';
@@ -61,6 +61,20 @@ export function register(program: Command): void {
     .description("stop the local cloud running from the state directory (as Ctrl-C in its terminal would) and wait for it; for a run that died (kill -9, a closed terminal), remove what it left: agents, DynamoDB Local, haproxy, containers, credential, run record")
     .option('--dir <path>', 'state directory (default: env STOWAGE_LOCAL_DIR or ~/.stowage/local)')
     .action(async (o: { dir?: string }) => down(o.dir ?? localDir()));
+  local
+    .command('token')
+    .description(
+      "print a bearer token for a local user (arn:aws:iam::000000000000:user/NAME), who sees and changes only the jobs it creates; use it with STOWAGE_TOKEN=<token> npx stowage ... (without it, the CLI speaks as the local admin, who sees every job). Valid until the local cloud restarts",
+    )
+    .requiredOption('--user <name>', 'the local user: 1..64 of letters, digits, _ and -')
+    .option('--dir <path>', 'state directory (default: env STOWAGE_LOCAL_DIR or ~/.stowage/local)')
+    .action((o: { user: string; dir?: string }) => {
+      // The admin token in the credential file (readable by its owner only) signs the user's.
+      const creds = readCredentials(o.dir ?? localDir());
+      const token = userToken(creds.token, o.user);
+      process.stdout.write(`${token}\n`);
+      process.stderr.write(`stowage local: token for ${localUserArn(o.user)}; use it as STOWAGE_TOKEN=<token>\n`);
+    });
 }
 
 /**

@@ -8,9 +8,16 @@ import { AdapterConfigError, listIds } from './errors';
  * agent reads its desired tasks itself, so nothing a user submitted reaches a shell
  * (DESIGN.md, "SSM carries no user input"). One plain invocation, no `&&`, `||` or `>`,
  * because LocalStack runs SSM commands through `docker exec`.
+ *
+ * It is not sent: it is the only step of the stack's own Command document
+ * (infra/node-documents.ts, which restates it; a test compares), and SendCommand names
+ * that document with no Parameters. The scheduler role may send no other document, so
+ * even a scheduler that misbehaved could run nothing else on a node.
  */
 export const SYNC_COMMAND = 'stowage-agent sync';
-export const SYNC_DOCUMENT = 'AWS-RunShellScript';
+
+/** An SSM document name: 3..128 of letters, digits, `_ - .` (SSM's own rule). */
+const DOCUMENT_NAME = /^[a-zA-Z0-9_.-]{3,128}$/;
 
 /** EC2 instance ids: `i-` and 8 (old) or 17 (current) hex digits. */
 export const INSTANCE_ID_PATTERN = /^i-[0-9a-f]{8,17}$/;
@@ -28,11 +35,13 @@ const MAX_DELAY_MS = 5_000;
 const MAX_COMMENT = 100;
 const COMMENT_SUFFIX = ' sync';
 /** What to do about an error retries cannot fix, added to the message. */
-const HINTS: Readonly<Record<string, string>> = {
-  AccessDeniedException: `the scheduler role may not call ssm:SendCommand with ${SYNC_DOCUMENT} on these instances; fix the grants in infra/`,
-  UnsupportedPlatformType: `${SYNC_DOCUMENT} runs only on Linux; these instances are not Linux nodes`,
-  InvalidDocument: `${SYNC_DOCUMENT} is not available to this account in this region`,
-};
+function hints(document: string): Readonly<Record<string, string>> {
+  return {
+    AccessDeniedException: `the scheduler role may not call ssm:SendCommand with ${document} on these instances (only the stack's own document, only on instances with the stack tag); fix the grants in infra/scheduler.ts`,
+    UnsupportedPlatformType: `${document} runs only on Linux; these instances are not Linux nodes`,
+    InvalidDocument: `${document} does not exist in this account and region; it is the stack's sync document (STOWAGE_SYNC_DOCUMENT), redeploy the stack`,
+  };
+}
 
 export interface SsmNodeCommanderOptions {
   /**
@@ -40,6 +49,8 @@ export interface SsmNodeCommanderOptions {
    * `maxAttempts: 1` to make `maxAttempts` here the only budget.
    */
   readonly client: SSMClient;
+  /** The stack's sync document (its name, from STOWAGE_SYNC_DOCUMENT): one step, `stowage-agent sync`, no parameters. */
+  readonly documentName: string;
   /** Comment shown on the command in the SSM console: `<prefix> sync`. Default `stowage`. */
   readonly commentPrefix?: string;
   /** Attempts per SendCommand call, first included. Default 5. */
@@ -66,6 +77,7 @@ export function backoffMs(attempt: number): number {
  */
 export class SsmNodeCommander implements NodeCommander {
   private readonly client: SSMClient;
+  private readonly documentName: string;
   private readonly comment: string;
   private readonly maxAttempts: number;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -73,6 +85,9 @@ export class SsmNodeCommander implements NodeCommander {
   constructor(options: SsmNodeCommanderOptions) {
     const fail = (field: string, message: string) => new AdapterConfigError('SsmNodeCommander', field, message);
     if (!options?.client) throw fail('client', 'an SSMClient is required; pass `new SSMClient({})`');
+    if (typeof options.documentName !== 'string' || !DOCUMENT_NAME.test(options.documentName)) {
+      throw fail('documentName', `must be the stack's sync document name (3..128 of letters, digits, _ - .); got ${JSON.stringify(options.documentName)} — the stack sets it as STOWAGE_SYNC_DOCUMENT`);
+    }
     const prefix = options.commentPrefix ?? 'stowage';
     if (prefix.length === 0 || prefix.length + COMMENT_SUFFIX.length > MAX_COMMENT) {
       throw fail('commentPrefix', `must be 1..${MAX_COMMENT - COMMENT_SUFFIX.length} characters (SSM limits a Comment to ${MAX_COMMENT}); got ${prefix.length}`);
@@ -82,6 +97,7 @@ export class SsmNodeCommander implements NodeCommander {
       throw fail('maxAttempts', `must be an integer >= 1 (1 means no retries); got ${String(maxAttempts)}`);
     }
     this.client = options.client;
+    this.documentName = options.documentName;
     this.comment = `${prefix}${COMMENT_SUFFIX}`;
     this.maxAttempts = maxAttempts;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
@@ -125,9 +141,9 @@ export class SsmNodeCommander implements NodeCommander {
   /** One SendCommand with retries. `unsent` names the ids the command has not reached, for the error. */
   private async send(ids: readonly string[], unsent: () => string[]): Promise<'sent' | 'unmanaged'> {
     const input: SendCommandCommandInput = {
-      DocumentName: SYNC_DOCUMENT,
+      // The document is the command: no Parameters, nothing for a caller to add.
+      DocumentName: this.documentName,
       InstanceIds: [...ids],
-      Parameters: { commands: [SYNC_COMMAND] },
       TimeoutSeconds: DELIVERY_TIMEOUT_SECONDS,
       Comment: this.comment,
       // SSM's default MaxErrors is 0: after the first node whose sync fails it stops
@@ -144,7 +160,7 @@ export class SsmNodeCommander implements NodeCommander {
         if (!facts.retriable) {
           throw new NodeCommandError(
             `SSM SendCommand of "${SYNC_COMMAND}" to ${listIds(ids)} failed with ${facts.code}: ${facts.message} — ` +
-              `not retried: ${HINTS[facts.code] ?? 'retrying will not help until the cause is fixed'}`,
+              `not retried: ${hints(this.documentName)[facts.code] ?? 'retrying will not help until the cause is fixed'}`,
             { instanceIds: unsent(), retriable: false },
             { cause: err },
           );

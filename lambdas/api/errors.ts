@@ -90,13 +90,17 @@ export class ExposeRuleTakenError extends ApiError {
   override readonly name = 'ExposeRuleTakenError';
   readonly status = 409;
   readonly code = 'expose-rule-taken';
+  /** Without `ownerName` and `ownerId` (the holder is a job the caller may not see) the message names no job. */
   constructor(
     readonly rule: { readonly path?: string; readonly host?: string },
-    readonly ownerName: string,
-    readonly ownerId: string,
+    readonly ownerName?: string,
+    readonly ownerId?: string,
   ) {
+    const what = [rule.host !== undefined ? `host ${rule.host}` : '', rule.path !== undefined ? `path ${rule.path}` : ''].filter(Boolean).join(' and ');
     super(
-      `expose rule ${[rule.host !== undefined ? `host ${rule.host}` : '', rule.path !== undefined ? `path ${rule.path}` : ''].filter(Boolean).join(' and ')} is already used by job ${ownerName} (${ownerId}); choose another path or host, or stop that job first`,
+      ownerName !== undefined
+        ? `expose rule ${what} is already used by job ${ownerName} (${ownerId}); choose another path or host, or stop that job first`
+        : `expose rule ${what} is already used by another job; choose another path or host`,
     );
   }
 }

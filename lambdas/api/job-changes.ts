@@ -5,6 +5,7 @@ import { pickTemplate, resolveBudgets, targetVersion, updatePolicyOf, versionOfT
 import type { Job, Task } from '../../core/model';
 import { ValidationError } from './errors';
 import type { JobSpec } from './job-defaults';
+import { principalOf } from './ownership';
 import { versionDiff } from './version-diff';
 
 /**
@@ -22,11 +23,16 @@ export type SpecChange =
   | { readonly outcome: 'unchanged' }
   | { readonly outcome: 'scaled' | 'updated'; readonly job: Job; readonly tasks: readonly Task[]; readonly version?: JobVersion };
 
-/** The job `spec` describes, as its first version: version 1, deployment 1 RUNNING, revision 1. */
+/**
+ * The job `spec` describes, as its first version: version 1, deployment 1 RUNNING,
+ * revision 1, owned by the caller's principal (a later PUT, scale or rollback, by the
+ * owner or an admin, never changes the owner).
+ */
 export function newJob(spec: JobSpec, id: string, now: number, caller: string): Job {
   return {
     id,
     name: spec.name,
+    owner: principalOf(caller),
     kind: spec.kind,
     count: spec.count,
     ...templateOfSpec(spec),

@@ -1,7 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { rollbackBodySchema, scaleBodySchema, type VersionView } from '../../contract/deployment-spec';
-import { JOB_ID } from '../../contract/ids';
-import { JOB_NAME } from '../../contract/job-spec';
 import { JobRevisionConflictError } from '../../control/state/errors';
 import type { JobVersion } from '../../control/state/job-version';
 import { revisionOf } from '../../control/state/job-writes';
@@ -18,6 +16,7 @@ import type { ContainerHealth, Endpoint, ExposeRule, PortSpec, Spread } from '..
 import type { ApiDeps } from './deps';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { rollbackJob, scaleJob } from './job-changes';
+import { findVisibleJob, visibleTo } from './ownership';
 import { parseWith, readJsonBody } from './request';
 import { answer, callerOf, route, routeKeyOf, type ApiEvent, type ApiHandler, type Reply } from './respond';
 import { specOfTemplate } from './version-diff';
@@ -42,6 +41,8 @@ const EXPLAINED: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['PENDING', 'UNSC
 export type JobsDeps = ApiDeps<JobStore & Pick<SchedulerStore, 'snapshot'>> & {
   /** Where the deployment's load balancer answers (`http(s)://name[:port]`); absent: it has none, and exposed jobs show no URL. */
   readonly loadBalancerUrl?: string;
+  /** Principals that see and change every job (lambdas/api/ownership.ts); absent: none. */
+  readonly admins?: readonly string[];
 };
 
 /** A scale or rollback that lost a race with the scheduler's own writes reads again and reapplies, this many times at most. */
@@ -56,7 +57,7 @@ export function createHandler(deps: JobsDeps): ApiHandler {
   return route(deps, async (event) => {
     switch (routeKeyOf(event)) {
       case ROUTES.listJobs.key:
-        return listJobs(deps);
+        return listJobs(deps, event);
       case ROUTES.getJob.key:
         return getJob(deps, event);
       case ROUTES.stopJob.key:
@@ -73,15 +74,17 @@ export function createHandler(deps: JobsDeps): ApiHandler {
   });
 }
 
-async function listJobs(deps: JobsDeps): Promise<Reply> {
+async function listJobs(deps: JobsDeps, event: ApiEvent): Promise<Reply> {
   const snap = await deps.store.snapshot();
+  const caller = callerOf(event);
   const byJob = new Map<string, Partial<Record<TaskStatus, number>>>();
   for (const t of snap.tasks) {
     const counts = byJob.get(t.jobId) ?? {};
     counts[t.status] = (counts[t.status] ?? 0) + 1;
     byJob.set(t.jobId, counts);
   }
-  const jobs = [...snap.jobs]
+  const jobs = snap.jobs
+    .filter((j) => visibleTo(j, caller, deps.admins ?? []))
     .sort((a, b) => b.createdAt - a.createdAt || a.id.localeCompare(b.id))
     .map(
       (j): JobSummaryView => ({
@@ -174,25 +177,9 @@ function refuseStopped(job: Job): void {
   if (job.stopRequestedAt !== undefined) throw new ConflictError('job-stopped', `job ${job.name} (${job.id}) is stopped; submit it again (PUT /jobs/${job.name}) to run it`);
 }
 
-/**
- * The job `{id}` names: an id (job- and 20 hex characters) if a job has it, else the
- * live job with that name. An id-shaped name is looked up as a name too, so no name is
- * unreachable.
- */
+/** The job `{id}` names, if the caller may see it (ownership.ts findVisibleJob); 404 otherwise. */
 async function findJob(deps: JobsDeps, event: ApiEvent): Promise<{ job: Job; tasks: Task[] }> {
-  const ref = event.pathParameters?.id;
-  if (ref === undefined || ref === '') throw new ValidationError([{ field: 'path.id', rule: 'is required' }], 'path');
-  if (!JOB_ID.test(ref) && !JOB_NAME.test(ref)) {
-    throw new ValidationError([{ field: 'path.id', rule: 'must be a job id ("job-" and 20 lowercase hex characters) or a job name (lowercase letters, digits and "-")' }], 'path');
-  }
-  if (JOB_ID.test(ref)) {
-    const byId = await deps.store.getJob(ref);
-    if (byId) return byId;
-  }
-  const live = JOB_NAME.test(ref) ? await deps.store.findLiveJobByName(ref) : undefined;
-  const found = live && (await deps.store.getJob(live.id));
-  if (!found) throw new NotFoundError('job', ref, 'name or id');
-  return found;
+  return findVisibleJob(deps.store, event.pathParameters?.id, callerOf(event), deps.admins ?? []);
 }
 
 function versionView(v: JobVersion): VersionView {
@@ -203,6 +190,7 @@ function jobView(j: Job, loadBalancerUrl: string | undefined, tasks: readonly Ta
   return {
     id: j.id,
     name: j.name,
+    ...(j.owner !== undefined ? { owner: j.owner } : {}),
     image: j.image,
     command: j.command,
     env: j.env,

@@ -22,6 +22,7 @@ import type { ApiDeps } from './deps';
 import { ConflictError, ExposeRuleTakenError, IdempotencyKeyReusedError, NotFoundError, ServiceUnavailableError, ValidationError } from './errors';
 import { applySpec, firstCopies, firstVersion, newJob } from './job-changes';
 import { toJobSpec, type JobSpec } from './job-defaults';
+import { visibleTo } from './ownership';
 import { header, parseWith, pathParam, readJsonBody } from './request';
 import { answer, callerOf, route, routeKeyOf, type ApiEvent, type ApiHandler, type Reply } from './respond';
 
@@ -36,6 +37,8 @@ export interface SubmitDeps extends ApiDeps<JobStore> {
   readonly idempotencyStore: BasePersistenceLayer;
   /** `job-` + 20 hex characters; injectable so tests can pin ids. */
   readonly newJobId?: () => string;
+  /** Principals that see and change every job (lambdas/api/ownership.ts); absent: none. */
+  readonly admins?: readonly string[];
 }
 
 /**
@@ -82,6 +85,7 @@ export function newJobId(): string {
  */
 export function createHandler(deps: SubmitDeps): ApiHandler {
   const makeId = deps.newJobId ?? newJobId;
+  const admins = deps.admins ?? [];
   const config = new IdempotencyConfig({
     eventKeyJmesPath: 'idempotencyKey',
     payloadValidationJmesPath: 'job',
@@ -94,9 +98,9 @@ export function createHandler(deps: SubmitDeps): ApiHandler {
     const id = request.idempotencyKey === undefined ? makeId() : keyedJobId(request.idempotencyKey);
     // The same id is this submission retried after a crash, not another job.
     const live = await deps.store.findLiveJobByName(spec.name);
-    if (live && live.id !== id) throw nameTaken(live);
+    if (live && live.id !== id) throw nameTaken(live, visibleTo(live, request.caller, admins));
     const job = newJob(spec, id, now, request.caller);
-    if (job.expose) await refuseTakenRule(deps.store, job);
+    if (job.expose) await refuseTakenRule(deps.store, job, request.caller, admins);
     const tasks = firstCopies(job, now);
     await deps.store.createJob(job, tasks, firstVersion(job, now, request.caller));
     deps.metrics.addMetric('JobsSubmitted', MetricUnit.Count, 1);
@@ -130,7 +134,16 @@ export function createHandler(deps: SubmitDeps): ApiHandler {
   });
 }
 
-function nameTaken(live: Job): ConflictError {
+/**
+ * 409 for a name a live job holds. Job names are one namespace per deployment (they name
+ * load-balancer rules, containers and log groups), so a caller must learn that a name is
+ * taken even when the holder is a job it may not see: answering 404 would be false (there
+ * is nothing to find on a create) and creating a second live job of the name would break
+ * the name's meaning. For such a job the answer says only that the name is taken, not by
+ * which job, whose, or what it runs.
+ */
+function nameTaken(live: Job, visible: boolean): ConflictError {
+  if (!visible) return new ConflictError('job-name-taken', `the name ${live.name} is taken by a live job; choose another name`);
   return new ConflictError(
     'job-name-taken',
     `a live job is already named ${live.name} (${live.id}); to change it, PUT /jobs/${live.name} with the new spec (stowage submit does), or stop it first`,
@@ -163,7 +176,7 @@ async function putJob(deps: SubmitDeps, event: ApiEvent): Promise<Reply> {
   const caller = callerOf(event);
   for (let attempt = 1; ; attempt++) {
     try {
-      return answer(ROUTES.putJob.key, await putOnce(deps, spec, caller));
+      return answer(ROUTES.putJob.key, await putOnce(deps, spec, caller, deps.admins ?? []));
     } catch (err) {
       const lostRace = err instanceof JobRevisionConflictError || err instanceof JobExistsError;
       if (!lostRace || attempt >= PUT_ATTEMPTS) throw err;
@@ -171,7 +184,7 @@ async function putJob(deps: SubmitDeps, event: ApiEvent): Promise<Reply> {
   }
 }
 
-async function putOnce(deps: SubmitDeps, spec: JobSpec, caller: string): Promise<PutJobResponse> {
+async function putOnce(deps: SubmitDeps, spec: JobSpec, caller: string, admins: readonly string[]): Promise<PutJobResponse> {
   const now = deps.clock.now();
   const all = await deps.store.listJobs();
   const sameName = all.filter((j) => j.name === spec.name);
@@ -181,19 +194,21 @@ async function putOnce(deps: SubmitDeps, spec: JobSpec, caller: string): Promise
     // name at once make the same id, so the store keeps one job (JobExistsError sends a
     // different spec back round to update it) instead of two live jobs of one name.
     const job = newJob(spec, nameJobId(spec.name, sameName.length), now, caller);
-    if (job.expose) await refuseTakenRule(deps.store, job);
+    if (job.expose) await refuseTakenRule(deps.store, job, caller, admins);
     const tasks = firstCopies(job, now);
     await deps.store.createJob(job, tasks, firstVersion(job, now, caller));
     deps.metrics.addMetric('JobsSubmitted', MetricUnit.Count, 1);
     deps.log.info('job created', { jobId: job.id, name: job.name, count: job.count, kind: job.kind });
     return { jobId: job.id, name: job.name, outcome: 'created', version: 1, deploymentId: 1, taskIds: tasks.map((t) => t.id) };
   }
+  // Another principal's job: the name is taken, and nothing more is said (nameTaken).
+  if (!visibleTo(live, caller, admins)) throw nameTaken(live, false);
   const found = await deps.store.getJob(live.id);
   if (!found) throw new NotFoundError('job', live.id);
   const current = found.job;
   const change = applySpec(current, found.tasks, spec, now, caller);
   if (change.outcome === 'unchanged') return { jobId: current.id, name: current.name, outcome: 'unchanged', version: targetVersion(current), taskIds: [] };
-  if (change.job.expose && JSON.stringify(change.job.expose) !== JSON.stringify(current.expose)) await refuseTakenRule(deps.store, change.job);
+  if (change.job.expose && JSON.stringify(change.job.expose) !== JSON.stringify(current.expose)) await refuseTakenRule(deps.store, change.job, caller, admins);
   await deps.store.updateJob(change.job, revisionOf(current), { tasks: change.tasks, ...(change.version ? { version: change.version } : {}) });
   deps.metrics.addMetric(change.outcome === 'updated' ? 'JobsUpdated' : 'JobsScaled', MetricUnit.Count, 1);
   deps.log.info(`job ${change.outcome}`, { jobId: current.id, name: current.name, version: targetVersion(change.job), count: change.job.count, newTasks: change.tasks.length });
@@ -226,11 +241,13 @@ export function nameJobId(name: string, ordinal: number): string {
  * stopping either resolves it. The load-balancer adapters should order duplicate rules
  * by job creation so the older job keeps its traffic.
  */
-async function refuseTakenRule(store: JobStore, job: Job): Promise<void> {
+async function refuseTakenRule(store: JobStore, job: Job, caller: string, admins: readonly string[]): Promise<void> {
   const mine = ruleKey(job.expose!);
   // The same id is this submission retried after a crash, not another job.
   const owner = (await store.listJobs()).find((j) => j.id !== job.id && j.stopRequestedAt === undefined && j.expose !== undefined && ruleKey(j.expose) === mine);
   if (!owner) return;
+  // A rule held by a job the caller may not see is refused without naming that job.
+  if (!visibleTo(owner, caller, admins)) throw new ExposeRuleTakenError(job.expose!);
   throw new ExposeRuleTakenError(job.expose!, owner.name, owner.id);
 }
 

@@ -70,7 +70,7 @@ function realDeps(): SchedulerDeps {
   return {
     store: new DynamoStateStore(dynamodb, tables),
     waker: new SqsPassWaker({ sqs: new SQSClient({}), queueUrl: required(env, ENV.wakeQueueUrl), followUps: { doc: DynamoDBDocumentClient.from(dynamodb), leasesTable: tables.leases } }),
-    commander: new SsmNodeCommander({ client: new SSMClient({ maxAttempts: 1 }) }),
+    commander: new SsmNodeCommander({ client: new SSMClient({ maxAttempts: 1 }), documentName: required(env, ENV.syncDocument) }),
     fleet: new Ec2Fleet({
       client: new EC2Client({}),
       launchTemplates,

@@ -5,12 +5,14 @@ import { createHandler, type SubmitDeps } from '../api/submit';
 import { wakeAfterChange } from '../api/wake-after-change';
 import { SqsPassWaker } from '../adapters/sqs-pass-waker';
 import { ENV, required } from '../config';
+import { adminsFrom } from '../api/ownership';
 import { apiDeps } from './api-deps';
 
 function realDeps(env: NodeJS.ProcessEnv = process.env): SubmitDeps {
   return {
     ...apiDeps('submit', env),
     idempotencyStore: new DynamoDBPersistenceLayer({ tableName: required(env, ENV.idempotencyTable), awsSdkV3Client: new DynamoDBClient({}) }),
+    admins: adminsFrom(env),
   };
 }
 

@@ -91,7 +91,8 @@ const silent: Observability['log'] = { info: () => undefined, warn: () => undefi
 export async function fixtureStore(): Promise<InMemoryStateStore> {
   const store = new InMemoryStateStore();
   const job: Job = {
-    id: FIXTURE_JOB, name: 'fixture', image: 'nginx:1.27', command: ['nginx'], env: { A: 'b' }, resources: { cpu: 100, memoryMiB: 64 }, count: 2, kind: 'service',
+    // Alice's, so her calls reach it (another principal's job is answered as missing).
+    id: FIXTURE_JOB, owner: USER_ARN, name: 'fixture', image: 'nginx:1.27', command: ['nginx'], env: { A: 'b' }, resources: { cpu: 100, memoryMiB: 64 }, count: 2, kind: 'service',
     restart: { mode: 'always', initialDelayMs: 1000, maxDelayMs: 60000, resetAfterMs: 600000 }, constraints: {}, doNotDisrupt: false, createdAt: NOW - 1000,
   };
   const tasks: Task[] = [0, 1].map((slot) => ({ id: `${FIXTURE_JOB}.${slot}`, jobId: FIXTURE_JOB, slot, generation: 0, status: 'PENDING', resources: job.resources, restarts: 0, createdAt: NOW - 1000 }));

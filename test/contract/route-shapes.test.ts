@@ -45,6 +45,8 @@ const BEAT: HeartbeatBody = {
 const job = (id: string, extra: Partial<Job> = {}): Job => ({
   id,
   name: 'web',
+  // The events' default caller (test/lambdas/api/events.ts): the jobs are hers to see.
+  owner: 'arn:aws:iam::123456789012:user/alice',
   image: 'nginx:1.27',
   command: ['nginx', '-g', 'daemon off;'],
   env: { PORT: '8080' },
@@ -164,7 +166,8 @@ describe('every route answers in its shape', () => {
     const { handlers } = await world();
     const list = body(await handlers.jobs(VALID['GET /jobs']())) as { jobs: Array<Record<string, unknown>> };
     expect(list.jobs.find((j) => j.id === STOPPED_ID)).toHaveProperty('stopRequestedAt', NOW - 10);
-    const one = body(await handlers.jobs(VALID['GET /jobs/{id}']())) as { tasks: Array<Record<string, unknown>> };
+    const one = body(await handlers.jobs(VALID['GET /jobs/{id}']())) as { job: Record<string, unknown>; tasks: Array<Record<string, unknown>> };
+    expect(one.job).toHaveProperty('owner', 'arn:aws:iam::123456789012:user/alice');
     expect(one.tasks[1]).toEqual(expect.objectContaining({ reason: 'killed for memory', notBefore: NOW + 5000, startedAt: NOW - 2000, finishedAt: NOW - 1000, exitCode: 137, oomKilled: true }));
     const beat = body(await handlers.heartbeat(VALID['PUT /nodes/{id}/heartbeat']())) as { tasks: Array<Record<string, unknown>> };
     expect(beat.tasks.find((t) => t.jobId === STOPPED_ID)).toHaveProperty('stopRequested', true);

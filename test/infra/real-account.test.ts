@@ -188,6 +188,34 @@ describe('launch template pinning (offline IAM evaluation of the scheduler role)
   });
 });
 
+describe('SendCommand pinning (offline IAM evaluation of the scheduler role)', () => {
+  let statements: Json[];
+  let syncArn: string;
+  const INSTANCE = 'arn:aws:ec2:us-east-1:111122223333:instance/i-0123456789abcdef0';
+  const tagged = { [`ssm:resourceTag/${STACK_TAG_KEY}`]: 'Stowage' };
+
+  beforeAll(() => {
+    statements = policyStatements(graviton, logicalId(graviton, graviton.stack.scheduler.fn.role as never));
+    syncArn = `arn:aws:ssm:us-east-1:111122223333:document/ref:${logicalId(graviton, { node: { defaultChild: graviton.stack.documents.sync } })}`;
+  });
+
+  it("allows the stack's sync document on an instance with the stack tag", () => {
+    expect(deniedResources(statements, 'ssm:SendCommand', [{ arn: syncArn, context: {} }, { arn: INSTANCE, context: tagged }])).toEqual([]);
+  });
+
+  it('refuses AWS-RunShellScript, the exec document and any other document', () => {
+    const execArn = `arn:aws:ssm:us-east-1:111122223333:document/ref:${logicalId(graviton, { node: { defaultChild: graviton.stack.documents.exec } })}`;
+    for (const doc of ['arn:aws:ssm:us-east-1::document/AWS-RunShellScript', 'arn:aws:ssm:us-east-1::document/AWS-RunPowerShellScript', execArn, 'arn:aws:ssm:us-east-1:111122223333:document/Other']) {
+      expect(deniedResources(statements, 'ssm:SendCommand', [{ arn: doc, context: {} }, { arn: INSTANCE, context: tagged }])).toEqual([doc]);
+    }
+  });
+
+  it("refuses the sync document on an instance without the stack's tag, or with another stack's", () => {
+    expect(deniedResources(statements, 'ssm:SendCommand', [{ arn: syncArn, context: {} }, { arn: INSTANCE, context: {} }])).toEqual([INSTANCE]);
+    expect(deniedResources(statements, 'ssm:SendCommand', [{ arn: syncArn, context: {} }, { arn: INSTANCE, context: { [`ssm:resourceTag/${STACK_TAG_KEY}`]: 'Other' } }])).toEqual([INSTANCE]);
+  });
+});
+
 describe('ECR pulls from nodes', () => {
   const nodeStatements = (s: Synth) => policyStatements(s, logicalId(s, s.stack.fleet.role));
 

@@ -12,12 +12,16 @@ import { RUNTIME_ENV } from '../../infra/runtime-env';
 import { bundleAgent } from '../../infra/agent-bundle';
 import { ENV } from '../../lambdas/config';
 import { SCHEDULER_WAKE_PATTERNS, wakesScheduler } from '../../lambdas/adapters/scheduler-wake-filter';
+import { SYNC_COMMAND } from '../../lambdas/adapters/ssm-node-commander';
+import { EXEC_ARGV_PATTERN, EXEC_CONTAINER_PATTERN, SYNC_DOCUMENT_COMMAND } from '../../infra/node-documents';
+import { EXEC_ARGV_PATTERN as CLI_ARGV_PATTERN, EXEC_CONTAINER_PATTERN as CLI_CONTAINER_PATTERN } from '../../cli/commands/exec-request';
 import { LEASE_TTL_ATTRIBUTE, tableDefinitions, TASK_TTL_ATTRIBUTE, TASKS_BY_JOB_INDEX, TASKS_BY_NODE_INDEX } from '../../lambdas/adapters/table-schema';
 
 // Bundling six handlers with esbuild, and a whole `cdk synth` in a child process, take a while.
 jest.setTimeout(300_000);
 
 const REPO = path.join(__dirname, '..', '..');
+const ADMIN = 'arn:aws:iam::111122223333:role/StowageOps';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -30,7 +34,7 @@ let resources: Record<string, Json>;
 beforeAll(() => {
   outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'stowage-infra-'));
   app = new App({ outdir });
-  stack = new StowageStack(app, 'Stowage', { maxNodes: 12, minNodes: 1, instanceTypes: ['m6g.large', 'c6g.xlarge'] });
+  stack = new StowageStack(app, 'Stowage', { maxNodes: 12, minNodes: 1, instanceTypes: ['m6g.large', 'c6g.xlarge'], admins: [ADMIN] });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   // Synthesis runs the cdk-nag plugin and throws if it reports unacknowledged errors.
   app.synth();
@@ -193,7 +197,7 @@ describe('StowageStack functions', () => {
   it('gives the scheduler every variable but the idempotency table, and submit the idempotency table', () => {
     const scheduler = functionFor(stack.scheduler.fn).Properties.Environment.Variables;
     // The load balancer's variables come only with -c loadBalancer=true (test/infra/load-balancer.test.ts).
-    const notTheScheduler: string[] = [ENV.idempotencyTable, ENV.nodeRoleName, ENV.lbListenerArn, ENV.lbDnsName, ENV.lbUrl, ENV.vpcId];
+    const notTheScheduler: string[] = [ENV.idempotencyTable, ENV.admins, ENV.nodeRoleName, ENV.lbListenerArn, ENV.lbDnsName, ENV.lbUrl, ENV.vpcId];
     expect(Object.keys(scheduler).sort()).toEqual(Object.values(ENV).filter((v) => !notTheScheduler.includes(v)).sort());
     expect(scheduler[ENV.stackTagKey]).toBe(STACK_TAG_KEY);
     expect(scheduler[ENV.stackTagValue]).toBe('Stowage');
@@ -351,13 +355,66 @@ describe('StowageStack least privilege', () => {
     }
   });
 
-  it('sends only the AWS-RunShellScript document', () => {
+  it("sends only the stack's own sync document, which runs the one fixed command and takes no parameters", () => {
     const documents = allStatements()
       .filter((s) => grants(s, 'ssm:SendCommand'))
       .flatMap((s) => asArray(s.Resource))
       .filter((r) => JSON.stringify(r).includes(':document/'));
     expect(documents).toHaveLength(1);
-    expect(JSON.stringify(documents[0])).toContain(':document/AWS-RunShellScript');
+    const syncId = logicalId({ node: { defaultChild: stack.documents.sync } });
+    expect(JSON.stringify(documents[0])).toContain(`":document/",${JSON.stringify({ Ref: syncId })}`);
+    const doc = resources[syncId];
+    expect(doc.Type).toBe('AWS::SSM::Document');
+    expect(doc.Properties.DocumentType).toBe('Command');
+    expect(doc.Properties.Content.schemaVersion).toBe('2.2');
+    expect(doc.Properties.Content.parameters).toBeUndefined();
+    expect(doc.Properties.Content.mainSteps).toHaveLength(1);
+    expect(doc.Properties.Content.mainSteps[0].action).toBe('aws:runShellScript');
+    expect(doc.Properties.Content.mainSteps[0].inputs.runCommand).toEqual([SYNC_COMMAND]);
+    expect(SYNC_DOCUMENT_COMMAND).toBe(SYNC_COMMAND);
+    expect(JSON.stringify(allStatements())).not.toContain('AWS-RunShellScript');
+  });
+
+  it('tells the scheduler the sync document by name', () => {
+    const syncId = logicalId({ node: { defaultChild: stack.documents.sync } });
+    expect(functionFor(stack.scheduler.fn).Properties.Environment.Variables[ENV.syncDocument]).toEqual({ Ref: syncId });
+  });
+
+  it('keeps an exec Session document whose parameters admit no shell syntax, the same rules the CLI checks', () => {
+    const doc = resources[logicalId({ node: { defaultChild: stack.documents.exec } })];
+    expect(doc.Properties.DocumentType).toBe('Session');
+    const content = doc.Properties.Content;
+    expect(content.sessionType).toBe('InteractiveCommands');
+    expect(content.properties.linux.commands).toBe('docker exec -i -t {{ container }} {{ argv }}');
+    expect(Object.keys(content.parameters).sort()).toEqual(['argv', 'container']);
+    expect(content.parameters.container.allowedPattern).toBe(EXEC_CONTAINER_PATTERN);
+    expect(content.parameters.argv.allowedPattern).toBe(EXEC_ARGV_PATTERN);
+    expect([CLI_CONTAINER_PATTERN.source, CLI_ARGV_PATTERN.source]).toEqual([EXEC_CONTAINER_PATTERN, EXEC_ARGV_PATTERN]);
+    const argv = new RegExp(EXEC_ARGV_PATTERN);
+    expect(argv.test('echo hi')).toBe(true);
+    expect(argv.test('ls -la /var/log')).toBe(true);
+    for (const bad of ['echo hi; reboot', 'echo $(id)', 'echo `id`', 'cat /etc/*', 'a  b', 'echo "x"', "echo 'x'", 'a\nb', 'a > b', 'a | b', 'a && b', '~/x', '', ' a']) {
+      expect({ bad, ok: argv.test(bad) }).toEqual({ bad, ok: false });
+    }
+    const container = new RegExp(EXEC_CONTAINER_PATTERN);
+    expect(container.test('stowage-job-0123456789abcdef0123.0-g0')).toBe(true);
+    for (const bad of ['--privileged', 'stowage-job-0123456789abcdef0123.0-g0 --user root', 'other']) expect(container.test(bad)).toBe(false);
+  });
+
+  it('outputs the exec document name for the operators to grant ssm:StartSession on', () => {
+    const outputs = template.toJSON().Outputs as Json;
+    expect(outputs.ExecDocumentName.Value).toEqual({ Ref: logicalId({ node: { defaultChild: stack.documents.exec } }) });
+  });
+
+  it('grants no one ssm:StartSession: who may exec is the operators\' decision', () => {
+    expect(allStatements().filter((s) => grants(s, 'ssm:StartSession'))).toEqual([]);
+  });
+
+  it('tells the submit and jobs functions (only) the admin principals', () => {
+    for (const [id, f] of ofType('AWS::Lambda::Function')) {
+      const value = f.Properties.Environment?.Variables?.[ENV.admins];
+      expect({ id, value }).toEqual({ id, value: id.startsWith('Submit') || id.startsWith('Jobs') ? ADMIN : undefined });
+    }
   });
 
   it('launches instances only through the stack launch template', () => {
@@ -379,9 +436,36 @@ describe('StowageStack least privilege', () => {
     }
   });
 
-  it('lets nodes invoke only the heartbeat route', () => {
+  it("gives nodes the SSM agent's own actions instead of AmazonSSMManagedInstanceCore, and no parameter read on *", () => {
     const role = resources[logicalId(stack.fleet.role)];
-    expect(JSON.stringify(role.Properties.ManagedPolicyArns)).toContain('AmazonSSMManagedInstanceCore');
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    const roleId = logicalId(stack.fleet.role);
+    const nodeStatements = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(roleId))
+      .flatMap((r) => asArray<Json>(r.Properties.PolicyDocument.Statement));
+    // On '*': a parameter read scoped to the stack's prefix is another matter.
+    const ssmActions = nodeStatements
+      .filter((st) => asArray(st.Resource).includes('*'))
+      .flatMap((st) => asArray<string>(st.Action))
+      .filter((a) => /^(ssm|ssmmessages|ec2messages):/.test(a));
+    expect(ssmActions.sort()).toEqual(
+      [
+        'ssm:UpdateInstanceInformation',
+        'ssmmessages:CreateControlChannel',
+        'ssmmessages:CreateDataChannel',
+        'ssmmessages:OpenControlChannel',
+        'ssmmessages:OpenDataChannel',
+        'ec2messages:AcknowledgeMessage',
+        'ec2messages:DeleteMessage',
+        'ec2messages:FailMessage',
+        'ec2messages:GetEndpoint',
+        'ec2messages:GetMessages',
+        'ec2messages:SendReply',
+      ].sort(),
+    );
+  });
+
+  it('lets nodes invoke only the heartbeat route', () => {
     const invokes = allStatements().filter((s) => grants(s, 'execute-api:Invoke'));
     expect(invokes).toHaveLength(1);
     expect(JSON.stringify(invokes[0].Resource)).toMatch(/\/\$default\/PUT\/nodes\/\*\/heartbeat"/);

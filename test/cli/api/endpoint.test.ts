@@ -63,6 +63,12 @@ describe('resolveEndpoint', () => {
     expect(local.source).toContain(path.join(localDir, 'credentials.json'));
   });
 
+  it("calls the local cloud with STOWAGE_TOKEN (a local user's token) instead of the admin's token when it is set", () => {
+    const asUser = resolveEndpoint({}, env({ STOWAGE_TOKEN: ' u.alice.mac \n' }));
+    expect(asUser.baseUrl).toBe('http://127.0.0.1:7777');
+    expect(asUser.auth).toMatchObject({ kind: 'bearer', token: 'u.alice.mac', source: expect.stringContaining('STOWAGE_TOKEN') });
+  });
+
   it('signs execute-api URLs for their region, any URL when --region is given, and uses STOWAGE_TOKEN otherwise', () => {
     expect(resolveEndpoint({ apiUrl: EXECUTE_API }, env()).auth).toEqual({ kind: 'sigv4', region: 'us-east-1' });
     expect(resolveEndpoint({ apiUrl: EXECUTE_API, region: 'ap-southeast-2' }, env()).auth).toEqual({ kind: 'sigv4', region: 'ap-southeast-2' });

@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { AdapterConfigError } from '../../../lambdas/adapters/errors';
 import { NodeCommandError } from '../../../control/node-commander';
-import { SsmNodeCommander, SYNC_COMMAND } from '../../../lambdas/adapters/ssm-node-commander';
+import { SsmNodeCommander } from '../../../lambdas/adapters/ssm-node-commander';
 
 const ssm = mockClient(SSMClient);
 
@@ -19,9 +19,12 @@ const serviceError = (name: string, extra: Partial<{ $fault: 'client' | 'server'
     $retryable: extra.$retryable,
   });
 
+/** What CloudFormation names the stack's sync document (infra/node-documents.ts). */
+const DOCUMENT = 'Stowage-NodeDocumentsSync-AbC123dEf456';
+
 let sleeps: number[];
-function commander(options: { maxAttempts?: number; commentPrefix?: string } = {}) {
-  return new SsmNodeCommander({ client: new SSMClient({ region: 'us-east-1' }), sleep: async (ms) => void sleeps.push(ms), ...options });
+function commander(options: { maxAttempts?: number; commentPrefix?: string; documentName?: string } = {}) {
+  return new SsmNodeCommander({ client: new SSMClient({ region: 'us-east-1' }), documentName: DOCUMENT, sleep: async (ms) => void sleeps.push(ms), ...options });
 }
 const sent = () => ssm.commandCalls(SendCommandCommand).map((c) => c.args[0].input);
 
@@ -33,14 +36,14 @@ beforeEach(() => {
 
 describe('SsmNodeCommander', () => {
   describe('the request', () => {
-    it('sends the fixed "stowage-agent sync" through AWS-RunShellScript to the given instances', async () => {
+    it("sends the stack's own sync document, with no parameters, to the given instances", async () => {
       const result = await commander().sync([iid(1), iid(2)]);
 
       expect(result).toEqual({ failed: [] });
+      // Exactly these fields: no Parameters, so nothing is added to the document's one fixed command.
       const expected: SendCommandCommandInput = {
-        DocumentName: 'AWS-RunShellScript',
+        DocumentName: DOCUMENT,
         InstanceIds: [iid(1), iid(2)],
-        Parameters: { commands: ['stowage-agent sync'] },
         TimeoutSeconds: 60,
         Comment: 'stowage sync',
         MaxErrors: '100%',
@@ -103,7 +106,7 @@ describe('SsmNodeCommander', () => {
       expect(sent()).toEqual([]);
     });
 
-    it('for any input, either sends the constant command with the ids only in InstanceIds or sends nothing', async () => {
+    it('for any input, either sends the fixed document the ids only in InstanceIds or sends nothing', async () => {
       const anyId = fc.oneof(
         fc.string(),
         fc.stringMatching(/^i-[0-9a-f]{17}$/),
@@ -124,8 +127,8 @@ describe('SsmNodeCommander', () => {
           }
           expect(outcome).toBe('sent');
           for (const call of sent()) {
-            expect(call.Parameters).toEqual({ commands: [SYNC_COMMAND] });
-            expect(call.DocumentName).toBe('AWS-RunShellScript');
+            expect(call.Parameters).toBeUndefined();
+            expect(call.DocumentName).toBe(DOCUMENT);
           }
           expect(new Set(sent().flatMap((c) => c.InstanceIds))).toEqual(new Set(input));
         }),
@@ -275,6 +278,19 @@ describe('SsmNodeCommander', () => {
       const build = () => commander({ [field]: value });
       expect(build).toThrow(AdapterConfigError);
       expect(build).toThrow(new RegExp(`SsmNodeCommander: ${field}:`));
+    });
+
+    it.each([undefined, '', 'AWS-RunShellScript; reboot', 'x'])('refuses a document name that is not one (%p), naming the variable the stack sets', (documentName) => {
+      const build = () => commander({ documentName: documentName as string });
+      expect(build).toThrow(AdapterConfigError);
+      expect(build).toThrow(/SsmNodeCommander: documentName: .*STOWAGE_SYNC_DOCUMENT/);
+    });
+
+    it('names the document and the grant to fix when SSM denies it', async () => {
+      ssm.on(SendCommandCommand).rejects(serviceError('AccessDeniedException'));
+      const error = (await commander().sync([iid(1)]).catch((e: unknown) => e)) as Error;
+      expect(error.message).toContain(`with ${DOCUMENT}`);
+      expect(error.message).toMatch(/infra\/scheduler\.ts/);
     });
 
     it('refuses to be built without a client', () => {

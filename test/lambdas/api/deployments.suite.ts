@@ -30,7 +30,8 @@ export function describeDeploymentRoutes(name: string, fresh: () => Promise<Stat
         };
       },
     }) as StateStore;
-    const deps = { ...base, store };
+    // Bob changes Alice's job in these tests, to show who made each version: he is an admin.
+    const deps = { ...base, store, admins: [BOB] };
     const submit = createSubmitHandler({ ...deps, idempotencyStore: new InMemoryPersistenceLayer() });
     const jobs = createJobsHandler(deps);
     let n = 0;

@@ -8,9 +8,13 @@ const NOW = 1_800_000_000_000;
 const ID = 'job-0123456789abcdef0123';
 const MISSING = 'job-ffffffffffffffffffff';
 
+/** The events' default caller (test/lambdas/api/events.ts), who owns the jobs here. */
+const OWNER = 'arn:aws:iam::123456789012:user/alice';
+
 const job = (id: string, createdAt: number): Job => ({
   id,
   name: 'web',
+  owner: OWNER,
   image: 'nginx',
   command: ['nginx'],
   env: {},

@@ -20,6 +20,8 @@ const BEAT = {
 
 const WEB: Job = {
   id: 'job-00000000000000000001',
+  // The events' default caller (events.ts) owns it.
+  owner: 'arn:aws:iam::123456789012:user/alice',
   name: 'web',
   image: 'stowage/busybox:local',
   command: ['httpd', '-f', '-p', '8080'],
