@@ -6,6 +6,7 @@ import { architecturesFor } from './architectures';
 import { StowageLoadBalancer } from './load-balancer';
 import { Network } from './network';
 import { NodeFleet } from './node-fleet';
+import { Operations } from './operations';
 import { RUNTIME_ENV } from './runtime-env';
 import { Scheduler } from './scheduler';
 import { StateTables } from './state-tables';
@@ -57,6 +58,8 @@ export class StowageStack extends Stack {
   readonly api: StowageApi;
   readonly fleet: NodeFleet;
   readonly scheduler: Scheduler;
+  /** The dashboard, the alarms and the topic they publish to. */
+  readonly operations: Operations;
   readonly loadBalancer?: StowageLoadBalancer;
   readonly teardown: StackTeardown;
 
@@ -133,6 +136,8 @@ export class StowageStack extends Stack {
       handlersDir,
       loadBalancer: this.loadBalancer,
     });
+
+    this.operations = new Operations(this, 'Operations', { scheduler: this.scheduler.fn, schedulerTimeout: this.scheduler.timeout });
 
     // A created, changed, scaled, rolled-back or stopped job asks for a pass at once.
     for (const f of [submit, jobs]) {
