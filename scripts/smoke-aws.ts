@@ -14,6 +14,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { randomUUID } from 'node:crypto';
 import type { JobResponse } from '../contract/job-view';
+import type { TaskView } from '../contract/task-view';
 import type { TaskStatus } from '../core/model';
 import { addApiOptions, clientFromOptions, type ApiClient } from '../cli/api/client';
 import type { ApiOptions } from '../cli/api/endpoint';
@@ -81,13 +82,15 @@ export async function smoke(client: ApiClient, options: SmokeOptions, say: Say):
   let stage: SmokeTestError['stage'] = 'run';
   try {
     const firstSeen: Partial<Record<TaskStatus, number>> = {};
-    const last = await watch(client, jobId, options, (status) => {
-      if (firstSeen[status] !== undefined) return;
-      firstSeen[status] = since();
-      say(`  ${status.toLowerCase().padEnd(10)} after ${seconds(firstSeen[status]!)}`);
+    // A finished copy no longer names its node; the node it ran on is the last one seen.
+    let nodeId: string | null = null;
+    await watch(client, jobId, options, (task) => {
+      nodeId = task.nodeId ?? nodeId;
+      if (firstSeen[task.status] !== undefined) return;
+      firstSeen[task.status] = since();
+      say(`  ${task.status.toLowerCase().padEnd(10)} after ${seconds(firstSeen[task.status]!)}${task.nodeId ? ` on ${task.nodeId}` : ''}`);
     });
     const completedMs = since();
-    const nodeId = currentCopies(last.tasks)[0]?.nodeId ?? null;
     say(`completed after ${seconds(completedMs)}${nodeId ? ` on ${nodeId}` : ''}`);
 
     stage = 'report';
@@ -108,11 +111,11 @@ export async function smoke(client: ApiClient, options: SmokeOptions, say: Say):
 }
 
 /** Polls the job until its copy completes; throws when it cannot (failed, unschedulable) or time runs out. */
-async function watch(client: ApiClient, jobId: string, options: SmokeOptions, seen: (status: TaskStatus) => void): Promise<JobResponse> {
+async function watch(client: ApiClient, jobId: string, options: SmokeOptions, seen: (task: TaskView) => void): Promise<JobResponse> {
   const deadline = Date.now() + options.timeoutMs;
   for (;;) {
     const res = await client.call('getJob', { params: { id: jobId } });
-    for (const t of currentCopies(res.tasks)) seen(t.status);
+    for (const t of currentCopies(res.tasks)) seen(t);
     const a = assess(res, 'finished');
     if (a.failures.length > 0) throw new SmokeTestError(`the smoke job will not complete:\n  ${a.failures.join('\n  ')}`, 'run');
     if (a.done) return res;
