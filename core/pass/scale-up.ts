@@ -98,11 +98,6 @@ export function planLaunches(
   // A held fleet launches nothing; once the hold's probe is due, one node at a time, so
   // a cause that persists costs one more instance, not a burst of them.
   const probing = hold?.probe === true && !fleet.some((n) => n.state === 'LAUNCHING');
-  if (hold && !probing) {
-    const why = hold.probe ? `${hold.reason}; a probe launch is under way` : hold.reason;
-    for (const t of tasks) reasons.set(t.id, `no node fits; ${why}`);
-    return { launches: [], reasons };
-  }
   const maxNew = Math.min(scaleUp.maxNodes - fleet.length, probing ? 1 : Infinity);
   const offered = availability.empty ? scaleUp.instanceTypes : scaleUp.instanceTypes.filter((t) => availability.offeredIn(t, scaleUp.zones));
   // Tasks no new node could take (labels new nodes lack, zones outside the fleet's, types
@@ -113,6 +108,11 @@ export function planLaunches(
     const why = whyNoNewNodeFits(t, policy, availability);
     if (why) reasons.set(t.id, why);
     else launchable.push(t);
+  }
+  if (hold && !probing) {
+    const why = hold.probe ? `${hold.reason}; a probe launch is under way` : hold.reason;
+    for (const t of launchable) reasons.set(t.id, `no node fits; ${why}`);
+    return { launches: [], reasons };
   }
   const rates = marketRates(scaleUp.instanceTypes);
   const zoneCounts = new Map<string, number>(scaleUp.zones.map((z) => [z, 0]));
