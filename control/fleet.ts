@@ -1,3 +1,5 @@
+import type { UnavailableReason } from '../core/offerings';
+
 export interface LaunchRequest {
   readonly instanceType: string;
   readonly zone: string;
@@ -33,14 +35,22 @@ export class FleetError extends Error {
   readonly operation: FleetOperation;
   readonly instanceIds: readonly string[];
   readonly retriable: boolean;
+  /**
+   * Set when the cloud refused a launch for where or how much it asked, not for what:
+   * out of capacity in that zone, the type not offered there, or the account's vCPU
+   * quota. The pass remembers the offering as unavailable (core/offerings.ts) and the
+   * next plans launch elsewhere.
+   */
+  readonly unavailable?: UnavailableReason;
   constructor(
     message: string,
-    details: { operation: FleetOperation; instanceIds?: readonly string[]; retriable: boolean },
+    details: { operation: FleetOperation; instanceIds?: readonly string[]; retriable: boolean; unavailable?: UnavailableReason },
     options?: { cause?: unknown },
   ) {
     super(message, options);
     this.operation = details.operation;
     this.instanceIds = details.instanceIds ?? [];
     this.retriable = details.retriable;
+    if (details.unavailable) this.unavailable = details.unavailable;
   }
 }

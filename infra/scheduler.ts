@@ -122,8 +122,9 @@ export class Scheduler extends Construct {
     for (const table of [tables.jobs, tables.tasks, tables.nodes, tables.samples]) table.grantReadWriteData(this.fn);
     // The launch lease is taken with a conditional put and released with a conditional
     // delete (DynamoStateStore.withLaunchLease), and the follow-up on its way is recorded
-    // the same way (SqsPassWaker); those two actions are all it needs.
-    tables.leases.grant(this.fn, 'dynamodb:PutItem', 'dynamodb:DeleteItem');
+    // the same way (SqsPassWaker); the capacity memory (refused offerings, launches that
+    // never heartbeated) is one item there, read whole and updated per attribute.
+    tables.leases.grant(this.fn, 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem');
 
     // Only changes pass the filters: a heartbeat that changes nothing but its time is
     // dropped before the function is invoked (and billed). Changes can still come from

@@ -7,6 +7,7 @@ import { StowageLoadBalancer } from './load-balancer';
 import { Network } from './network';
 import { NodeDocuments } from './node-documents';
 import { NodeFleet } from './node-fleet';
+import { Operations } from './operations';
 import { RUNTIME_ENV } from './runtime-env';
 import { Scheduler } from './scheduler';
 import { StateTables } from './state-tables';
@@ -66,6 +67,8 @@ export class StowageStack extends Stack {
   readonly api: StowageApi;
   readonly fleet: NodeFleet;
   readonly scheduler: Scheduler;
+  /** The dashboard, the alarms and the topic they publish to. */
+  readonly operations: Operations;
   readonly loadBalancer?: StowageLoadBalancer;
   readonly teardown: StackTeardown;
   readonly documents: NodeDocuments;
@@ -150,6 +153,8 @@ export class StowageStack extends Stack {
       handlersDir,
       loadBalancer: this.loadBalancer,
     });
+
+    this.operations = new Operations(this, 'Operations', { scheduler: this.scheduler.fn, schedulerTimeout: this.scheduler.timeout });
 
     // A created, changed, scaled, rolled-back or stopped job asks for a pass at once.
     for (const f of [submit, jobs]) {

@@ -1,5 +1,20 @@
+import type { UnavailableReason } from '../../core/offerings';
 import type { Clock } from '../clock';
-import type { Fleet, LaunchRequest } from '../fleet';
+import { FleetError, type Fleet, type LaunchRequest } from '../fleet';
+
+/** Offerings the fake cloud refuses: a type (any zone when `zone` is absent), a zone (any type), or both. */
+export interface Refusal {
+  readonly instanceType?: string;
+  readonly zone?: string;
+  readonly reason: UnavailableReason;
+}
+
+/** The codes EC2 answers with for each refusal, so logs read as they would in AWS. */
+const CODES: Readonly<Record<UnavailableReason, string>> = {
+  'insufficient-capacity': 'InsufficientInstanceCapacity',
+  unsupported: 'Unsupported',
+  'vcpu-limit': 'VcpuLimitExceeded',
+};
 
 /** One instance's life as the fleet saw it, in the fleet's clock. */
 export interface InstanceLife {
@@ -21,13 +36,26 @@ export class InMemoryFleet implements Fleet {
   readonly lives = new Map<string, InstanceLife>();
   /** Errors the next launch calls throw, in order. */
   readonly failLaunches: Error[] = [];
+  /** Offerings refused on every launch while listed, as EC2 refuses them (FleetError with `unavailable`). */
+  readonly refusals: Refusal[] = [];
+  /** Every launch asked for, refused or not, in order. */
+  readonly attempts: LaunchRequest[] = [];
   private next = 0;
 
   constructor(private readonly clock?: Clock) {}
 
   async launch(request: LaunchRequest): Promise<string> {
+    this.attempts.push(request);
     const failure = this.failLaunches.shift();
     if (failure) throw failure;
+    const refusal = this.refusals.find((r) => (r.instanceType ?? request.instanceType) === request.instanceType && (r.zone ?? request.zone) === request.zone);
+    if (refusal) {
+      throw new FleetError(`RunInstances of ${request.instanceType} in ${request.zone} failed with ${CODES[refusal.reason]}`, {
+        operation: 'launch',
+        retriable: refusal.reason === 'insufficient-capacity',
+        unavailable: refusal.reason,
+      });
+    }
     // Fixed-width hex, so ids sort in launch order: plan() breaks ties by id, and a replay breaks them the same way every run.
     const id = `i-${(0x1000_0000 + this.next++).toString(16).padStart(17, '0')}`;
     this.running.set(id, request);

@@ -5,7 +5,9 @@ import { jobUpdateRefusal, revisionOf, sameJob, taskChunks } from '../state/job-
 import { ACCEPTS_WORK, HOLDS_RESOURCES, type Job, type Node, type Task } from '../../core/model';
 import type { Plan } from '../../core/pass/plan-types';
 import { containerTransition, taskAfterUpdate } from '../state/task-transitions';
-import type { ApplyResult, PlanConflict, StateStore } from '../state/state-store';
+import type { ApplyResult, CapacityMemory, PlanConflict, StateStore } from '../state/state-store';
+import type { LaunchTimeouts } from '../../core/launch-hold';
+import { unavailableKey, type UnavailableOffering } from '../../core/offerings';
 import type { Heartbeat } from '../state/node-report';
 import type { UtilisationSample } from '../../core/utilisation-sample';
 import { add, ZERO, type Resources } from '../../core/resources';
@@ -292,5 +294,17 @@ export class InMemoryStateStore implements StateStore {
   }
   async listSamples(from: number, to: number) {
     return this.state.samples.filter((s) => s.t >= from && s.t <= to).sort((a, b) => a.t - b.t);
+  }
+  /** The offerings memory, keyed as the Dynamo store keys it: one entry per unavailableKey. */
+  readonly unavailable = new Map<string, UnavailableOffering>();
+  launchTimeouts: LaunchTimeouts | undefined;
+  async capacityMemory(): Promise<CapacityMemory> {
+    return { unavailable: [...this.unavailable.values()], ...(this.launchTimeouts ? { launchTimeouts: this.launchTimeouts } : {}) };
+  }
+  async rememberUnavailable(entries: readonly UnavailableOffering[]) {
+    for (const e of entries) this.unavailable.set(unavailableKey(e), e);
+  }
+  async putLaunchTimeouts(timeouts: LaunchTimeouts | undefined) {
+    this.launchTimeouts = timeouts;
   }
 }

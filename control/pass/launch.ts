@@ -1,14 +1,23 @@
-import { GONE } from '../../core/model';
-import type { Plan } from '../../core/pass/plan-types';
+import { launchHoldOf, launchTimeoutsAfter, type LaunchHold } from '../../core/launch-hold';
+import { GONE, type InstanceType } from '../../core/model';
+import { ON_DEMAND, unavailableAfter, vcpusOf, type UnavailableOffering } from '../../core/offerings';
+import { isLaunchTimeout } from '../../core/pass/liveness';
+import type { Launch, Plan } from '../../core/pass/plan-types';
 import type { Snapshot } from '../../core/pass/snapshot';
 import type { SchedulerPolicy } from '../../core/policy';
-import type { Fleet } from '../fleet';
+import { FleetError, type Fleet } from '../fleet';
+import { inParallel } from '../in-parallel';
 import type { SchedulerStore } from '../state/state-store';
+import type { Committed } from './committed';
 import type { PassLogger } from './run-pass';
 
 export interface LaunchOutcome {
   readonly launched: string[];
   readonly failures: number;
+  /** Offerings the cloud refused this pass, now remembered as unavailable. */
+  readonly refused: readonly UnavailableOffering[];
+  /** Set while launches are held after launches that never heartbeated (launch-hold.ts). */
+  readonly held?: LaunchHold;
 }
 
 export interface LaunchDeps {
@@ -18,7 +27,13 @@ export interface LaunchDeps {
   readonly logger: PassLogger;
 }
 
-const NOTHING: LaunchOutcome = { launched: [], failures: 0 };
+/**
+ * RunInstances calls in flight at once. EC2 throttles RunInstances per account with a
+ * token bucket (a burst of a few dozen calls, refilled at a few per second), so ten
+ * stays well inside it while a pass that launches for a burst of work takes the time of
+ * one call rather than of all of them in a row.
+ */
+export const LAUNCH_CONCURRENCY = 10;
 
 /**
  * Launches what the plan asked for, but only as the one launcher of the moment and only
@@ -27,13 +42,42 @@ const NOTHING: LaunchOutcome = { launched: [], failures: 0 };
  * So, under the store's launch lease, the fleet is counted again: if nodes appeared
  * since the snapshot (another pass launched for these tasks), nothing is launched and
  * the next pass re-plans with them; otherwise at most maxNodes minus the fleet.
+ *
+ * First the launch-timeout count moves on from what this pass committed: nodes it
+ * marked LOST that never heartbeated count; a new node that heartbeated clears the
+ * count. A pass that reaches the hold launches nothing, though it planned before the
+ * count reached it.
  */
-export async function launchPlanned(deps: LaunchDeps, plan: Plan, now: number, snapshot: Snapshot): Promise<LaunchOutcome> {
-  if (plan.launches.length === 0) return NOTHING;
+export async function launchPlanned(deps: LaunchDeps, plan: Plan, now: number, snapshot: Snapshot, committed: Committed): Promise<LaunchOutcome> {
+  const held = await countLaunchTimeouts(deps, now, snapshot, committed);
+  const nothing: LaunchOutcome = { launched: [], failures: 0, refused: [], ...(held ? { held } : {}) };
+  if (plan.launches.length === 0) return nothing;
+  if (held && launchHoldOf(snapshot.launchTimeouts, now) === undefined) {
+    deps.logger.warn('launches held from this pass on', { reason: held.reason, planned: plan.launches.length });
+    return nothing;
+  }
   const leased = await deps.store.withLaunchLease(() => launchWithinLimit(deps, plan, now, snapshot));
-  if (leased.held) return leased.value;
+  if (leased.held) return { ...leased.value, ...(held ? { held } : {}) };
   deps.logger.info('another pass is launching; this pass launches nothing and the next re-plans', { planned: plan.launches.length });
-  return NOTHING;
+  return nothing;
+}
+
+/** Stores the launch-timeout count when this pass changed it; the hold it leads to, if any. */
+async function countLaunchTimeouts({ store, policy, logger }: LaunchDeps, now: number, snapshot: Snapshot, committed: Committed): Promise<LaunchHold | undefined> {
+  const timedOut = snapshot.nodes.filter((n) => committed.goneNodes.has(n.id) && isLaunchTimeout(n, now, policy));
+  const before = snapshot.launchTimeouts;
+  const after = launchTimeoutsAfter(before, timedOut, snapshot.nodes, now);
+  if (after !== before) {
+    try {
+      await store.putLaunchTimeouts(after);
+    } catch (err) {
+      // The next pass counts again from the nodes it sees; a timed-out node is LOST by then, so this one is not counted twice but may be missed.
+      logger.warn('could not record the launch-timeout count', { error: String(err) });
+    }
+    if (after === undefined) logger.info('a new node heartbeated; launch timeouts cleared', { cleared: before?.nodeIds });
+    else logger.warn('launches that never heartbeated', { nodeIds: after.nodeIds });
+  }
+  return launchHoldOf(after, now);
 }
 
 async function launchWithinLimit({ fleet, store, policy, logger }: LaunchDeps, plan: Plan, now: number, snapshot: Snapshot): Promise<LaunchOutcome> {
@@ -42,23 +86,50 @@ async function launchWithinLimit({ fleet, store, policy, logger }: LaunchDeps, p
   const appeared = inService.filter((n) => !seen.has(n.id)).map((n) => n.id);
   if (appeared.length > 0) {
     logger.info('nodes appeared since this pass read the fleet; launches are left to the next pass', { appeared, planned: plan.launches.length });
-    return NOTHING;
+    return { launched: [], failures: 0, refused: [] };
   }
   const room = Math.max(0, policy.scaleUp.maxNodes - inService.length);
   if (room < plan.launches.length) logger.warn('launches capped at maxNodes', { planned: plan.launches.length, room, maxNodes: policy.scaleUp.maxNodes });
-  const launched: string[] = [];
-  let failures = 0;
-  for (const l of plan.launches.slice(0, room)) {
+  const toLaunch = plan.launches.slice(0, room).flatMap((l) => {
     const type = policy.scaleUp.instanceTypes.find((t) => t.name === l.instanceType);
-    if (!type) continue;
+    return type ? [{ launch: l, type }] : [];
+  });
+  // In plan order whatever order they finish in, so the report and the node ids a
+  // replay hands out do not depend on timing.
+  const ids: Array<string | undefined> = new Array(toLaunch.length);
+  const refused: UnavailableOffering[] = [];
+  let failures = 0;
+  await inParallel([...toLaunch.keys()], LAUNCH_CONCURRENCY, async (i) => {
+    const { launch, type } = toLaunch[i];
     try {
-      const id = await fleet.launch({ instanceType: l.instanceType, zone: l.zone, labels: l.labels });
-      await store.recordLaunch({ id, instanceType: l.instanceType, zone: l.zone, labels: l.labels, capacity: type.capacity, state: 'LAUNCHING', launchedAt: now, pricePerHour: l.pricePerHour });
-      launched.push(id);
+      const id = await fleet.launch({ instanceType: launch.instanceType, zone: launch.zone, labels: launch.labels });
+      await store.recordLaunch({ id, instanceType: launch.instanceType, zone: launch.zone, labels: launch.labels, capacity: type.capacity, state: 'LAUNCHING', launchedAt: now, pricePerHour: launch.pricePerHour });
+      ids[i] = id;
     } catch (err) {
       failures++;
-      logger.error('launch failed; its tasks stay pending and the next pass plans again', { instanceType: l.instanceType, zone: l.zone, error: String(err) });
+      const entry = refusal(err, launch, type, now);
+      if (entry) refused.push(entry);
+      logger.error('launch failed; its tasks stay pending and the next pass plans again', {
+        instanceType: launch.instanceType,
+        zone: launch.zone,
+        error: String(err),
+        ...(entry ? { unavailableUntil: entry.until } : {}),
+      });
+    }
+  });
+  if (refused.length > 0) {
+    try {
+      await store.rememberUnavailable(refused);
+    } catch (err) {
+      // Not remembered: the next pass may plan the same offering and be refused again, which is what happened before the memory existed.
+      logger.warn('could not remember the refused offerings', { refused: refused.length, error: String(err) });
     }
   }
-  return { launched, failures };
+  return { launched: ids.filter((id): id is string => id !== undefined), failures, refused };
+}
+
+/** What to remember about a failed launch: only a refusal of where or how much, never a bad request or a throttle. */
+function refusal(err: unknown, launch: Launch, type: InstanceType, now: number): UnavailableOffering | undefined {
+  if (!(err instanceof FleetError) || err.unavailable === undefined) return undefined;
+  return unavailableAfter({ instanceType: launch.instanceType, zone: launch.zone, capacityType: ON_DEMAND, reason: err.unavailable, vcpus: vcpusOf(type) }, now);
 }

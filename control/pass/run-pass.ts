@@ -10,6 +10,7 @@ import type { PassWaker, WakeOutcome } from '../pass-waker';
 import type { SchedulerStore } from '../state/state-store';
 import { committedParts } from './committed';
 import { launchPlanned } from './launch';
+import { oldestPendingMs } from './pending-age';
 import { convergeLoadBalancer, type LoadBalancingOutcome } from './load-balancing';
 import { writePassSample, type PassMeasures } from './pass-sample';
 import { syncNodes } from './sync-nodes';
@@ -50,6 +51,12 @@ export interface PassReport {
   readonly planMs: number;
   /** Present when the pass has a load balancer. */
   readonly loadBalancing?: LoadBalancingOutcome;
+  /** How long the longest-waiting copy has waited to be placed, in seconds (pending-age.ts). */
+  readonly oldestPendingSeconds: number;
+  /** Nodes this pass marked LOST (silent past the heartbeat timeout, or never booted). */
+  readonly nodesLost: number;
+  /** Set while launches are held after launches that never heartbeated: why (core/launch-hold.ts). */
+  readonly launchesHeld?: string;
   /** The next pass the plan asked for, and what became of the request; absent: nothing waits on the clock. */
   readonly followUp?: FollowUp & { readonly request: WakeOutcome | 'failed' | 'no-waker' };
 }
@@ -67,7 +74,8 @@ export async function runPass(deps: SchedulerDeps): Promise<PassReport> {
   const { store, commander, fleet, clock, policy, logger } = deps;
   const now = clock.now();
   const passElapsed = stopwatch(clock);
-  const snapshot = await store.snapshot();
+  // The capacity memory (refused offerings, launch timeouts) rides on the snapshot the core plans from.
+  const snapshot = { ...(await store.snapshot()), ...(await store.capacityMemory()) };
   const planElapsed = stopwatch(clock);
   const plan = computePlan(snapshot, now, policy);
   const planMs = planElapsed();
@@ -80,7 +88,7 @@ export async function runPass(deps: SchedulerDeps): Promise<PassReport> {
   // A LAUNCHING node's agent reads its tasks when it boots; SSM does not know it yet.
   const launching = new Set(snapshot.nodes.filter((n) => n.state === 'LAUNCHING').map((n) => n.id));
   const synced = await syncNodes(commander, logger, new Set([...committed.touchedNodes].filter((id) => !launching.has(id))));
-  const { launched, failures } = await launchPlanned(deps, plan, now, snapshot);
+  const { launched, failures, held } = await launchPlanned(deps, plan, now, snapshot, committed);
 
   const alreadyGone = new Set(snapshot.nodes.filter((n) => GONE.has(n.state)).map((n) => n.id));
   const toTerminate = plan.terminations.map((t) => t.nodeId).filter((id) => committed.goneNodes.has(id) || alreadyGone.has(id));
@@ -99,6 +107,9 @@ export async function runPass(deps: SchedulerDeps): Promise<PassReport> {
     synced,
     unplaced: plan.unplaced.length,
     planMs,
+    oldestPendingSeconds: Math.round(oldestPendingMs(snapshot, now) / 1000),
+    nodesLost: plan.nodeUpdates.filter((u) => u.to === 'LOST' && committed.goneNodes.has(u.nodeId)).length,
+    ...(held ? { launchesHeld: held.reason } : {}),
     ...(loadBalancing ? { loadBalancing } : {}),
     ...(followUp ? { followUp } : {}),
   };

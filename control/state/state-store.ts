@@ -1,4 +1,6 @@
+import type { LaunchTimeouts } from '../../core/launch-hold';
 import type { Job, Node, Task } from '../../core/model';
+import type { UnavailableOffering } from '../../core/offerings';
 import type { Plan } from '../../core/pass/plan-types';
 import type { Snapshot } from '../../core/pass/snapshot';
 import type { UtilisationSample } from '../../core/utilisation-sample';
@@ -117,12 +119,32 @@ export interface SchedulerStore {
    * lease left by a crashed holder expires after LAUNCH_LEASE_MS.
    */
   withLaunchLease<T>(fn: () => Promise<T>): Promise<{ held: true; value: T } | { held: false }>;
+  /**
+   * What the fleet learnt launching: offerings EC2 refused (expired entries may still be
+   * there; the core ignores them) and the launches that never heartbeated. Kept apart
+   * from the nodes, so writing it wakes no scheduler.
+   */
+  capacityMemory(): Promise<CapacityMemory>;
+  /** Remembers refused offerings; an entry replaces the one with the same key (unavailableKey). */
+  rememberUnavailable(entries: readonly UnavailableOffering[]): Promise<void>;
+  /** Replaces the launch-timeout count; undefined clears it. */
+  putLaunchTimeouts(timeouts: LaunchTimeouts | undefined): Promise<void>;
+}
+
+/** The part of a snapshot the store keeps beside jobs, tasks and nodes. */
+export interface CapacityMemory {
+  readonly unavailable: readonly UnavailableOffering[];
+  readonly launchTimeouts?: LaunchTimeouts;
 }
 
 export type StateStore = JobStore & NodeReportStore & FleetStateReader & SchedulerStore;
 
-/** How long a launch lease lasts when its holder never releases it (a pass that crashed mid-launch). */
-export const LAUNCH_LEASE_MS = 60_000;
+/**
+ * How long a launch lease lasts when its holder never releases it (a pass that crashed
+ * mid-launch). Longer than the scheduler function's timeout (test/infra checks it), so
+ * a pass still launching cannot lose its lease to the next pass and launch twice.
+ */
+export const LAUNCH_LEASE_MS = 90_000;
 
 /** How long a removed node's id is remembered as terminated (its last reports are ignored). */
 export const NODE_TOMBSTONE_MS = 3_600_000;

@@ -19,6 +19,11 @@ export function deathReason(node: Node, now: number, policy: SchedulerPolicy): s
   return silent > policy.heartbeatTimeoutMs ? `silent for ${Math.round(silent / 1000)} s (heartbeat timeout ${policy.heartbeatTimeoutMs / 1000} s)` : null;
 }
 
+/** A node that never sent a heartbeat and is past its launch timeout: a launch that failed to boot (launch-hold.ts counts them). */
+export function isLaunchTimeout(node: Node, now: number, policy: SchedulerPolicy): boolean {
+  return node.lastHeartbeatAt === undefined && deathReason(node, now, policy) !== null;
+}
+
 /** A copy whose node died, to be placed again in this same pass. */
 export interface LostCopy {
   readonly task: Task;

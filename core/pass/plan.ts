@@ -41,6 +41,7 @@ export function plan(snapshot: Snapshot, now: number, policy: SchedulerPolicy): 
   validatePolicy(policy);
   // Sorted by id so the plan does not depend on the order the store returned items in.
   const index = new SnapshotIndex({
+    ...snapshot,
     jobs: [...snapshot.jobs].sort(byId),
     tasks: [...snapshot.tasks].sort(byId),
     nodes: [...snapshot.nodes].sort(byId),

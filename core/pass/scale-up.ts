@@ -7,6 +7,8 @@ import type { SnapshotIndex } from './snapshot';
 import type { SchedulerPolicy } from '../policy';
 import { binFrom, type Bin, type PlacementTask } from '../placement/bin';
 import { nodeArchitecture } from '../catalog';
+import { launchHoldOf, type LaunchHold } from '../launch-hold';
+import { OfferingAvailability } from '../offerings';
 import { allowsArch, allowsInstanceType, allowsZone, matchesLabels } from '../placement/filters';
 import { packNodeClaims } from '../placement/node-claims';
 import { packTasks } from '../placement/packer';
@@ -36,7 +38,8 @@ export interface ScaleUpResult {
  * the next pass still knows to release its old node.
  */
 export function scaleUp(waiting: readonly Waiting[], round: PlacementRound, index: SnapshotIndex, builder: PlanBuilder, policy: SchedulerPolicy): void {
-  const planned = planLaunches(waiting.map((w) => w.task), policy, round.liveNodes, round.scoring.weights, round.spread);
+  const limits = launchLimitsOf(index, builder.now);
+  const planned = planLaunches(waiting.map((w) => w.task), policy, round.liveNodes, round.scoring.weights, round.spread, limits);
   for (const l of planned.launches) builder.launch(l);
   for (const w of waiting) {
     const reason = `${w.reason}; ${planned.reasons.get(w.task.id)}`;
@@ -48,6 +51,24 @@ export function scaleUp(waiting: readonly Waiting[], round: PlacementRound, inde
       builder.updateTask({ taskId: task.id, from: task.status, generation: task.generation, to, reason: lostFrom ? `${lostFrom.reason}; ${reason}` : reason, releaseFrom: lostFrom?.nodeId });
     }
   }
+}
+
+/**
+ * What bounds launches besides the policy: offerings EC2 refused recently (never the
+ * same type in the same zone before its entry expires) and a hold after launches that
+ * never heartbeated.
+ */
+export interface LaunchLimits {
+  readonly availability: OfferingAvailability;
+  readonly hold?: LaunchHold;
+}
+
+export const NO_LIMITS: LaunchLimits = { availability: new OfferingAvailability([], 0) };
+
+/** The limits the snapshot carries, as of `now`. */
+export function launchLimitsOf(index: SnapshotIndex, now: number): LaunchLimits {
+  const hold = launchHoldOf(index.snapshot.launchTimeouts, now);
+  return { availability: new OfferingAvailability(index.snapshot.unavailable ?? [], now), ...(hold ? { hold } : {}) };
 }
 
 /** How many waiting tasks a type is test-filled with when choosing; bounds the cost per launch. */
@@ -65,6 +86,7 @@ export function planLaunches(
   fleet: readonly Node[],
   weights: ResourceWeights,
   spread?: SpreadTally,
+  limits: LaunchLimits = NO_LIMITS,
 ): ScaleUpResult {
   const { scaleUp } = policy;
   const reasons = new Map<string, string>();
@@ -72,27 +94,47 @@ export function planLaunches(
     for (const t of tasks) reasons.set(t.id, 'no node fits and scale-up is disabled');
     return { launches: [], reasons };
   }
+  const { availability, hold } = limits;
+  // A held fleet launches nothing; once the hold's probe is due, one node at a time, so
+  // a cause that persists costs one more instance, not a burst of them.
+  const probing = hold?.probe === true && !fleet.some((n) => n.state === 'LAUNCHING');
+  const maxNew = Math.min(scaleUp.maxNodes - fleet.length, probing ? 1 : Infinity);
+  const offered = availability.empty ? scaleUp.instanceTypes : scaleUp.instanceTypes.filter((t) => availability.offeredIn(t, scaleUp.zones));
   // Tasks no new node could take (labels new nodes lack, zones outside the fleet's, types
   // not in the catalog) wait for an existing node; sizing launches for them would buy
   // nodes the packer then refuses.
   const launchable: PlacementTask[] = [];
   for (const t of spread ? withTally(tasks, spread.fork()) : tasks) {
-    const why = whyNoNewNodeFits(t, policy);
+    const why = whyNoNewNodeFits(t, policy, availability);
     if (why) reasons.set(t.id, why);
     else launchable.push(t);
+  }
+  if (hold && !probing) {
+    const why = hold.probe ? `${hold.reason}; a probe launch is under way` : hold.reason;
+    for (const t of launchable) reasons.set(t.id, `no node fits; ${why}`);
+    return { launches: [], reasons };
   }
   const rates = marketRates(scaleUp.instanceTypes);
   const zoneCounts = new Map<string, number>(scaleUp.zones.map((z) => [z, 0]));
   for (const n of fleet) zoneCounts.set(n.zone, (zoneCounts.get(n.zone) ?? 0) + 1);
-  if (scaleUp.provisioner === 'karpenter') return karpenterLaunches(launchable, reasons, policy, fleet.length, zoneCounts);
+  if (scaleUp.provisioner === 'karpenter') return karpenterLaunches(launchable, reasons, policy, offered, availability, maxNew, zoneCounts);
   const bins: Bin[] = [];
+  const noOffering = new Map<string, string>();
   const open = (waiting: readonly PlacementTask[], index: number): Bin | undefined => {
-    if (fleet.length + bins.length >= scaleUp.maxNodes) return undefined;
+    if (bins.length >= maxNew) return undefined;
     const task = waiting[index];
-    const zone = chooseZone(task, scaleUp.zones, zoneCounts);
-    if (zone === undefined) return undefined; // every allowed zone holds the most copies the job's zone spread allows
-    const type = chooseType(waiting, index, zone, scaleUp.instanceTypes, policy, rates, scaleUp.maxNodes - fleet.length - bins.length);
-    if (!type) return undefined; // unreachable after whyNoNewNodeFits; kept as a guard
+    const zones = zoneCandidates(task, scaleUp.zones, zoneCounts);
+    if (zones.length === 0) return undefined; // every allowed zone holds the most copies the job's zone spread allows
+    // The type is chosen among those some candidate zone still offers, then launched in
+    // the least used zone that offers it: a refusal moves the launch to another zone
+    // first, and to the next-best type only where the type is refused everywhere.
+    const types = offered.filter((t) => zones.some((z) => availability.whyNot(t, z) === null));
+    const type = chooseType(waiting, index, zones[0], types, policy, rates, maxNew - bins.length);
+    if (!type) {
+      noOffering.set(task.id, `no node fits and no allowed instance type that holds it may be launched in [${zones.join(', ')}] now`);
+      return undefined;
+    }
+    const zone = zones.find((z) => availability.whyNot(type, z) === null)!;
     zoneCounts.set(zone, (zoneCounts.get(zone) ?? 0) + 1);
     return binFrom(
       { id: `launch-${bins.length}`, instanceType: type.name, zone, labels: scaleUp.nodeLabels, capacity: type.capacity, state: 'LAUNCHING', arch: type.arch },
@@ -127,21 +169,33 @@ export function planLaunches(
     const rule = rules.get(id);
     reasons.set(
       id,
-      !atMax && rule
-        ? `no new node can take it without breaking spread:${rule.scope} (at most ${rule.max} cop${rule.max === 1 ? 'y' : 'ies'} per ${rule.scope})`
-        : `no node fits and the fleet is at its maximum of ${scaleUp.maxNodes} nodes`,
+      noOffering.get(id) ??
+        (probing && !atMax
+          ? `no node fits; ${hold!.reason}; one probe launch this pass`
+          : !atMax && rule
+            ? `no new node can take it without breaking spread:${rule.scope} (at most ${rule.max} cop${rule.max === 1 ? 'y' : 'ies'} per ${rule.scope})`
+            : `no node fits and the fleet is at its maximum of ${scaleUp.maxNodes} nodes`),
     );
   }
   return { launches, reasons };
 }
 
 /** Karpenter's provisioner (placement/node-claims.ts): one launch per node claim, each in the zone with the fewest nodes. */
-function karpenterLaunches(tasks: readonly PlacementTask[], reasons: Map<string, string>, policy: SchedulerPolicy, fleetSize: number, zoneCounts: Map<string, number>): ScaleUpResult {
+function karpenterLaunches(
+  tasks: readonly PlacementTask[],
+  reasons: Map<string, string>,
+  policy: SchedulerPolicy,
+  offered: readonly InstanceType[],
+  availability: OfferingAvailability,
+  maxNew: number,
+  zoneCounts: Map<string, number>,
+): ScaleUpResult {
   const { scaleUp } = policy;
-  const { claims, unplaced } = packNodeClaims(tasks, scaleUp.instanceTypes, scaleUp.maxNodes - fleetSize);
+  const { claims, unplaced } = packNodeClaims(tasks, offered, maxNew);
   const byId = new Map(tasks.map((t) => [t.id, t]));
   const launches: Launch[] = claims.map((claim) => {
-    const zone = chooseZone(byId.get(claim.taskIds[0])!, scaleUp.zones, zoneCounts) ?? scaleUp.zones[0];
+    const zones = zoneCandidates(byId.get(claim.taskIds[0])!, scaleUp.zones, zoneCounts);
+    const zone = zones.find((z) => availability.whyNot(claim.type, z) === null) ?? zones[0] ?? scaleUp.zones[0];
     zoneCounts.set(zone, (zoneCounts.get(zone) ?? 0) + 1);
     for (const id of claim.taskIds) reasons.set(id, `waiting for a new ${claim.type.name} node in ${zone}`);
     return { instanceType: claim.type.name, zone, pricePerHour: claim.type.pricePerHour, labels: scaleUp.nodeLabels, reason: `${claim.taskIds.length} pending task(s) fit no node`, forTasks: claim.taskIds };
@@ -150,8 +204,12 @@ function karpenterLaunches(tasks: readonly PlacementTask[], reasons: Map<string,
   return { launches, reasons };
 }
 
-/** Why no node scale-up may launch could take the task, or null when one could. */
-export function whyNoNewNodeFits(task: PlacementTask, policy: SchedulerPolicy): string | null {
+/**
+ * Why no node scale-up may launch could take the task, or null when one could. With
+ * `availability`, a type EC2 refused in every zone the task allows counts as not
+ * launchable until its entry expires.
+ */
+export function whyNoNewNodeFits(task: PlacementTask, policy: SchedulerPolicy, availability?: OfferingAvailability): string | null {
   const { scaleUp } = policy;
   if (!scaleUp.zones.some((z) => allowsZone(task.constraints, z))) return `no new node can take it: its zones [${(task.constraints.zones ?? []).join(', ')}] are not the fleet's`;
   if (!matchesLabels(task.constraints, scaleUp.nodeLabels)) {
@@ -160,6 +218,15 @@ export function whyNoNewNodeFits(task: PlacementTask, policy: SchedulerPolicy): 
   }
   if (!scaleUp.instanceTypes.some((t) => launchableFor(task, t) && fits(task.resources, t.capacity))) {
     return 'no new node can take it: no allowed instance type in the catalog holds it; waiting for room on an existing node';
+  }
+  if (availability && !availability.empty) {
+    const zones = scaleUp.zones.filter((z) => allowsZone(task.constraints, z));
+    const holding = scaleUp.instanceTypes.filter((t) => launchableFor(task, t) && fits(task.resources, t.capacity));
+    if (!holding.some((t) => availability.offeredIn(t, zones))) {
+      const refusals = holding.flatMap((t) => zones.map((z) => availability.whyNot(t, z)!)).filter((why, i, all) => all.indexOf(why) === i);
+      const shown = refusals.slice(0, 3).join('; ') + (refusals.length > 3 ? `; and ${refusals.length - 3} more` : '');
+      return `no new node can take it now: EC2 refused every instance type that holds it in its zones (${shown}); the next launch is tried when one expires`;
+    }
   }
   return null;
 }
@@ -290,17 +357,13 @@ function roomOnNewNode(rule: SpreadRule, zone: string): number {
 }
 
 /**
- * The allowed zone with the fewest nodes, so launches spread over zones; ties by name.
+ * The allowed zones, fewest nodes first so launches spread over zones; ties by name.
  * For a zone-spread job, only zones still below the job's maximum.
  */
-function chooseZone(task: PlacementTask, zones: readonly string[], counts: Map<string, number>): string | undefined {
-  let best: string | undefined;
-  for (const z of zones) {
-    if (!allowsZone(task.constraints, z)) continue;
-    if (task.spread?.scope === 'zone' && spreadCount(task.spread, { id: '', zone: z }) >= task.spread.max) continue;
-    if (best === undefined || counts.get(z)! < counts.get(best)! || (counts.get(z) === counts.get(best) && z < best)) best = z;
-  }
-  return best;
+function zoneCandidates(task: PlacementTask, zones: readonly string[], counts: Map<string, number>): string[] {
+  return zones
+    .filter((z) => allowsZone(task.constraints, z) && !(task.spread?.scope === 'zone' && spreadCount(task.spread, { id: '', zone: z }) >= task.spread.max))
+    .sort((a, b) => (counts.get(a) ?? 0) - (counts.get(b) ?? 0) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
 function staticallyAllowed(task: PlacementTask, type: string, zone: string, labels: Readonly<Record<string, string>>): boolean {

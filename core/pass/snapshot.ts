@@ -1,4 +1,6 @@
 import { HOLDS_RESOURCES, type Job, type Node, type Task } from '../model';
+import type { LaunchTimeouts } from '../launch-hold';
+import type { UnavailableOffering } from '../offerings';
 import { add, ZERO, type Resources } from '../resources';
 
 /** What one pass reads: every job, task and node, as of one moment. Never mutated. */
@@ -6,6 +8,10 @@ export interface Snapshot {
   readonly jobs: readonly Job[];
   readonly tasks: readonly Task[];
   readonly nodes: readonly Node[];
+  /** Offerings EC2 refused recently (offerings.ts); scale-up plans around the unexpired ones. */
+  readonly unavailable?: readonly UnavailableOffering[];
+  /** Launches that never heartbeated since the last that did (launch-hold.ts); enough of them hold launches. */
+  readonly launchTimeouts?: LaunchTimeouts;
 }
 
 /** Indexes over a snapshot that every step of a pass needs. Derived, never stored. */

@@ -24,6 +24,9 @@ import { LAUNCH_LEASE_MS, NODE_TOMBSTONE_MS, type ApplyResult, type PlanConflict
 import { type Heartbeat } from '../../control/state/node-report';
 import { type UtilisationSample } from '../../core/utilisation-sample';
 import type { Snapshot } from '../../core/pass/snapshot';
+import type { LaunchTimeouts } from '../../core/launch-hold';
+import { unavailableKey, type UnavailableOffering } from '../../core/offerings';
+import type { CapacityMemory } from '../../control/state/state-store';
 import { classifyAwsError } from './aws-error';
 import { QUIET_HEARTBEAT_ATTRIBUTE } from './scheduler-wake-filter';
 import { AdapterConfigError } from './errors';
@@ -670,6 +673,40 @@ export class DynamoStateStore implements StateStore {
       throw unavailable(operation, err);
     }
   }
+
+  /**
+   * The capacity memory is one item of the Leases table (no stream there, so writing it
+   * wakes no scheduler): one attribute per unavailableKey, so concurrent launches each
+   * set their own entry in one UpdateItem without reading first, and the item stays
+   * bounded (one entry per type × zone × capacity type) with expired entries left in place.
+   */
+  async capacityMemory(): Promise<CapacityMemory> {
+    const out = await this.send('capacityMemory', new GetCommand({ TableName: this.tables.leases, Key: CAPACITY_MEMORY_KEY, ConsistentRead: true }));
+    return capacityMemoryFrom(out.Item);
+  }
+
+  async rememberUnavailable(entries: readonly UnavailableOffering[]): Promise<void> {
+    const byKey = new Map(entries.map((e) => [unavailableKey(e), e]));
+    if (byKey.size === 0) return;
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const sets = [...byKey].map(([key, entry], i) => {
+      names[`#e${i}`] = key;
+      values[`:e${i}`] = entry;
+      return `#e${i} = :e${i}`;
+    });
+    await this.send(
+      'rememberUnavailable',
+      new UpdateCommand({ TableName: this.tables.leases, Key: CAPACITY_MEMORY_KEY, UpdateExpression: `SET ${sets.join(', ')}`, ExpressionAttributeNames: names, ExpressionAttributeValues: values }),
+    );
+  }
+
+  async putLaunchTimeouts(timeouts: LaunchTimeouts | undefined): Promise<void> {
+    const update = timeouts
+      ? { UpdateExpression: 'SET #t = :t', ExpressionAttributeValues: { ':t': timeouts } }
+      : { UpdateExpression: 'REMOVE #t' };
+    await this.send('putLaunchTimeouts', new UpdateCommand({ TableName: this.tables.leases, Key: CAPACITY_MEMORY_KEY, ExpressionAttributeNames: { '#t': LAUNCH_TIMEOUTS_ATTRIBUTE }, ...update }));
+  }
 }
 
 /** A job write's condition: the job exists and is still at `revision` (a job stored without one is at 0). */
@@ -698,3 +735,22 @@ function unavailable(operation: string, err: unknown): unknown {
   return classifyAwsError(err, 'dynamodb').retriable ? new StoreUnavailableError(operation, { cause: err }) : err;
 }
 
+/** The capacity memory's item in the Leases table, and its launch-timeout attribute. */
+const CAPACITY_MEMORY_KEY = { name: 'capacity-memory' };
+const LAUNCH_TIMEOUTS_ATTRIBUTE = 'launchTimeouts';
+
+/** The item's entries, each kept only if it still has the shape this code writes. */
+function capacityMemoryFrom(item: Record<string, unknown> | undefined): CapacityMemory {
+  const unavailable: UnavailableOffering[] = [];
+  for (const [key, value] of Object.entries(item ?? {})) {
+    const e = value as UnavailableOffering;
+    if (typeof e !== 'object' || e === null || typeof e.until !== 'number' || key !== unavailableKeyOrNull(e)) continue;
+    unavailable.push(e);
+  }
+  const t = item?.[LAUNCH_TIMEOUTS_ATTRIBUTE] as LaunchTimeouts | undefined;
+  return { unavailable, ...(t && Array.isArray(t.nodeIds) ? { launchTimeouts: t } : {}) };
+}
+
+function unavailableKeyOrNull(e: UnavailableOffering): string | null {
+  return e.kind === 'offering' || e.kind === 'vcpu-limit' ? unavailableKey(e) : null;
+}

@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { DEFAULT_CATALOG, findInstanceType } from '../../core/catalog';
 import { ARCHITECTURES, type Architecture, type InstanceType } from '../../core/model';
+import type { UnavailableReason } from '../../core/offerings';
 import type { Fleet, LaunchRequest } from '../../control/fleet';
 import { FleetError, type FleetOperation } from '../../control/fleet';
 import { classifyAwsError } from './aws-error';
@@ -35,6 +36,18 @@ const MAX_TERMINATE_IDS = 1000;
 const MAX_DESCRIBE_IDS = 200;
 /** ClientToken: up to 64 ASCII characters. */
 const CLIENT_TOKEN = /^[\x21-\x7e]{1,64}$/;
+
+/**
+ * The refusals that say where not to launch next, by EC2's documented error codes:
+ * InsufficientInstanceCapacity (no capacity of the type in the zone now), Unsupported
+ * (the type is not offered in the zone), VcpuLimitExceeded (the account's running
+ * vCPUs plus this launch pass the quota).
+ */
+const UNAVAILABLE_BY_CODE: Readonly<Record<string, UnavailableReason>> = {
+  InsufficientInstanceCapacity: 'insufficient-capacity',
+  Unsupported: 'unsupported',
+  VcpuLimitExceeded: 'vcpu-limit',
+};
 
 /** What to do about a code, added to the message. */
 const HINTS: Readonly<Record<string, string>> = {
@@ -337,7 +350,8 @@ function sdkFailure(operation: FleetOperation, what: string, instanceIds: readon
   const { code, message, retriable } = classifyAwsError(err, 'ec2');
   const hint = HINTS[code] ?? (retriable ? 'a later pass retries' : 'not retried; fix the cause first');
   const ids = instanceIds.length > 0 ? ` (${listIds(instanceIds)})` : '';
-  return new FleetError(`${what}${ids} failed with ${code}: ${message} — ${hint}`, { operation, instanceIds, retriable }, { cause: err });
+  const unavailable = operation === 'launch' && Object.hasOwn(UNAVAILABLE_BY_CODE, code) ? UNAVAILABLE_BY_CODE[code] : undefined;
+  return new FleetError(`${what}${ids} failed with ${code}: ${message} — ${hint}`, { operation, instanceIds, retriable, ...(unavailable ? { unavailable } : {}) }, { cause: err });
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {

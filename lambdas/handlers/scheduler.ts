@@ -42,6 +42,9 @@ export function createHandler(deps: () => SchedulerDeps, metrics?: () => Metrics
       m.addMetric('Terminations', MetricUnit.Count, report.terminated.length);
       m.addMetric('Unplaced', MetricUnit.Count, report.unplaced);
       m.addMetric('PlanTime', MetricUnit.Milliseconds, report.planMs);
+      m.addMetric('OldestPendingSeconds', MetricUnit.Seconds, report.oldestPendingSeconds);
+      m.addMetric('NodesLost', MetricUnit.Count, report.nodesLost);
+      m.addMetric('LaunchesHeld', MetricUnit.Count, report.launchesHeld ? 1 : 0);
       m.publishStoredMetrics();
     }
     return report;

@@ -1,6 +1,8 @@
 import { assignmentGroups } from '../../control/state/assignment-groups';
 import { StoreUnavailableError } from '../../control/state/errors';
+import type { LaunchTimeouts } from '../../core/launch-hold';
 import type { Job, Node, Task } from '../../core/model';
+import type { UnavailableOffering } from '../../core/offerings';
 import type { Plan } from '../../core/pass/plan-types';
 import type { ApplyResult, StateStore } from '../../control/state/state-store';
 import type { JobVersion } from '../../control/state/job-version';
@@ -144,6 +146,16 @@ export class FaultyStore implements StateStore {
   async withLaunchLease<T>(fn: () => Promise<T>) {
     this.call('withLaunchLease');
     return this.inner.withLaunchLease(fn);
+  }
+  // The capacity memory is passed through without counting: the faults are numbered by the calls above.
+  async capacityMemory() {
+    return this.inner.capacityMemory();
+  }
+  async rememberUnavailable(entries: readonly UnavailableOffering[]) {
+    return this.inner.rememberUnavailable(entries);
+  }
+  async putLaunchTimeouts(timeouts: LaunchTimeouts | undefined) {
+    return this.inner.putLaunchTimeouts(timeouts);
   }
 }
 

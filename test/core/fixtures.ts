@@ -107,7 +107,7 @@ export function policy(
 }
 
 export function snapshot(parts: Partial<Snapshot>): Snapshot {
-  return { jobs: parts.jobs ?? [], tasks: parts.tasks ?? [], nodes: parts.nodes ?? [] };
+  return { ...parts, jobs: parts.jobs ?? [], tasks: parts.tasks ?? [], nodes: parts.nodes ?? [] };
 }
 
 /** A placement bin with `free` left of `capacity`. */

@@ -246,7 +246,7 @@ describe('StowageStack functions', () => {
     ]);
   });
 
-  it('lets only the scheduler use the Leases table, and only to take and release a lease', () => {
+  it('lets only the scheduler use the Leases table, and only to take and release a lease and keep the capacity memory', () => {
     const leasesArn = JSON.stringify({ 'Fn::GetAtt': [logicalId(stack.tables.leases), 'Arn'] });
     const onLeases = Object.values(resources)
       .filter((r) => r.Type === 'AWS::IAM::Policy')
@@ -255,7 +255,7 @@ describe('StowageStack functions', () => {
     const schedulerRole = (functionFor(stack.scheduler.fn).Properties.Role as Json)['Fn::GetAtt'][0];
     expect(onLeases).toHaveLength(1);
     expect(onLeases[0].roles).toContain(schedulerRole);
-    expect(asArray(onLeases[0].statement.Action).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:PutItem']);
+    expect(asArray(onLeases[0].statement.Action).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     expect(asArray(onLeases[0].statement.Resource).map((x) => JSON.stringify(x))).toEqual([leasesArn]);
   });
 

@@ -243,6 +243,35 @@ describe('Ec2Fleet', () => {
       expect((error as Error).message).toMatch(/ — \S/);
     });
 
+    it.each([
+      // The codes and messages EC2 documents for these refusals (EC2 API error codes reference).
+      ['InsufficientInstanceCapacity', 'We currently do not have sufficient m5.large capacity in the Availability Zone you requested (us-east-1a).', 'insufficient-capacity', true],
+      ['Unsupported', 'Your requested instance type (m5.large) is not supported in your requested Availability Zone (us-east-1a).', 'unsupported', false],
+      ['VcpuLimitExceeded', 'You have requested more vCPU capacity than your current vCPU limit of 32 allows for the instance bucket that the specified instance type belongs to.', 'vcpu-limit', false],
+    ])('marks %s as an unavailable offering (%s) for the pass to remember, after one RunInstances of that type and subnet', async (code, message, unavailable, retriable) => {
+      ec2.on(RunInstancesCommand).rejects(new EC2ServiceException({ name: code, $fault: 'client', message, $metadata: { httpStatusCode: 400 } }));
+
+      const error = await fleet()
+        .launch({ instanceType: 'm5.large', zone: 'us-east-1a', labels: {} })
+        .catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(FleetError);
+      expect(error).toMatchObject({ operation: 'launch', unavailable, retriable });
+      expect((error as Error).message).toContain(message);
+      expect(runs()).toEqual([expect.objectContaining({ InstanceType: 'm5.large', SubnetId: SUBNETS['us-east-1a'], MinCount: 1, MaxCount: 1 })]);
+    });
+
+    it('marks no other refusal as an unavailable offering', async () => {
+      for (const code of ['RequestLimitExceeded', 'InvalidParameterValue', 'UnauthorizedOperation', 'InsufficientHostCapacity']) {
+        ec2.on(RunInstancesCommand).rejects(ec2Error(code));
+        const error = await fleet()
+          .launch({ instanceType: 'm5.large', zone: 'us-east-1a', labels: {} })
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(FleetError);
+        expect((error as FleetError).unavailable).toBeUndefined();
+      }
+    });
+
     it('fails loudly when EC2 answers without an instance id', async () => {
       ec2.on(RunInstancesCommand).resolves({ Instances: [] });
       await expect(fleet().launch({ instanceType: 'm5.large', zone: 'us-east-1a', labels: {} })).rejects.toThrow(/without an instance id/);
