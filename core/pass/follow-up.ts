@@ -1,3 +1,4 @@
+import { LAUNCH_HOLD_PROBE_MS, launchHoldOf } from '../launch-hold';
 import { PLACEABLE } from '../model';
 import { followUpMs, type SchedulerPolicy } from '../policy';
 import type { Plan, FollowUp } from './plan-types';
@@ -10,7 +11,8 @@ import type { SnapshotIndex } from './snapshot';
  * schedule: a node going silent (judged at its heartbeat or launch deadline), a
  * restart back-off ending, a deregistered copy's stop time, an empty or underutilized
  * node's grace ending, and a deployment in flight, whose copies turn serving as time
- * passes (minHealthySeconds, load-balancer registration made by the pass itself).
+ * passes (minHealthySeconds, load-balancer registration made by the pass itself); and,
+ * while work waits for a node, a launch refusal expiring or the launch hold's probe.
  * A pass that moved copies or jobs on asks for a look soon after too: what it started
  * may finish without another write to a node.
  *
@@ -42,6 +44,12 @@ export function followUpOf(index: SnapshotIndex, plan: Plan, now: number, policy
   }
   for (const job of index.snapshot.jobs) {
     if (job.deployment?.status === 'RUNNING') consider(soon, `deployment ${job.deployment.id} of ${job.name} in flight`);
+  }
+  // Work waiting on a launch: it may go ahead when a refusal expires or the hold's probe is due.
+  if (plan.unplaced.length > 0) {
+    for (const u of index.snapshot.unavailable ?? []) if (u.until > now) consider(u.until, `refusal of ${u.kind === 'offering' ? `${u.instanceType} in ${u.zone}` : `${u.vcpus} vCPUs`} expires`);
+    const hold = launchHoldOf(index.snapshot.launchTimeouts, now);
+    if (hold && !hold.probe) consider(hold.since + LAUNCH_HOLD_PROBE_MS, 'the launch hold lets a probe launch through');
   }
   const moved = plan.assignments.length + plan.taskUpdates.length + (plan.creates?.length ?? 0) + (plan.jobUpdates?.length ?? 0);
   if (moved > 0) consider(soon, `this pass moved ${moved} copies or jobs on`);

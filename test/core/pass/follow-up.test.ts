@@ -1,6 +1,6 @@
 import { plan } from '../../../core/pass/plan';
 import { validatePolicy } from '../../../core/policy';
-import { job, launching, MINUTE, node, NOW, policy, running, SECOND, snapshot, task } from '../fixtures';
+import { instanceType, job, launching, MINUTE, node, NOW, policy, running, SECOND, snapshot, task } from '../fixtures';
 
 const P = policy({ heartbeatTimeoutMs: 30 * SECOND, launchTimeoutMs: 10 * MINUTE });
 const web = job('web', { count: 1 });
@@ -79,5 +79,18 @@ describe('policy: followUpMs', () => {
     expect(() => validatePolicy(policy({ followUpMs: 500 }))).toThrow(/followUpMs.*\[1000, 900000\].*500/);
     expect(() => validatePolicy(policy({ followUpMs: 900_001 }))).toThrow(/followUpMs/);
     expect(() => validatePolicy(policy({ followUpMs: 2_000 }))).not.toThrow();
+  });
+});
+
+describe('plan: the follow-up while work waits for a launch', () => {
+  const big = job('big', { resources: { cpu: 60_000, memoryMiB: 1024 } });
+  const waiting = task('big-0', 'big', { resources: { cpu: 60_000, memoryMiB: 1024 } });
+
+  it('wakes when the refusal that keeps it waiting expires', () => {
+    const only = policy({ heartbeatTimeoutMs: 30 * SECOND, scaleUp: { instanceTypes: [instanceType('m5.16xlarge')], zones: ['us-east-1a'] } });
+    const refused = { kind: 'offering' as const, instanceType: 'm5.16xlarge', zone: 'us-east-1a', capacityType: 'on-demand' as const, reason: 'insufficient-capacity' as const, until: NOW + 7 * SECOND };
+    const p = plan({ ...snapshot({ jobs: [big], tasks: [waiting], nodes: [node('a')] }), unavailable: [refused] }, NOW, only);
+    expect(p.launches).toEqual([]);
+    expect(p.followUp).toEqual({ at: NOW + 7 * SECOND, reason: 'refusal of m5.16xlarge in us-east-1a expires' });
   });
 });
