@@ -4,7 +4,9 @@ import type { ContainerInfo, ContainerSpec, ContainerState } from '../core/agent
 import type { ContainerRuntime } from '../control/container-runtime';
 import type { Resources } from '../core/resources';
 import type { ContainerHealth, Endpoint } from '../core/service';
-import { checkOfLabel, createOptions, endpointsOf, LABELS, portsOfLabel, validateBindAddress, validateSpec } from './container-config';
+import { checkOfLabel, createOptions, endpointsOf, JSON_FILE_LOGS, LABELS, logGroupName, portsOfLabel, validateBindAddress, validateLogSettings, validateSpec, type LogSettings } from './container-config';
+import type { KeptLogs } from './kept-logs';
+import type { LogGroups } from './log-groups';
 import { ContainerProbes, type ProbeAddress } from './container-probes';
 import type { RegistryAuth } from './ecr-auth';
 import { ImagePullError } from './image-pull-error';
@@ -67,6 +69,12 @@ export interface DockerRuntimeOptions {
   readonly probes?: ContainerProbes;
   /** Credentials for private registries (ECR on EC2 nodes); absent: every pull is anonymous. */
   readonly registryAuth?: RegistryAuth;
+  /** Where containers log (default json-file, rotated); awslogs needs `logGroups`. */
+  readonly logging?: LogSettings;
+  /** Creates a job's group with its retention before the first copy writes to it (awslogs). */
+  readonly logGroups?: LogGroups;
+  /** Keeps the tail of a copy's output before its container is removed (json-file: the local cloud). */
+  readonly keptLogs?: KeptLogs;
 }
 
 /**
@@ -84,6 +92,9 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly bindAddress: string;
   private readonly probes: ContainerProbes;
   private readonly registryAuth?: RegistryAuth;
+  private readonly logging: LogSettings;
+  private readonly logGroups?: LogGroups;
+  private readonly keptLogs?: KeptLogs;
 
   constructor(options: DockerRuntimeOptions) {
     if (!options || !options.docker) throw new Error('DockerRuntime needs a dockerode client: new DockerRuntime({ docker: new Docker() })');
@@ -94,6 +105,11 @@ export class DockerRuntime implements ContainerRuntime {
     validateBindAddress(this.bindAddress);
     this.probes = options.probes ?? new ContainerProbes();
     this.registryAuth = options.registryAuth;
+    this.logging = options.logging ?? JSON_FILE_LOGS;
+    validateLogSettings(this.logging);
+    if (this.logging.driver === 'awslogs' && !options.logGroups) throw new Error('DockerRuntime: awslogs logging needs logGroups, which creates each job\'s group with its retention');
+    this.logGroups = options.logGroups;
+    this.keptLogs = options.keptLogs;
     for (const [op, ms] of Object.entries(this.timeouts)) {
       if (!Number.isFinite(ms) || ms <= 0) throw new Error(`DockerRuntime timeout for ${op} must be a positive number of ms, got ${ms}`);
     }
@@ -128,9 +144,10 @@ export class DockerRuntime implements ContainerRuntime {
     validateImageReference(spec.image);
     validateSpec(spec);
     await this.requireImage(spec.image);
+    if (this.logging.driver === 'awslogs') await this.logGroups!.ensure(logGroupName(this.logging.groupPrefix, spec.jobId), this.logging.retentionDays);
 
     const created = await this.call('create', undefined, this.timeouts.create, () =>
-      this.docker.createContainer(createOptions(spec, nodeId, this.bindAddress)),
+      this.docker.createContainer(createOptions(spec, nodeId, this.bindAddress, this.logging)),
     );
     try {
       await this.call('start', created.id, this.timeouts.start, (abortSignal) => created.start({ abortSignal }));
@@ -173,6 +190,8 @@ export class DockerRuntime implements ContainerRuntime {
 
   async remove(containerId: string): Promise<void> {
     this.probes.forget(containerId);
+    // Best effort: a copy whose output could not be kept is still removed.
+    await this.keptLogs?.keep(containerId, this.timeouts.inspect).catch(() => undefined);
     try {
       await this.call('remove', containerId, this.timeouts.remove, (abortSignal) =>
         this.docker.getContainer(containerId).remove({ force: true, v: true, abortSignal }),
