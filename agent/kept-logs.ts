@@ -79,3 +79,13 @@ export class KeptLogs {
     for (const old of files.slice(this.limits.copiesPerJob)) rmSync(path.join(jobDir, old.f), { force: true });
   }
 }
+
+/**
+ * Keeps the tails of every container of a node, best effort: the local fleet calls it
+ * before it removes a terminated node's containers (the machine goes, its output stays).
+ */
+export async function keepAllOfNode(docker: Docker, nodeId: string, dir: string): Promise<void> {
+  const kept = new KeptLogs(docker, dir);
+  const all = await docker.listContainers({ all: true, filters: { label: [`${LABELS.node}=${nodeId}`] } }).catch(() => []);
+  await Promise.all(all.map((c) => kept.keep(c.Id).catch(() => undefined)));
+}

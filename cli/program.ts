@@ -12,6 +12,7 @@ import { register as registerNodes } from './commands/nodes';
 import { register as registerStop } from './commands/stop';
 import { register as registerLocal } from './commands/local';
 import { register as registerReport } from './commands/report';
+import { register as registerLogs } from './commands/logs';
 import { LocalOptionError } from '../local/local-policy';
 import { AlreadyRunningError } from '../local/run-record';
 import { LocalDownError } from '../local/local-down';
@@ -40,6 +41,7 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerStop,
   registerReport,
   registerLocal,
+  registerLogs,
 ];
 
 /**

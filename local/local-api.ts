@@ -7,6 +7,7 @@ import type { ErrorBody } from '../contract/error-body';
 import { matchPath, ROUTE_LIST, type HandlerModule } from '../contract/routes';
 import { systemClock, type Clock } from '../control/clock';
 import type { StateStore } from '../control/state/state-store';
+import type { LogReader } from '../control/log-reader';
 import type { ApiMetrics, Observability } from '../lambdas/api/deps';
 import { createHandler as heartbeatHandler } from '../lambdas/api/heartbeat';
 import { createHandler as jobsHandler } from '../lambdas/api/jobs';
@@ -35,6 +36,8 @@ export interface LocalApiOptions {
   readonly log?: Observability['log'];
   /** Where the local load balancer answers, for the URL the jobs API shows an exposed job at. */
   readonly loadBalancerUrl?: string;
+  /** Where GET /jobs/{id}/logs reads; absent: the route answers 503. */
+  readonly logReader?: LogReader;
   /** Called after a call that changes jobs succeeded (a route with `wakesScheduler`): the local cloud wakes the scheduler. */
   readonly onJobsChanged?: () => void;
   /** Called after each request, for the bench and the live view. */
@@ -66,7 +69,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
   // One handler per module, as one Lambda function serves each module's routes.
   const handlers: Record<HandlerModule, ApiHandler> = {
     submit: submitHandler({ ...deps, idempotencyStore: options.idempotencyStore }),
-    jobs: jobsHandler({ ...deps, ...(options.loadBalancerUrl !== undefined ? { loadBalancerUrl: options.loadBalancerUrl } : {}) }),
+    jobs: jobsHandler({ ...deps, ...(options.loadBalancerUrl !== undefined ? { loadBalancerUrl: options.loadBalancerUrl } : {}), ...(options.logReader ? { logReader: options.logReader } : {}) }),
     nodes: nodesHandler(deps),
     report: reportHandler(deps),
     heartbeat: heartbeatHandler({

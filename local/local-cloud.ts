@@ -15,6 +15,7 @@ import { startScheduler } from './cloud-scheduler';
 import { openTables } from './cloud-tables';
 import { newToken, removeCredentials, writeCredentials } from './credentials';
 import { ensureDocker } from './docker-engine';
+import { DockerLogReader } from './docker-log-reader';
 import { startEventLog } from './event-log';
 import { Lifecycle } from './lifecycle';
 import type { LocalFleet } from './local-fleet';
@@ -179,7 +180,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     return piece;
   });
   const loadBalancerUrl = `http://127.0.0.1:${loadBalancer.port}`;
-  const api = await lifecycle.start('local API', () => serveApi({ store, idempotencyStore, userToken: token, port: options.port, hooks, log, loadBalancerUrl }));
+  const api = await lifecycle.start('local API', () => serveApi({ store, idempotencyStore, userToken: token, port: options.port, hooks, log, loadBalancerUrl, logReader: new DockerLogReader({ docker, stateDir }) }));
   const fleet = await lifecycle.start('local fleet', () =>
     startFleet({
       apiUrl: api.url,

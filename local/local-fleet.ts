@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { LABELS } from '../agent/container-config';
+import { keepAllOfNode } from '../agent/kept-logs';
 import type { InstanceType } from '../core/model';
 import { FleetError, type Fleet, type LaunchRequest } from '../control/fleet';
 import type { NodeCommander } from '../control/node-commander';
@@ -120,7 +121,10 @@ export class LocalFleet implements Fleet {
           await stop(this.agents.get(id));
           // The instance is gone: its token no longer opens the API, its containers go with it.
           for (const [token, node] of this.nodeByToken) if (node === id) this.nodeByToken.delete(token);
-          if (this.options.docker) await removeContainers(this.options.docker, (node) => node === id);
+          if (this.options.docker) {
+            await keepAllOfNode(this.options.docker, id, path.join(path.dirname(configFor(this.options.stateDir, id)), 'kept-logs'));
+            await removeContainers(this.options.docker, (node) => node === id);
+          }
         } catch (err) {
           failed.push(id);
           cause ??= err;
