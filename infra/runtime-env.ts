@@ -24,4 +24,5 @@ export const RUNTIME_ENV = {
   lbUrl: 'STOWAGE_LB_URL',
   vpcId: 'STOWAGE_VPC_ID',
   wakeQueueUrl: 'STOWAGE_WAKE_QUEUE_URL',
+  logGroupPrefix: 'STOWAGE_LOG_GROUP_PREFIX',
 } as const;

@@ -38,6 +38,8 @@ export const ENV = {
   vpcId: 'STOWAGE_VPC_ID',
   /** The scheduler's wake queue (lambdas/adapters/sqs-pass-waker.ts): set on the scheduler and on the API functions that change jobs. */
   wakeQueueUrl: 'STOWAGE_WAKE_QUEUE_URL',
+  /** `/stowage/<stack>`: each job's containers log to `<prefix>/<job id>` (set on the jobs function, which reads them). */
+  logGroupPrefix: 'STOWAGE_LOG_GROUP_PREFIX',
 } as const;
 
 export class ConfigError extends Error {
