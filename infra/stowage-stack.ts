@@ -86,7 +86,8 @@ export class StowageStack extends Stack {
     const fn = (id: string, handler: string, extra: Record<string, string> = {}) =>
       new StowageFunction(this, id, { handler, handlersDir, environment: { ...tableEnv, ...extra }, description: `Stowage ${handler} handler` });
 
-    const submit = fn('Submit', 'submit', { [RUNTIME_ENV.idempotencyTable]: this.tables.idempotency.tableName });
+    // The stack's name: a job's secrets must be under /stowage/<stack>/ (contract/secret-refs.ts).
+    const submit = fn('Submit', 'submit', { [RUNTIME_ENV.idempotencyTable]: this.tables.idempotency.tableName, [RUNTIME_ENV.stackTagValue]: this.stackName });
     const jobs = fn('Jobs', 'jobs');
     const nodes = fn('Nodes', 'nodes');
     const heartbeat = fn('Heartbeat', 'heartbeat');

@@ -52,6 +52,9 @@ export interface LocalApi {
 /** API Gateway's payload limit; the submit handler has its own, smaller one. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
+/** The local cloud's stack name: its secrets are `…:parameter/stowage/local/<name>` (docs/security.md). */
+export const LOCAL_STACK = 'local';
+
 /** The user's caller identity, in the place IAM puts it (submit keys idempotency records on it). */
 export const LOCAL_USER_ARN = 'arn:aws:iam::000000000000:user/stowage-local';
 
@@ -68,7 +71,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
   const bearer = (event: ApiEvent) => /^Bearer (.+)$/.exec(event.headers?.authorization ?? '')?.[1]?.trim();
   // One handler per module, as one Lambda function serves each module's routes.
   const handlers: Record<HandlerModule, ApiHandler> = {
-    submit: submitHandler({ ...deps, idempotencyStore: options.idempotencyStore }),
+    submit: submitHandler({ ...deps, idempotencyStore: options.idempotencyStore, stackName: LOCAL_STACK }),
     jobs: jobsHandler({ ...deps, ...(options.loadBalancerUrl !== undefined ? { loadBalancerUrl: options.loadBalancerUrl } : {}), ...(options.logReader ? { logReader: options.logReader } : {}) }),
     nodes: nodesHandler(deps),
     report: reportHandler(deps),

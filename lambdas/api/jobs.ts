@@ -209,6 +209,7 @@ function jobView(j: Job, loadBalancerUrl: string | undefined, tasks: readonly Ta
     image: j.image,
     command: j.command,
     env: j.env,
+    ...(j.secrets !== undefined ? { secrets: j.secrets } : {}),
     cpu: j.resources.cpu,
     memoryMiB: j.resources.memoryMiB,
     count: j.count,
