@@ -7,6 +7,7 @@ import type { ContainerHealth, Endpoint } from '../core/service';
 import { checkOfLabel, createOptions, endpointsOf, JSON_FILE_LOGS, LABELS, logGroupName, portsOfLabel, validateBindAddress, validateLogSettings, validateSpec, type LogSettings } from './container-config';
 import type { KeptLogs } from './kept-logs';
 import type { LogGroups } from './log-groups';
+import type { SecretSource } from './secret-source';
 import { ContainerProbes, type ProbeAddress } from './container-probes';
 import type { RegistryAuth } from './ecr-auth';
 import { ImagePullError } from './image-pull-error';
@@ -75,6 +76,8 @@ export interface DockerRuntimeOptions {
   readonly logGroups?: LogGroups;
   /** Keeps the tail of a copy's output before its container is removed (json-file: the local cloud). */
   readonly keptLogs?: KeptLogs;
+  /** Reads a job's secret values at start; absent: a copy with secrets fails to start, saying so. */
+  readonly secrets?: SecretSource;
 }
 
 /**
@@ -95,6 +98,7 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly logging: LogSettings;
   private readonly logGroups?: LogGroups;
   private readonly keptLogs?: KeptLogs;
+  private readonly secrets?: SecretSource;
 
   constructor(options: DockerRuntimeOptions) {
     if (!options || !options.docker) throw new Error('DockerRuntime needs a dockerode client: new DockerRuntime({ docker: new Docker() })');
@@ -110,6 +114,7 @@ export class DockerRuntime implements ContainerRuntime {
     if (this.logging.driver === 'awslogs' && !options.logGroups) throw new Error('DockerRuntime: awslogs logging needs logGroups, which creates each job\'s group with its retention');
     this.logGroups = options.logGroups;
     this.keptLogs = options.keptLogs;
+    this.secrets = options.secrets;
     for (const [op, ms] of Object.entries(this.timeouts)) {
       if (!Number.isFinite(ms) || ms <= 0) throw new Error(`DockerRuntime timeout for ${op} must be a positive number of ms, got ${ms}`);
     }
@@ -145,9 +150,10 @@ export class DockerRuntime implements ContainerRuntime {
     validateSpec(spec);
     await this.requireImage(spec.image);
     if (this.logging.driver === 'awslogs') await this.logGroups!.ensure(logGroupName(this.logging.groupPrefix, spec.jobId), this.logging.retentionDays);
+    const withSecrets = await this.withSecretValues(spec);
 
     const created = await this.call('create', undefined, this.timeouts.create, () =>
-      this.docker.createContainer(createOptions(spec, nodeId, this.bindAddress, this.logging)),
+      this.docker.createContainer(createOptions(withSecrets, nodeId, this.bindAddress, this.logging)),
     );
     try {
       await this.call('start', created.id, this.timeouts.start, (abortSignal) => created.start({ abortSignal }));
@@ -158,6 +164,21 @@ export class DockerRuntime implements ContainerRuntime {
       throw err;
     }
     return created.id;
+  }
+
+  /**
+   * The spec with its secrets' values added to the env, read now so a changed value
+   * reaches the next copy started. Held only for the create call: Docker keeps the env in
+   * the container's configuration (docs/security.md), the agent keeps it nowhere.
+   */
+  private async withSecretValues(spec: ContainerSpec): Promise<ContainerSpec> {
+    const refs = spec.secrets ?? {};
+    if (Object.keys(refs).length === 0) return spec;
+    if (!this.secrets) {
+      throw new RuntimeError(`task ${spec.taskId}: the job has secrets, but this node has no secret source configured; run the agent with --ec2 (AWS) or from the local cloud`, { operation: 'create', retriable: false });
+    }
+    const values = await this.secrets.read(refs);
+    return { ...spec, env: { ...spec.env, ...values } };
   }
 
   async stop(containerId: string, graceSeconds: number): Promise<void> {

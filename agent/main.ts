@@ -9,6 +9,10 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { JSON_FILE_LOGS, validateBindAddress, validateLogSettings, type LogSettings } from './container-config';
 import { KeptLogs } from './kept-logs';
 import { CloudWatchLogGroups } from './log-groups';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { AwsSecretSource } from './secret-aws';
+import { FileSecretSource } from './secret-file';
 import { DockerRuntime } from './docker-runtime';
 import { ec2Identity, localIdentity, type NodeIdentity } from './node-identity';
 import { describeSummary, syncOnce, type SyncSummary } from './sync';
@@ -41,7 +45,12 @@ export interface AgentConfig {
   readonly pull?: boolean;
   /** Where containers log; absent: json-file, rotated, with removed copies' tails kept beside the config. */
   readonly logging?: LogSettings;
+  /** The local cloud's secrets file (env STOWAGE_SECRETS_FILE at `run`); absent: EC2 nodes read SSM and Secrets Manager. */
+  readonly secretsFile?: string;
 }
+
+/** The stack name a local node's secrets are under (`stowage/local/…`); local/local-api.ts LOCAL_STACK. */
+const LOCAL_STACK = 'local';
 
 /** Retention of the log groups the agent creates when the stack names none. */
 export const DEFAULT_LOG_RETENTION_DAYS = 30;
@@ -79,6 +88,11 @@ export function runtimeFor(config: AgentConfig, file: string, docker: Docker = n
     ...(logging.driver === 'awslogs'
       ? { logGroups: new CloudWatchLogGroups(new CloudWatchLogsClient({ region: logging.region })) }
       : { keptLogs: new KeptLogs(docker, path.join(path.dirname(path.resolve(file)), 'kept-logs')) }),
+    ...(config.secretsFile
+      ? { secrets: new FileSecretSource(config.secretsFile, LOCAL_STACK) }
+      : config.pull
+        ? { secrets: new AwsSecretSource({ ssm: new SSMClient({}), secretsManager: new SecretsManagerClient({}) }) }
+        : {}),
   });
 }
 
@@ -109,6 +123,7 @@ export function readConfig(file: string): AgentConfig {
     ...(c.tokenFile ? { tokenFile: c.tokenFile } : {}),
     ...(c.bindAddress ? { bindAddress: c.bindAddress } : {}),
     ...(c.logging ? { logging: c.logging } : {}),
+    ...(c.secretsFile ? { secretsFile: c.secretsFile } : {}),
   };
 }
 
@@ -170,6 +185,7 @@ async function runDaemon(o: RunOptions): Promise<number> {
     pull: o.ec2 === true,
     ...(o.tokenFile ? { tokenFile: path.resolve(o.tokenFile) } : {}),
     logging: loggingFromEnv(),
+    ...(process.env.STOWAGE_SECRETS_FILE ? { secretsFile: path.resolve(process.env.STOWAGE_SECRETS_FILE) } : {}),
   };
   const file = configPath();
   writeConfig(file, config);

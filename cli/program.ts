@@ -13,6 +13,7 @@ import { register as registerStop } from './commands/stop';
 import { register as registerLocal } from './commands/local';
 import { register as registerReport } from './commands/report';
 import { register as registerLogs } from './commands/logs';
+import { register as registerSecret } from './commands/secret';
 import { LocalOptionError } from '../local/local-policy';
 import { AlreadyRunningError } from '../local/run-record';
 import { LocalDownError } from '../local/local-down';
@@ -42,6 +43,7 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerReport,
   registerLocal,
   registerLogs,
+  registerSecret,
 ];
 
 /**

@@ -75,6 +75,7 @@ export class NodeFleet extends Construct {
     // Its one API permission, the heartbeat route, is granted by StowageApi.grantHeartbeat.
     this.grantEcrPull(props.ecrRepositories);
     this.grantLogWrites(props.logs.groupPrefix);
+    this.grantSecretReads(props.stackTag.value);
 
     this.agentBundle = new AgentBundle(this, 'AgentBundle', { repoRoot: props.repoRoot }).asset;
     // GetObject on the one bundle object, rather than Asset.grantRead (GetObject*, List*
@@ -195,6 +196,28 @@ export class NodeFleet extends Construct {
     Validations.of(this.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:${groupPrefix}/*:log-stream:*]`,
       reason: 'One stream per task copy, named by its task id: streams and events are written only in the stack\'s job groups.',
+    });
+  }
+
+  /**
+   * Jobs' secrets, read by the agent at container start: parameters under
+   * /stowage/<stack>/ and secrets named stowage/<stack>/… only (contract/secret-refs.ts,
+   * which refuses any other ARN at submit). SecureStrings under the aws/ssm key need no
+   * KMS grant; a customer-managed key needs kms:Decrypt added for this role.
+   */
+  private grantSecretReads(stack: string): void {
+    const s = Stack.of(this);
+    const parameters = s.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `stowage/${stack}/*` });
+    const secrets = s.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `stowage/${stack}/*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    this.role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadJobParameters', actions: ['ssm:GetParameter', 'ssm:GetParameters'], resources: [parameters] }));
+    this.role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadJobSecrets', actions: ['secretsmanager:GetSecretValue'], resources: [secrets] }));
+    Validations.of(this.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/stowage/${stack}/*]`,
+      reason: 'Jobs name their parameters at submit; the nodes may read only those under the stack\'s prefix, /stowage/<stack>/, which submit also enforces.',
+    });
+    Validations.of(this.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:stowage/${stack}/*]`,
+      reason: 'Jobs name their secrets at submit; the nodes may read only secrets named stowage/<stack>/…, which submit also enforces.',
     });
   }
 

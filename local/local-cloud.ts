@@ -16,6 +16,7 @@ import { openTables } from './cloud-tables';
 import { newToken, removeCredentials, writeCredentials } from './credentials';
 import { ensureDocker } from './docker-engine';
 import { DockerLogReader } from './docker-log-reader';
+import { secretsFileOf } from './secrets-file';
 import { startEventLog } from './event-log';
 import { Lifecycle } from './lifecycle';
 import type { LocalFleet } from './local-fleet';
@@ -192,6 +193,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       claim,
       log,
       hooks,
+      secretsFile: secretsFileOf(dir),
       onStopped: (n) => (stopped.agents = n),
     }),
   );

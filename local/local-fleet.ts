@@ -34,6 +34,8 @@ export interface LocalFleetOptions {
   readonly intervalSeconds?: number;
   /** Called with each line an agent prints, for the local cloud's log. */
   readonly onLog?: (nodeId: string, line: string) => void;
+  /** The local cloud's secrets file, handed to each agent (STOWAGE_SECRETS_FILE). */
+  readonly secretsFile?: string;
   /** Called when an agent process starts or ends, so its pid can be recorded for crash clean-up. */
   readonly onProcessesChanged?: (pids: readonly number[]) => void;
 }
@@ -157,7 +159,7 @@ export class LocalFleet implements Fleet {
   }
 
   private startAgent(id: string, args: readonly string[]): void {
-    const child = spawn(process.execPath, args, { env: { ...process.env, STOWAGE_AGENT_CONFIG: configFor(this.options.stateDir, id) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { env: { ...process.env, STOWAGE_AGENT_CONFIG: configFor(this.options.stateDir, id), ...(this.options.secretsFile ? { STOWAGE_SECRETS_FILE: this.options.secretsFile } : {}) }, stdio: ['ignore', 'pipe', 'pipe'] });
     const log = (data: Buffer) => {
       for (const line of data.toString().split('\n')) if (line.trim()) this.options.onLog?.(id, line);
     };

@@ -395,6 +395,16 @@ describe('StowageStack least privilege', () => {
     expect(jobsFn?.[1].Properties.Environment.Variables[ENV.logGroupPrefix]).toBe('/stowage/Stowage');
   });
 
+  it('lets nodes read job secrets only under the stack prefix: SSM parameters /stowage/<stack>/*, Secrets Manager secrets stowage/<stack>/*', () => {
+    const reads = allStatements().filter((s) => asArray<string>(s.Action).some((a) => /^(ssm:GetParameters?|secretsmanager:GetSecretValue)$/.test(a)));
+    const byAction = Object.fromEntries(reads.map((s) => [asArray<string>(s.Action).sort().join(','), JSON.stringify(s.Resource)]));
+    expect(Object.keys(byAction).sort()).toEqual(['secretsmanager:GetSecretValue', 'ssm:GetParameter,ssm:GetParameters']);
+    expect(byAction['ssm:GetParameter,ssm:GetParameters']).toMatch(/:parameter\/stowage\/Stowage\/\*"/);
+    expect(byAction['secretsmanager:GetSecretValue']).toMatch(/:secret:stowage\/Stowage\/\*"/);
+    const submit = Object.entries(resources).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('Submit'));
+    expect(submit?.[1].Properties.Environment.Variables[ENV.stackTagValue]).toBe('Stowage');
+  });
+
   it('lets nodes invoke only the heartbeat route', () => {
     const role = resources[logicalId(stack.fleet.role)];
     expect(JSON.stringify(role.Properties.ManagedPolicyArns)).toContain('AmazonSSMManagedInstanceCore');
