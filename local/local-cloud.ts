@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { deregistrationDelayMs, type SchedulerPolicy } from '../core/policy';
@@ -95,6 +96,8 @@ export interface LocalCloud {
   readonly logFile: string;
   readonly tables: TableNames;
   readonly store: DynamoStateStore;
+  /** The tables' client (tests scan every table, e.g. for a secret value that must not be there). */
+  readonly dynamodb: DynamoDBClient;
   readonly fleet: LocalFleet;
   readonly docker: Docker;
   readonly policy: SchedulerPolicy;
@@ -233,6 +236,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     logFile: log.file,
     tables,
     store,
+    dynamodb: database.client,
     fleet,
     docker,
     policy,
