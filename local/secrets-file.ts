@@ -18,9 +18,19 @@ export class SecretNameError extends Error {
   override readonly name = 'SecretNameError';
 }
 
+/** Why `name` cannot name a secret (locally or as the tail of `/stowage/<stack>/…`), or undefined. */
+export function secretNameProblem(name: string): string | undefined {
+  // A part of only dots would read as a relative path to a person, and SSM refuses it.
+  if (!SECRET_NAME.test(name) || name.split('/').some((p) => /^\.+$/.test(p))) {
+    return `secret name ${JSON.stringify(name)} must be letters, digits, "_", "." or "-", with "/" between parts (e.g. DB_PASSWORD or db/password), no part only dots`;
+  }
+  return undefined;
+}
+
 /** Writes (or replaces) one secret; the file is replaced whole, never left half-written or readable by others. */
 export function putLocalSecret(dir: string, name: string, value: string): string {
-  if (!SECRET_NAME.test(name)) throw new SecretNameError(`secret name ${JSON.stringify(name)} must be letters, digits, "_", "." or "-", with "/" between parts (e.g. DB_PASSWORD or db/password)`);
+  const problem = secretNameProblem(name);
+  if (problem !== undefined) throw new SecretNameError(problem);
   const file = secretsFileOf(dir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const stored = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {};

@@ -2,6 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { MAX_LOG_LIMIT, type JobLogsResponse, type LogLineView } from '../../contract/job-logs';
 import { addApiOptions, clientFromOptions, type ApiClient } from '../api/client';
 import type { ApiOptions } from '../api/endpoint';
+import { CliInputError } from '../api/errors';
 import { jobRef } from '../api/job-ref';
 import { wholeNumber } from '../option-parsers';
 
@@ -79,7 +80,7 @@ export function register(program: Command): void {
     .option('-f, --follow', 'keep polling and print new lines as they arrive (Ctrl-C ends)')
     .option('--interval-s <s>', 'seconds between polls with -f', wholeNumber('--interval-s', 3600), 2);
   addApiOptions(cmd).action(async (job: string, options: LogsOptions) => {
-    if (options.limit === 0) throw new InvalidArgumentError('--limit must be at least 1');
+    if (options.limit === 0) throw new CliInputError('--limit', '--limit must be at least 1');
     const client = await clientFromOptions(options);
     const since = options.since !== undefined ? parseSince(options.since, Date.now()) : undefined;
     const stop = new AbortController();

@@ -1,7 +1,7 @@
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { Command } from 'commander';
 import { localDir } from '../../local/credentials';
-import { localSecretArn, putLocalSecret } from '../../local/secrets-file';
+import { localSecretArn, putLocalSecret, secretNameProblem } from '../../local/secrets-file';
 import { CliInputError } from '../api/errors';
 
 interface PutOptions {
@@ -29,6 +29,8 @@ export function register(program: Command): void {
     .option('--stack <name>', 'a deployed stack: write SSM parameter /stowage/<stack>/<name> (SecureString) instead of the local secrets file')
     .option('--region <region>', 'with --stack: the stack\'s region (default: the AWS SDK\'s)')
     .action(async (name: string, options: PutOptions) => {
+      const problem = secretNameProblem(name);
+      if (problem !== undefined) throw new CliInputError('<name>', problem);
       const value = await readStdin();
       if (value === '') throw new CliInputError('stdin', 'the secret value is read from stdin, which was empty; pipe it in: printf %s "$VALUE" | stowage secret put NAME');
       if (options.stack === undefined) {
@@ -36,13 +38,25 @@ export function register(program: Command): void {
         process.stdout.write(`secret ${name} written to ${file} (mode 600)\nname it in a job: "secrets": { "${envNameOf(name)}": "${localSecretArn(name)}" }\n`);
         return;
       }
-      if (!STACK.test(options.stack)) throw new CliInputError('--stack', `--stack must be a CloudFormation stack name, got ${JSON.stringify(options.stack)}`);
       const ssm = new SSMClient(options.region ? { region: options.region } : {});
-      const parameter = `/stowage/${options.stack}/${name}`;
-      await ssm.send(new PutParameterCommand({ Name: parameter, Value: value, Type: 'SecureString', Overwrite: true }));
+      const parameter = await putDeployedSecret(ssm, options.stack, name, value);
       const region = await ssm.config.region();
       process.stdout.write(`parameter ${parameter} written (SecureString)\nname it in a job: "secrets": { "${envNameOf(name)}": "arn:aws:ssm:${region}:<account>:parameter${parameter}" }\n`);
     });
+}
+
+/**
+ * Writes the value as SSM parameter `/stowage/<stack>/<name>`, a SecureString (encrypted
+ * with the account's aws/ssm key, which the node role may use through SSM), replacing
+ * an older value; returns the parameter's name.
+ */
+export async function putDeployedSecret(ssm: Pick<SSMClient, 'send'>, stack: string, name: string, value: string): Promise<string> {
+  if (!STACK.test(stack)) throw new CliInputError('--stack', `--stack must be a CloudFormation stack name, got ${JSON.stringify(stack)}`);
+  const problem = secretNameProblem(name);
+  if (problem !== undefined) throw new CliInputError('<name>', problem);
+  const parameter = `/stowage/${stack}/${name}`;
+  await ssm.send(new PutParameterCommand({ Name: parameter, Value: value, Type: 'SecureString', Overwrite: true }));
+  return parameter;
 }
 
 /** The env name a person would likely give it: the last part, in env-name characters. */
