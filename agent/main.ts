@@ -91,7 +91,7 @@ export function runtimeFor(config: AgentConfig, file: string, docker: Docker = n
     ...(config.secretsFile
       ? { secrets: new FileSecretSource(config.secretsFile, LOCAL_STACK) }
       : config.pull
-        ? { secrets: new AwsSecretSource({ ssm: new SSMClient({}), secretsManager: new SecretsManagerClient({}) }) }
+        ? { secrets: new AwsSecretSource({ ssm: (region) => new SSMClient({ region }), secretsManager: (region) => new SecretsManagerClient({ region }) }) }
         : {}),
   });
 }

@@ -13,8 +13,17 @@ const FINAL = new Set(['AccessDeniedException', 'ParameterNotFound', 'ParameterV
  * key; the aws/ssm key needs no grant of its own), GetSecretValue for a secret (its
  * current version, as a string).
  */
+export interface AwsSecretClients {
+  /**
+   * A client for the ARN's region. By region because `stowage-agent sync`, run by the SSM
+   * agent, has no AWS_REGION in its environment, and the ARN names the region anyway.
+   */
+  readonly ssm: (region: string) => Pick<SSMClient, 'send'>;
+  readonly secretsManager: (region: string) => Pick<SecretsManagerClient, 'send'>;
+}
+
 export class AwsSecretSource implements SecretSource {
-  constructor(private readonly clients: { readonly ssm: Pick<SSMClient, 'send'>; readonly secretsManager: Pick<SecretsManagerClient, 'send'> }) {}
+  constructor(private readonly clients: AwsSecretClients) {}
 
   async read(refs: Readonly<Record<string, string>>): Promise<Record<string, string>> {
     const out: Record<string, string> = {};
@@ -25,10 +34,10 @@ export class AwsSecretSource implements SecretSource {
       try {
         if (ref.service === 'ssm') {
           // By ARN: GetParameter takes a parameter's ARN as its Name (a parameter in this account and region).
-          const res = await this.clients.ssm.send(new GetParameterCommand({ Name: arn, WithDecryption: true }));
+          const res = await this.clients.ssm(ref.region).send(new GetParameterCommand({ Name: arn, WithDecryption: true }));
           value = res.Parameter?.Value;
         } else {
-          const res = await this.clients.secretsManager.send(new GetSecretValueCommand({ SecretId: arn }));
+          const res = await this.clients.secretsManager(ref.region).send(new GetSecretValueCommand({ SecretId: arn }));
           value = res.SecretString;
           if (value === undefined && res.SecretBinary !== undefined) throw secretError(name, arn, 'it is a binary secret; env takes text, so store it as a string', false);
         }

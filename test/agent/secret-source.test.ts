@@ -12,13 +12,18 @@ import type { SecretSource } from '../../agent/secret-source';
 import type { ContainerSpec } from '../../core/agent/container';
 
 const PARAM = 'arn:aws:ssm:eu-west-1:123456789012:parameter/stowage/Prod/db/password';
-const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:stowage/Prod/api-key';
+const SECRET = 'arn:aws:secretsmanager:us-east-2:123456789012:secret:stowage/Prod/api-key';
 const VALUE = 'correct horse battery staple';
 
 describe('AwsSecretSource', () => {
   const ssm = mockClient(SSMClient);
   const sm = mockClient(SecretsManagerClient);
-  const source = () => new AwsSecretSource({ ssm: new SSMClient({ region: 'eu-west-1' }), secretsManager: new SecretsManagerClient({ region: 'eu-west-1' }) });
+  const regions: string[] = [];
+  const source = () =>
+    new AwsSecretSource({
+      ssm: (region) => (regions.push(region), new SSMClient({ region })),
+      secretsManager: (region) => (regions.push(region), new SecretsManagerClient({ region })),
+    });
   beforeEach(() => {
     ssm.reset();
     sm.reset();
@@ -30,6 +35,8 @@ describe('AwsSecretSource', () => {
     expect(await source().read({ DB_PASSWORD: PARAM, API_KEY: SECRET })).toEqual({ DB_PASSWORD: VALUE, API_KEY: 'k-123' });
     expect(ssm.commandCalls(GetParameterCommand).map((c) => c.args[0].input)).toEqual([{ Name: PARAM, WithDecryption: true }]);
     expect(sm.commandCalls(GetSecretValueCommand).map((c) => c.args[0].input)).toEqual([{ SecretId: SECRET }]);
+    // Each call goes to the region its ARN names.
+    expect(regions).toEqual(['eu-west-1', 'us-east-2']);
   });
 
   it('fails a start naming the secret and its ARN, final when it does not exist, retriable when throttled', async () => {
