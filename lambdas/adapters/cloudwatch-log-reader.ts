@@ -14,6 +14,14 @@ export interface CloudWatchLogReaderOptions {
   readonly maxPages?: number;
 }
 
+/**
+ * The port promises the oldest first; FilterLogEvents interleaves streams by time within
+ * what it searched, and a stable sort keeps a stream's own order for lines of one millisecond.
+ */
+function oldestFirst(lines: LogLine[]): LogLine[] {
+  return lines.sort((a, b) => a.at - b.at);
+}
+
 /** FilterLogEvents takes at most 100 stream names (CloudWatch Logs API Reference, FilterLogEvents, logStreamNames). */
 const MAX_STREAM_NAMES = 100;
 const DEFAULT_MAX_PAGES = 10;
@@ -67,9 +75,9 @@ export class CloudWatchLogReader implements LogReader {
         if (e.timestamp === undefined || e.message === undefined || e.logStreamName === undefined) continue;
         lines.push({ taskId: e.logStreamName, at: e.timestamp, text: e.message.replace(/\r?\n$/, '') });
       }
-      if (lines.length >= query.limit) return { lines: lines.slice(0, query.limit), truncated: nextToken !== undefined || lines.length > query.limit };
-      if (!nextToken) return { lines, truncated: false };
+      if (lines.length >= query.limit) return { lines: oldestFirst(lines).slice(0, query.limit), truncated: nextToken !== undefined || lines.length > query.limit };
+      if (!nextToken) return { lines: oldestFirst(lines), truncated: false };
     }
-    return { lines, truncated: true };
+    return { lines: oldestFirst(lines), truncated: true };
   }
 }
