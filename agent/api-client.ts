@@ -81,6 +81,7 @@ export class HttpControlPlane implements ControlPlane {
       ...(t.stopGraceSeconds !== undefined ? { stopGraceSeconds: t.stopGraceSeconds } : {}),
       ...(t.cpuLimit !== undefined ? { cpuLimit: t.cpuLimit } : {}),
       ...(t.capabilities !== undefined ? { capabilities: t.capabilities } : {}),
+      ...(t.secrets !== undefined ? { secrets: t.secrets } : {}),
     }));
   }
 

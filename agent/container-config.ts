@@ -36,6 +36,79 @@ export const PIDS_LIMIT = 256;
  */
 export const KEPT_CAPABILITIES: readonly string[] = ['NET_BIND_SERVICE'];
 
+/**
+ * Where a node's containers write their output. Locally (and wherever no log service is
+ * configured) Docker's json-file, rotated so a chatty service cannot fill the disk. In
+ * AWS the awslogs driver, to one group per job under the stack's prefix and one stream
+ * per copy: the output outlives the node, which consolidation hands back.
+ */
+export type LogSettings =
+  | { readonly driver: 'json-file' }
+  | {
+      readonly driver: 'awslogs';
+      readonly region: string;
+      /** `/stowage/<stack>`: the node role may write only under it. */
+      readonly groupPrefix: string;
+      /** Retention of the groups the agent creates (the stack's `logRetentionDays`). */
+      readonly retentionDays: number;
+    };
+
+export const JSON_FILE_LOGS: LogSettings = { driver: 'json-file' };
+
+/** json-file rotation: at most three files of 10 MB per container (30 MB), the oldest dropped. */
+export const LOG_ROTATION = { 'max-size': '10m', 'max-file': '3' } as const;
+
+/**
+ * What awslogs buffers in memory while CloudWatch Logs is slow or unreachable, in
+ * non-blocking mode: a container's writes never wait for the log service (blocking mode
+ * would stall a service's stdout, and so the service, during a CloudWatch outage); past
+ * the buffer, lines are dropped rather than the service held.
+ */
+export const AWSLOGS_BUFFER = '4m';
+
+/** The group a job's copies write to: `<prefix>/<job id>` (control/log-reader.ts names it the same for reading). */
+export function logGroupName(groupPrefix: string, jobId: string): string {
+  return `${groupPrefix}/${jobId}`;
+}
+
+/**
+ * Docker's LogConfig for a copy. With awslogs the group must exist already
+ * (`awslogs-create-group` false): the agent creates it first, with its retention
+ * (agent/log-groups.ts), because a group Docker creates keeps its lines forever. Docker
+ * 20.10 and later also keep a local, rotated cache of a remote driver's output (the
+ * daemon's `cache-max-size` 20 MB / `cache-max-file` 5 by default), so `docker logs`
+ * still works on the node and its disk stays bounded there too.
+ */
+export function logConfig(spec: Pick<ContainerSpec, 'jobId' | 'taskId'>, logging: LogSettings): { Type: string; Config: Record<string, string> } {
+  if (logging.driver === 'json-file') return { Type: 'json-file', Config: { ...LOG_ROTATION } };
+  return {
+    Type: 'awslogs',
+    Config: {
+      'awslogs-region': logging.region,
+      'awslogs-group': logGroupName(logging.groupPrefix, spec.jobId),
+      // One stream per copy: the task id names replica and generation, so a restarted
+      // or moved copy writes beside, not into, its predecessor's stream.
+      'awslogs-stream': spec.taskId,
+      'awslogs-create-group': 'false',
+      mode: 'non-blocking',
+      'max-buffer-size': AWSLOGS_BUFFER,
+    },
+  };
+}
+
+/** Throws unless the settings can name groups CloudWatch Logs accepts and a retention it offers. */
+export function validateLogSettings(logging: LogSettings): void {
+  if (logging.driver === 'json-file') return;
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(logging.region)) throw new Error(`log settings: region must be an AWS region such as eu-west-1, got ${JSON.stringify(logging.region)}`);
+  if (!/^\/[A-Za-z0-9_\-./#]{1,400}$/.test(logging.groupPrefix) || logging.groupPrefix.endsWith('/')) {
+    throw new Error(`log settings: the group prefix must look like /stowage/<stack> (no trailing /), got ${JSON.stringify(logging.groupPrefix)}`);
+  }
+  if (!RETENTION_DAYS.has(logging.retentionDays)) throw new Error(`log settings: retention must be one of CloudWatch Logs' values (${[...RETENTION_DAYS].join(', ')} days), got ${logging.retentionDays}`);
+}
+
+/** The retention periods PutRetentionPolicy accepts (CloudWatch Logs API Reference, PutRetentionPolicy, retentionInDays). */
+export const RETENTION_DAYS: ReadonlySet<number> = new Set([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]);
+
 /** Docker's share unit: 1024 is one CPU's worth of weight. */
 const SHARES_PER_CPU = 1024;
 /** The kernel's smallest cpu.shares. */
@@ -108,7 +181,7 @@ const portKey = (containerPort: number) => `${containerPort}/tcp`;
  * The create request. The host configuration is fixed but for what the spec sizes:
  * no privileges, mounts, devices or host network, because no field maps to them.
  */
-export function createOptions(spec: ContainerSpec, nodeId: string, bindAddress: string): Docker.ContainerCreateOptions {
+export function createOptions(spec: ContainerSpec, nodeId: string, bindAddress: string, logging: LogSettings = JSON_FILE_LOGS): Docker.ContainerCreateOptions {
   const ports = spec.ports ?? [];
   const hc = spec.healthCheck;
   const probed = agentCheck(hc);
@@ -156,6 +229,7 @@ export function createOptions(spec: ContainerSpec, nodeId: string, bindAddress: 
       // The scheduler owns restarts (policy, back-off, placement); Docker restarting
       // behind its back would make copies it does not know of.
       RestartPolicy: { Name: 'no' },
+      LogConfig: logConfig(spec, logging),
       Privileged: false,
       NetworkMode: 'bridge',
       ReadonlyRootfs: false,

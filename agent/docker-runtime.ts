@@ -4,7 +4,10 @@ import type { ContainerInfo, ContainerSpec, ContainerState } from '../core/agent
 import type { ContainerRuntime } from '../control/container-runtime';
 import type { Resources } from '../core/resources';
 import type { ContainerHealth, Endpoint } from '../core/service';
-import { checkOfLabel, createOptions, endpointsOf, LABELS, portsOfLabel, validateBindAddress, validateSpec } from './container-config';
+import { checkOfLabel, createOptions, endpointsOf, JSON_FILE_LOGS, LABELS, logGroupName, portsOfLabel, validateBindAddress, validateLogSettings, validateSpec, type LogSettings } from './container-config';
+import type { KeptLogs } from './kept-logs';
+import type { LogGroups } from './log-groups';
+import type { SecretSource } from './secret-source';
 import { ContainerProbes, type ProbeAddress } from './container-probes';
 import type { RegistryAuth } from './ecr-auth';
 import { ImagePullError } from './image-pull-error';
@@ -67,6 +70,14 @@ export interface DockerRuntimeOptions {
   readonly probes?: ContainerProbes;
   /** Credentials for private registries (ECR on EC2 nodes); absent: every pull is anonymous. */
   readonly registryAuth?: RegistryAuth;
+  /** Where containers log (default json-file, rotated); awslogs needs `logGroups`. */
+  readonly logging?: LogSettings;
+  /** Creates a job's group with its retention before the first copy writes to it (awslogs). */
+  readonly logGroups?: LogGroups;
+  /** Keeps the tail of a copy's output before its container is removed (json-file: the local cloud). */
+  readonly keptLogs?: KeptLogs;
+  /** Reads a job's secret values at start; absent: a copy with secrets fails to start, saying so. */
+  readonly secrets?: SecretSource;
 }
 
 /**
@@ -84,6 +95,10 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly bindAddress: string;
   private readonly probes: ContainerProbes;
   private readonly registryAuth?: RegistryAuth;
+  private readonly logging: LogSettings;
+  private readonly logGroups?: LogGroups;
+  private readonly keptLogs?: KeptLogs;
+  private readonly secrets?: SecretSource;
 
   constructor(options: DockerRuntimeOptions) {
     if (!options || !options.docker) throw new Error('DockerRuntime needs a dockerode client: new DockerRuntime({ docker: new Docker() })');
@@ -94,6 +109,12 @@ export class DockerRuntime implements ContainerRuntime {
     validateBindAddress(this.bindAddress);
     this.probes = options.probes ?? new ContainerProbes();
     this.registryAuth = options.registryAuth;
+    this.logging = options.logging ?? JSON_FILE_LOGS;
+    validateLogSettings(this.logging);
+    if (this.logging.driver === 'awslogs' && !options.logGroups) throw new Error('DockerRuntime: awslogs logging needs logGroups, which creates each job\'s group with its retention');
+    this.logGroups = options.logGroups;
+    this.keptLogs = options.keptLogs;
+    this.secrets = options.secrets;
     for (const [op, ms] of Object.entries(this.timeouts)) {
       if (!Number.isFinite(ms) || ms <= 0) throw new Error(`DockerRuntime timeout for ${op} must be a positive number of ms, got ${ms}`);
     }
@@ -128,9 +149,11 @@ export class DockerRuntime implements ContainerRuntime {
     validateImageReference(spec.image);
     validateSpec(spec);
     await this.requireImage(spec.image);
+    if (this.logging.driver === 'awslogs') await this.logGroups!.ensure(logGroupName(this.logging.groupPrefix, spec.jobId), this.logging.retentionDays);
+    const withSecrets = await this.withSecretValues(spec);
 
     const created = await this.call('create', undefined, this.timeouts.create, () =>
-      this.docker.createContainer(createOptions(spec, nodeId, this.bindAddress)),
+      this.docker.createContainer(createOptions(withSecrets, nodeId, this.bindAddress, this.logging)),
     );
     try {
       await this.call('start', created.id, this.timeouts.start, (abortSignal) => created.start({ abortSignal }));
@@ -141,6 +164,21 @@ export class DockerRuntime implements ContainerRuntime {
       throw err;
     }
     return created.id;
+  }
+
+  /**
+   * The spec with its secrets' values added to the env, read now so a changed value
+   * reaches the next copy started. Held only for the create call: Docker keeps the env in
+   * the container's configuration (docs/security.md), the agent keeps it nowhere.
+   */
+  private async withSecretValues(spec: ContainerSpec): Promise<ContainerSpec> {
+    const refs = spec.secrets ?? {};
+    if (Object.keys(refs).length === 0) return spec;
+    if (!this.secrets) {
+      throw new RuntimeError(`task ${spec.taskId}: the job has secrets, but this node has no secret source configured; run the agent with --ec2 (AWS) or from the local cloud`, { operation: 'create', retriable: false });
+    }
+    const values = await this.secrets.read(refs);
+    return { ...spec, env: { ...spec.env, ...values } };
   }
 
   async stop(containerId: string, graceSeconds: number): Promise<void> {
@@ -173,6 +211,8 @@ export class DockerRuntime implements ContainerRuntime {
 
   async remove(containerId: string): Promise<void> {
     this.probes.forget(containerId);
+    // Best effort: a copy whose output could not be kept is still removed.
+    await this.keptLogs?.keep(containerId, this.timeouts.inspect).catch(() => undefined);
     try {
       await this.call('remove', containerId, this.timeouts.remove, (abortSignal) =>
         this.docker.getContainer(containerId).remove({ force: true, v: true, abortSignal }),

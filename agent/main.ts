@@ -5,7 +5,14 @@ import * as path from 'node:path';
 import { regionOfApiUrl, sigV4Signer } from '../contract/sigv4-signer';
 import { bearerToken, HttpControlPlane, type ControlPlane } from './api-client';
 import { DEFAULT_STOP_GRACE_SECONDS } from '../core/service';
-import { validateBindAddress } from './container-config';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { JSON_FILE_LOGS, validateBindAddress, validateLogSettings, type LogSettings } from './container-config';
+import { KeptLogs } from './kept-logs';
+import { CloudWatchLogGroups } from './log-groups';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { AwsSecretSource } from './secret-aws';
+import { FileSecretSource } from './secret-file';
 import { DockerRuntime } from './docker-runtime';
 import { ec2Identity, localIdentity, type NodeIdentity } from './node-identity';
 import { describeSummary, syncOnce, type SyncSummary } from './sync';
@@ -36,6 +43,57 @@ export interface AgentConfig {
   readonly bindAddress?: string;
   /** Pull missing images: on for EC2 nodes, off for local ones (their images come from docker import). */
   readonly pull?: boolean;
+  /** Where containers log; absent: json-file, rotated, with removed copies' tails kept beside the config. */
+  readonly logging?: LogSettings;
+  /** The local cloud's secrets file (env STOWAGE_SECRETS_FILE at `run`); absent: EC2 nodes read SSM and Secrets Manager. */
+  readonly secretsFile?: string;
+}
+
+/** The stack name a local node's secrets are under (`stowage/local/…`); local/local-api.ts LOCAL_STACK. */
+const LOCAL_STACK = 'local';
+
+/** Retention of the log groups the agent creates when the stack names none. */
+export const DEFAULT_LOG_RETENTION_DAYS = 30;
+
+/**
+ * awslogs when the node is told its stack's log prefix (the node's unit sets
+ * STOWAGE_LOG_GROUP_PREFIX, STOWAGE_LOG_RETENTION_DAYS and AWS_REGION), else json-file.
+ */
+export function loggingFromEnv(env: NodeJS.ProcessEnv = process.env): LogSettings {
+  const prefix = env.STOWAGE_LOG_GROUP_PREFIX;
+  if (!prefix) return JSON_FILE_LOGS;
+  const logging: LogSettings = {
+    driver: 'awslogs',
+    region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? '',
+    groupPrefix: prefix,
+    retentionDays: env.STOWAGE_LOG_RETENTION_DAYS ? Number(env.STOWAGE_LOG_RETENTION_DAYS) : DEFAULT_LOG_RETENTION_DAYS,
+  };
+  validateLogSettings(logging);
+  return logging;
+}
+
+/**
+ * The Docker runtime a config describes, for the daemon and for `sync` alike. With
+ * json-file, the tails of removed copies are kept in `kept-logs/` beside the config
+ * (bounded: agent/kept-logs.ts), which the local cloud's log reader reads.
+ */
+export function runtimeFor(config: AgentConfig, file: string, docker: Docker = new Docker()): DockerRuntime {
+  const logging = config.logging ?? JSON_FILE_LOGS;
+  return new DockerRuntime({
+    docker,
+    pull: config.pull === true,
+    ...(config.bindAddress ? { bindAddress: config.bindAddress } : {}),
+    ...(config.pull ? { registryAuth: new EcrRegistryAuth() } : {}),
+    logging,
+    ...(logging.driver === 'awslogs'
+      ? { logGroups: new CloudWatchLogGroups(new CloudWatchLogsClient({ region: logging.region })) }
+      : { keptLogs: new KeptLogs(docker, path.join(path.dirname(path.resolve(file)), 'kept-logs')) }),
+    ...(config.secretsFile
+      ? { secrets: new FileSecretSource(config.secretsFile, LOCAL_STACK) }
+      : config.pull
+        ? { secrets: new AwsSecretSource({ ssm: (region) => new SSMClient({ region }), secretsManager: (region) => new SecretsManagerClient({ region }) }) }
+        : {}),
+  });
 }
 
 
@@ -64,6 +122,8 @@ export function readConfig(file: string): AgentConfig {
     pull: c.pull === true,
     ...(c.tokenFile ? { tokenFile: c.tokenFile } : {}),
     ...(c.bindAddress ? { bindAddress: c.bindAddress } : {}),
+    ...(c.logging ? { logging: c.logging } : {}),
+    ...(c.secretsFile ? { secretsFile: c.secretsFile } : {}),
   };
 }
 
@@ -124,11 +184,13 @@ async function runDaemon(o: RunOptions): Promise<number> {
     bindAddress: o.bindAddress,
     pull: o.ec2 === true,
     ...(o.tokenFile ? { tokenFile: path.resolve(o.tokenFile) } : {}),
+    logging: loggingFromEnv(),
+    ...(process.env.STOWAGE_SECRETS_FILE ? { secretsFile: path.resolve(process.env.STOWAGE_SECRETS_FILE) } : {}),
   };
   const file = configPath();
   writeConfig(file, config);
   // EC2 nodes pull, and authenticate to the account's private ECR registries with the node role.
-  const runtime = new DockerRuntime({ docker: new Docker(), pull: config.pull === true, bindAddress: o.bindAddress, ...(config.pull ? { registryAuth: new EcrRegistryAuth() } : {}) });
+  const runtime = runtimeFor(config, file);
   const sampler = new UsageSampler(runtime, identity.nodeId, usageFile(file), Math.max(2, o.intervalS));
   const deps = { runtime, controlPlane: controlPlaneFor(config), identity, graceSeconds: config.graceSeconds, usage: () => sampler.latest, maxStartsPerPass: MAX_STARTS_PER_PASS, keepAliveMs: o.intervalS * 1000, startFailures: new StartFailures() };
   log(`node ${identity.nodeId} (${identity.instanceType}, ${identity.zone}, ${identity.capacity.cpu}m/${identity.capacity.memoryMiB}MiB) -> ${apiUrl}; config ${file}`);
@@ -204,12 +266,7 @@ async function syncCommand(): Promise<number> {
     // The daemon's latest sample when fresh: measuring here would hold the heartbeat (and the starts behind it) for a second.
     const sampled = readUsage(usageFile(configPath()));
     summary = await syncOnce({
-      runtime: new DockerRuntime({
-        docker: new Docker(),
-        pull: config.pull === true,
-        ...(config.bindAddress ? { bindAddress: config.bindAddress } : {}),
-        ...(config.pull ? { registryAuth: new EcrRegistryAuth() } : {}),
-      }),
+      runtime: runtimeFor(config, configPath()),
       // One pass of its own: a failed pull is reported by the daemon's next heartbeats, not remembered here.
       controlPlane: controlPlaneFor(config),
       identity: config.identity,

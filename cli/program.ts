@@ -15,6 +15,8 @@ import { ExecExitError } from './commands/exec-request';
 import { TaskContainerNotFoundError } from '../local/task-exec';
 import { register as registerLocal } from './commands/local';
 import { register as registerReport } from './commands/report';
+import { register as registerLogs } from './commands/logs';
+import { register as registerSecret } from './commands/secret';
 import { LocalOptionError } from '../local/local-policy';
 import { AlreadyRunningError } from '../local/run-record';
 import { LocalDownError } from '../local/local-down';
@@ -44,6 +46,8 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerReport,
   registerExec,
   registerLocal,
+  registerLogs,
+  registerSecret,
 ];
 
 /**

@@ -94,6 +94,8 @@ export const desiredTaskSchema = z.object({
   cpuLimit: z.number().int().min(1).optional(),
   /** Capabilities kept beyond NET_BIND_SERVICE. */
   capabilities: z.array(z.string()).readonly().optional(),
+  /** Env names → ARNs: the agent reads the values itself, so none crosses the API. */
+  secrets: z.record(z.string(), z.string()).optional(),
 });
 export type DesiredTaskView = z.infer<typeof desiredTaskSchema>;
 

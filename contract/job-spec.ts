@@ -3,6 +3,7 @@ import { JOB_ID } from './ids';
 import { argText } from './argv-text';
 import { imageReferenceSchema } from './image-reference';
 import { labelsSchema, limitedRecord } from './node-labels';
+import { secretsSchema } from './secret-refs';
 import { updateSpecSchema } from './deployment-spec';
 import { capabilitiesSchema, DEFAULT_STOP_GRACE_SECONDS, exposeSchema, healthCheckSchema, MAX_STOP_GRACE_SECONDS, portsSchema, SPREADS } from './service-spec';
 
@@ -72,6 +73,8 @@ export const jobSpecSchema = z
     capabilities: capabilitiesSchema.optional(),
     /** How a change of the job rolls out; absent: every default of updateSpecSchema. Not part of a version. */
     update: updateSpecSchema.optional(),
+    /** Env names → ARNs of SSM parameters or Secrets Manager secrets; the agent reads the values at start (secret-refs.ts). */
+    secrets: secretsSchema.optional(),
   })
   .superRefine((job, ctx) => {
     // Rules between fields, each reported at the field that breaks it.
@@ -86,6 +89,9 @@ export const jobSpecSchema = z
     if (job.healthCheck?.tcp) known(job.healthCheck.tcp.port, ['healthCheck', 'tcp', 'port']);
     if (job.update && allowsNoProgress(job.update, job.count)) {
       ctx.addIssue({ code: 'custom', path: ['update'], message: `maxSurge ${JSON.stringify(job.update.maxSurge)} and maxUnavailable ${JSON.stringify(job.update.maxUnavailable)} allow no copy above or below ${job.count}: a deployment could never replace one; allow a surge (e.g. "25%") or an unavailable copy` });
+    }
+    for (const name of Object.keys(job.secrets ?? {})) {
+      if (Object.hasOwn(job.env, name)) ctx.addIssue({ code: 'custom', path: ['secrets', name], message: `is also in env; a variable comes from env or from secrets, not both: remove one` });
     }
     if (job.cpuLimit !== undefined && job.cpuLimit < job.cpu) {
       ctx.addIssue({ code: 'custom', path: ['cpuLimit'], message: `must be at least cpu (${job.cpu}): a cap below the request would throttle what the scheduler reserved` });

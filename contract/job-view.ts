@@ -42,6 +42,8 @@ export const jobViewSchema = z.object({
   image: z.string().min(1),
   command: z.array(z.string()).readonly(),
   env: z.record(z.string(), z.string()),
+  /** Env names → ARNs (never values); absent: none. */
+  secrets: z.record(z.string(), z.string()).optional(),
   cpu: z.number().int().min(0),
   memoryMiB: z.number().int().min(0),
   count: z.number().int().min(0),

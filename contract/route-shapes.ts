@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { putJobResponseSchema, rollbackBodySchema, rollbackResponseSchema, scaleBodySchema, scaleResponseSchema, versionListResponseSchema } from './deployment-spec';
 import { heartbeatAnswerSchema, heartbeatBodySchema } from './heartbeat';
 import { jobListResponseSchema } from './job-list';
+import { jobLogsQuerySchema, jobLogsResponseSchema } from './job-logs';
 import { jobSpecSchema, submitResponseSchema } from './job-spec';
 import { jobResponseSchema, stopResponseSchema } from './job-view';
 import { nodeListResponseSchema } from './node-view';
@@ -35,6 +36,7 @@ export const ROUTE_SHAPES = {
   'GET /nodes': { status: 200, response: nodeListResponseSchema },
   'GET /report': { query: reportQuerySchema, status: 200, response: reportResponseSchema },
   'PUT /nodes/{id}/heartbeat': { body: heartbeatBodySchema, status: 200, response: heartbeatAnswerSchema },
+  'GET /jobs/{id}/logs': { query: jobLogsQuerySchema, status: 200, response: jobLogsResponseSchema },
 } as const satisfies Record<RouteKey, RouteShape>;
 
 /** The success body of a route, as its handler builds it and its clients read it. */

@@ -48,6 +48,7 @@ export const ROUTES = {
   listNodes: { method: 'GET', path: '/nodes', key: 'GET /nodes', caller: 'user', handler: 'nodes' },
   getReport: { method: 'GET', path: '/report', key: 'GET /report', caller: 'user', handler: 'report' },
   heartbeat: { method: 'PUT', path: '/nodes/{id}/heartbeat', key: 'PUT /nodes/{id}/heartbeat', caller: 'node', handler: 'heartbeat' },
+  jobLogs: { method: 'GET', path: '/jobs/{id}/logs', key: 'GET /jobs/{id}/logs', caller: 'user', handler: 'jobs' },
 } as const satisfies Record<string, Route>;
 
 export type RouteName = keyof typeof ROUTES;

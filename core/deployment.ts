@@ -28,6 +28,7 @@ export const TEMPLATE_FIELDS = [
   'spread',
   'cpuLimit',
   'capabilities',
+  'secrets',
 ] as const satisfies readonly (keyof Job)[];
 
 export type TemplateField = (typeof TEMPLATE_FIELDS)[number];

@@ -49,6 +49,12 @@ export interface Job {
   readonly image: string;
   readonly command: readonly string[];
   readonly env: Readonly<Record<string, string>>;
+  /**
+   * Env names → ARNs of where each value is kept (SSM parameter, Secrets Manager
+   * secret). Only references: the agent reads the values when it starts a copy, so no
+   * value is in the store, the API's answers or the scheduler's logs.
+   */
+  readonly secrets?: Readonly<Record<string, string>>;
   readonly resources: Resources;
   readonly count: number;
   readonly kind: JobKind;

@@ -23,6 +23,7 @@ new StowageStack(app, context('stackName') ?? 'Stowage', {
   loadBalancer: flag('loadBalancer'),
   certificateArn: context('certificateArn'),
   admins: context('admins')?.split(',').map((s) => s.trim()).filter(Boolean),
+  logRetentionDays: integer('logRetentionDays'),
   // A lookup needs a concrete account and region; without vpcId the stack stays
   // environment-agnostic, so synth needs no credentials at all.
   env: vpcId ? { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION } : undefined,

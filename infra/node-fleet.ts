@@ -1,4 +1,4 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
@@ -24,6 +24,8 @@ export interface NodeFleetProps {
    * every repository of the account in the stack's region.
    */
   readonly ecrRepositories?: readonly string[];
+  /** Where containers log (awslogs): the stack's group prefix, `/stowage/<stack>`, and the retention of the groups the agent creates. */
+  readonly logs: { readonly groupPrefix: string; readonly retentionDays: number };
 }
 
 /** A NodeFleet property that cannot work; the message names it and the fix. */
@@ -72,6 +74,8 @@ export class NodeFleet extends Construct {
     this.grantSsmAgent();
     // Its one API permission, the heartbeat route, is granted by StowageApi.grantHeartbeat.
     this.grantEcrPull(props.ecrRepositories);
+    this.grantLogWrites(props.logs.groupPrefix);
+    this.grantSecretReads(props.stackTag.value);
 
     this.agentBundle = new AgentBundle(this, 'AgentBundle', { repoRoot: props.repoRoot }).asset;
     // GetObject on the one bundle object, rather than Asset.grantRead (GetObject*, List*
@@ -108,6 +112,9 @@ export class NodeFleet extends Construct {
       '[Service]',
       `Environment=STOWAGE_API_URL=${props.apiUrl}`,
       `Environment=AWS_REGION=${Stack.of(this).region}`,
+      // The agent logs containers with awslogs under this prefix (agent/main.ts loggingFromEnv).
+      `Environment=STOWAGE_LOG_GROUP_PREFIX=${props.logs.groupPrefix}`,
+      `Environment=STOWAGE_LOG_RETENTION_DAYS=${props.logs.retentionDays}`,
       // --ec2: identity, capacity and price from IMDSv2; images are pulled; calls are SigV4-signed.
       'ExecStart=/usr/local/bin/stowage-agent run --ec2',
       'Restart=always',
@@ -205,6 +212,48 @@ export class NodeFleet extends Construct {
         reason: 'Nodes pull whatever image a job names, from any repository of this account and region (read-only: BatchGetImage, GetDownloadUrlForLayer, BatchCheckLayerAvailability); deploy with -c ecrRepositories=a,b to name them instead.',
       });
     }
+  }
+
+  /**
+   * Docker's awslogs driver writes with the node role: streams and events only in the
+   * stack's groups, and the agent creates each job's group with its retention
+   * (agent/log-groups.ts) before the first copy writes. Nothing else in CloudWatch Logs.
+   */
+  private grantLogWrites(groupPrefix: string): void {
+    const stack = Stack.of(this);
+    const groups = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: `${groupPrefix}/*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    this.role.addToPolicy(new iam.PolicyStatement({ sid: 'CreateJobLogGroups', actions: ['logs:CreateLogGroup', 'logs:PutRetentionPolicy'], resources: [groups] }));
+    this.role.addToPolicy(new iam.PolicyStatement({ sid: 'WriteJobLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${groups}:log-stream:*`] }));
+    Validations.of(this.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:${groupPrefix}/*]`,
+      reason: 'One log group per job, named by the job id at its first start: creating groups and setting their retention is granted under the stack\'s prefix, /stowage/<stack>/, only.',
+    });
+    Validations.of(this.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:${groupPrefix}/*:log-stream:*]`,
+      reason: 'One stream per task copy, named by its task id: streams and events are written only in the stack\'s job groups.',
+    });
+  }
+
+  /**
+   * Jobs' secrets, read by the agent at container start: parameters under
+   * /stowage/<stack>/ and secrets named stowage/<stack>/… only (contract/secret-refs.ts,
+   * which refuses any other ARN at submit). SecureStrings under the aws/ssm key need no
+   * KMS grant; a customer-managed key needs kms:Decrypt added for this role.
+   */
+  private grantSecretReads(stack: string): void {
+    const s = Stack.of(this);
+    const parameters = s.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `stowage/${stack}/*` });
+    const secrets = s.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `stowage/${stack}/*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    this.role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadJobParameters', actions: ['ssm:GetParameter', 'ssm:GetParameters'], resources: [parameters] }));
+    this.role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadJobSecrets', actions: ['secretsmanager:GetSecretValue'], resources: [secrets] }));
+    Validations.of(this.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/stowage/${stack}/*]`,
+      reason: 'Jobs name their parameters at submit; the nodes may read only those under the stack\'s prefix, /stowage/<stack>/, which submit also enforces.',
+    });
+    Validations.of(this.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:stowage/${stack}/*]`,
+      reason: 'Jobs name their secrets at submit; the nodes may read only secrets named stowage/<stack>/…, which submit also enforces.',
+    });
   }
 
   private launchTemplateFor(id: string, arch: NodeArchitecture, userData: ec2.UserData): ec2.LaunchTemplate {

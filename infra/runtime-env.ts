@@ -26,4 +26,5 @@ export const RUNTIME_ENV = {
   wakeQueueUrl: 'STOWAGE_WAKE_QUEUE_URL',
   syncDocument: 'STOWAGE_SYNC_DOCUMENT',
   admins: 'STOWAGE_ADMINS',
+  logGroupPrefix: 'STOWAGE_LOG_GROUP_PREFIX',
 } as const;

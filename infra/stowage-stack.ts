@@ -1,4 +1,6 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import * as path from 'node:path';
 import { StowageApi } from './api';
@@ -16,6 +18,9 @@ import { StackTeardown } from './teardown';
 
 /** The tag key on every instance this stack launches; Ec2Fleet refuses `aws:` keys. */
 export const STACK_TAG_KEY = 'stowage:stack';
+
+/** How long containers' output is kept when the stack names no `logRetentionDays`. */
+export const DEFAULT_LOG_RETENTION_DAYS = 30;
 
 export interface StowageStackProps extends StackProps {
   /** Use this existing VPC (needs `env` with account and region, and credentials to look up). */
@@ -46,6 +51,8 @@ export interface StowageStackProps extends StackProps {
    * other caller sees and changes only the jobs it created (lambdas/api/ownership.ts).
    */
   readonly admins?: readonly string[];
+  /** Days CloudWatch Logs keeps containers' output (`-c logRetentionDays=…`, one of its retention values); default 30. */
+  readonly logRetentionDays?: number;
 }
 
 /** An IAM role or user ARN: an admin is named as the principal, never as one session of it. */
@@ -82,6 +89,12 @@ export class StowageStack extends Stack {
       if (!ADMIN_ARN.test(arn)) throw new StackConfigError('admins', `"${arn}" is not an IAM role or user ARN (arn:aws:iam::<account>:role/<name> or :user/<name>); name the role, not one session of it`);
     }
     const stackTag = { key: STACK_TAG_KEY, value: this.stackName };
+    const logRetentionDays = props.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS;
+    if (!Object.values(logs.RetentionDays).includes(logRetentionDays) || logRetentionDays === logs.RetentionDays.INFINITE) {
+      throw new StackConfigError('logRetentionDays', `must be one of CloudWatch Logs' retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ... days), got ${logRetentionDays}`);
+    }
+    // Every job's group is under this prefix; node and API grants reach nothing else.
+    const logGroupPrefix = `/stowage/${this.stackName}`;
     const handlersDir = props.handlersDir;
 
     this.tables = new StateTables(this, 'State');
@@ -89,7 +102,8 @@ export class StowageStack extends Stack {
     const fn = (id: string, handler: string, extra: Record<string, string> = {}) =>
       new StowageFunction(this, id, { handler, handlersDir, environment: { ...tableEnv, ...extra }, description: `Stowage ${handler} handler` });
 
-    const submit = fn('Submit', 'submit', { [RUNTIME_ENV.idempotencyTable]: this.tables.idempotency.tableName });
+    // The stack's name: a job's secrets must be under /stowage/<stack>/ (contract/secret-refs.ts).
+    const submit = fn('Submit', 'submit', { [RUNTIME_ENV.idempotencyTable]: this.tables.idempotency.tableName, [RUNTIME_ENV.stackTagValue]: this.stackName });
     const jobs = fn('Jobs', 'jobs');
     const nodes = fn('Nodes', 'nodes');
     const heartbeat = fn('Heartbeat', 'heartbeat');
@@ -123,6 +137,7 @@ export class StowageStack extends Stack {
       loadBalanced: props.loadBalancer,
       architectures: architecturesFor(props.instanceTypes),
       ecrRepositories: props.ecrRepositories,
+      logs: { groupPrefix: logGroupPrefix, retentionDays: logRetentionDays },
     });
 
     this.api.grantHeartbeat(this.fleet.role);
@@ -155,6 +170,15 @@ export class StowageStack extends Stack {
     });
 
     this.operations = new Operations(this, 'Operations', { scheduler: this.scheduler.fn, schedulerTimeout: this.scheduler.timeout });
+    // GET /jobs/{id}/logs reads the job's group: FilterLogEvents under the stack's prefix only.
+    jobs.fn.addEnvironment(RUNTIME_ENV.logGroupPrefix, logGroupPrefix);
+    jobs.fn.addToRolePolicy(
+      new iam.PolicyStatement({ sid: 'ReadJobLogs', actions: ['logs:FilterLogEvents'], resources: [this.formatArn({ service: 'logs', resource: 'log-group', resourceName: `${logGroupPrefix}/*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })] }),
+    );
+    Validations.of(jobs.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:${logGroupPrefix}/*]`,
+      reason: 'One log group per job, created as jobs start: the grant is FilterLogEvents on the stack\'s prefix, /stowage/<stack>/, and no other group.',
+    });
 
     // A created, changed, scaled, rolled-back or stopped job asks for a pass at once.
     for (const f of [submit, jobs]) {

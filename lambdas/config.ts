@@ -42,6 +42,8 @@ export const ENV = {
   syncDocument: 'STOWAGE_SYNC_DOCUMENT',
   /** Comma-separated IAM principal ARNs that see and change every job (stack context `admins`); set on the submit and jobs functions. */
   admins: 'STOWAGE_ADMINS',
+  /** `/stowage/<stack>`: each job's containers log to `<prefix>/<job id>` (set on the jobs function, which reads them). */
+  logGroupPrefix: 'STOWAGE_LOG_GROUP_PREFIX',
 } as const;
 
 export class ConfigError extends Error {

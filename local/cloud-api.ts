@@ -1,5 +1,6 @@
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { StateStore } from '../control/state/state-store';
+import type { LogReader } from '../control/log-reader';
 import type { EventLog } from './event-log';
 import type { Piece } from './lifecycle';
 import { startLocalApi, type LocalApi } from './local-api';
@@ -75,6 +76,7 @@ export interface CloudApiOptions {
   readonly log: EventLog;
   /** Where the local load balancer answers: the jobs API shows exposed jobs there. */
   readonly loadBalancerUrl: string;
+  readonly logReader?: LogReader;
 }
 
 /** The local API on 127.0.0.1:`port`; stop closes it (and the agents' kept-alive connections). */
@@ -92,6 +94,7 @@ export async function serveApi(o: CloudApiOptions): Promise<Piece<LocalApi>> {
     },
     onJobsChanged: () => o.hooks.jobsChanged(),
     loadBalancerUrl: o.loadBalancerUrl,
+    ...(o.logReader ? { logReader: o.logReader } : {}),
   }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'EADDRINUSE') throw new LocalOptionError(`port ${o.port} is in use; pass --port <n> (or --port 0 for any free port)`, { cause: err });
     throw err;

@@ -22,6 +22,7 @@ export interface CloudFleetOptions {
   readonly claim: RunClaim;
   readonly log: EventLog;
   readonly hooks: ApiHooks;
+  readonly secretsFile?: string;
   /** Told how many agents were running when the stop began. */
   readonly onStopped?: (agents: number) => void;
 }
@@ -34,6 +35,7 @@ export function startFleet(o: CloudFleetOptions): Piece<LocalFleet> {
     repoRoot: o.repoRoot,
     intervalSeconds: o.intervalSeconds,
     docker: o.docker,
+    ...(o.secretsFile ? { secretsFile: o.secretsFile } : {}),
     idPrefix: o.claim.idPrefix,
     onLog: (nodeId, line) => o.log.line(nodeId, line),
     onProcessesChanged: (pids) => o.claim.recordAgentPids(pids),

@@ -8,6 +8,7 @@ import { matchPath, ROUTE_LIST, type HandlerModule } from '../contract/routes';
 import { systemClock, type Clock } from '../control/clock';
 import type { StateStore } from '../control/state/state-store';
 import { LOCAL_ADMIN_NAME, localUserArn, userOfToken } from './credentials';
+import type { LogReader } from '../control/log-reader';
 import type { ApiMetrics, Observability } from '../lambdas/api/deps';
 import { createHandler as heartbeatHandler } from '../lambdas/api/heartbeat';
 import { createHandler as jobsHandler } from '../lambdas/api/jobs';
@@ -41,6 +42,8 @@ export interface LocalApiOptions {
   readonly log?: Observability['log'];
   /** Where the local load balancer answers, for the URL the jobs API shows an exposed job at. */
   readonly loadBalancerUrl?: string;
+  /** Where GET /jobs/{id}/logs reads; absent: the route answers 503. */
+  readonly logReader?: LogReader;
   /** Called after a call that changes jobs succeeded (a route with `wakesScheduler`): the local cloud wakes the scheduler. */
   readonly onJobsChanged?: () => void;
   /** Called after each request, for the bench and the live view. */
@@ -54,6 +57,9 @@ export interface LocalApi {
 
 /** API Gateway's payload limit; the submit handler has its own, smaller one. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/** The local cloud's stack name: its secrets are `…:parameter/stowage/local/<name>` (docs/security.md). */
+export const LOCAL_STACK = 'local';
 
 /** The admin's caller identity, in the place IAM puts it (submit keys idempotency records on it). */
 export const LOCAL_USER_ARN = localUserArn(LOCAL_ADMIN_NAME);
@@ -73,8 +79,8 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
   const bearer = (event: ApiEvent) => /^Bearer (.+)$/.exec(event.headers?.authorization ?? '')?.[1]?.trim();
   // One handler per module, as one Lambda function serves each module's routes.
   const handlers: Record<HandlerModule, ApiHandler> = {
-    submit: submitHandler({ ...deps, idempotencyStore: options.idempotencyStore, admins: LOCAL_ADMINS }),
-    jobs: jobsHandler({ ...deps, admins: LOCAL_ADMINS, ...(options.loadBalancerUrl !== undefined ? { loadBalancerUrl: options.loadBalancerUrl } : {}) }),
+    submit: submitHandler({ ...deps, idempotencyStore: options.idempotencyStore, admins: LOCAL_ADMINS, stackName: LOCAL_STACK }),
+    jobs: jobsHandler({ ...deps, admins: LOCAL_ADMINS, ...(options.loadBalancerUrl !== undefined ? { loadBalancerUrl: options.loadBalancerUrl } : {}), ...(options.logReader ? { logReader: options.logReader } : {}) }),
     nodes: nodesHandler(deps),
     report: reportHandler(deps),
     heartbeat: heartbeatHandler({

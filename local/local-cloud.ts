@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { deregistrationDelayMs, type SchedulerPolicy } from '../core/policy';
@@ -15,6 +16,8 @@ import { startScheduler } from './cloud-scheduler';
 import { openTables } from './cloud-tables';
 import { newToken, removeCredentials, writeCredentials } from './credentials';
 import { ensureDocker } from './docker-engine';
+import { DockerLogReader } from './docker-log-reader';
+import { secretsFileOf } from './secrets-file';
 import { startEventLog } from './event-log';
 import { Lifecycle } from './lifecycle';
 import type { LocalFleet } from './local-fleet';
@@ -93,6 +96,8 @@ export interface LocalCloud {
   readonly logFile: string;
   readonly tables: TableNames;
   readonly store: DynamoStateStore;
+  /** The tables' client (tests scan every table, e.g. for a secret value that must not be there). */
+  readonly dynamodb: DynamoDBClient;
   readonly fleet: LocalFleet;
   readonly docker: Docker;
   readonly policy: SchedulerPolicy;
@@ -179,7 +184,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     return piece;
   });
   const loadBalancerUrl = `http://127.0.0.1:${loadBalancer.port}`;
-  const api = await lifecycle.start('local API', () => serveApi({ store, idempotencyStore, userToken: token, port: options.port, hooks, log, loadBalancerUrl }));
+  const api = await lifecycle.start('local API', () => serveApi({ store, idempotencyStore, userToken: token, port: options.port, hooks, log, loadBalancerUrl, logReader: new DockerLogReader({ docker, stateDir }) }));
   const fleet = await lifecycle.start('local fleet', () =>
     startFleet({
       apiUrl: api.url,
@@ -191,6 +196,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       claim,
       log,
       hooks,
+      secretsFile: secretsFileOf(dir),
       onStopped: (n) => (stopped.agents = n),
     }),
   );
@@ -230,6 +236,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     logFile: log.file,
     tables,
     store,
+    dynamodb: database.client,
     fleet,
     docker,
     policy,

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { LABELS } from '../agent/container-config';
+import { keepAllOfNode } from '../agent/kept-logs';
 import type { InstanceType } from '../core/model';
 import { FleetError, type Fleet, type LaunchRequest } from '../control/fleet';
 import type { NodeCommander } from '../control/node-commander';
@@ -33,6 +34,8 @@ export interface LocalFleetOptions {
   readonly intervalSeconds?: number;
   /** Called with each line an agent prints, for the local cloud's log. */
   readonly onLog?: (nodeId: string, line: string) => void;
+  /** The local cloud's secrets file, handed to each agent (STOWAGE_SECRETS_FILE). */
+  readonly secretsFile?: string;
   /** Called when an agent process starts or ends, so its pid can be recorded for crash clean-up. */
   readonly onProcessesChanged?: (pids: readonly number[]) => void;
 }
@@ -120,7 +123,10 @@ export class LocalFleet implements Fleet {
           await stop(this.agents.get(id));
           // The instance is gone: its token no longer opens the API, its containers go with it.
           for (const [token, node] of this.nodeByToken) if (node === id) this.nodeByToken.delete(token);
-          if (this.options.docker) await removeContainers(this.options.docker, (node) => node === id);
+          if (this.options.docker) {
+            await keepAllOfNode(this.options.docker, id, path.join(path.dirname(configFor(this.options.stateDir, id)), 'kept-logs'));
+            await removeContainers(this.options.docker, (node) => node === id);
+          }
         } catch (err) {
           failed.push(id);
           cause ??= err;
@@ -153,7 +159,7 @@ export class LocalFleet implements Fleet {
   }
 
   private startAgent(id: string, args: readonly string[]): void {
-    const child = spawn(process.execPath, args, { env: { ...process.env, STOWAGE_AGENT_CONFIG: configFor(this.options.stateDir, id) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { env: { ...process.env, STOWAGE_AGENT_CONFIG: configFor(this.options.stateDir, id), ...(this.options.secretsFile ? { STOWAGE_SECRETS_FILE: this.options.secretsFile } : {}) }, stdio: ['ignore', 'pipe', 'pipe'] });
     const log = (data: Buffer) => {
       for (const line of data.toString().split('\n')) if (line.trim()) this.options.onLog?.(id, line);
     };

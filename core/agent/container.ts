@@ -16,6 +16,8 @@ export interface ContainerSpec {
   readonly command: readonly string[];
   /** Values verbatim; nothing expands them. */
   readonly env: Readonly<Record<string, string>>;
+  /** Env names → ARNs; the runtime reads the values at start and adds them to the env. */
+  readonly secrets?: Readonly<Record<string, string>>;
   readonly resources: Resources;
   /** Published on host ports the engine picks. */
   readonly ports?: readonly PortSpec[];

@@ -15,7 +15,7 @@
  */
 
 /** The services whose adapters live beside this module. */
-export type AwsService = 'dynamodb' | 'ec2' | 'ssm' | 'elbv2';
+export type AwsService = 'dynamodb' | 'ec2' | 'ssm' | 'elbv2' | 'logs';
 
 /** Which rule made an error retriable, or that none did. */
 export type AwsErrorKind = 'throttling' | 'service-fault' | 'transient' | 'sdk-retryable' | 'service-code' | 'not-retriable';
@@ -90,6 +90,9 @@ const SERVICE_CODES: Readonly<Record<AwsService, ReadonlySet<string>>> = {
     'ResourceInUse',
     'ResourceInUseException',
   ]),
+  // Amazon CloudWatch Logs API Reference, FilterLogEvents "Errors": ServiceUnavailableException
+  // (HTTP 500, "the service cannot complete the request"); throttling is in the common list.
+  logs: new Set(['ServiceUnavailableException']),
 };
 
 interface SdkErrorShape {

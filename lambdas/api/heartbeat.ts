@@ -115,5 +115,6 @@ function desiredTaskView({ task: t, job: current }: DesiredCopy): DesiredTaskVie
     ...(job.stopGraceSeconds !== undefined ? { stopGraceSeconds: job.stopGraceSeconds } : {}),
     ...(job.cpuLimit !== undefined ? { cpuLimit: job.cpuLimit } : {}),
     ...(job.capabilities !== undefined && job.capabilities.length > 0 ? { capabilities: job.capabilities } : {}),
+    ...(job.secrets !== undefined && Object.keys(job.secrets).length > 0 ? { secrets: job.secrets } : {}),
   };
 }

@@ -166,5 +166,6 @@ export function templateOfSpec(spec: JobSpec): VersionTemplate {
     spread: spec.spread,
     cpuLimit: spec.cpuLimit,
     capabilities: spec.capabilities,
+    secrets: spec.secrets,
   } as Job);
 }

@@ -26,7 +26,7 @@ import { DEFAULT_BATCH_RESTART, DEFAULT_SERVICE_RESTART } from '../../core/polic
  */
 export type JobSpec = Pick<
   Job,
-  'name' | 'image' | 'command' | 'env' | 'count' | 'kind' | 'restart' | 'constraints' | 'doNotDisrupt' | 'ports' | 'expose' | 'healthCheck' | 'stopGraceSeconds' | 'spread' | 'cpuLimit' | 'capabilities' | 'update'
+  'name' | 'image' | 'command' | 'env' | 'count' | 'kind' | 'restart' | 'constraints' | 'doNotDisrupt' | 'ports' | 'expose' | 'healthCheck' | 'stopGraceSeconds' | 'spread' | 'cpuLimit' | 'capabilities' | 'update' | 'secrets'
 > & {
   readonly cpu: number;
   readonly memoryMiB: number;
@@ -74,6 +74,7 @@ export function toJobSpec(parsed: ParsedJobSpec): JobSpec {
     ...(parsed.capabilities !== undefined && parsed.capabilities.length > 0 ? { capabilities: parsed.capabilities } : {}),
     // The schema fills every field of a given `update`; an absent one stays absent (DEFAULT_UPDATE).
     ...(parsed.update !== undefined ? { update: parsed.update } : {}),
+    ...(parsed.secrets !== undefined && Object.keys(parsed.secrets).length > 0 ? { secrets: parsed.secrets } : {}),
   };
 }
 

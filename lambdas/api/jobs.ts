@@ -17,6 +17,7 @@ import type { ApiDeps } from './deps';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { rollbackJob, scaleJob } from './job-changes';
 import { findVisibleJob, visibleTo } from './ownership';
+import { jobLogs, type JobLogsDeps } from './job-logs';
 import { parseWith, readJsonBody } from './request';
 import { answer, callerOf, route, routeKeyOf, type ApiEvent, type ApiHandler, type Reply } from './respond';
 import { specOfTemplate } from './version-diff';
@@ -38,7 +39,7 @@ const EXPLAINED: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['PENDING', 'UNSC
  * The jobs API's store, and the scheduler's snapshot: the list needs every job's task
  * statuses, and one snapshot read gives them all where a query per job would not.
  */
-export type JobsDeps = ApiDeps<JobStore & Pick<SchedulerStore, 'snapshot'>> & {
+export type JobsDeps = ApiDeps<JobStore & Pick<SchedulerStore, 'snapshot'>> & JobLogsDeps & {
   /** Where the deployment's load balancer answers (`http(s)://name[:port]`); absent: it has none, and exposed jobs show no URL. */
   readonly loadBalancerUrl?: string;
   /** Principals that see and change every job (lambdas/api/ownership.ts); absent: none. */
@@ -68,6 +69,8 @@ export function createHandler(deps: JobsDeps): ApiHandler {
         return scale(deps, event);
       case ROUTES.rollbackJob.key:
         return rollback(deps, event);
+      case ROUTES.jobLogs.key:
+        return jobLogs(deps, event, await findJob(deps, event));
       default:
         throw new NotFoundError('route', `${event.requestContext.http.method.toUpperCase()} ${event.rawPath}`);
     }
@@ -194,6 +197,7 @@ function jobView(j: Job, loadBalancerUrl: string | undefined, tasks: readonly Ta
     image: j.image,
     command: j.command,
     env: j.env,
+    ...(j.secrets !== undefined ? { secrets: j.secrets } : {}),
     cpu: j.resources.cpu,
     memoryMiB: j.resources.memoryMiB,
     count: j.count,

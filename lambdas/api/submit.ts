@@ -25,6 +25,7 @@ import { toJobSpec, type JobSpec } from './job-defaults';
 import { visibleTo } from './ownership';
 import { header, parseWith, pathParam, readJsonBody } from './request';
 import { answer, callerOf, route, routeKeyOf, type ApiEvent, type ApiHandler, type Reply } from './respond';
+import { refuseUnreadableSecrets, type SecretScopeDeps } from './secret-scope';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{1,128}$/;
@@ -32,7 +33,7 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{1,128}$/;
 /** A retried submit within this window returns the first answer; after it, a new job. */
 export const IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600;
 
-export interface SubmitDeps extends ApiDeps<JobStore> {
+export interface SubmitDeps extends ApiDeps<JobStore>, SecretScopeDeps {
   /** Where Powertools keeps idempotency records: DynamoDB in Lambda, in memory in unit tests. */
   readonly idempotencyStore: BasePersistenceLayer;
   /** `job-` + 20 hex characters; injectable so tests can pin ids. */
@@ -120,6 +121,7 @@ export function createHandler(deps: SubmitDeps): ApiHandler {
       throw new ValidationError([{ field: 'header.Idempotency-Key', rule: 'must be 1..128 characters of [A-Za-z0-9_-]' }], 'headers');
     }
     const job = toJobSpec(parseWith(jobSpecSchema, readJsonBody(event), 'job'));
+    refuseUnreadableSecrets(job.secrets, deps);
     // Powertools reads the remaining time from the context to expire an in-progress record
     // of an invocation that timed out, so a retry after a crash is not locked out forever.
     if (context) config.registerLambdaContext(context);
@@ -170,6 +172,7 @@ async function putJob(deps: SubmitDeps, event: ApiEvent): Promise<Reply> {
   const name = collect(() => pathParam(event, 'id', JOB_NAME, JOB_NAME_EXPECTED));
   const spec = collect(() => toJobSpec(parseWith(jobSpecSchema, readJsonBody(event), 'job')));
   if (name === undefined || spec === undefined) throw new ValidationError(issues, 'job');
+  refuseUnreadableSecrets(spec.secrets, deps);
   if (spec.name !== name) {
     throw new ValidationError([{ field: 'name', rule: `must equal the name in the path (${name}); a job is renamed by submitting it under the new name and stopping the old one` }], 'job');
   }

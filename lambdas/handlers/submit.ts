@@ -11,6 +11,8 @@ import { apiDeps } from './api-deps';
 function realDeps(env: NodeJS.ProcessEnv = process.env): SubmitDeps {
   return {
     ...apiDeps('submit', env),
+    // Secrets are checked against the stack's prefix: its name is the stack tag's value.
+    stackName: required(env, ENV.stackTagValue),
     idempotencyStore: new DynamoDBPersistenceLayer({ tableName: required(env, ENV.idempotencyTable), awsSdkV3Client: new DynamoDBClient({}) }),
     admins: adminsFrom(env),
   };

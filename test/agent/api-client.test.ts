@@ -30,13 +30,14 @@ describe('HttpControlPlane', () => {
     expect(desired).toEqual([{ taskId: 'j.0', jobId: 'j', generation: 2, image: 'busybox', command: ['sleep', '1'], env: { A: '$(x)' }, resources: { cpu: 100, memoryMiB: 32 } }]);
   });
 
-  it('carries a service\'s ports, health check, grace, CPU cap and capabilities into the container spec', async () => {
+  it('carries a service\'s ports, health check, grace, CPU cap, capabilities and secret references into the container spec', async () => {
     const service = {
       ports: [{ name: 'web', containerPort: 8080, protocol: 'tcp' }],
       healthCheck: { http: { port: 'web', path: '/health' }, intervalSeconds: 5, timeoutSeconds: 2, retries: 3, startPeriodSeconds: 10 },
       stopGraceSeconds: 45,
       cpuLimit: 1500,
       capabilities: ['NET_ADMIN'],
+      secrets: { DB_PASSWORD: 'arn:aws:ssm:eu-west-1:123456789012:parameter/stowage/Prod/db' },
     };
     const task = { id: 'j.0', jobId: 'j', slot: 0, generation: 2, status: 'RUNNING', image: 'busybox', command: [], env: {}, resources: { cpu: 500, memoryMiB: 64 }, ...service };
     const { api, calls } = client(async () => new Response(JSON.stringify({ nodeId: 'node-1', tasks: [task] }), { status: 200 }));

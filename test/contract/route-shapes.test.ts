@@ -16,6 +16,7 @@ import { createHandler as nodesHandler } from '../../lambdas/api/nodes';
 import { createHandler as reportHandler } from '../../lambdas/api/report';
 import type { ApiEvent, ApiHandler, ApiResult } from '../../lambdas/api/respond';
 import { createHandler as submitHandler } from '../../lambdas/api/submit';
+import { InMemoryLogReader } from '../../control/fakes/in-memory-log-reader';
 import { apiEvent, InMemoryPersistenceLayer, instanceArn, lambdaContext, testDeps } from '../lambdas/api/events';
 
 /**
@@ -101,12 +102,18 @@ async function world() {
   for (const t of [NOW - 3 * H, NOW - 2 * H, NOW - H]) await deps.store.putSample(sample(t, 2));
   const handlers: Record<HandlerModule, ApiHandler> = {
     submit: submitHandler({ ...deps, idempotencyStore: new InMemoryPersistenceLayer() }),
-    jobs: jobsHandler(deps),
+    jobs: jobsHandler({ ...deps, logReader: logsOf(JOB_ID) }),
     nodes: nodesHandler(deps),
     report: reportHandler(deps),
     heartbeat: heartbeatHandler({ ...deps, identify: (e) => /\/([^/]+)$/.exec(e.requestContext?.authorizer?.iam?.userArn ?? '')?.[1] }),
   };
   return { deps, handlers };
+}
+
+function logsOf(jobId: string): InMemoryLogReader {
+  const reader = new InMemoryLogReader();
+  reader.write(jobId, { taskId: `${jobId}.0`, at: NOW - 2000, text: 'listening on :8080' }, { taskId: `${jobId}.1`, at: NOW - 1000, text: 'GET / 200' });
+  return reader;
 }
 
 /** A valid request for each route: the record's type makes a new route in the table need one here. */
@@ -124,6 +131,7 @@ const VALID: Record<RouteKey, () => ApiEvent> = {
   'GET /nodes': () => apiEvent('GET', ROUTES.listNodes.path),
   'GET /report': () => apiEvent('GET', ROUTES.getReport.path, { query: { from: String(NOW - 4 * H), to: String(NOW), baseline: '4xm5.large' } }),
   'PUT /nodes/{id}/heartbeat': () => apiEvent('PUT', ROUTES.heartbeat.path, { pathParameters: { id: NODE }, body: BEAT, userArn: instanceArn(NODE) }),
+  'GET /jobs/{id}/logs': () => apiEvent('GET', ROUTES.jobLogs.path, { pathParameters: { id: 'web' }, query: { task: '0', since: String(NOW - H), limit: '10' } }),
 };
 
 /** A request each route refuses. */
@@ -140,6 +148,7 @@ const REFUSED: Record<RouteKey, () => ApiEvent> = {
   'GET /nodes': () => apiEvent('GET', ROUTES.listNodes.path, { query: {} }),
   'GET /report': () => apiEvent('GET', ROUTES.getReport.path, { query: { from: 'yesterday' } }),
   'PUT /nodes/{id}/heartbeat': () => apiEvent('PUT', ROUTES.heartbeat.path, { pathParameters: { id: NODE }, body: { ...BEAT, capacity: { cpu: -1 } }, userArn: instanceArn(NODE) }),
+  'GET /jobs/{id}/logs': () => apiEvent('GET', ROUTES.jobLogs.path, { pathParameters: { id: 'web' }, query: { limit: '0' } }),
 };
 
 function body(res: ApiResult): unknown {

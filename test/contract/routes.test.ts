@@ -28,7 +28,7 @@ describe('the route table', () => {
     expect(ROUTE_LIST.filter((r) => r.caller === 'node')).toEqual([ROUTES.heartbeat]);
   });
 
-  it('holds the eleven routes of the design', () => {
+  it('holds the twelve routes of the design', () => {
     expect(ROUTE_LIST.map((r) => r.key)).toEqual([
       'POST /jobs',
       'PUT /jobs/{id}',
@@ -41,6 +41,7 @@ describe('the route table', () => {
       'GET /nodes',
       'GET /report',
       'PUT /nodes/{id}/heartbeat',
+      'GET /jobs/{id}/logs',
     ]);
   });
 });

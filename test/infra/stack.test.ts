@@ -66,7 +66,7 @@ function functionFor(construct: { node: { defaultChild?: unknown } }): Json {
 }
 
 describe('StowageStack API', () => {
-  it('exposes exactly the eleven routes of the design', () => {
+  it('exposes exactly the twelve routes of the design', () => {
     const keys = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey).sort();
     expect(keys).toEqual(
       [
@@ -81,6 +81,7 @@ describe('StowageStack API', () => {
         'POST /jobs/{id}/scale',
         'PUT /jobs/{id}',
         'PUT /nodes/{id}/heartbeat',
+        'GET /jobs/{id}/logs',
       ].sort(),
     );
   });
@@ -197,7 +198,7 @@ describe('StowageStack functions', () => {
   it('gives the scheduler every variable but the idempotency table, and submit the idempotency table', () => {
     const scheduler = functionFor(stack.scheduler.fn).Properties.Environment.Variables;
     // The load balancer's variables come only with -c loadBalancer=true (test/infra/load-balancer.test.ts).
-    const notTheScheduler: string[] = [ENV.idempotencyTable, ENV.admins, ENV.nodeRoleName, ENV.lbListenerArn, ENV.lbDnsName, ENV.lbUrl, ENV.vpcId];
+    const notTheScheduler: string[] = [ENV.idempotencyTable, ENV.admins, ENV.nodeRoleName, ENV.lbListenerArn, ENV.lbDnsName, ENV.lbUrl, ENV.vpcId, ENV.logGroupPrefix];
     expect(Object.keys(scheduler).sort()).toEqual(Object.values(ENV).filter((v) => !notTheScheduler.includes(v)).sort());
     expect(scheduler[ENV.stackTagKey]).toBe(STACK_TAG_KEY);
     expect(scheduler[ENV.stackTagValue]).toBe('Stowage');
@@ -436,6 +437,31 @@ describe('StowageStack least privilege', () => {
     }
   });
 
+  it('lets nodes create log groups and write streams only under /stowage/<stack>/, and only the jobs function read them', () => {
+    const logStatements = allStatements().filter((s) => asArray<string>(s.Action).some((a) => a.startsWith('logs:')) && JSON.stringify(s.Resource).includes('log-group:/stowage/'));
+    const byActions = Object.fromEntries(logStatements.map((s) => [asArray<string>(s.Action).sort().join(','), JSON.stringify(s.Resource)]));
+    expect(Object.keys(byActions).sort()).toEqual(['logs:CreateLogGroup,logs:PutRetentionPolicy', 'logs:CreateLogStream,logs:PutLogEvents', 'logs:FilterLogEvents']);
+    expect(byActions['logs:CreateLogGroup,logs:PutRetentionPolicy']).toMatch(/:log-group:\/stowage\/Stowage\/\*"/);
+    expect(byActions['logs:CreateLogStream,logs:PutLogEvents']).toMatch(/:log-group:\/stowage\/Stowage\/\*:log-stream:\*"/);
+    expect(byActions['logs:FilterLogEvents']).toMatch(/:log-group:\/stowage\/Stowage\/\*"/);
+    // No log grant of any role reaches beyond the prefix (the functions' own log groups are each their own).
+    for (const s of allStatements().filter((x) => asArray<string>(x.Action).some((a) => /^logs:(CreateLogGroup|PutRetentionPolicy|FilterLogEvents)$/.test(a)))) {
+      expect(JSON.stringify(s.Resource)).toContain('log-group:/stowage/Stowage/');
+    }
+    const jobsFn = Object.entries(resources).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('Jobs'));
+    expect(jobsFn?.[1].Properties.Environment.Variables[ENV.logGroupPrefix]).toBe('/stowage/Stowage');
+  });
+
+  it('lets nodes read job secrets only under the stack prefix: SSM parameters /stowage/<stack>/*, Secrets Manager secrets stowage/<stack>/*', () => {
+    const reads = allStatements().filter((s) => asArray<string>(s.Action).some((a) => /^(ssm:GetParameters?|secretsmanager:GetSecretValue)$/.test(a)));
+    const byAction = Object.fromEntries(reads.map((s) => [asArray<string>(s.Action).sort().join(','), JSON.stringify(s.Resource)]));
+    expect(Object.keys(byAction).sort()).toEqual(['secretsmanager:GetSecretValue', 'ssm:GetParameter,ssm:GetParameters']);
+    expect(byAction['ssm:GetParameter,ssm:GetParameters']).toMatch(/:parameter\/stowage\/Stowage\/\*"/);
+    expect(byAction['secretsmanager:GetSecretValue']).toMatch(/:secret:stowage\/Stowage\/\*"/);
+    const submit = Object.entries(resources).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('Submit'));
+    expect(submit?.[1].Properties.Environment.Variables[ENV.stackTagValue]).toBe('Stowage');
+  });
+
   it("gives nodes the SSM agent's own actions instead of AmazonSSMManagedInstanceCore, and no parameter read on *", () => {
     const role = resources[logicalId(stack.fleet.role)];
     expect(role.Properties.ManagedPolicyArns).toBeUndefined();
@@ -478,6 +504,12 @@ describe('StowageStack nodes', () => {
   beforeAll(() => {
     launchTemplate = resources[logicalId(stack.fleet.launchTemplate)].Properties.LaunchTemplateData;
     userData = JSON.stringify(launchTemplate.UserData);
+  });
+
+  it('tells the agent the stack\'s log prefix and retention (30 days unless -c logRetentionDays says otherwise)', () => {
+    expect(userData).toContain('Environment=STOWAGE_LOG_GROUP_PREFIX=/stowage/Stowage');
+    expect(userData).toContain('Environment=STOWAGE_LOG_RETENTION_DAYS=30');
+    expect(() => new StowageStack(new App(), 'Odd', { logRetentionDays: 31 })).toThrow(/logRetentionDays.*must be one of CloudWatch Logs' retention periods/);
   });
 
   it('requires IMDSv2', () => {

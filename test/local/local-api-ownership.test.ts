@@ -69,7 +69,7 @@ describe('ownership on the local API', () => {
     expect((await call(alice, 'GET', '/jobs/web')).body.job.owner).toBe(localUserArn('alice'));
   });
 
-  it("gives user B 404 for every route on A's job, the answer a missing job gets, and changes nothing", async () => {
+  it("gives user B 404 for every route on A's job (logs included), the answer a missing job gets, and changes nothing", async () => {
     const before = JSON.stringify(await store.getJob(jobId));
     expect((await call(bob, 'GET', '/jobs')).body.jobs).toEqual([]);
     const missing = await call(bob, 'GET', '/jobs/nope');
@@ -80,6 +80,7 @@ describe('ownership on the local API', () => {
         await call(bob, 'DELETE', `/jobs/${ref}`),
         await call(bob, 'POST', `/jobs/${ref}/scale`, { count: 3 }),
         await call(bob, 'POST', `/jobs/${ref}/rollback`, { version: 1 }),
+        await call(bob, 'GET', `/jobs/${ref}/logs`),
       ];
       for (const a of answers) {
         expect({ ref, status: a.status, code: a.body.error?.code }).toEqual({ ref, status: 404, code: missing.body.error.code });
