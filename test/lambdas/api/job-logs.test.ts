@@ -12,6 +12,8 @@ const ID = 'job-0123456789abcdef0123';
 const job: Job = {
   id: ID,
   name: 'web',
+  // The events' default caller (events.ts): the job is its own, as only an owner's job answers.
+  owner: 'arn:aws:iam::123456789012:user/alice',
   image: 'nginx',
   command: ['nginx'],
   env: {},
