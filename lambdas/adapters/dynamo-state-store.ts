@@ -182,7 +182,7 @@ export class DynamoStateStore implements StateStore {
    * copies that already run.
    */
   async createJob(job: Job, tasks: readonly Task[], version?: JobVersion): Promise<void> {
-    const stored = await this.getJobRecord(job.id);
+    const stored = await this.readJob(job.id);
     if (stored && !sameJob(stored, job)) throw new JobExistsError(job.id);
     await inParallel(tasks, CREATE_CONCURRENCY, async (t) => {
       try {
@@ -204,7 +204,7 @@ export class DynamoStateStore implements StateStore {
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw unavailable('createJob', err);
       // Another attempt of the same submission won the race; a different job under this id did not.
-      const winner = await this.getJobRecord(job.id);
+      const winner = await this.readJob(job.id);
       if (!winner || !sameJob(winner, job)) throw new JobExistsError(job.id, { cause: err });
     }
   }
@@ -269,13 +269,24 @@ export class DynamoStateStore implements StateStore {
   }
 
   async getJob(jobId: string): Promise<{ job: Job; tasks: Task[] } | undefined> {
-    const job = await this.getJobRecord(jobId);
+    const job = await this.readJob(jobId);
     if (!job) return undefined;
     const tasks = await this.query<Task>({ TableName: this.tables.tasks, IndexName: TASKS_BY_JOB_INDEX, KeyConditionExpression: 'jobId = :j', ExpressionAttributeValues: { ':j': jobId } });
     return { job, tasks: tasks.map(fromTaskItem) };
   }
 
+  /**
+   * Eventually consistent (half the read units): what a heartbeat reads for each copy's
+   * spec. A job changed a moment ago is read as it was; the agent converges on the next
+   * report, as it does when the change lands just after this read.
+   */
   async getJobRecord(jobId: string): Promise<Job | undefined> {
+    const item = await this.getItem<Job & LiveMark>(this.tables.jobs, jobId, { consistent: false });
+    return item && fromJobItem(item);
+  }
+
+  /** The job as the table holds it now: what a submission compares itself with. */
+  private async readJob(jobId: string): Promise<Job | undefined> {
     const item = await this.getItem<Job & LiveMark>(this.tables.jobs, jobId);
     return item && fromJobItem(item);
   }

@@ -12,7 +12,7 @@ import { RUNTIME_ENV } from '../../infra/runtime-env';
 import { bundleAgent } from '../../infra/agent-bundle';
 import { ENV } from '../../lambdas/config';
 import { SCHEDULER_WAKE_PATTERNS, wakesScheduler } from '../../lambdas/adapters/scheduler-wake-filter';
-import { LEASE_TTL_ATTRIBUTE, tableDefinitions, TASK_TTL_ATTRIBUTE, TASKS_BY_JOB_INDEX, TASKS_BY_NODE_INDEX } from '../../lambdas/adapters/table-schema';
+import { LEASE_TTL_ATTRIBUTE, LIVE_INDEX, tableDefinitions, TASK_TTL_ATTRIBUTE, TASKS_BY_JOB_INDEX, TASKS_BY_NODE_INDEX } from '../../lambdas/adapters/table-schema';
 
 // Bundling six handlers with esbuild, and a whole `cdk synth` in a child process, take a while.
 jest.setTimeout(300_000);
@@ -136,7 +136,7 @@ describe('StowageStack tables', () => {
 
   it('uses the index names the store queries', () => {
     const gsis = resources[logicalId(stack.tables.tasks)].Properties.GlobalSecondaryIndexes.map((g: Json) => g.IndexName);
-    expect(gsis.sort()).toEqual([TASKS_BY_JOB_INDEX, TASKS_BY_NODE_INDEX].sort());
+    expect(gsis.sort()).toEqual([TASKS_BY_JOB_INDEX, TASKS_BY_NODE_INDEX, LIVE_INDEX].sort());
   });
 
   it('turns point-in-time recovery on for every table', () => {
