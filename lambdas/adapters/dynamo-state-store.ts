@@ -47,9 +47,9 @@ const SAMPLE_TTL_SECONDS = 30 * 24 * 3600;
 /** Segments of the Nodes table's parallel scan: 10,000 nodes are ~5 MB, five pages of 1 MB, read side by side. */
 const NODE_SCAN_SEGMENTS = 4;
 /**
- * How long a stopped job stays in the live index once it has no live copy. Far longer
- * than the index lags behind the table (well under a second), so a copy written just
- * before the stop is seen and stopped before its job leaves the index.
+ * How long a job stays in the live index, after its stop or creation, once it has no
+ * live copy. Far longer than the index lags behind the table (well under a second), so
+ * a copy written just before is seen, and the job is not read back every pass.
  */
 const JOB_PRUNE_AFTER_MS = 5 * 60_000;
 
@@ -132,8 +132,11 @@ export class DynamoStateStore implements StateStore {
    * - a copy of a slot whose live copy has a lower generation: the core numbers a slot's
    *   next copy (its id) from the highest generation it sees, and a hidden higher one
    *   would make that id collide with the finished copy's item, refused at every pass;
-   * - a stopped job while any copy of it is live, and for JOB_PRUNE_AFTER_MS after its
-   *   stop, longer than the index lags, so no copy of it is missed.
+   * - a job while any copy of it is live, and for JOB_PRUNE_AFTER_MS after its stop (or
+   *   creation), longer than the index lags. A job with no live copy is one the core
+   *   has nothing to do for (it creates copies only to replace live ones); one whose
+   *   copy turns up later is read back from the table by snapshot(), and a change
+   *   through the API writes it back into the index with its new copies.
    * Best effort: a refused or failed write leaves the item for the next pass, which
    * costs only its read.
    */
@@ -154,7 +157,7 @@ export class DynamoStateStore implements StateStore {
     }
     const now = this.clock.now();
     const prunedTasks = [...finished].filter((t) => t.generation <= (lowestLive.get(`${t.jobId}#${t.slot}`) ?? Infinity));
-    const prunedJobs = jobs.filter((j) => j.stopRequestedAt !== undefined && j.stopRequestedAt < now - JOB_PRUNE_AFTER_MS && !holdsJob.has(j.id));
+    const prunedJobs = jobs.filter((j) => !holdsJob.has(j.id) && (j.stopRequestedAt ?? j.createdAt) < now - JOB_PRUNE_AFTER_MS);
     const unmark = async (table: string, id: string, condition: string, names: Record<string, string>, values?: Record<string, unknown>): Promise<void> => {
       try {
         await this.doc.send(
@@ -172,7 +175,12 @@ export class DynamoStateStore implements StateStore {
       }
     };
     await inParallel(prunedTasks, WRITE_CONCURRENCY, (t) => unmark(this.tables.tasks, t.id, '#status = :s AND generation = :g', { '#status': 'status' }, { ':s': t.status, ':g': t.generation }));
-    await inParallel(prunedJobs, WRITE_CONCURRENCY, (j) => unmark(this.tables.jobs, j.id, 'attribute_exists(stopRequestedAt)', {}));
+    // Only from the revision read: an update since may have added copies.
+    await inParallel(prunedJobs, WRITE_CONCURRENCY, (j) =>
+      revisionOf(j) === 0
+        ? unmark(this.tables.jobs, j.id, '(attribute_not_exists(revision) OR revision = :rev)', {}, { ':rev': 0 })
+        : unmark(this.tables.jobs, j.id, 'revision = :rev', {}, { ':rev': revisionOf(j) }),
+    );
   }
 
   /**
