@@ -95,3 +95,16 @@ export function controlPlaneMonth(units: MeasuredUnits, s: FleetScenario, prices
 
 /** The prices' provenance, for whatever prints a table of these. */
 export const CONTROL_PLANE_SCALE_PRICES_NOTE = `${CONTROL_PLANE_PRICES_REGION} list prices taken ${CONTROL_PLANE_PRICES_TAKEN} (report/prices.ts, report/control-plane-scale.ts)`;
+
+/**
+ * The steady fleet's scheduler: the one-minute schedule and about one wake a minute
+ * (a follow-up or a change through the API). Quiet heartbeats wake none. A busy fleet
+ * runs more passes: each costs `passReadUnits`, `passWriteUnits` and `passMs` more.
+ */
+export const STEADY_PASSES_PER_MINUTE = 2;
+export const STEADY_QUEUED_WAKES_PER_MINUTE = 1;
+
+/** The month at `nodes` for each heartbeat period, with the steady pass rate. */
+export function controlPlaneMonths(units: MeasuredUnits, nodes: number, heartbeatSeconds: readonly number[] = [10, 30]): ScenarioCost[] {
+  return heartbeatSeconds.map((h) => controlPlaneMonth(units, { nodes, heartbeatSeconds: h, passesPerMinute: STEADY_PASSES_PER_MINUTE, queuedWakesPerMinute: STEADY_QUEUED_WAKES_PER_MINUTE }));
+}

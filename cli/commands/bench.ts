@@ -4,6 +4,9 @@ import { formatTable } from '../format-table';
 import { positiveInteger, round, wholeNumber } from '../option-parsers';
 import { runLocalBench } from '../../local/local-bench';
 import { runDynamoBench } from '../../local/dynamo-bench';
+import { CONTROL_PLANE_SCALE_PRICES_NOTE, controlPlaneMonths } from '../../report/control-plane-scale';
+
+const STEADY_NOTE = 'steady: 2 passes a minute, 1 through the wake queue';
 
 interface BenchOptions {
   json?: boolean;
@@ -40,8 +43,26 @@ export function register(program: Command): void {
         // --tasks defaults to 50 for --local; a store bench without it means ten copies a node.
         const tasks = command.getOptionValueSource('tasks') === 'cli' ? options.tasks : options.nodes * 10;
         const r = await runDynamoBench({ nodes: options.nodes, tasks, history: options.history, passes: options.passes, heartbeats: options.heartbeats, heartbeatRefreshMs: options.heartbeatRefreshMs, say });
+        // The bill of a fleet this size, at 10 s and 30 s heartbeats, from the units just measured (means).
+        const months = controlPlaneMonths(
+          { heartbeatReadUnits: r.heartbeatReadUnits.mean, heartbeatWriteUnits: r.heartbeatWriteUnits.mean, heartbeatMs: r.heartbeatMs.mean, passReadUnits: r.passReadUnits.mean, passWriteUnits: r.passWriteUnits.mean, passMs: r.passMs.mean },
+          r.nodes,
+        );
+        const dollars = (v: number) => round(v, 2);
+        const controlPlaneMonth = months.map((m) => ({
+          heartbeatSeconds: m.scenario.heartbeatSeconds,
+          passesPerMinute: m.scenario.passesPerMinute,
+          apiGateway: dollars(m.apiGateway),
+          heartbeatLambda: dollars(m.heartbeatLambda),
+          schedulerLambda: dollars(m.schedulerLambda),
+          dynamoReads: dollars(m.dynamoReads),
+          dynamoWrites: dollars(m.dynamoWrites),
+          sqs: dollars(m.sqs),
+          streams: dollars(m.streams),
+          total: dollars(m.total),
+        }));
         if (options.json) {
-          process.stdout.write(JSON.stringify({ node: process.version, store: 'dynamodb', ...r }) + '\n');
+          process.stdout.write(JSON.stringify({ node: process.version, store: 'dynamodb', ...r, controlPlaneMonth, prices: CONTROL_PLANE_SCALE_PRICES_NOTE }) + '\n');
           return;
         }
         const row = (what: string, s: { p50: number; p95: number; mean: number }) => [what, String(s.p50), String(s.p95), String(s.mean)];
@@ -58,6 +79,14 @@ export function register(program: Command): void {
               row('heartbeat write units', r.heartbeatWriteUnits),
             ],
             ['left', 'right', 'right', 'right'],
+          ),
+        );
+        process.stdout.write(`\ncontrol plane at ${r.nodes} nodes, $/month (${STEADY_NOTE}; ${CONTROL_PLANE_SCALE_PRICES_NOTE})\n`);
+        process.stdout.write(
+          formatTable(
+            ['heartbeat', 'API Gateway', 'heartbeat λ', 'scheduler λ', 'DynamoDB reads', 'DynamoDB writes', 'SQS', 'total'],
+            controlPlaneMonth.map((m) => [`${m.heartbeatSeconds} s`, ...[m.apiGateway, m.heartbeatLambda, m.schedulerLambda, m.dynamoReads, m.dynamoWrites, m.sqs, m.total].map((v) => v.toFixed(2))]),
+            ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
           ),
         );
         return;

@@ -34,6 +34,8 @@ describe('stowage bench --store dynamodb', () => {
         heartbeatReadUnits: STATS,
         heartbeatWriteUnits: STATS,
         buildMs: expect.any(Number),
+        controlPlaneMonth: [10, 30].map((heartbeatSeconds) => expect.objectContaining({ heartbeatSeconds, passesPerMinute: 2, total: expect.any(Number), dynamoReads: expect.any(Number) })),
+        prices: expect.stringContaining('us-east-1'),
       });
       const units = r.passReadUnits as { mean: number };
       // A pass reads the live copies, jobs and nodes: something, always.
