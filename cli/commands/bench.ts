@@ -77,6 +77,7 @@ export function register(program: Command): void {
               row('heartbeat ms', r.heartbeatMs),
               row('heartbeat read units', r.heartbeatReadUnits),
               row('heartbeat write units', r.heartbeatWriteUnits),
+              ['the same state as consistent full scans, read units', String(r.fullScanReadUnits), '', ''],
             ],
             ['left', 'right', 'right', 'right'],
           ),

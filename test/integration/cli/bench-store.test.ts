@@ -34,6 +34,7 @@ describe('stowage bench --store dynamodb', () => {
         heartbeatReadUnits: STATS,
         heartbeatWriteUnits: STATS,
         buildMs: expect.any(Number),
+        fullScanReadUnits: expect.any(Number),
         controlPlaneMonth: [10, 30].map((heartbeatSeconds) => expect.objectContaining({ heartbeatSeconds, passesPerMinute: 2, total: expect.any(Number), dynamoReads: expect.any(Number) })),
         prices: expect.stringContaining('us-east-1'),
       });
@@ -43,6 +44,8 @@ describe('stowage bench --store dynamodb', () => {
     }
     const read = (r: Record<string, unknown>) => (r.passReadUnits as { mean: number }).mean;
     expect(Math.abs(read(withHistory) - read(without))).toBeLessThanOrEqual(0.1 * read(without));
+    // Scanning everything, as a snapshot without the live index would, grows with history.
+    expect(withHistory.fullScanReadUnits as number).toBeGreaterThan(read(withHistory));
     // A steady heartbeat writes the node's liveness at most: no copy moved.
     expect((withHistory.heartbeatWriteUnits as { p95: number }).p95).toBeLessThanOrEqual(1);
   }, 240_000);
