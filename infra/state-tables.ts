@@ -49,8 +49,9 @@ export class StateTables extends Construct {
     const liveIndex = { indexName: LIVE_INDEX, partitionKey: { name: LIVE_ATTRIBUTE, type: dynamodb.AttributeType.NUMBER }, sortKey: { name: 'id', type: S } };
     this.jobs.addGlobalSecondaryIndex(liveIndex);
 
-    // Stopped copies expire a week after they stop (the store sets `expiresAt`), so a
-    // pass's snapshot does not grow with every copy ever run.
+    // Stopped copies expire a week after they stop (the store sets `expiresAt`), so the
+    // table (and GET /jobs/{id}) does not keep every copy ever run; a pass reads only the
+    // live index, whatever the table holds.
     this.tasks = new dynamodb.Table(this, 'Tasks', { ...common, partitionKey: { name: 'id', type: S }, timeToLiveAttribute: TASK_TTL_ATTRIBUTE });
     // Sparse: only assigned tasks carry nodeId, so the index holds exactly the placed work.
     this.tasks.addGlobalSecondaryIndex({ indexName: TASKS_BY_NODE_INDEX, partitionKey: { name: 'nodeId', type: S } });
