@@ -1,5 +1,5 @@
-import { BatchWriteItemCommand, ScanCommand, type DynamoDBClient, type ScanCommandOutput } from '@aws-sdk/client-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
+import { ScanCommand, type DynamoDBClient, type ScanCommandOutput } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, type BatchWriteCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { acceptHeartbeat } from '../control/heartbeat';
 import { InMemoryFleet } from '../control/fakes/in-memory-fleet';
 import { RecordingNodeCommander } from '../control/fakes/recording-node-commander';
@@ -262,10 +262,11 @@ async function writeAll(client: DynamoDBClient, tables: TableNames, s: BenchStat
   ] as const) {
     for (let i = 0; i < items.length; i += 25) batches.push({ table, items: items.slice(i, i + 25) });
   }
+  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   await inParallel(batches, 8, async (b) => {
-    let requests = b.items.map((item) => ({ PutRequest: { Item: marshall(item as Record<string, unknown>, { removeUndefinedValues: true }) } }));
+    let requests = b.items.map((item) => ({ PutRequest: { Item: item as Record<string, unknown> } }));
     while (requests.length) {
-      const out = await client.send(new BatchWriteItemCommand({ RequestItems: { [b.table]: requests } }));
+      const out: BatchWriteCommandOutput = await doc.send(new BatchWriteCommand({ RequestItems: { [b.table]: requests } }));
       requests = (out.UnprocessedItems?.[b.table] ?? []) as typeof requests;
     }
   });
