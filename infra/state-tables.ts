@@ -10,6 +10,9 @@ const TASKS_BY_JOB_INDEX = 'byJob';
 const TASK_TTL_ATTRIBUTE = 'expiresAt';
 /** Must equal LEASE_TTL_ATTRIBUTE in lambdas/adapters/table-schema.ts (the test compares). */
 const LEASE_TTL_ATTRIBUTE = 'expiresAt';
+/** Must equal LIVE_INDEX / LIVE_ATTRIBUTE in lambdas/adapters/table-schema.ts (the test compares). */
+const LIVE_INDEX = 'live';
+const LIVE_ATTRIBUTE = 'liveShard';
 
 const S = dynamodb.AttributeType.STRING;
 
@@ -41,13 +44,19 @@ export class StateTables extends Construct {
     };
 
     this.jobs = new dynamodb.Table(this, 'Jobs', { ...common, partitionKey: { name: 'id', type: S } });
+    // Sparse: only live items carry the shard attribute, so a pass reads live work only,
+    // whatever history the table keeps (lambdas/README.md, "What a pass reads").
+    const liveIndex = { indexName: LIVE_INDEX, partitionKey: { name: LIVE_ATTRIBUTE, type: dynamodb.AttributeType.NUMBER }, sortKey: { name: 'id', type: S } };
+    this.jobs.addGlobalSecondaryIndex(liveIndex);
 
-    // Stopped copies expire a week after they stop (the store sets `expiresAt`), so a
-    // pass's snapshot does not grow with every copy ever run.
+    // Stopped copies expire a week after they stop (the store sets `expiresAt`), so the
+    // table (and GET /jobs/{id}) does not keep every copy ever run; a pass reads only the
+    // live index, whatever the table holds.
     this.tasks = new dynamodb.Table(this, 'Tasks', { ...common, partitionKey: { name: 'id', type: S }, timeToLiveAttribute: TASK_TTL_ATTRIBUTE });
     // Sparse: only assigned tasks carry nodeId, so the index holds exactly the placed work.
     this.tasks.addGlobalSecondaryIndex({ indexName: TASKS_BY_NODE_INDEX, partitionKey: { name: 'nodeId', type: S } });
     this.tasks.addGlobalSecondaryIndex({ indexName: TASKS_BY_JOB_INDEX, partitionKey: { name: 'jobId', type: S } });
+    this.tasks.addGlobalSecondaryIndex(liveIndex);
 
     // NEW_IMAGE: the scheduler reads a fresh snapshot anyway, but the event source
     // mapping's filter must see whether a write was a quiet heartbeat (the mark named in
@@ -96,14 +105,20 @@ export class StateTables extends Construct {
   /**
    * `grantReadData`/`grantReadWriteData` on a table with indexes name `<table ARN>/index/*`,
    * which cdk-nag reports as a wildcard. Acknowledged on the grantee only, for the Tasks
-   * table only: the wildcard stays inside this table's own indexes.
+   * and Jobs tables only: each wildcard stays inside that table's own indexes.
    */
   acknowledgeIndexGrant(grantee: Construct): void {
-    const logicalId = Stack.of(this).resolve((this.tasks.node.defaultChild as dynamodb.CfnTable).logicalId) as string;
-    Validations.of(grantee).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/index/*]`,
-      reason: `The Tasks grant covers that table's own indexes (${TASKS_BY_NODE_INDEX}, ${TASKS_BY_JOB_INDEX}), which the store queries; no other table or account resource matches.`,
-    });
+    const indexes: [dynamodb.Table, string][] = [
+      [this.tasks, `${TASKS_BY_NODE_INDEX}, ${TASKS_BY_JOB_INDEX}, ${LIVE_INDEX}`],
+      [this.jobs, LIVE_INDEX],
+    ];
+    for (const [table, names] of indexes) {
+      const logicalId = Stack.of(this).resolve((table.node.defaultChild as dynamodb.CfnTable).logicalId) as string;
+      Validations.of(grantee).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/index/*]`,
+        reason: `The grant covers that table's own indexes (${names}), which the store queries; no other table or account resource matches.`,
+      });
+    }
   }
 
   /**

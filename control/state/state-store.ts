@@ -100,6 +100,13 @@ export interface FleetStateReader {
  * reported in `conflicts`, never thrown, and the rest still applies.
  */
 export interface SchedulerStore {
+  /**
+   * What a pass plans from: every live copy (one that may run or be placed again), every
+   * job with a live copy or not long stopped, every node. A store may leave out copies
+   * that core/pass/task-fate.ts calls finished and jobs with none live, so that a pass
+   * costs what the live work costs (DynamoStateStore does; lambdas/README.md says what
+   * it keeps and why its reads may lag); finished copies stay readable through getJob.
+   */
   snapshot(): Promise<Snapshot>;
   applyPlan(plan: Plan): Promise<ApplyResult>;
   listNodes(): Promise<Node[]>;

@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException, TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
 import {
+  BatchGetCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
@@ -9,6 +10,7 @@ import {
   ScanCommand,
   TransactWriteCommand,
   UpdateCommand,
+  type BatchGetCommandOutput,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { systemClock, type Clock } from '../../control/clock';
@@ -19,6 +21,7 @@ import { oldestDropped, type JobVersion } from '../../control/state/job-version'
 import { revisionOf, sameJob, taskChunks } from '../../control/state/job-writes';
 import { containerTransition, taskAfterUpdate } from '../../control/state/task-transitions';
 import { ACCEPTS_WORK, HOLDS_RESOURCES, type Job, type Node, type Task } from '../../core/model';
+import { isFinished } from '../../core/pass/task-fate';
 import type { JobUpdate, Plan, TaskUpdate } from '../../core/pass/plan-types';
 import { LAUNCH_LEASE_MS, NODE_TOMBSTONE_MS, type ApplyResult, type PlanConflict, type StateStore } from '../../control/state/state-store';
 import { type Heartbeat } from '../../control/state/node-report';
@@ -31,7 +34,8 @@ import { classifyAwsError } from './aws-error';
 import { QUIET_HEARTBEAT_ATTRIBUTE } from './scheduler-wake-filter';
 import { AdapterConfigError } from './errors';
 import { fromNodeItem, toNodeItem, type NodeItem } from './node-item';
-import { LEASE_TTL_ATTRIBUTE, SAMPLES_SERIES, STOPPED_TASK_RETENTION_SECONDS, TASK_TTL_ATTRIBUTE, TASKS_BY_JOB_INDEX, TASKS_BY_NODE_INDEX, type TableNames } from './table-schema';
+import { steadyBeat, type NodeBeatMarks } from './steady-beat';
+import { LEASE_TTL_ATTRIBUTE, LIVE_ATTRIBUTE, LIVE_INDEX, LIVE_SHARDS, liveShardOf, SAMPLES_SERIES, STOPPED_TASK_RETENTION_SECONDS, TASK_TTL_ATTRIBUTE, TASKS_BY_JOB_INDEX, TASKS_BY_NODE_INDEX, type TableNames } from './table-schema';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -42,6 +46,15 @@ const WRITE_CONCURRENCY = 16;
 
 /** Samples live 30 days; DynamoDB's TTL removes them. */
 const SAMPLE_TTL_SECONDS = 30 * 24 * 3600;
+
+/** Segments of the Nodes table's parallel scan: 10,000 nodes are ~5 MB, five pages of 1 MB, read side by side. */
+const NODE_SCAN_SEGMENTS = 4;
+/**
+ * How long a job stays in the live index, after its stop or creation, once it has no
+ * live copy. Far longer than the index lags behind the table (well under a second), so
+ * a copy written just before is seen, and the job is not read back every pass.
+ */
+const JOB_PRUNE_AFTER_MS = 5 * 60_000;
 
 /** The launch lease's item in the Leases table. */
 const LAUNCH_LEASE_NAME = 'launch';
@@ -54,6 +67,12 @@ const LEASE_TTL_GRACE_SECONDS = 3600;
 export interface DynamoStateStoreOptions {
   /** Where the store reads the time for what it stamps itself (tombstones, leases). Default: the system clock. */
   readonly clock?: Clock;
+  /**
+   * How often a steady node's liveness is written (heartbeat.ts steadyBeat); 0, the
+   * default, writes every report. Must stay well under the policy's heartbeat timeout
+   * minus one report period, or a live node could be declared LOST.
+   */
+  readonly heartbeatRefreshMs?: number;
 }
 
 /**
@@ -66,6 +85,7 @@ export interface DynamoStateStoreOptions {
 export class DynamoStateStore implements StateStore {
   private readonly doc: DynamoDBDocumentClient;
   private readonly clock: Clock;
+  private readonly heartbeatRefreshMs: number;
 
   constructor(
     client: DynamoDBClient,
@@ -77,15 +97,93 @@ export class DynamoStateStore implements StateStore {
     }
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
     this.clock = options.clock ?? systemClock;
+    this.heartbeatRefreshMs = options.heartbeatRefreshMs ?? 0;
+    if (!Number.isFinite(this.heartbeatRefreshMs) || this.heartbeatRefreshMs < 0) {
+      throw new AdapterConfigError('DynamoStateStore', 'heartbeatRefreshMs', `must be a number of milliseconds ≥ 0, got ${this.heartbeatRefreshMs}`);
+    }
   }
 
+  /**
+   * Only what is live: the Tasks and Jobs tables' sparse LIVE_INDEX, every shard queried
+   * side by side, and the Nodes table in parallel segments. All of it eventually
+   * consistent — why each read may be is in lambdas/README.md ("What a pass reads").
+   * Then the store's own housekeeping: what the core will never act on again leaves the
+   * index (pruneFinished), so the next pass reads less.
+   */
   async snapshot(): Promise<Snapshot> {
-    const [jobs, tasks, nodes] = await Promise.all([
-      this.scan<Job>(this.tables.jobs),
-      this.scan<Task>(this.tables.tasks),
-      this.scan<NodeItem>(this.tables.nodes),
+    const [jobItems, taskItems, nodes] = await Promise.all([
+      this.queryLive<Job & LiveMark>(this.tables.jobs),
+      this.queryLive<Task & LiveMark>(this.tables.tasks),
+      this.parallelScan<NodeItem>(this.tables.nodes, NODE_SCAN_SEGMENTS),
     ]);
-    return { jobs, tasks: tasks.map(fromTaskItem), nodes: nodes.filter(live).map(fromNodeItem) };
+    const jobs = jobItems.map(fromJobItem);
+    const tasks = taskItems.map(fromTaskItem);
+    // A job the index does not show yet (just written) or no longer (pruned while a copy
+    // of it was not yet visible) is read from the table, so none of its live copies is
+    // left without its job, which would make the core ignore it.
+    const known = new Set(jobs.map((j) => j.id));
+    const missing = [...new Set(tasks.map((t) => t.jobId).filter((id) => !known.has(id)))];
+    if (missing.length) jobs.push(...(await this.batchGet<Job & LiveMark>(this.tables.jobs, missing)).map(fromJobItem));
+    await this.pruneFinished(jobs, tasks);
+    return { jobs, tasks, nodes: nodes.filter(live).map(fromNodeItem) };
+  }
+
+  /**
+   * Takes out of the live index the tasks and jobs no pass will act on again (finished:
+   * core/pass/task-fate.ts decides, with the job as the snapshot holds it), each write
+   * conditioned on the item being as read. Kept in the index:
+   * - a copy of a slot whose live copy has a lower generation: the core numbers a slot's
+   *   next copy (its id) from the highest generation it sees, and a hidden higher one
+   *   would make that id collide with the finished copy's item, refused at every pass;
+   * - a job while any copy of it is live, and for JOB_PRUNE_AFTER_MS after its stop (or
+   *   creation), longer than the index lags. A job with no live copy is one the core
+   *   has nothing to do for (it creates copies only to replace live ones); one whose
+   *   copy turns up later is read back from the table by snapshot(), and a change
+   *   through the API writes it back into the index with its new copies.
+   * Best effort: a refused or failed write leaves the item for the next pass, which
+   * costs only its read.
+   */
+  private async pruneFinished(jobs: readonly Job[], tasks: readonly Task[]): Promise<void> {
+    const byId = new Map(jobs.map((j) => [j.id, j]));
+    const finished = new Set<Task>();
+    for (const t of tasks) {
+      const job = byId.get(t.jobId);
+      if (job && FINAL_STATUSES.has(t.status) && isFinished(t, job)) finished.add(t);
+    }
+    const lowestLive = new Map<string, number>();
+    const holdsJob = new Set<string>();
+    for (const t of tasks) {
+      if (finished.has(t)) continue;
+      holdsJob.add(t.jobId);
+      const slot = `${t.jobId}#${t.slot}`;
+      lowestLive.set(slot, Math.min(lowestLive.get(slot) ?? Infinity, t.generation));
+    }
+    const now = this.clock.now();
+    const prunedTasks = [...finished].filter((t) => t.generation <= (lowestLive.get(`${t.jobId}#${t.slot}`) ?? Infinity));
+    const prunedJobs = jobs.filter((j) => !holdsJob.has(j.id) && (j.stopRequestedAt ?? j.createdAt) < now - JOB_PRUNE_AFTER_MS);
+    const unmark = async (table: string, id: string, condition: string, names: Record<string, string>, values?: Record<string, unknown>): Promise<void> => {
+      try {
+        await this.doc.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { id },
+            UpdateExpression: 'REMOVE #live',
+            ConditionExpression: `attribute_exists(#live) AND ${condition}`,
+            ExpressionAttributeNames: { '#live': LIVE_ATTRIBUTE, ...names },
+            ...(values ? { ExpressionAttributeValues: values } : {}),
+          }),
+        );
+      } catch {
+        // Housekeeping only (see above): the next pass tries again.
+      }
+    };
+    await inParallel(prunedTasks, WRITE_CONCURRENCY, (t) => unmark(this.tables.tasks, t.id, '#status = :s AND generation = :g', { '#status': 'status' }, { ':s': t.status, ':g': t.generation }));
+    // Only from the revision read: an update since may have added copies.
+    await inParallel(prunedJobs, WRITE_CONCURRENCY, (j) =>
+      revisionOf(j) === 0
+        ? unmark(this.tables.jobs, j.id, '(attribute_not_exists(revision) OR revision = :rev)', {}, { ':rev': 0 })
+        : unmark(this.tables.jobs, j.id, 'revision = :rev', {}, { ':rev': revisionOf(j) }),
+    );
   }
 
   /**
@@ -95,11 +193,11 @@ export class DynamoStateStore implements StateStore {
    * copies that already run.
    */
   async createJob(job: Job, tasks: readonly Task[], version?: JobVersion): Promise<void> {
-    const stored = await this.getItem<Job>(this.tables.jobs, job.id);
+    const stored = await this.readJob(job.id);
     if (stored && !sameJob(stored, job)) throw new JobExistsError(job.id);
     await inParallel(tasks, CREATE_CONCURRENCY, async (t) => {
       try {
-        await this.doc.send(new PutCommand({ TableName: this.tables.tasks, Item: t, ConditionExpression: 'attribute_not_exists(id)' }));
+        await this.doc.send(new PutCommand({ TableName: this.tables.tasks, Item: liveItem(t), ConditionExpression: 'attribute_not_exists(id)' }));
       } catch (err) {
         if (!(err instanceof ConditionalCheckFailedException)) throw unavailable('createJob', err);
       }
@@ -113,20 +211,20 @@ export class DynamoStateStore implements StateStore {
     }
     if (stored) return;
     try {
-      await this.doc.send(new PutCommand({ TableName: this.tables.jobs, Item: job, ConditionExpression: 'attribute_not_exists(id)' }));
+      await this.doc.send(new PutCommand({ TableName: this.tables.jobs, Item: liveItem(job), ConditionExpression: 'attribute_not_exists(id)' }));
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw unavailable('createJob', err);
       // Another attempt of the same submission won the race; a different job under this id did not.
-      const winner = await this.getItem<Job>(this.tables.jobs, job.id);
+      const winner = await this.readJob(job.id);
       if (!winner || !sameJob(winner, job)) throw new JobExistsError(job.id, { cause: err });
     }
   }
 
   async updateJob(next: Job, expectRevision: number, additions: { readonly tasks?: readonly Task[]; readonly version?: JobVersion } = {}): Promise<void> {
     const [first, ...later] = taskChunks(additions.tasks ?? []);
-    const taskPut = (t: Task): TransactItem => ({ Put: { TableName: this.tables.tasks, Item: t, ConditionExpression: 'attribute_not_exists(id)' } });
+    const taskPut = (t: Task): TransactItem => ({ Put: { TableName: this.tables.tasks, Item: liveItem(t), ConditionExpression: 'attribute_not_exists(id)' } });
     const items: TransactItem[] = [
-      { Put: { TableName: this.tables.jobs, Item: next, ...revisionCondition(expectRevision) } },
+      { Put: { TableName: this.tables.jobs, Item: liveItem(next), ...revisionCondition(expectRevision) } },
       ...(additions.version ? [{ Put: { TableName: this.tables.versions, Item: additions.version } }] : []),
       ...first.map(taskPut),
     ];
@@ -159,7 +257,7 @@ export class DynamoStateStore implements StateStore {
   }
 
   async findLiveJobByName(name: string): Promise<Job | undefined> {
-    const live = (await this.scan<Job>(this.tables.jobs)).filter((j) => j.name === name && j.stopRequestedAt === undefined);
+    const live = (await this.listJobs()).filter((j) => j.name === name && j.stopRequestedAt === undefined);
     live.sort((a, b) => b.createdAt - a.createdAt || b.id.localeCompare(a.id));
     return live[0];
   }
@@ -182,18 +280,30 @@ export class DynamoStateStore implements StateStore {
   }
 
   async getJob(jobId: string): Promise<{ job: Job; tasks: Task[] } | undefined> {
-    const job = await this.getItem<Job>(this.tables.jobs, jobId);
+    const job = await this.readJob(jobId);
     if (!job) return undefined;
     const tasks = await this.query<Task>({ TableName: this.tables.tasks, IndexName: TASKS_BY_JOB_INDEX, KeyConditionExpression: 'jobId = :j', ExpressionAttributeValues: { ':j': jobId } });
     return { job, tasks: tasks.map(fromTaskItem) };
   }
 
+  /**
+   * Eventually consistent (half the read units): what a heartbeat reads for each copy's
+   * spec. A job changed a moment ago is read as it was; the agent converges on the next
+   * report, as it does when the change lands just after this read.
+   */
   async getJobRecord(jobId: string): Promise<Job | undefined> {
-    return this.getItem<Job>(this.tables.jobs, jobId);
+    const item = await this.getItem<Job & LiveMark>(this.tables.jobs, jobId, { consistent: false });
+    return item && fromJobItem(item);
+  }
+
+  /** The job as the table holds it now: what a submission compares itself with. */
+  private async readJob(jobId: string): Promise<Job | undefined> {
+    const item = await this.getItem<Job & LiveMark>(this.tables.jobs, jobId);
+    return item && fromJobItem(item);
   }
 
   async listJobs(): Promise<Job[]> {
-    return this.scan<Job>(this.tables.jobs);
+    return (await this.scan<Job & LiveMark>(this.tables.jobs)).map(fromJobItem);
   }
 
   async requestStop(jobId: string, now: number): Promise<boolean> {
@@ -228,9 +338,17 @@ export class DynamoStateStore implements StateStore {
   async recordHeartbeat(hb: Heartbeat, now: number): Promise<void> {
     // The copies first: whether any of them moved decides whether the node's write below
     // wakes the scheduler (a copy's move is written to the Tasks table, which has no stream).
+    // One query of the node's copies instead of a read per container: the index may lag a
+    // moment, but each move below is conditioned on the status, node and generation it
+    // starts from, so a stale copy only makes a move be refused and tried at the next report.
+    const [node, onNode] = await Promise.all([
+      this.heartbeatRefreshMs > 0 ? this.getItem<NodeItem & NodeBeatMarks>(this.tables.nodes, hb.nodeId, { consistent: false }) : undefined,
+      hb.containers.length ? this.query<Task>({ TableName: this.tables.tasks, IndexName: TASKS_BY_NODE_INDEX, KeyConditionExpression: 'nodeId = :n', ExpressionAttributeValues: { ':n': hb.nodeId } }) : [],
+    ]);
+    const byId = new Map(onNode.map((t) => [t.id, t]));
     let copiesMoved = 0;
     for (const c of hb.containers) {
-      const t = await this.getItem<Task>(this.tables.tasks, c.taskId);
+      const t = byId.get(c.taskId);
       // Only the current copy on this node moves its task; a stale copy is the agent's to stop.
       if (!t || t.nodeId !== hb.nodeId || t.generation !== c.generation) continue;
       const next = containerTransition(t, c, now);
@@ -239,7 +357,7 @@ export class DynamoStateStore implements StateStore {
         {
           Put: {
             TableName: this.tables.tasks,
-            Item: next,
+            Item: liveItem(next),
             ConditionExpression: '#status = :from AND nodeId = :node AND generation = :gen',
             ExpressionAttributeNames: { '#status': 'status' },
             ExpressionAttributeValues: { ':from': t.status, ':node': hb.nodeId, ':gen': c.generation },
@@ -256,6 +374,7 @@ export class DynamoStateStore implements StateStore {
         if (!(err instanceof TransactionCanceledException)) throw err;
       }
     }
+    if (copiesMoved === 0 && node && steadyBeat(node, hb, now, this.heartbeatRefreshMs)) return;
     if (copiesMoved === 0 && (await this.recordQuietHeartbeat(hb, now))) return;
 
     const fields = {
@@ -276,7 +395,7 @@ export class DynamoStateStore implements StateStore {
     // node (or follows copies that moved), so it clears the quiet mark: its stream record wakes the scheduler.
     const common =
       'instanceType = :type, #zone = :zone, labels = :labels, capCpu = :capCpu, capMem = :capMem, usageCpu = :usageCpu, usageMem = :usageMem, ' +
-      'lastHeartbeatAt = :now, pricePerHour = :price, allocCpu = if_not_exists(allocCpu, :zero), allocMem = if_not_exists(allocMem, :zero), launchedAt = if_not_exists(launchedAt, :now)' +
+      'lastHeartbeatAt = :now, usageAt = :now, pricePerHour = :price, allocCpu = if_not_exists(allocCpu, :zero), allocMem = if_not_exists(allocMem, :zero), launchedAt = if_not_exists(launchedAt, :now)' +
       (hb.address !== undefined ? ', #address = :address' : '');
     try {
       // A node's first report (or its first after launch) makes it ACTIVE...
@@ -335,7 +454,7 @@ export class DynamoStateStore implements StateStore {
         new UpdateCommand({
           TableName: this.tables.nodes,
           Key: { id: hb.nodeId },
-          UpdateExpression: 'SET lastHeartbeatAt = :now, usageCpu = :usageCpu, usageMem = :usageMem, #quiet = :quiet',
+          UpdateExpression: 'SET lastHeartbeatAt = :now, usageAt = :now, usageCpu = :usageCpu, usageMem = :usageMem, #quiet = :quiet',
           ConditionExpression: condition,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
@@ -406,7 +525,7 @@ export class DynamoStateStore implements StateStore {
     let createsCommitted = 0;
     await inParallel(plan.creates ?? [], WRITE_CONCURRENCY, async (t) => {
       try {
-        await this.doc.send(new PutCommand({ TableName: this.tables.tasks, Item: t, ConditionExpression: 'attribute_not_exists(id)' }));
+        await this.doc.send(new PutCommand({ TableName: this.tables.tasks, Item: liveItem(t), ConditionExpression: 'attribute_not_exists(id)' }));
         createsCommitted++;
       } catch (err) {
         if (!(err instanceof ConditionalCheckFailedException)) throw unavailable('applyPlan', err);
@@ -496,7 +615,7 @@ export class DynamoStateStore implements StateStore {
   /** The job replaced only from the revision the plan saw. Null when committed. */
   private async applyJobUpdate(u: JobUpdate): Promise<string | null> {
     try {
-      await this.doc.send(new PutCommand({ TableName: this.tables.jobs, Item: u.job, ...revisionCondition(u.revision) }));
+      await this.doc.send(new PutCommand({ TableName: this.tables.jobs, Item: liveItem(u.job), ...revisionCondition(u.revision) }));
       return null;
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw unavailable('applyPlan', err);
@@ -519,7 +638,7 @@ export class DynamoStateStore implements StateStore {
     const put: TransactItem = {
       Put: {
         TableName: this.tables.tasks,
-        Item: next,
+        Item: liveItem(next),
         ConditionExpression: '#status = :from AND generation = :gen',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: { ':from': u.from, ':gen': t.generation },
@@ -579,7 +698,7 @@ export class DynamoStateStore implements StateStore {
     const releasesByNode = new Map<string, { cpu: number; mem: number }>();
     for (const a of group.assignments) {
       if (a.create) {
-        items.push({ Put: { TableName: this.tables.tasks, Item: { ...a.create, status: 'ASSIGNED', nodeId: a.nodeId, generation: a.generation }, ConditionExpression: 'attribute_not_exists(id)' } });
+        items.push({ Put: { TableName: this.tables.tasks, Item: liveItem({ ...a.create, status: 'ASSIGNED' as const, nodeId: a.nodeId, generation: a.generation }), ConditionExpression: 'attribute_not_exists(id)' } });
         continue;
       }
       const releasing = a.releaseFrom !== undefined && a.from !== undefined && HOLDS_RESOURCES.has(a.from);
@@ -587,12 +706,13 @@ export class DynamoStateStore implements StateStore {
         Update: {
           TableName: this.tables.tasks,
           Key: { id: a.taskId },
-          UpdateExpression: 'SET #status = :assigned, nodeId = :node, generation = :gen REMOVE reason, notBefore, startedAt, stopAt',
+          // The live mark is set already but on items written before the live index existed.
+          UpdateExpression: 'SET #status = :assigned, nodeId = :node, generation = :gen, #live = if_not_exists(#live, :shard) REMOVE reason, notBefore, startedAt, stopAt',
           // A pass that placed the task since raised its generation to (at least) ours;
           // and what is released is the node the task still holds.
           ConditionExpression: `#status = :from AND generation < :gen${releasing ? ' AND nodeId = :releaseFrom' : ''}`,
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':assigned': 'ASSIGNED', ':node': a.nodeId, ':gen': a.generation, ':from': a.from, ...(releasing ? { ':releaseFrom': a.releaseFrom } : {}) },
+          ExpressionAttributeNames: { '#status': 'status', '#live': LIVE_ATTRIBUTE },
+          ExpressionAttributeValues: { ':assigned': 'ASSIGNED', ':node': a.nodeId, ':gen': a.generation, ':from': a.from, ':shard': liveShardOf(a.taskId), ...(releasing ? { ':releaseFrom': a.releaseFrom } : {}) },
         },
       });
       if (releasing) {
@@ -637,8 +757,8 @@ export class DynamoStateStore implements StateStore {
     }
   }
 
-  private async getItem<T>(table: string, id: string): Promise<T | undefined> {
-    const out = await this.send('get', new GetCommand({ TableName: table, Key: { id }, ConsistentRead: true }));
+  private async getItem<T>(table: string, id: string, o: { consistent: boolean } = { consistent: true }): Promise<T | undefined> {
+    const out = await this.send('get', new GetCommand({ TableName: table, Key: { id }, ConsistentRead: o.consistent }));
     return out.Item as T | undefined;
   }
 
@@ -651,6 +771,48 @@ export class DynamoStateStore implements StateStore {
       start = out.LastEvaluatedKey;
     } while (start);
     return items;
+  }
+
+  /** Every item of the table's live index: one query per shard, side by side. */
+  private async queryLive<T>(table: string): Promise<T[]> {
+    const shards = await Promise.all(
+      Array.from({ length: LIVE_SHARDS }, (_, shard) =>
+        this.query<T>({ TableName: table, IndexName: LIVE_INDEX, KeyConditionExpression: '#live = :shard', ExpressionAttributeNames: { '#live': LIVE_ATTRIBUTE }, ExpressionAttributeValues: { ':shard': shard } }),
+      ),
+    );
+    return shards.flat();
+  }
+
+  /** The whole table in `segments` parallel segments, eventually consistent. */
+  private async parallelScan<T>(table: string, segments: number): Promise<T[]> {
+    const parts = await Promise.all(
+      Array.from({ length: segments }, async (_, segment) => {
+        const items: T[] = [];
+        let start: Record<string, unknown> | undefined;
+        do {
+          const out = await this.send('scan', new ScanCommand({ TableName: table, Segment: segment, TotalSegments: segments, ExclusiveStartKey: start }));
+          items.push(...((out.Items ?? []) as T[]));
+          start = out.LastEvaluatedKey;
+        } while (start);
+        return items;
+      }),
+    );
+    return parts.flat();
+  }
+
+  /** Items by id, 100 keys a request (BatchGetItem's limit); unprocessed keys are asked again. */
+  private async batchGet<T>(table: string, ids: readonly string[]): Promise<T[]> {
+    const out: T[] = [];
+    for (let i = 0; i < ids.length; i += 100) {
+      let keys: Record<string, unknown>[] | undefined = ids.slice(i, i + 100).map((id) => ({ id }));
+      for (let attempt = 0; keys?.length; attempt++) {
+        const got: BatchGetCommandOutput = await this.send('get', new BatchGetCommand({ RequestItems: { [table]: { Keys: keys } } }));
+        out.push(...(((got.Responses ?? {})[table] ?? []) as T[]));
+        keys = got.UnprocessedKeys?.[table]?.Keys;
+        if (keys?.length) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
+      }
+    }
+    return out;
   }
 
   private async query<T>(input: ConstructorParameters<typeof QueryCommand>[0]): Promise<T[]> {
@@ -723,12 +885,30 @@ function live(item: NodeItem): boolean {
   return (item.state as string) !== TOMBSTONE;
 }
 
-/** A task as the domain knows it: the store's TTL bookkeeping stays in the store. */
-function fromTaskItem(item: Task & { [TASK_TTL_ATTRIBUTE]?: number }): Task {
-  const { [TASK_TTL_ATTRIBUTE]: _ttl, ...task } = item;
+/** The store's bookkeeping on a task or job item: its live-index shard and its expiry. */
+type LiveMark = { [LIVE_ATTRIBUTE]?: number; [TASK_TTL_ATTRIBUTE]?: number };
+
+/** A task as the domain knows it: the store's TTL and live-index bookkeeping stays in the store. */
+function fromTaskItem(item: Task & LiveMark): Task {
+  const { [TASK_TTL_ATTRIBUTE]: _ttl, [LIVE_ATTRIBUTE]: _live, ...task } = item;
   void _ttl;
+  void _live;
   return task;
 }
+
+function fromJobItem(item: Job & LiveMark): Job {
+  const { [LIVE_ATTRIBUTE]: _live, ...job } = item;
+  void _live;
+  return job;
+}
+
+/** A task or job item filed in the live index (every write of a task or job goes through here; only pruneFinished takes it out). */
+function liveItem<T extends { readonly id: string }>(item: T): T & LiveMark {
+  return { ...item, [LIVE_ATTRIBUTE]: liveShardOf(item.id) };
+}
+
+/** The statuses a copy can be finished in (task-fate.ts); any other status is live work or a copy to stop. */
+const FINAL_STATUSES: ReadonlySet<Task['status']> = new Set(['STOPPED', 'COMPLETED', 'FAILED']);
 
 /** A retriable failure (aws-error.ts) becomes StoreUnavailableError; anything else (a bug, a bad table name) is rethrown as is. */
 function unavailable(operation: string, err: unknown): unknown {

@@ -22,6 +22,26 @@ export interface TableNames {
 export const TASKS_BY_NODE_INDEX = 'byNode';
 /** Tasks by job. */
 export const TASKS_BY_JOB_INDEX = 'byJob';
+/**
+ * Live items carry this number attribute (0 … LIVE_SHARDS − 1, from their id): tasks
+ * that may still run or be placed, jobs not stopped (or stopped with copies still to
+ * stop). The LIVE_INDEX of the Tasks and Jobs tables is keyed by it, so it is sparse:
+ * an item leaves it when the store REMOVEs the attribute, and a pass queries only what
+ * is live, whatever history the tables keep. Shards so that no index partition takes
+ * every write of a busy fleet, and so a pass reads the shards side by side.
+ */
+export const LIVE_ATTRIBUTE = 'liveShard';
+/** The sparse index of live items on the Tasks and Jobs tables (partition LIVE_ATTRIBUTE, sort `id`). */
+export const LIVE_INDEX = 'live';
+export const LIVE_SHARDS = 8;
+
+/** The shard a live item is filed under: a stable hash of its id. */
+export function liveShardOf(id: string): number {
+  let h = 0;
+  for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) >>> 0;
+  return h % LIVE_SHARDS;
+}
+
 /** Stopped tasks carry this epoch-seconds attribute; the Tasks table's TTL removes them. */
 export const TASK_TTL_ATTRIBUTE = 'expiresAt';
 /** How long a stopped copy stays readable (GET /jobs/{id} shows it) before TTL removes it. */
@@ -33,11 +53,23 @@ export const LEASE_TTL_ATTRIBUTE = 'expiresAt';
 
 export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
   const onDemand = { BillingMode: 'PAY_PER_REQUEST' as const };
+  const liveIndex = {
+    IndexName: LIVE_INDEX,
+    KeySchema: [
+      { AttributeName: LIVE_ATTRIBUTE, KeyType: 'HASH' as const },
+      { AttributeName: 'id', KeyType: 'RANGE' as const },
+    ],
+    Projection: { ProjectionType: 'ALL' as const },
+  };
   return [
     {
       TableName: names.jobs,
-      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      AttributeDefinitions: [
+        { AttributeName: 'id', AttributeType: 'S' },
+        { AttributeName: LIVE_ATTRIBUTE, AttributeType: 'N' },
+      ],
       KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: [liveIndex],
       ...onDemand,
     },
     {
@@ -46,11 +78,13 @@ export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
         { AttributeName: 'id', AttributeType: 'S' },
         { AttributeName: 'jobId', AttributeType: 'S' },
         { AttributeName: 'nodeId', AttributeType: 'S' },
+        { AttributeName: LIVE_ATTRIBUTE, AttributeType: 'N' },
       ],
       KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
       GlobalSecondaryIndexes: [
         { IndexName: TASKS_BY_NODE_INDEX, KeySchema: [{ AttributeName: 'nodeId', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } },
         { IndexName: TASKS_BY_JOB_INDEX, KeySchema: [{ AttributeName: 'jobId', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } },
+        liveIndex,
       ],
       ...onDemand,
     },

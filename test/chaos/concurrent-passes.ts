@@ -218,7 +218,23 @@ class World {
     counts.heartbeats += during.length;
     counts.heartbeatsDuringPasses += during.length;
 
-    return this.check(await this.store.snapshot());
+    return this.check(await this.withFinished(await this.store.snapshot()));
+  }
+
+  /**
+   * The snapshot holds live copies only: a slot that ran to its end may show none. Its
+   * finished copies are read through the job (GET /jobs/{id}'s read), so the check
+   * below still tells a slot that finished from one that lost its copy.
+   */
+  private async withFinished(snap: Snapshot): Promise<Snapshot> {
+    const seen = new Set(snap.tasks.map((t) => `${t.jobId}#${t.slot}`));
+    const ids = new Set(snap.tasks.map((t) => t.id));
+    const extra: Task[] = [];
+    for (const job of snap.jobs) {
+      if (Array.from({ length: job.count }, (_, slot) => seen.has(`${job.id}#${slot}`)).every(Boolean)) continue;
+      for (const t of (await this.store.getJob(job.id))?.tasks ?? []) if (!ids.has(t.id) && !HOLDS_RESOURCES.has(t.status)) extra.push(t);
+    }
+    return extra.length ? { ...snap, tasks: [...snap.tasks, ...extra] } : snap;
   }
 
   private async submit(): Promise<void> {

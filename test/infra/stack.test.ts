@@ -15,7 +15,7 @@ import { SCHEDULER_WAKE_PATTERNS, wakesScheduler } from '../../lambdas/adapters/
 import { SYNC_COMMAND } from '../../lambdas/adapters/ssm-node-commander';
 import { EXEC_ARGV_PATTERN, EXEC_CONTAINER_PATTERN, SYNC_DOCUMENT_COMMAND } from '../../infra/node-documents';
 import { EXEC_ARGV_PATTERN as CLI_ARGV_PATTERN, EXEC_CONTAINER_PATTERN as CLI_CONTAINER_PATTERN } from '../../cli/commands/exec-request';
-import { LEASE_TTL_ATTRIBUTE, tableDefinitions, TASK_TTL_ATTRIBUTE, TASKS_BY_JOB_INDEX, TASKS_BY_NODE_INDEX } from '../../lambdas/adapters/table-schema';
+import { LEASE_TTL_ATTRIBUTE, LIVE_INDEX, tableDefinitions, TASK_TTL_ATTRIBUTE, TASKS_BY_JOB_INDEX, TASKS_BY_NODE_INDEX } from '../../lambdas/adapters/table-schema';
 
 // Bundling six handlers with esbuild, and a whole `cdk synth` in a child process, take a while.
 jest.setTimeout(300_000);
@@ -141,7 +141,7 @@ describe('StowageStack tables', () => {
 
   it('uses the index names the store queries', () => {
     const gsis = resources[logicalId(stack.tables.tasks)].Properties.GlobalSecondaryIndexes.map((g: Json) => g.IndexName);
-    expect(gsis.sort()).toEqual([TASKS_BY_JOB_INDEX, TASKS_BY_NODE_INDEX].sort());
+    expect(gsis.sort()).toEqual([TASKS_BY_JOB_INDEX, TASKS_BY_NODE_INDEX, LIVE_INDEX].sort());
   });
 
   it('turns point-in-time recovery on for every table', () => {
