@@ -7,6 +7,7 @@ import type { JobSummaryView } from '../../contract/job-list';
 import type { JobView } from '../../contract/job-view';
 import { ROUTES } from '../../contract/routes';
 import type { TaskStatusView, TaskView } from '../../contract/task-view';
+import { inParallel } from '../../control/in-parallel';
 import { exposedUrl } from '../../control/load-balancer';
 import { targetVersion, updatePolicyOf, versionOfTask } from '../../core/deployment';
 import { healthAllowsServing } from '../../core/serving';
@@ -77,29 +78,43 @@ export function createHandler(deps: JobsDeps): ApiHandler {
   });
 }
 
+/**
+ * Jobs whose copies are all finished are left out of the scheduler's live snapshot (the
+ * store's live index); the list reads the Jobs table for them and counts their copies
+ * with one query each, for the newest FINISHED_COUNTED of them (older ones are listed
+ * with no counts: `stowage status <job>` reads one in full).
+ */
+const FINISHED_COUNTED = 50;
+
 async function listJobs(deps: JobsDeps, event: ApiEvent): Promise<Reply> {
-  const snap = await deps.store.snapshot();
+  const [snap, stored] = await Promise.all([deps.store.snapshot(), deps.store.listJobs()]);
   const caller = callerOf(event);
   const byJob = new Map<string, Partial<Record<TaskStatus, number>>>();
-  for (const t of snap.tasks) {
-    const counts = byJob.get(t.jobId) ?? {};
-    counts[t.status] = (counts[t.status] ?? 0) + 1;
-    byJob.set(t.jobId, counts);
-  }
-  const jobs = snap.jobs
+  const count = (tasks: readonly Task[]) => {
+    for (const t of tasks) {
+      const counts = byJob.get(t.jobId) ?? {};
+      counts[t.status] = (counts[t.status] ?? 0) + 1;
+      byJob.set(t.jobId, counts);
+    }
+  };
+  count(snap.tasks);
+  const live = new Map(snap.jobs.map((j) => [j.id, j]));
+  const all = [...live.values(), ...stored.filter((j) => !live.has(j.id))]
     .filter((j) => visibleTo(j, caller, deps.admins ?? []))
-    .sort((a, b) => b.createdAt - a.createdAt || a.id.localeCompare(b.id))
-    .map(
-      (j): JobSummaryView => ({
-        id: j.id,
-        name: j.name,
-        kind: j.kind,
-        count: j.count,
-        createdAt: j.createdAt,
-        ...(j.stopRequestedAt !== undefined ? { stopRequestedAt: j.stopRequestedAt } : {}),
-        tasks: byJob.get(j.id) ?? {},
-      }),
-    );
+    .sort((a, b) => b.createdAt - a.createdAt || a.id.localeCompare(b.id));
+  const finished = all.filter((j) => !live.has(j.id)).slice(0, FINISHED_COUNTED);
+  await inParallel(finished, 10, async (j) => count((await deps.store.getJob(j.id))?.tasks ?? []));
+  const jobs = all.map(
+    (j): JobSummaryView => ({
+      id: j.id,
+      name: j.name,
+      kind: j.kind,
+      count: j.count,
+      createdAt: j.createdAt,
+      ...(j.stopRequestedAt !== undefined ? { stopRequestedAt: j.stopRequestedAt } : {}),
+      tasks: byJob.get(j.id) ?? {},
+    }),
+  );
   return answer(ROUTES.listJobs.key, { jobs });
 }
 

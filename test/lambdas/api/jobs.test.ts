@@ -51,6 +51,26 @@ describe('GET /jobs', () => {
       { id: 'job-00000000000000000000', name: 'web', kind: 'service', count: 3, createdAt: NOW - 5000, tasks: {} },
     ]);
   });
+
+  it('still lists a job the live snapshot leaves out (all its copies finished), with its copies counted', async () => {
+    const { deps } = await setup();
+    const done = 'job-11111111111111111111';
+    const finished: Task = { id: `${done}.0`, jobId: done, slot: 0, generation: 0, status: 'COMPLETED', exitCode: 0, resources: { cpu: 250, memoryMiB: 128 }, restarts: 0, createdAt: NOW, finishedAt: NOW };
+    await deps.store.createJob({ ...job(done, NOW - 3000), kind: 'batch', count: 1 }, [finished]);
+    // A store with a live index: the snapshot holds neither the finished job nor its copy.
+    const liveOnly = Object.assign(Object.create(deps.store), {
+      snapshot: async () => {
+        const s = await deps.store.snapshot();
+        return { ...s, jobs: s.jobs.filter((j) => j.id !== done), tasks: s.tasks.filter((t) => t.jobId !== done) };
+      },
+    });
+    const res = await createHandler({ ...deps, store: liveOnly })(apiEvent('GET', '/jobs'));
+    expect(json(res).jobs.map((j: { id: string; tasks: unknown }) => [j.id, j.tasks])).toEqual([
+      [ID, { RUNNING: 1, UNSCHEDULABLE: 1, PENDING: 1 }],
+      [done, { COMPLETED: 1 }],
+      ['job-00000000000000000000', {}],
+    ]);
+  });
 });
 
 describe('GET /jobs/{id}', () => {
