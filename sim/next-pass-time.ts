@@ -1,5 +1,5 @@
 import type { SimOptions } from './simulator';
-import { lastFleetChange } from '../core/pass/consolidation';
+import { clockTimers } from '../core/pass/clock-timers';
 import type { Plan } from '../core/pass/plan-types';
 import type { SchedulerPolicy } from '../core/policy';
 import type { InMemoryState } from '../control/fakes/in-memory-state-store';
@@ -29,23 +29,8 @@ export function nextPassTime(
     [...state.nodes.values()].some((n) => n.state !== 'ACTIVE') ||
     [...state.tasks.values()].some((t) => t.status === 'ASSIGNED' || t.status === 'STARTING' || t.status === 'PENDING' || t.status === 'LOST');
   if (inMotion) return now + grid;
-  const c = policy.consolidation;
-  const timers: number[] = [];
+  const timers: number[] = clockTimers(state.snapshot(), policy).map((t) => t.at);
   if (nextEvent !== undefined) timers.push(nextEvent);
-  // Every clock plan() reads, or a skip-ahead would change its decisions: back-off ends,
-  // deregistration delays, and the quiet period consolidation waits for after the last
-  // launch or copy.
-  for (const t of state.tasks.values()) {
-    if (t.notBefore !== undefined) timers.push(t.notBefore);
-    if (t.stopAt !== undefined && t.status === 'RUNNING') timers.push(t.stopAt);
-  }
-  const drainsNodes = c.mode === 'stowage' || c.mode === 'underutilized' || c.mode === 'karpenter';
-  if (drainsNodes) timers.push(lastFleetChange(state.snapshot()) + c.stableForMs);
-  for (const n of state.nodes.values()) {
-    if (n.emptySince !== undefined) timers.push(n.emptySince + (c.mode === 'underutilized' ? c.underutilizedForMs : c.emptyGraceMs));
-    if (n.underutilizedSince !== undefined) timers.push(n.underutilizedSince + c.underutilizedForMs);
-    if (drainsNodes) timers.push(n.launchedAt + c.nodeMinAgeMs);
-  }
   const future = timers.filter((t) => t > now);
   if (future.length === 0) return undefined;
   const t = Math.min(...future);

@@ -1,6 +1,6 @@
 import { LAUNCH_HOLD_PROBE_MS, launchHoldOf } from '../launch-hold';
-import { PLACEABLE } from '../model';
 import { followUpMs, type SchedulerPolicy } from '../policy';
+import { clockTimers } from './clock-timers';
 import type { Plan, FollowUp } from './plan-types';
 import type { SnapshotIndex } from './snapshot';
 
@@ -8,17 +8,16 @@ import type { SnapshotIndex } from './snapshot';
  * When the next pass must run even if nothing is written that wakes one. The scheduler
  * is woken by changes (a node item that changed, a submit), not by every heartbeat, so
  * the work that waits on the clock alone would otherwise wait for the one-minute
- * schedule: a node going silent (judged at its heartbeat or launch deadline), a
- * restart back-off ending, a deregistered copy's stop time, an empty or underutilized
- * node's grace ending, and a deployment in flight, whose copies turn serving as time
+ * schedule: a node going silent (judged at its heartbeat or launch deadline), the
+ * clocks plan() reads (clock-timers.ts: back-off ends, stop times, consolidation's
+ * windows), and a deployment in flight, whose copies turn serving as time
  * passes (minHealthySeconds, load-balancer registration made by the pass itself); and,
  * while work waits for a node, a launch refusal expiring or the launch hold's probe.
  * A pass that moved copies or jobs on asks for a look soon after too: what it started
  * may finish without another write to a node.
  *
  * Absent when nothing waits on the clock: the fleet is settled and only a change (or
- * the schedule, the safety net) needs a pass. Never sooner than a second from `now`,
- * so a deadline already due cannot spin passes.
+ * the schedule, the safety net) needs a pass. Never sooner than a second from `now`.
  */
 export function followUpOf(index: SnapshotIndex, plan: Plan, now: number, policy: SchedulerPolicy): FollowUp | undefined {
   let best: FollowUp | undefined;
@@ -33,15 +32,11 @@ export function followUpOf(index: SnapshotIndex, plan: Plan, now: number, policy
     if (node.state === 'LOST' || node.state === 'TERMINATING' || ended.has(node.id)) continue;
     if (node.lastHeartbeatAt === undefined) consider(node.launchedAt + policy.launchTimeoutMs + 1, `launch deadline of ${node.id}`);
     else consider(node.lastHeartbeatAt + policy.heartbeatTimeoutMs + 1, `heartbeat deadline of ${node.id}`);
-    const c = policy.consolidation;
-    if (c.mode === 'off') continue;
-    if (node.emptySince !== undefined) consider(node.emptySince + c.emptyGraceMs, `empty grace of ${node.id}`);
-    if (node.underutilizedSince !== undefined) consider(node.underutilizedSince + c.underutilizedForMs, `underutilized window of ${node.id}`);
   }
-  for (const task of index.snapshot.tasks) {
-    if (task.notBefore !== undefined && task.notBefore > now && PLACEABLE.has(task.status)) consider(task.notBefore, `back-off of ${task.id}`);
-    if (task.stopAt !== undefined) consider(task.stopAt, `graceful stop of ${task.id}`);
-  }
+  // Only timers still ahead: one already past was acted on by this pass, or is held by a
+  // rule that no clock will lift (an empty node kept for minNodes), and waking for it
+  // again would only spin passes.
+  for (const t of clockTimers(index.snapshot, policy)) if (t.at > now) consider(t.at, t.reason);
   for (const job of index.snapshot.jobs) {
     if (job.deployment?.status === 'RUNNING') consider(soon, `deployment ${job.deployment.id} of ${job.name} in flight`);
   }

@@ -20,7 +20,8 @@ describe('plan: the follow-up a pass asks for', () => {
   });
 
   it('watches a launching node by its launch deadline', () => {
-    const p = plan(snapshot({ nodes: [launching('new', 'm5.large', 2 * MINUTE)] }), NOW, P);
+    // Consolidation off: its windows (the node's minimum age) would come first.
+    const p = plan(snapshot({ nodes: [launching('new', 'm5.large', 2 * MINUTE)] }), NOW, policy({ launchTimeoutMs: 10 * MINUTE, consolidation: { mode: 'off' } }));
     expect(p.followUp).toEqual({ at: NOW - 2 * MINUTE + 10 * MINUTE + 1, reason: 'launch deadline of new' });
   });
 
@@ -92,5 +93,21 @@ describe('plan: the follow-up while work waits for a launch', () => {
     const p = plan({ ...snapshot({ jobs: [big], tasks: [waiting], nodes: [node('a')] }), unavailable: [refused] }, NOW, only);
     expect(p.launches).toEqual([]);
     expect(p.followUp).toEqual({ at: NOW + 7 * SECOND, reason: 'refusal of m5.16xlarge in us-east-1a expires' });
+  });
+});
+
+describe('plan: the follow-up never spins on a clock already past', () => {
+  it('an empty node kept for minNodes past its grace asks for nothing but the heartbeat deadline', () => {
+    const kept = node('kept', 'm5.large', { emptySince: NOW - 30 * MINUTE, lastHeartbeatAt: NOW - 2 * SECOND });
+    const p = plan(snapshot({ nodes: [kept] }), NOW, policy({ heartbeatTimeoutMs: 30 * SECOND, consolidation: { minNodes: 1 } }));
+    expect(p.terminations).toEqual([]);
+    expect(p.followUp).toEqual({ at: NOW - 2 * SECOND + 30 * SECOND + 1, reason: 'heartbeat deadline of kept' });
+  });
+
+  it('wakes when the fleet has been quiet long enough to consolidate, and when a young node comes of age', () => {
+    const young = node('young', 'm5.large', { launchedAt: NOW - 4 * MINUTE, lastHeartbeatAt: NOW - 1 * SECOND });
+    const quiet = policy({ heartbeatTimeoutMs: 10 * MINUTE, consolidation: { stableForMs: 10 * MINUTE, nodeMinAgeMs: 5 * MINUTE } });
+    const p = plan(snapshot({ jobs: [web], tasks: [running('web-0', 'web', 'young', { createdAt: NOW - 4 * MINUTE })], nodes: [young] }), NOW, quiet);
+    expect(p.followUp).toEqual({ at: NOW + MINUTE, reason: 'young old enough to consolidate' });
   });
 });
