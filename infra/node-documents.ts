@@ -26,7 +26,7 @@ export const SYNC_DOCUMENT_COMMAND = 'stowage-agent sync';
  * outside this alphabet (a space inside one argument, a quote) cannot be sent in AWS;
  * the CLI refuses it before the call, naming the argument.
  */
-export const EXEC_CONTAINER_PATTERN = '^stowage-job-[0-9a-f]{20}\\.[0-9]{1,6}-g[0-9]{1,9}$';
+export const EXEC_CONTAINER_PATTERN = '^stowage-job-[0-9a-f]{20}\\.[0-9]{1,6}(\\.g[0-9]{1,9})?-g[0-9]{1,9}$';
 export const EXEC_ARGV_PATTERN = '^[A-Za-z0-9_./:=,@%+-]+( [A-Za-z0-9_./:=,@%+-]+){0,63}$';
 
 /**

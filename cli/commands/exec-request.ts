@@ -13,7 +13,7 @@ import { CliInputError } from '../api/errors';
  * compares), which say why they admit no shell syntax: SSM refuses anything else, and the
  * CLI refuses it first so the message names the argument.
  */
-export const EXEC_CONTAINER_PATTERN = /^stowage-job-[0-9a-f]{20}\.[0-9]{1,6}-g[0-9]{1,9}$/;
+export const EXEC_CONTAINER_PATTERN = /^stowage-job-[0-9a-f]{20}\.[0-9]{1,6}(\.g[0-9]{1,9})?-g[0-9]{1,9}$/;
 export const EXEC_ARGV_PATTERN = /^[A-Za-z0-9_./:=,@%+-]+( [A-Za-z0-9_./:=,@%+-]+){0,63}$/;
 /**
  * The command `stowage exec` ran exited non-zero: stowage exits with the same code and

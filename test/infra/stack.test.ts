@@ -399,7 +399,9 @@ describe('StowageStack least privilege', () => {
     }
     const container = new RegExp(EXEC_CONTAINER_PATTERN);
     expect(container.test('stowage-job-0123456789abcdef0123.0-g0')).toBe(true);
-    for (const bad of ['--privileged', 'stowage-job-0123456789abcdef0123.0-g0 --user root', 'other']) expect(container.test(bad)).toBe(false);
+    // A copy made by a rollout, drain or migration: its id carries its generation (core/pass/drains.ts).
+    expect(container.test('stowage-job-0123456789abcdef0123.0.g3-g3')).toBe(true);
+    for (const bad of ['--privileged', 'stowage-job-0123456789abcdef0123.0-g0 --user root', 'stowage-job-0123456789abcdef0123.0.g3 -g3', 'other']) expect(container.test(bad)).toBe(false);
   });
 
   it('outputs the exec document name for the operators to grant ssm:StartSession on', () => {

@@ -56,6 +56,12 @@ describe('the StartSession request of stowage exec in AWS', () => {
     expect(() => startSessionInput('i-0123456789abcdef0', 'doc', container, [])).toThrow(/name the command to run after --/);
   });
 
+  it("accepts the container of a copy a rollout, drain or migration made (its id carries .gN)", () => {
+    const moved = containerNameOf(`${JOB}.2.g4`, 4);
+    expect(moved).toBe(`stowage-${JOB}.2.g4-g4`);
+    expect(startSessionInput('i-0123456789abcdef0', 'doc', moved, ['env']).Parameters!.container).toEqual([moved]);
+  });
+
   it('sends nothing the document would refuse: every accepted argv matches its allowedPattern', () => {
     const argvs = [['echo', 'hi'], ['env'], ['cat', '/etc/os-release'], ['curl', '-s', 'http://127.0.0.1:8080/healthz'], ['a=b', '--flag=1,2', 'user@host', '50%', '+x']];
     for (const argv of argvs) expect(EXEC_ARGV_PATTERN.test(startSessionInput('i-0123456789abcdef0', 'doc', container, argv).Parameters!.argv[0])).toBe(true);
