@@ -129,8 +129,9 @@ export class InMemoryState {
     for (const u of plan.nodeUpdates) {
       const n = this.nodes.get(u.nodeId);
       const busy = u.expectEmpty && ((n?.allocated?.cpu ?? 0) !== 0 || (n?.allocated?.memoryMiB ?? 0) !== 0);
-      if (!n || n.state !== u.from || busy) {
-        conflicts.push({ kind: 'node-update', nodeId: u.nodeId, taskIds: [], reason: !n ? 'node not found' : busy ? 'node holds work since the plan saw it empty' : `node is ${n.state}, plan saw ${u.from}` });
+      const beatSince = u.heartbeatSeen !== undefined && (n?.lastHeartbeatAt ?? null) !== u.heartbeatSeen;
+      if (!n || n.state !== u.from || busy || beatSince) {
+        conflicts.push({ kind: 'node-update', nodeId: u.nodeId, taskIds: [], reason: !n ? 'node not found' : busy ? 'node holds work since the plan saw it empty' : beatSince ? 'node reported since the plan judged it silent' : `node is ${n.state}, plan saw ${u.from}` });
         continue;
       }
       this.nodes.set(n.id, {

@@ -38,7 +38,7 @@ export function markDeadNodes(index: SnapshotIndex, builder: PlanBuilder, now: n
   for (const node of index.snapshot.nodes) {
     const reason = deathReason(node, now, policy);
     if (reason) {
-      builder.updateNode({ nodeId: node.id, from: node.state, to: 'LOST', reason });
+      builder.updateNode({ nodeId: node.id, from: node.state, to: 'LOST', reason, heartbeatSeen: node.lastHeartbeatAt ?? null });
       builder.terminate({ nodeId: node.id, reason: `lost: ${reason}` });
       dead.set(node.id, `node ${node.id} lost: ${reason}`);
     } else if (node.state === 'LOST' || node.state === 'TERMINATING') {

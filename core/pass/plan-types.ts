@@ -100,6 +100,12 @@ export interface NodeUpdate {
   /** null clears the marker. */
   readonly emptySince?: number | null;
   readonly underutilizedSince?: number | null;
+  /**
+   * Set on a move to LOST: the last heartbeat the pass judged the node by (null: none
+   * yet). The store commits only if no newer one has landed since, so a pass that read a
+   * stale node cannot declare a live one dead.
+   */
+  readonly heartbeatSeen?: number | null;
 }
 
 export interface Launch {

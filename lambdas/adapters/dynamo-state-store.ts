@@ -348,19 +348,25 @@ export class DynamoStateStore implements StateStore {
     const byId = new Map(onNode.map((t) => [t.id, t]));
     let copiesMoved = 0;
     for (const c of hb.containers) {
-      const t = byId.get(c.taskId);
+      const seen = byId.get(c.taskId);
       // Only the current copy on this node moves its task; a stale copy is the agent's to stop.
+      if (!seen || seen.nodeId !== hb.nodeId || seen.generation !== c.generation || !containerTransition(seen, c, now)) continue;
+      // The write puts the whole item, so it starts from a strong read: the index may not
+      // yet show a pass's write that kept the status (a graceful stop's stopAt and reason),
+      // and a put built on it would erase that write. Only copies that move pay the read.
+      const t = await this.getItem<Task>(this.tables.tasks, c.taskId);
       if (!t || t.nodeId !== hb.nodeId || t.generation !== c.generation) continue;
-      const next = containerTransition(t, c, now);
+      const next = containerTransition(fromTaskItem(t), c, now);
       if (!next) continue;
       const items: TransactItem[] = [
         {
           Put: {
             TableName: this.tables.tasks,
             Item: liveItem(next),
-            ConditionExpression: '#status = :from AND nodeId = :node AND generation = :gen',
+            // And nothing a pass writes without a status change may have landed since the read.
+            ConditionExpression: `#status = :from AND nodeId = :node AND generation = :gen AND ${t.stopAt === undefined ? 'attribute_not_exists(stopAt)' : 'stopAt = :stopAt'}`,
             ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':from': t.status, ':node': hb.nodeId, ':gen': c.generation },
+            ExpressionAttributeValues: { ':from': t.status, ':node': hb.nodeId, ':gen': c.generation, ...(t.stopAt === undefined ? {} : { ':stopAt': t.stopAt }) },
           },
         },
       ];
@@ -492,6 +498,7 @@ export class DynamoStateStore implements StateStore {
         }
       }
       if (!sets.length && !removes.length) return;
+      if (typeof u.heartbeatSeen === 'number') values[':heartbeatSeen'] = u.heartbeatSeen;
       // The scheduler's own node writes wake a pass as they always have (quiet mark cleared).
       removes.push('#quiet');
       const expression = [sets.length ? `SET ${sets.join(', ')}` : '', `REMOVE ${removes.join(', ')}`].filter(Boolean).join(' ');
@@ -501,7 +508,7 @@ export class DynamoStateStore implements StateStore {
             TableName: this.tables.nodes,
             Key: { id: u.nodeId },
             UpdateExpression: expression,
-            ConditionExpression: `attribute_exists(id) AND #state = :from${u.expectEmpty ? ' AND allocCpu = :zero AND allocMem = :zero' : ''}`,
+            ConditionExpression: `attribute_exists(id) AND #state = :from${u.expectEmpty ? ' AND allocCpu = :zero AND allocMem = :zero' : ''}${heartbeatCondition(u.heartbeatSeen)}`,
             ExpressionAttributeNames: { '#state': 'state', '#quiet': QUIET_HEARTBEAT_ATTRIBUTE },
             ExpressionAttributeValues: values,
           }),
@@ -889,6 +896,12 @@ function live(item: NodeItem): boolean {
 type LiveMark = { [LIVE_ATTRIBUTE]?: number; [TASK_TTL_ATTRIBUTE]?: number };
 
 /** A task as the domain knows it: the store's TTL and live-index bookkeeping stays in the store. */
+/** A move to LOST commits only if the node has not reported since the heartbeat the pass judged it by (its Nodes read may be stale). */
+function heartbeatCondition(seen: number | null | undefined): string {
+  if (seen === undefined) return '';
+  return seen === null ? ' AND attribute_not_exists(lastHeartbeatAt)' : ' AND lastHeartbeatAt = :heartbeatSeen';
+}
+
 function fromTaskItem(item: Task & LiveMark): Task {
   const { [TASK_TTL_ATTRIBUTE]: _ttl, [LIVE_ATTRIBUTE]: _live, ...task } = item;
   void _ttl;

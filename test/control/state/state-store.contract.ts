@@ -415,6 +415,18 @@ export function describeStateStoreContract(name: string, fresh: () => Promise<St
         expect((await node(store, 'n2')).state).toBe('ACTIVE');
       });
 
+      it('declares a node LOST only if it has not reported since the heartbeat the pass judged it by', async () => {
+        const seen = (await node(store, 'n1')).lastHeartbeatAt!;
+        await store.recordHeartbeat(beat('n1'), seen + 5_000);
+        const lost = (heartbeatSeen: number | null) => ({ ...assignPlan([]), nodeUpdates: [{ nodeId: 'n1', from: 'ACTIVE' as const, to: 'LOST' as const, reason: 'silent', heartbeatSeen }] });
+        // The pass read the node before its last report landed: the node lives on.
+        expect((await store.applyPlan(lost(seen))).conflicts).toEqual([expect.objectContaining({ kind: 'node-update', nodeId: 'n1' })]);
+        expect((await store.applyPlan(lost(null))).conflicts).toEqual([expect.objectContaining({ kind: 'node-update', nodeId: 'n1' })]);
+        expect((await node(store, 'n1')).state).toBe('ACTIVE');
+        expect(await store.applyPlan(lost(seen + 5_000))).toMatchObject({ nodeUpdatesCommitted: 1, conflicts: [] });
+        expect((await node(store, 'n1')).state).toBe('LOST');
+      });
+
       it("refuses a stale pass's move of a task another pass placed since, and keeps every allocation in step", async () => {
         const j = job('web', { count: 1 });
         await store.createJob(j, tasksOf(j));
