@@ -97,14 +97,20 @@ export function controlPlaneMonth(units: MeasuredUnits, s: FleetScenario, prices
 export const CONTROL_PLANE_SCALE_PRICES_NOTE = `${CONTROL_PLANE_PRICES_REGION} list prices taken ${CONTROL_PLANE_PRICES_TAKEN} (report/prices.ts, report/control-plane-scale.ts)`;
 
 /**
- * The steady fleet's scheduler: the one-minute schedule and about one wake a minute
- * (a follow-up or a change through the API). Quiet heartbeats wake none. A busy fleet
- * runs more passes: each costs `passReadUnits`, `passWriteUnits` and `passMs` more.
+ * The steady fleet's scheduler: the one-minute schedule, plus the follow-up each pass
+ * asks for at the earliest heartbeat deadline (core/pass/follow-up.ts). With reports
+ * spread over the period, the node that reported longest ago did so about one period
+ * before a pass, so the next deadline comes timeout − period later; with the timeout at
+ * three periods (30 s for 10 s reports, as deployed) that is a queued wake every two
+ * periods. Quiet heartbeats wake none. A busy fleet runs more passes: each costs
+ * `passReadUnits`, `passWriteUnits` and `passMs` more.
  */
-export const STEADY_PASSES_PER_MINUTE = 2;
-export const STEADY_QUEUED_WAKES_PER_MINUTE = 1;
+export function steadyPassRate(heartbeatSeconds: number): { readonly passesPerMinute: number; readonly queuedWakesPerMinute: number } {
+  const queuedWakesPerMinute = 60 / (2 * heartbeatSeconds);
+  return { passesPerMinute: 1 + queuedWakesPerMinute, queuedWakesPerMinute };
+}
 
 /** The month at `nodes` for each heartbeat period, with the steady pass rate. */
 export function controlPlaneMonths(units: MeasuredUnits, nodes: number, heartbeatSeconds: readonly number[] = [10, 30]): ScenarioCost[] {
-  return heartbeatSeconds.map((h) => controlPlaneMonth(units, { nodes, heartbeatSeconds: h, passesPerMinute: STEADY_PASSES_PER_MINUTE, queuedWakesPerMinute: STEADY_QUEUED_WAKES_PER_MINUTE }));
+  return heartbeatSeconds.map((h) => controlPlaneMonth(units, { nodes, heartbeatSeconds: h, ...steadyPassRate(h) }));
 }

@@ -1,4 +1,4 @@
-import { controlPlaneMonth, ScenarioError, SQS_PER_REQUEST, type MeasuredUnits } from '../../report/control-plane-scale';
+import { controlPlaneMonth, ScenarioError, SQS_PER_REQUEST, steadyPassRate, type MeasuredUnits } from '../../report/control-plane-scale';
 import type { ControlPlanePrices } from '../../report/prices';
 
 /** Round prices, so each line of the bill can be checked by hand. */
@@ -46,5 +46,12 @@ describe('controlPlaneMonth', () => {
     expect(() => controlPlaneMonth(UNITS, { nodes: 1, heartbeatSeconds: 0, passesPerMinute: 1, queuedWakesPerMinute: 0 })).toThrow(/heartbeatSeconds must be > 0/);
     expect(() => controlPlaneMonth(UNITS, { nodes: 1, heartbeatSeconds: 10, passesPerMinute: 1, queuedWakesPerMinute: 2 })).toThrow(/queuedWakesPerMinute/);
     expect(() => controlPlaneMonth({ ...UNITS, passMs: Number.NaN }, { nodes: 1, heartbeatSeconds: 10, passesPerMinute: 1, queuedWakesPerMinute: 0 })).toThrow(/passMs/);
+  });
+});
+
+describe('steadyPassRate', () => {
+  it('is the schedule plus a follow-up every two report periods (timeout = 3 periods, minus the period since the oldest report)', () => {
+    expect(steadyPassRate(10)).toEqual({ passesPerMinute: 4, queuedWakesPerMinute: 3 });
+    expect(steadyPassRate(30)).toEqual({ passesPerMinute: 2, queuedWakesPerMinute: 1 });
   });
 });
