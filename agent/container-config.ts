@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import type { ContainerSpec } from '../core/agent/container';
 import type { Endpoint, HealthCheck } from '../core/service';
 import { RuntimeError } from '../control/container-runtime-errors';
+import { logGroupOf } from '../control/log-reader';
 import type { HttpOrTcpCheck } from './container-probes';
 
 /**
@@ -66,10 +67,6 @@ export const LOG_ROTATION = { 'max-size': '10m', 'max-file': '3' } as const;
  */
 export const AWSLOGS_BUFFER = '4m';
 
-/** The group a job's copies write to: `<prefix>/<job id>` (control/log-reader.ts names it the same for reading). */
-export function logGroupName(groupPrefix: string, jobId: string): string {
-  return `${groupPrefix}/${jobId}`;
-}
 
 /**
  * Docker's LogConfig for a copy. With awslogs the group must exist already
@@ -85,7 +82,7 @@ export function logConfig(spec: Pick<ContainerSpec, 'jobId' | 'taskId'>, logging
     Type: 'awslogs',
     Config: {
       'awslogs-region': logging.region,
-      'awslogs-group': logGroupName(logging.groupPrefix, spec.jobId),
+      'awslogs-group': logGroupOf(logging.groupPrefix, spec.jobId),
       // One stream per copy: the task id names replica and generation, so a restarted
       // or moved copy writes beside, not into, its predecessor's stream.
       'awslogs-stream': spec.taskId,

@@ -2,9 +2,10 @@ import type Docker from 'dockerode';
 import { imageReferenceProblem } from '../contract/image-reference';
 import type { ContainerInfo, ContainerSpec, ContainerState } from '../core/agent/container';
 import type { ContainerRuntime } from '../control/container-runtime';
+import { logGroupOf } from '../control/log-reader';
 import type { Resources } from '../core/resources';
 import type { ContainerHealth, Endpoint } from '../core/service';
-import { checkOfLabel, createOptions, endpointsOf, JSON_FILE_LOGS, LABELS, logGroupName, portsOfLabel, validateBindAddress, validateLogSettings, validateSpec, type LogSettings } from './container-config';
+import { checkOfLabel, createOptions, endpointsOf, JSON_FILE_LOGS, LABELS, portsOfLabel, validateBindAddress, validateLogSettings, validateSpec, type LogSettings } from './container-config';
 import type { KeptLogs } from './kept-logs';
 import type { LogGroups } from './log-groups';
 import type { SecretSource } from './secret-source';
@@ -149,7 +150,7 @@ export class DockerRuntime implements ContainerRuntime {
     validateImageReference(spec.image);
     validateSpec(spec);
     await this.requireImage(spec.image);
-    if (this.logging.driver === 'awslogs') await this.logGroups!.ensure(logGroupName(this.logging.groupPrefix, spec.jobId), this.logging.retentionDays);
+    if (this.logging.driver === 'awslogs') await this.logGroups!.ensure(logGroupOf(this.logging.groupPrefix, spec.jobId), this.logging.retentionDays);
     const withSecrets = await this.withSecretValues(spec);
 
     const created = await this.call('create', undefined, this.timeouts.create, () =>

@@ -68,8 +68,9 @@ export interface DynamoStateStoreOptions {
   /** Where the store reads the time for what it stamps itself (tombstones, leases). Default: the system clock. */
   readonly clock?: Clock;
   /**
-   * How often a steady node's liveness is written (heartbeat.ts steadyBeat); 0, the
-   * default, writes every report. Must stay well under the policy's heartbeat timeout
+   * How often a steady node's liveness is written (steady-beat.ts); 0, the default and
+   * what the deployed heartbeat function uses today (only the store bench sets it),
+   * writes every report. Must stay well under the policy's heartbeat timeout
    * minus one report period, or a live node could be declared LOST.
    */
   readonly heartbeatRefreshMs?: number;
