@@ -74,6 +74,12 @@ export interface DynamoStateStoreOptions {
    * minus one report period, or a live node could be declared LOST.
    */
   readonly heartbeatRefreshMs?: number;
+  /**
+   * Whether snapshot() takes finished items out of the live index (pruneFinished).
+   * Default true: the scheduler's store. The API functions' stores pass false, so a
+   * user's GET /jobs reads and never writes; the next pass prunes.
+   */
+  readonly pruneLiveIndex?: boolean;
 }
 
 /**
@@ -87,6 +93,7 @@ export class DynamoStateStore implements StateStore {
   private readonly doc: DynamoDBDocumentClient;
   private readonly clock: Clock;
   private readonly heartbeatRefreshMs: number;
+  private readonly pruneLiveIndex: boolean;
 
   constructor(
     client: DynamoDBClient,
@@ -99,6 +106,7 @@ export class DynamoStateStore implements StateStore {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
     this.clock = options.clock ?? systemClock;
     this.heartbeatRefreshMs = options.heartbeatRefreshMs ?? 0;
+    this.pruneLiveIndex = options.pruneLiveIndex ?? true;
     if (!Number.isFinite(this.heartbeatRefreshMs) || this.heartbeatRefreshMs < 0) {
       throw new AdapterConfigError('DynamoStateStore', 'heartbeatRefreshMs', `must be a number of milliseconds ≥ 0, got ${this.heartbeatRefreshMs}`);
     }
@@ -125,7 +133,7 @@ export class DynamoStateStore implements StateStore {
     const known = new Set(jobs.map((j) => j.id));
     const missing = [...new Set(tasks.map((t) => t.jobId).filter((id) => !known.has(id)))];
     if (missing.length) jobs.push(...(await this.batchGet<Job & LiveMark>(this.tables.jobs, missing)).map(fromJobItem));
-    await this.pruneFinished(jobs, tasks);
+    if (this.pruneLiveIndex) await this.pruneFinished(jobs, tasks);
     return { jobs, tasks, nodes: nodes.filter(live).map(fromNodeItem) };
   }
 

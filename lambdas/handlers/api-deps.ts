@@ -14,7 +14,8 @@ import { DynamoStateStore } from '../adapters/dynamo-state-store';
  */
 export function apiDeps(service: string, env: NodeJS.ProcessEnv = process.env): ApiDeps<StateStore> {
   return {
-    store: new DynamoStateStore(new DynamoDBClient({}), tableNamesFrom(env)),
+    // The API reads the live index and leaves pruning it to the scheduler's passes.
+    store: new DynamoStateStore(new DynamoDBClient({}), tableNamesFrom(env), { pruneLiveIndex: false }),
     clock: systemClock,
     log: new Logger({ serviceName: `stowage-${service}` }),
     metrics: new Metrics({ namespace: 'Stowage', serviceName: `stowage-${service}` }),

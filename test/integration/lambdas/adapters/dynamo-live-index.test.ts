@@ -19,7 +19,7 @@ function task(jobId: string, slot: number, generation: number, over: Partial<Tas
 }
 const plan = (over: Partial<Plan>): Plan => ({ now: T0, assignments: [], taskUpdates: [], nodeUpdates: [], launches: [], terminations: [], unplaced: [], consolidations: [], ...over });
 
-function setUp(prefix: string, options: { heartbeatRefreshMs?: number } = {}) {
+function setUp(prefix: string, options: { heartbeatRefreshMs?: number; pruneLiveIndex?: boolean } = {}) {
   let now = T0;
   const clock = { now: () => now };
   return (async () => {
@@ -40,6 +40,18 @@ describe('DynamoStateStore live index', () => {
     expect((await raw(tables.tasks, 'b.0.g1'))?.[LIVE_ATTRIBUTE]).toBeUndefined();
     expect((await store.snapshot()).tasks.map((t) => t.id)).toEqual(['b.1.g1']);
     expect((await store.getJob('b'))?.tasks.map((t) => t.id).sort()).toEqual(['b.0.g1', 'b.1.g1']);
+  });
+
+  it("leaves the index as it is when the store is an API function's (pruneLiveIndex false): a GET writes nothing", async () => {
+    const { tables, store } = await setUp('api-reads', { pruneLiveIndex: false });
+    await store.createJob(job('b'), [task('b', 0, 1), task('b', 1, 1)]);
+    await store.applyPlan(plan({ taskUpdates: [{ taskId: 'b.0.g1', from: 'PENDING', to: 'STOPPED', reason: 'test' }] }));
+    await store.snapshot();
+    expect((await store.snapshot()).tasks.map((t) => t.id).sort()).toEqual(['b.0.g1', 'b.1.g1']);
+    // The scheduler's store, on the same tables, prunes.
+    const scheduler = new DynamoStateStore(ddb.client, tables);
+    await scheduler.snapshot();
+    expect((await store.snapshot()).tasks.map((t) => t.id)).toEqual(['b.1.g1']);
   });
 
   it('keeps a finished copy of a slot whose live copy has a lower generation: the next copy must not reuse its id', async () => {
