@@ -65,10 +65,12 @@ export function unavailableAfter(refused: RefusedLaunch, now: number): Unavailab
 /**
  * The entry's identity in the store: a later refusal of the same offering replaces the
  * earlier one, so the memory holds at most one entry per type × zone × capacity type
- * (plus one vCPU limit per capacity type) and stays bounded without pruning.
+ * (plus one vCPU limit per capacity type and refused size) and stays bounded without
+ * pruning. Limits are kept per size so that a larger refused launch stored after a
+ * smaller one cannot erase the tighter limit (OfferingAvailability takes the tightest).
  */
 export function unavailableKey(u: UnavailableOffering): string {
-  return u.kind === 'offering' ? `offering#${u.instanceType}#${u.zone}#${u.capacityType}` : `vcpu-limit#${u.capacityType}`;
+  return u.kind === 'offering' ? `offering#${u.instanceType}#${u.zone}#${u.capacityType}` : `vcpu-limit#${u.capacityType}#${u.vcpus}`;
 }
 
 /** vCPUs of a type: the bundled catalog's capacity is the whole instance, 1000 millicores per vCPU. */

@@ -1,5 +1,6 @@
 import type { LaunchTimeouts } from '../../../core/launch-hold';
-import { unavailableAfter, type UnavailableOffering } from '../../../core/offerings';
+import { OfferingAvailability, unavailableAfter, type UnavailableOffering } from '../../../core/offerings';
+import { instanceType } from '../../core/fixtures';
 import type { StateStore } from '../../../control/state/state-store';
 
 const NOW = 1_800_000_000_000;
@@ -23,6 +24,17 @@ export function describeCapacityMemoryContract(name: string, fresh: () => Promis
       const { unavailable } = await s.capacityMemory();
       const byUntil = (a: UnavailableOffering, b: UnavailableOffering) => a.until - b.until || (a.kind < b.kind ? -1 : 1);
       expect([...unavailable].sort(byUntil)).toEqual([capacity('m5.large', 'us-east-1b'), vcpu, capacity('m5.large', 'us-east-1a', NOW + 60_000)].sort(byUntil));
+    });
+
+    it('keeps a tighter vCPU limit when a larger launch is refused after it, so the tighter one still holds', async () => {
+      const s = await fresh();
+      const limit = (vcpus: number, at: number) => unavailableAfter({ instanceType: 'm5.4xlarge', zone: 'us-east-1a', capacityType: 'on-demand', reason: 'vcpu-limit', vcpus }, at);
+      await s.rememberUnavailable([limit(8, NOW)]);
+      await s.rememberUnavailable([limit(32, NOW + 1_000)]);
+      const { unavailable } = await s.capacityMemory();
+      expect(unavailable.filter((u) => u.kind === 'vcpu-limit').map((u) => (u.kind === 'vcpu-limit' ? u.vcpus : 0)).sort((a, b) => a - b)).toEqual([8, 32]);
+      const availability = new OfferingAvailability(unavailable, NOW + 2_000);
+      expect(availability.whyNot(instanceType('m5.2xlarge'), 'us-east-1b')).toMatch(/refused a 8-vCPU launch/);
     });
 
     it('takes entries refused together in one pass, the same offering twice counting once', async () => {
