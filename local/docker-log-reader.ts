@@ -52,8 +52,11 @@ export class DockerLogReader implements LogReader {
           abortSignal: AbortSignal.timeout(timeout),
         })) as unknown as Buffer;
       } catch (err) {
-        // Removed between listing and reading: its tail is in the kept files by now.
-        if ((err as { statusCode?: number }).statusCode === 404) continue;
+        // Removed between listing and reading (404), or being removed (409: "dead or marked
+        // for removal"): the agent kept its tail before it asked for the removal, so it
+        // reads from the kept files below.
+        const status = (err as { statusCode?: number }).statusCode;
+        if (status === 404 || status === 409) continue;
         throw unreachable(err);
       }
       live.add(`${taskId}-g${generation}`);

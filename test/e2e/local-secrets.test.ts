@@ -99,6 +99,7 @@ test('the container sees the value in its env, and it is nowhere in the tables, 
 
   const logs = await e2e.api('GET', `/jobs/${jobId}/logs?since=0`);
   answers.push(logs.json);
+  expect({ status: logs.status, body: logs.json }).toMatchObject({ status: 200, body: { lines: expect.any(Array) } });
   const texts = (logs.json.lines as Array<{ text: string }>).map((l) => l.text);
   const sha = createHash('sha256').update(VALUE).digest('hex');
   expect(texts).toEqual([`${sha}  -`, `len=${VALUE.length}`]);
