@@ -1,9 +1,14 @@
+import type { CapacityType } from '../core/model';
 import type { UnavailableReason } from '../core/offerings';
 
 export interface LaunchRequest {
   readonly instanceType: string;
   readonly zone: string;
   readonly labels: Readonly<Record<string, string>>;
+  /** Absent: on-demand. */
+  readonly capacityType?: CapacityType;
+  /** Other (type, zone) offerings the cloud may launch instead (Launch.alternatives). */
+  readonly alternatives?: readonly { readonly instanceType: string; readonly zone: string }[];
 }
 
 /**

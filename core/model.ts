@@ -76,6 +76,11 @@ export interface Job {
   readonly cpuLimit?: number;
   /** Linux capabilities kept beyond the default (NET_BIND_SERVICE only). */
   readonly capabilities?: readonly string[];
+  /**
+   * How the nodes it runs on may be bought; absent: its kind's default (batch
+   * spot-or-on-demand, services on-demand).
+   */
+  readonly capacity?: CapacityChoice;
   readonly createdAt: number;
   /** Set when a user stops the job: every copy is stopped and none is placed again. */
   readonly stopRequestedAt?: number;
@@ -200,6 +205,29 @@ export interface Node {
   readonly underutilizedSince?: number;
   /** The address load balancers reach its host ports at (private IP on EC2, 127.0.0.1 locally). */
   readonly address?: string;
+  /** How the instance was bought; absent: on-demand. */
+  readonly capacityType?: CapacityType;
+  /** Set when the cloud said it will take the node back (a Spot notice); the node is DRAINING from then on. */
+  readonly reclaim?: Reclaim;
+}
+
+/** How an instance is bought. */
+export type CapacityType = 'on-demand' | 'spot';
+
+/** What a job accepts to run on. */
+export type CapacityChoice = 'on-demand' | 'spot' | 'spot-or-on-demand';
+
+/**
+ * The cloud's notice that it will take a node back. An `interruption` (EC2's Spot
+ * interruption warning) comes two minutes ahead and carries the `deadline`; a
+ * `rebalance` recommendation (elevated risk of interruption) carries none.
+ */
+export interface Reclaim {
+  readonly notice: 'interruption' | 'rebalance';
+  /** When the notice was received (epoch ms). */
+  readonly noticedAt: number;
+  /** When the instance will be taken (epoch ms); absent for a rebalance recommendation. */
+  readonly deadline?: number;
 }
 
 export interface InstanceType {

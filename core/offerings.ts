@@ -1,10 +1,8 @@
-import type { InstanceType } from './model';
+import type { CapacityType, InstanceType } from './model';
 
-/**
- * How an instance is bought. The offerings memory keys on it so that a type out of
- * Spot capacity in a zone stays launchable on demand there (and the reverse).
- */
-export type CapacityType = 'on-demand' | 'spot';
+// The offerings memory keys on how an instance is bought, so that a type out of Spot
+// capacity in a zone stays launchable on demand there (and the reverse).
+export type { CapacityType } from './model';
 export const ON_DEMAND: CapacityType = 'on-demand';
 
 /** Why EC2 refused a launch, for the refusals that say where not to launch next. */

@@ -1,4 +1,4 @@
-import type { Job, NodeState, Task, TaskStatus } from '../model';
+import type { CapacityType, Job, NodeState, Task, TaskStatus } from '../model';
 import type { Resources } from '../resources';
 
 /**
@@ -116,6 +116,21 @@ export interface Launch {
   readonly reason: string;
   /** Tasks the chosen type was sized for (they are placed when the node appears). */
   readonly forTasks: readonly string[];
+  /** How to buy it; absent: on-demand. */
+  readonly capacityType?: CapacityType;
+  /**
+   * Other (type, zone) offerings that would serve as well, each able to hold `forTasks`,
+   * cheapest first after the planned one: a Spot launch lets the cloud choose among them
+   * (price-capacity-optimized) instead of insisting on the single cheapest.
+   */
+  readonly alternatives?: readonly LaunchOffering[];
+}
+
+/** One type in one zone, at the price the plan assumed. */
+export interface LaunchOffering {
+  readonly instanceType: string;
+  readonly zone: string;
+  readonly pricePerHour: number;
 }
 
 export interface Termination {
