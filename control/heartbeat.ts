@@ -1,4 +1,5 @@
 import type { Job, Task } from '../core/model';
+import type { JobRecordCache } from './job-record-cache';
 import type { Heartbeat } from './state/node-report';
 import type { NodeReportStore } from './state/state-store';
 
@@ -21,19 +22,26 @@ export interface HeartbeatOutcome {
  * then read back what the node should run now, each copy with its job's spec.
  *
  * Recording comes first so the answer already reflects the report (a copy that just
- * exited is no longer desired). Copies of one job share its spec: each job is read once.
+ * exited is no longer desired); a store that read the node's copies to record the
+ * report hands them back when none moved, and they are not read twice. Copies of one
+ * job share its spec: each job is read once, and not at all when `jobs` keeps it.
  */
-export async function acceptHeartbeat(store: NodeReportStore, hb: Heartbeat, now: number): Promise<HeartbeatOutcome> {
-  await store.recordHeartbeat(hb, now);
-  const tasks = await store.tasksForNode(hb.nodeId);
-  const jobs = new Map<string, Promise<Job | undefined>>();
-  const jobOf = (id: string) => {
-    let p = jobs.get(id);
-    if (!p) jobs.set(id, (p = store.getJobRecord(id)));
+export async function acceptHeartbeat(store: NodeReportStore, hb: Heartbeat, now: number, jobs?: JobRecordCache): Promise<HeartbeatOutcome> {
+  const seen = await store.recordHeartbeat(hb, now);
+  const tasks = seen ?? (await store.tasksForNode(hb.nodeId));
+  const reads = new Map<string, Promise<Job | undefined>>();
+  const jobOf = (task: Task): Promise<Job | undefined> => {
+    const kept = jobs?.get(task, now);
+    if (kept) return Promise.resolve(kept);
+    let p = reads.get(task.jobId);
+    if (!p) {
+      reads.set(task.jobId, (p = store.getJobRecord(task.jobId)));
+      if (jobs) void p.then((job) => job && jobs.put(job, now), () => undefined);
+    }
     return p;
   };
   // Asked all at once, so a node running many jobs costs one round trip, not one per job.
-  const records = await Promise.all(tasks.map((t) => jobOf(t.jobId)));
+  const records = await Promise.all(tasks.map(jobOf));
   const desired: DesiredCopy[] = [];
   const orphaned: Task[] = [];
   tasks.forEach((task, i) => {

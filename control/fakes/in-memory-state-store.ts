@@ -265,8 +265,9 @@ export class InMemoryStateStore implements StateStore {
   async tasksForNode(nodeId: string) {
     return this.state.tasksForNode(nodeId);
   }
-  async recordHeartbeat(hb: Heartbeat, now: number) {
+  async recordHeartbeat(hb: Heartbeat, now: number): Promise<Task[] | undefined> {
     this.state.recordHeartbeat(hb, now);
+    return undefined;
   }
   async applyPlan(plan: Plan) {
     return this.state.applyPlan(plan);

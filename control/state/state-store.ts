@@ -78,8 +78,14 @@ export interface JobStore {
 
 /** The heartbeat route: record what a node reports, answer what it should run. */
 export interface NodeReportStore {
-  /** Upserts the node from its report and moves its copies' statuses from what its containers did. */
-  recordHeartbeat(hb: Heartbeat, now: number): Promise<void>;
+  /**
+   * Upserts the node from its report and moves its copies' statuses from what its
+   * containers did. Returns the node's copies holding resources as the store read them
+   * to record the report when none of them moved (so they are what tasksForNode would
+   * read now), else undefined: a store that had to read them anyway saves the caller
+   * the second read.
+   */
+  recordHeartbeat(hb: Heartbeat, now: number): Promise<Task[] | undefined>;
   /** What an agent should run: copies assigned to the node, current generation. */
   tasksForNode(nodeId: string): Promise<Task[]>;
   /** The job's record alone (one read, no tasks): what a heartbeat needs for each task's spec. */

@@ -344,22 +344,27 @@ export class DynamoStateStore implements StateStore {
     return tasks.filter((t) => HOLDS_RESOURCES.has(t.status)).map(fromTaskItem);
   }
 
-  async recordHeartbeat(hb: Heartbeat, now: number): Promise<void> {
+  async recordHeartbeat(hb: Heartbeat, now: number): Promise<Task[] | undefined> {
     // The copies first: whether any of them moved decides whether the node's write below
     // wakes the scheduler (a copy's move is written to the Tasks table, which has no stream).
     // One query of the node's copies instead of a read per container: the index may lag a
     // moment, but each move below is conditioned on the status, node and generation it
     // starts from, so a stale copy only makes a move be refused and tried at the next report.
+    // Read even when the report lists no container: the caller needs the node's copies
+    // for its answer, and gets these when none moves (one query a report, not two).
     const [node, onNode] = await Promise.all([
       this.heartbeatRefreshMs > 0 ? this.getItem<NodeItem & NodeBeatMarks>(this.tables.nodes, hb.nodeId, { consistent: false }) : undefined,
-      hb.containers.length ? this.query<Task>({ TableName: this.tables.tasks, IndexName: TASKS_BY_NODE_INDEX, KeyConditionExpression: 'nodeId = :n', ExpressionAttributeValues: { ':n': hb.nodeId } }) : [],
+      this.query<Task>({ TableName: this.tables.tasks, IndexName: TASKS_BY_NODE_INDEX, KeyConditionExpression: 'nodeId = :n', ExpressionAttributeValues: { ':n': hb.nodeId } }),
     ]);
     const byId = new Map(onNode.map((t) => [t.id, t]));
     let copiesMoved = 0;
+    // Any copy whose move was tried: what the query saw of it is no longer what holds.
+    let moveTried = false;
     for (const c of hb.containers) {
       const seen = byId.get(c.taskId);
       // Only the current copy on this node moves its task; a stale copy is the agent's to stop.
       if (!seen || seen.nodeId !== hb.nodeId || seen.generation !== c.generation || !containerTransition(seen, c, now)) continue;
+      moveTried = true;
       // The write puts the whole item, so it starts from a strong read: the index may not
       // yet show a pass's write that kept the status (a graceful stop's stopAt and reason),
       // and a put built on it would erase that write. Only copies that move pay the read.
@@ -389,8 +394,9 @@ export class DynamoStateStore implements StateStore {
         if (!(err instanceof TransactionCanceledException)) throw err;
       }
     }
-    if (copiesMoved === 0 && node && steadyBeat(node, hb, now, this.heartbeatRefreshMs)) return;
-    if (copiesMoved === 0 && (await this.recordQuietHeartbeat(hb, now))) return;
+    const copies = moveTried ? undefined : onNode.filter((t) => HOLDS_RESOURCES.has(t.status)).map(fromTaskItem);
+    if (copiesMoved === 0 && node && steadyBeat(node, hb, now, this.heartbeatRefreshMs)) return copies;
+    if (copiesMoved === 0 && (await this.recordQuietHeartbeat(hb, now))) return copies;
 
     const fields = {
       ':type': hb.instanceType,
@@ -432,6 +438,7 @@ export class DynamoStateStore implements StateStore {
         new UpdateCommand({ TableName: this.tables.nodes, Key: { id: hb.nodeId }, UpdateExpression: `SET ${common} REMOVE #quiet`, ExpressionAttributeNames: names, ExpressionAttributeValues: fields }),
       );
     }
+    return copies;
   }
 
   /**

@@ -3,6 +3,7 @@ import { heartbeatBodySchema, type ContainerReportBody, type DesiredTaskView, ty
 import { NODE_ID, NODE_ID_EXPECTED } from '../../contract/ids';
 import { ROUTES } from '../../contract/routes';
 import { acceptHeartbeat, type DesiredCopy } from '../../control/heartbeat';
+import { JobRecordCache } from '../../control/job-record-cache';
 import type { ContainerReport, Heartbeat } from '../../control/state/node-report';
 import type { NodeReportStore } from '../../control/state/state-store';
 import type { Job } from '../../core/model';
@@ -54,6 +55,8 @@ export function iamInstanceIdentity(options: { roleName?: string } = {}): Identi
 
 export interface HeartbeatDeps extends ApiDeps<NodeReportStore> {
   readonly identify: Identify;
+  /** Job records kept between reports (control/job-record-cache.ts); default: a fresh one per handler. */
+  readonly jobRecords?: JobRecordCache;
 }
 
 /**
@@ -62,6 +65,8 @@ export interface HeartbeatDeps extends ApiDeps<NodeReportStore> {
  * body — and nothing is written until all pass, so a refused report changes nothing.
  */
 export function createHandler(deps: HeartbeatDeps): ApiHandler {
+  // Lives as long as the function instance: warm invocations share what earlier ones read.
+  const jobRecords = deps.jobRecords ?? new JobRecordCache();
   return route(deps, async (event) => {
     const nodeId = pathParam(event, 'id', NODE_ID, NODE_ID_EXPECTED);
     const caller = deps.identify(event);
@@ -74,7 +79,7 @@ export function createHandler(deps: HeartbeatDeps): ApiHandler {
       );
     }
     const body = parseWith(heartbeatBodySchema, readJsonBody(event), 'heartbeat');
-    const { desired, orphaned } = await acceptHeartbeat(deps.store, toHeartbeat(nodeId, body), deps.clock.now());
+    const { desired, orphaned } = await acceptHeartbeat(deps.store, toHeartbeat(nodeId, body), deps.clock.now(), jobRecords);
     deps.metrics.addMetric('Heartbeats', MetricUnit.Count, 1);
     for (const t of orphaned) deps.log.warn('task without its job; not sent to the agent', { taskId: t.id, jobId: t.jobId, nodeId });
     return answer(ROUTES.heartbeat.key, { nodeId, tasks: desired.map(desiredTaskView) });
