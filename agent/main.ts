@@ -2,7 +2,7 @@ import Docker from 'dockerode';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { regionOfApiUrl, sigV4Signer } from '../contract/sigv4-signer';
+import { signingTargetOf, sigV4Signer } from '../contract/sigv4-signer';
 import { bearerToken, HttpControlPlane, type ControlPlane } from './api-client';
 import { DEFAULT_STOP_GRACE_SECONDS } from '../core/service';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
@@ -132,8 +132,9 @@ export function readConfig(file: string): AgentConfig {
  * SigV4 with the instance profile for an API Gateway URL; nothing otherwise.
  */
 export function controlPlaneFor(config: AgentConfig): ControlPlane {
-  const region = regionOfApiUrl(config.apiUrl);
-  const sign = config.tokenFile ? bearerToken(readFileSync(config.tokenFile, 'utf8')) : region ? sigV4Signer({ region }) : undefined;
+  // On EC2 the URL is the heartbeat function's URL (service lambda); an API Gateway URL works too.
+  const target = signingTargetOf(config.apiUrl);
+  const sign = config.tokenFile ? bearerToken(readFileSync(config.tokenFile, 'utf8')) : target ? sigV4Signer(target) : undefined;
   return new HttpControlPlane({ baseUrl: config.apiUrl, ...(sign ? { sign } : {}) });
 }
 

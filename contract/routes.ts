@@ -95,11 +95,3 @@ export function routePath(route: Route, params: Readonly<Record<string, string>>
     })
     .join('/');
 }
-
-/** The route's path as an execute-api resource pattern: each parameter becomes `*`. */
-export function resourcePattern(route: Route): string {
-  return route.path
-    .split('/')
-    .map((segment) => (PARAM.test(segment) ? '*' : segment))
-    .join('/');
-}

@@ -3,18 +3,17 @@ import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { RemovalPolicy } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { HANDLER_MODULES, resourcePattern, ROUTE_LIST, ROUTES, type HandlerModule } from '../contract/routes';
+import { HANDLER_MODULES, ROUTE_LIST, type HandlerModule } from '../contract/routes';
 
 /** The function serving each handler module's routes (lambdas/handlers/<module>.ts). */
 export type StowageApiProps = Readonly<Record<HandlerModule, lambda.IFunction>>;
 
 /**
  * The HTTP API, its routes those of contract/routes.ts. Every route is signed with SigV4
- * (IAM authorisation): users through their IAM identities, agents through their instance
- * role, which may invoke only the heartbeat route (see grantHeartbeat). There is
+ * (IAM authorisation) for users' IAM identities. Nodes report to the heartbeat function's
+ * URL instead (stowage-stack.ts) and may call no route here. There is
  * deliberately no default authorizer fallback to "none": each route names the
  * authorizer, and the infra test checks every route in the template.
  */
@@ -56,22 +55,5 @@ export class StowageApi extends Construct {
   /** The API's base URL (the $default stage). */
   get url(): string {
     return this.stage.url;
-  }
-
-  /**
-   * Lets `role` (the node role) call PUT /nodes/{id}/heartbeat and nothing else. The
-   * wildcard stands for the node id; the heartbeat handler checks that the signing
-   * instance is the node in the path, so one node cannot report for another.
-   */
-  grantHeartbeat(role: iam.Role): void {
-    const r = ROUTES.heartbeat;
-    const resource = resourcePattern(r);
-    const arn = this.httpApi.arnForExecuteApi(r.method, resource, this.stage.stageName);
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['execute-api:Invoke'], resources: [arn] }));
-    const apiLogicalId = Stack.of(this).resolve((this.httpApi.node.defaultChild as apigwv2.CfnApi).logicalId) as string;
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiLogicalId}>/${this.stage.stageName}/${r.method}${resource}]`,
-      reason: `The wildcard is the node id in ${r.key}, the only route a node may call; the heartbeat handler refuses a caller whose instance is not the node in the path.`,
-    });
   }
 }

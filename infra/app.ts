@@ -9,7 +9,8 @@ import { StowageStack } from './stowage-stack';
  * loadBalancer (true: an Application Load Balancer for exposed jobs), certificateArn
  * (an ACM certificate: HTTPS on the load balancer), ecrRepositories (comma-separated
  * repository names nodes may pull from; default every repository of the account),
- * admins (comma-separated IAM role or user ARNs that see and change every job).
+ * admins (comma-separated IAM role or user ARNs that see and change every job),
+ * heartbeatSeconds (seconds between node reports, 5 to 60; default 10).
  */
 const app = new App();
 const vpcId = context('vpcId');
@@ -24,6 +25,7 @@ new StowageStack(app, context('stackName') ?? 'Stowage', {
   certificateArn: context('certificateArn'),
   admins: context('admins')?.split(',').map((s) => s.trim()).filter(Boolean),
   logRetentionDays: integer('logRetentionDays'),
+  heartbeatSeconds: integer('heartbeatSeconds'),
   // A lookup needs a concrete account and region; without vpcId the stack stays
   // environment-agnostic, so synth needs no credentials at all.
   env: vpcId ? { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION } : undefined,

@@ -11,8 +11,10 @@ export interface NodeFleetProps {
   /** Folder bundled as the agent asset and unpacked on every node. */
   /** The repository root: the agent bundle is built from its agent/ and core/. */
   readonly repoRoot: string;
-  /** The API base URL the agent reports to. */
-  readonly apiUrl: string;
+  /** The heartbeat function's URL the agent reports to. */
+  readonly heartbeatUrl: string;
+  /** Seconds between the agent's reports (its --interval-s). */
+  readonly heartbeatSeconds: number;
   /** The tag that marks this stack's instances; the scheduler's EC2/SSM grants hang on it. */
   readonly stackTag: { readonly key: string; readonly value: string };
   /** The stack has a load balancer, which adds the one inbound rule (StowageLoadBalancer). */
@@ -72,7 +74,7 @@ export class NodeFleet extends Construct {
       description: 'Stowage node: SSM agent, the agent bundle, and the heartbeat route',
     });
     this.grantSsmAgent();
-    // Its one API permission, the heartbeat route, is granted by StowageApi.grantHeartbeat.
+    // Its one control-plane permission, the heartbeat function's URL, is granted by the stack (grantInvokeUrl).
     this.grantEcrPull(props.ecrRepositories);
     this.grantLogWrites(props.logs.groupPrefix);
     this.grantSecretReads(props.stackTag.value);
@@ -110,13 +112,14 @@ export class NodeFleet extends Construct {
       'Requires=docker.service',
       'Wants=network-online.target',
       '[Service]',
-      `Environment=STOWAGE_API_URL=${props.apiUrl}`,
+      // The agent's one call is its heartbeat: the URL is the heartbeat function's (signed for lambda).
+      `Environment=STOWAGE_API_URL=${props.heartbeatUrl}`,
       `Environment=AWS_REGION=${Stack.of(this).region}`,
       // The agent logs containers with awslogs under this prefix (agent/main.ts loggingFromEnv).
       `Environment=STOWAGE_LOG_GROUP_PREFIX=${props.logs.groupPrefix}`,
       `Environment=STOWAGE_LOG_RETENTION_DAYS=${props.logs.retentionDays}`,
       // --ec2: identity, capacity and price from IMDSv2; images are pulled; calls are SigV4-signed.
-      'ExecStart=/usr/local/bin/stowage-agent run --ec2',
+      `ExecStart=/usr/local/bin/stowage-agent run --ec2 --interval-s ${props.heartbeatSeconds}`,
       'Restart=always',
       'RestartSec=5',
       '[Install]',

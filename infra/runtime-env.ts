@@ -27,4 +27,5 @@ export const RUNTIME_ENV = {
   syncDocument: 'STOWAGE_SYNC_DOCUMENT',
   admins: 'STOWAGE_ADMINS',
   logGroupPrefix: 'STOWAGE_LOG_GROUP_PREFIX',
+  heartbeatSeconds: 'STOWAGE_HEARTBEAT_SECONDS',
 } as const;

@@ -22,6 +22,8 @@ export interface SchedulerProps {
   readonly stackTag: { readonly key: string; readonly value: string };
   readonly maxNodes?: number;
   readonly minNodes?: number;
+  /** Seconds between node reports: the scheduler's heartbeat timeout is three of them (lambdas/config.ts). */
+  readonly heartbeatSeconds: number;
   /** Instance type names the scheduler may launch; empty means the whole bundled catalog. */
   readonly instanceTypes?: readonly string[];
   readonly handlersDir?: string;
@@ -98,6 +100,7 @@ export class Scheduler extends Construct {
       [RUNTIME_ENV.instanceTypes]: (props.instanceTypes ?? []).join(','),
       [RUNTIME_ENV.syncDocument]: props.syncDocument.ref,
     };
+    environment[RUNTIME_ENV.heartbeatSeconds] = String(props.heartbeatSeconds);
     if (props.maxNodes !== undefined) environment[RUNTIME_ENV.maxNodes] = String(props.maxNodes);
     if (props.minNodes !== undefined) environment[RUNTIME_ENV.minNodes] = String(props.minNodes);
     const lb = props.loadBalancer;

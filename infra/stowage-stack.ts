@@ -1,5 +1,6 @@
 import { ArnFormat, CfnOutput, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import * as path from 'node:path';
@@ -53,7 +54,15 @@ export interface StowageStackProps extends StackProps {
   readonly admins?: readonly string[];
   /** Days CloudWatch Logs keeps containers' output (`-c logRetentionDays=…`, one of its retention values); default 30. */
   readonly logRetentionDays?: number;
+  /**
+   * Seconds between a node's reports (`-c heartbeatSeconds=…`, 5 to 60; default 10). A
+   * node is LOST after three periods without a report; a longer period costs less (each
+   * report is a Lambda invocation and DynamoDB units) and notices a dead node later.
+   */
+  readonly heartbeatSeconds?: number;
 }
+
+export const HEARTBEAT_SECONDS = { default: 10, min: 5, max: 60 } as const;
 
 /** An IAM role or user ARN: an admin is named as the principal, never as one session of it. */
 const ADMIN_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/;
@@ -93,6 +102,10 @@ export class StowageStack extends Stack {
     if (!Object.values(logs.RetentionDays).includes(logRetentionDays) || logRetentionDays === logs.RetentionDays.INFINITE) {
       throw new StackConfigError('logRetentionDays', `must be one of CloudWatch Logs' retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ... days), got ${logRetentionDays}`);
     }
+    const heartbeatSeconds = props.heartbeatSeconds ?? HEARTBEAT_SECONDS.default;
+    if (!Number.isInteger(heartbeatSeconds) || heartbeatSeconds < HEARTBEAT_SECONDS.min || heartbeatSeconds > HEARTBEAT_SECONDS.max) {
+      throw new StackConfigError('heartbeatSeconds', `must be a whole number of seconds from ${HEARTBEAT_SECONDS.min} to ${HEARTBEAT_SECONDS.max}, got ${heartbeatSeconds}`);
+    }
     // Every job's group is under this prefix; node and API grants reach nothing else.
     const logGroupPrefix = `/stowage/${this.stackName}`;
     const handlersDir = props.handlersDir;
@@ -106,7 +119,10 @@ export class StowageStack extends Stack {
     const submit = fn('Submit', 'submit', { [RUNTIME_ENV.idempotencyTable]: this.tables.idempotency.tableName, [RUNTIME_ENV.stackTagValue]: this.stackName });
     const jobs = fn('Jobs', 'jobs');
     const nodes = fn('Nodes', 'nodes');
-    const heartbeat = fn('Heartbeat', 'heartbeat');
+    const heartbeat = fn('Heartbeat', 'heartbeat', { [RUNTIME_ENV.heartbeatSeconds]: String(heartbeatSeconds) });
+    // Nodes report here, signed with their instance role (IAM auth): a function URL costs
+    // nothing per request, API Gateway $1 a million, and reports are most of the traffic.
+    const heartbeatUrl = heartbeat.fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
     const report = fn('Report', 'report');
 
     const { jobs: jobsTable, tasks, nodes: nodesTable, samples, idempotency, versions } = this.tables;
@@ -132,7 +148,8 @@ export class StowageStack extends Stack {
     this.fleet = new NodeFleet(this, 'NodeFleet', {
       vpc: network.vpc,
       repoRoot: props.repoRoot ?? path.join(__dirname, '..'),
-      apiUrl: this.api.url,
+      heartbeatUrl: heartbeatUrl.url,
+      heartbeatSeconds,
       stackTag,
       loadBalanced: props.loadBalancer,
       architectures: architecturesFor(props.instanceTypes),
@@ -140,7 +157,9 @@ export class StowageStack extends Stack {
       logs: { groupPrefix: logGroupPrefix, retentionDays: logRetentionDays },
     });
 
-    this.api.grantHeartbeat(this.fleet.role);
+    // The node role may call the heartbeat URL (lambda:InvokeFunctionUrl with IAM auth, and
+    // lambda:InvokeFunction only through a function URL) and no API route.
+    heartbeatUrl.grantInvokeUrl(this.fleet.role);
     // The heartbeat route takes a caller as a node only with a session of this role.
     heartbeat.fn.addEnvironment(RUNTIME_ENV.nodeRoleName, this.fleet.role.roleName);
 
@@ -164,6 +183,7 @@ export class StowageStack extends Stack {
       stackTag,
       maxNodes: props.maxNodes,
       minNodes: props.minNodes,
+      heartbeatSeconds,
       instanceTypes: props.instanceTypes,
       handlersDir,
       loadBalancer: this.loadBalancer,
@@ -196,6 +216,7 @@ export class StowageStack extends Stack {
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Stowage API (SigV4-signed requests only)' });
+    new CfnOutput(this, 'HeartbeatUrl', { value: heartbeatUrl.url, description: "The heartbeat function's URL nodes report to (SigV4 for lambda, the node role only)" });
     new CfnOutput(this, 'JobsTableName', { value: jobsTable.tableName });
     new CfnOutput(this, 'TasksTableName', { value: tasks.tableName });
     new CfnOutput(this, 'NodesTableName', { value: nodesTable.tableName });

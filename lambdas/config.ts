@@ -44,6 +44,8 @@ export const ENV = {
   admins: 'STOWAGE_ADMINS',
   /** `/stowage/<stack>`: each job's containers log to `<prefix>/<job id>` (set on the jobs function, which reads them). */
   logGroupPrefix: 'STOWAGE_LOG_GROUP_PREFIX',
+  /** Seconds between a node's reports (stack context `heartbeatSeconds`): sets the scheduler's heartbeat timeout and the heartbeat function's liveness refresh. */
+  heartbeatSeconds: 'STOWAGE_HEARTBEAT_SECONDS',
 } as const;
 
 export class ConfigError extends Error {
@@ -105,6 +107,7 @@ export function policyFrom(env: Env, zones: readonly string[], architectures: re
   const base = defaultPolicy(catalog);
   return {
     ...base,
+    heartbeatTimeoutMs: heartbeatSecondsFrom(env) * HEARTBEAT_TIMEOUT_PERIODS * 1000,
     scaleUp: { ...base.scaleUp, zones, maxNodes: integer(env, ENV.maxNodes, base.scaleUp.maxNodes) },
     consolidation: { ...base.consolidation, minNodes: integer(env, ENV.minNodes, base.consolidation.minNodes) },
   };
@@ -148,6 +151,32 @@ export function subnetsFrom(env: Env): Record<string, string> {
     if (typeof subnet !== 'string' || subnet === '') throw new ConfigError(ENV.subnets, `zone ${zone} has no subnet id`);
   }
   return parsed as Record<string, string>;
+}
+
+/** The agents' report period when the stack does not set one (agent/main.ts `--interval-s`). */
+export const DEFAULT_HEARTBEAT_SECONDS = 10;
+export const HEARTBEAT_SECONDS_RANGE = { min: 5, max: 60 } as const;
+/** A node is LOST after this many report periods without a stored report. */
+export const HEARTBEAT_TIMEOUT_PERIODS = 3;
+/**
+ * A steady node's liveness is written again once the stored one is this many periods
+ * old (steady-beat.ts): every second report. The stored liveness is then at most two
+ * periods old when the next write lands, one period inside the timeout of three, which
+ * leaves a period for a late report and an eventually consistent read.
+ */
+export const HEARTBEAT_REFRESH_PERIODS = 1.5;
+
+export function heartbeatSecondsFrom(env: Env): number {
+  const s = integer(env, ENV.heartbeatSeconds, DEFAULT_HEARTBEAT_SECONDS);
+  if (s < HEARTBEAT_SECONDS_RANGE.min || s > HEARTBEAT_SECONDS_RANGE.max) {
+    throw new ConfigError(ENV.heartbeatSeconds, `must be between ${HEARTBEAT_SECONDS_RANGE.min} and ${HEARTBEAT_SECONDS_RANGE.max} seconds, got ${s}`);
+  }
+  return s;
+}
+
+/** The heartbeat function's store setting: DynamoStateStoreOptions.heartbeatRefreshMs. */
+export function heartbeatRefreshMsFrom(env: Env): number {
+  return heartbeatSecondsFrom(env) * HEARTBEAT_REFRESH_PERIODS * 1000;
 }
 
 function integer(env: Env, variable: string, fallback: number): number {

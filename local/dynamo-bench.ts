@@ -1,6 +1,7 @@
 import { ScanCommand, type DynamoDBClient, type ScanCommandOutput } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, type BatchWriteCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { acceptHeartbeat } from '../control/heartbeat';
+import { JobRecordCache } from '../control/job-record-cache';
 import { InMemoryFleet } from '../control/fakes/in-memory-fleet';
 import { RecordingNodeCommander } from '../control/fakes/recording-node-commander';
 import { runPass } from '../control/pass/run-pass';
@@ -9,6 +10,7 @@ import { DEFAULT_CATALOG } from '../core/catalog';
 import type { Job, Task } from '../core/model';
 import { DEFAULT_BATCH_RESTART, DEFAULT_SERVICE_RESTART, defaultPolicy } from '../core/policy';
 import { DynamoStateStore } from '../lambdas/adapters/dynamo-state-store';
+import { HEARTBEAT_REFRESH_PERIODS } from '../lambdas/config';
 import { toNodeItem } from '../lambdas/adapters/node-item';
 import { LIVE_ATTRIBUTE, liveShardOf, type TableNames } from '../lambdas/adapters/table-schema';
 import { CapacityMeter } from './consumed-capacity';
@@ -32,8 +34,10 @@ export interface DynamoBenchOptions {
   readonly history: number;
   readonly passes: number;
   readonly heartbeats: number;
-  /** Passed to the store (DynamoStateStoreOptions.heartbeatRefreshMs). */
-  readonly heartbeatRefreshMs: number;
+  /** Passed to the store (DynamoStateStoreOptions.heartbeatRefreshMs); default what the deployed function uses, 1.5 periods. */
+  readonly heartbeatRefreshMs?: number;
+  /** Seconds between one node's reports: the bench's clock moves this much over one round of the fleet. Default 10. */
+  readonly heartbeatPeriodS?: number;
   readonly say?: (line: string) => void;
 }
 
@@ -75,6 +79,7 @@ export async function runDynamoBench(o: DynamoBenchOptions): Promise<DynamoBench
     ['history', o.history, 0],
     ['passes', o.passes, 1],
     ['heartbeats', o.heartbeats, 0],
+    ['heartbeatPeriodS', o.heartbeatPeriodS ?? 10, 1],
   ] as const) {
     if (!Number.isInteger(v) || v < min) throw new RangeError(`--${field} must be a whole number ≥ ${min}, got ${v}`);
   }
@@ -91,7 +96,8 @@ export async function runDynamoBench(o: DynamoBenchOptions): Promise<DynamoBench
     const meter = new CapacityMeter(ddb.client);
     let now = NOW;
     const clock = { now: () => now };
-    const store = new DynamoStateStore(ddb.client, tables, { clock, heartbeatRefreshMs: o.heartbeatRefreshMs });
+    const heartbeatRefreshMs = o.heartbeatRefreshMs ?? (o.heartbeatPeriodS ?? 10) * HEARTBEAT_REFRESH_PERIODS * 1000;
+    const store = new DynamoStateStore(ddb.client, tables, { clock, heartbeatRefreshMs });
     const policy = defaultPolicy([NODE_TYPE], { consolidation: { ...defaultPolicy([NODE_TYPE]).consolidation, minNodes: o.nodes } });
     const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
     const passMs: number[] = [];
@@ -111,13 +117,16 @@ export async function runDynamoBench(o: DynamoBenchOptions): Promise<DynamoBench
     const beatMs: number[] = [];
     const beatRead: number[] = [];
     const beatWrite: number[] = [];
+    // Round the fleet, one report a node, each node once a period: steady reports. One
+    // kept set of job records, as one warm heartbeat function has (control/job-record-cache.ts).
+    const step = ((o.heartbeatPeriodS ?? 10) * 1000) / state.heartbeats.length;
+    const jobRecords = new JobRecordCache();
     for (let i = 0; i < o.heartbeats; i++) {
-      // Round the fleet, one report a node, a second later each time: steady reports.
-      now += 1_000;
+      now += step;
       const hb = state.heartbeats[i % state.heartbeats.length];
       meter.reset();
       const t0 = performance.now();
-      await acceptHeartbeat(store, hb, now);
+      await acceptHeartbeat(store, hb, now, jobRecords);
       beatMs.push(performance.now() - t0);
       beatRead.push(meter.totals().readUnits);
       beatWrite.push(meter.totals().writeUnits);

@@ -49,12 +49,19 @@ export interface FleetScenario {
   readonly passesPerMinute: number;
   /** Of those, the ones that came through the SQS wake queue (follow-ups and API changes). */
   readonly queuedWakesPerMinute: number;
+  /**
+   * How reports reach the heartbeat function. Default `function-url`, as deployed: a
+   * Lambda function URL adds no charge to the invocation (https://aws.amazon.com/lambda/pricing/);
+   * `api-gateway` prices the HTTP API route nodes used before, for comparison.
+   */
+  readonly heartbeatTransport?: 'function-url' | 'api-gateway';
 }
 
 export interface ScenarioCost {
   readonly scenario: FleetScenario;
   readonly heartbeatsPerMonth: number;
   readonly passesPerMonth: number;
+  /** What API Gateway charges for the reports: none through the function URL. */
   readonly apiGateway: number;
   readonly heartbeatLambda: number;
   readonly schedulerLambda: number;
@@ -82,7 +89,7 @@ export function controlPlaneMonth(units: MeasuredUnits, s: FleetScenario, prices
   const heartbeatsPerMonth = (s.nodes * SECONDS_PER_MONTH) / s.heartbeatSeconds;
   const passesPerMonth = s.passesPerMinute * MINUTES_PER_MONTH;
   const gbSeconds = (ms: number, gb: number) => (ms / 1000) * gb;
-  const apiGateway = heartbeatsPerMonth * prices.apiGatewayHttpPerRequest;
+  const apiGateway = s.heartbeatTransport === 'api-gateway' ? heartbeatsPerMonth * prices.apiGatewayHttpPerRequest : 0;
   const heartbeatLambda = heartbeatsPerMonth * (prices.lambdaPerRequest + gbSeconds(units.heartbeatMs, CONTROL_PLANE_SHAPE.apiMemoryGb) * prices.lambdaArmPerGbSecond);
   const schedulerLambda = passesPerMonth * (prices.lambdaPerRequest + gbSeconds(units.passMs, CONTROL_PLANE_SHAPE.schedulerMemoryGb) * prices.lambdaArmPerGbSecond);
   const dynamoReads = (heartbeatsPerMonth * units.heartbeatReadUnits + passesPerMonth * units.passReadUnits) * prices.dynamoPerReadRequestUnit;

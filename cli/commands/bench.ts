@@ -18,7 +18,8 @@ interface BenchOptions {
   history: number;
   passes: number;
   heartbeats: number;
-  heartbeatRefreshMs: number;
+  heartbeatRefreshMs?: number;
+  heartbeatPeriodS: number;
 }
 
 /** `stowage bench`: placement throughput of one plan() at scale. */
@@ -35,14 +36,15 @@ export function register(program: Command): void {
     .option('--history <n>', 'with --store dynamodb: finished copies of stopped jobs kept in the tables', wholeNumber('history', 10_000_000), 0)
     .option('--passes <n>', 'with --store dynamodb: scheduler passes to measure', positiveInteger('passes'), 10)
     .option('--heartbeats <n>', 'with --store dynamodb: steady heartbeats to measure', positiveInteger('heartbeats'), 200)
-    .option('--heartbeat-refresh-ms <ms>', "with --store dynamodb: the store's heartbeatRefreshMs (0: every report writes)", wholeNumber('heartbeat-refresh-ms', 3_600_000), 0)
+    .option('--heartbeat-period-s <s>', 'with --store dynamodb: seconds between one node\'s reports', positiveInteger('heartbeat-period-s'), 10)
+    .option('--heartbeat-refresh-ms <ms>', "with --store dynamodb: the store's heartbeatRefreshMs (0: every report writes; default 1.5 periods, as deployed)", wholeNumber('heartbeat-refresh-ms', 3_600_000))
     .action(async (options: BenchOptions, command: Command) => {
       if (options.store !== undefined) {
         if (options.store !== 'dynamodb') throw new InvalidArgumentError(`--store must be dynamodb, got ${JSON.stringify(options.store)}`);
         const say = (line: string) => process.stderr.write(`stowage bench: ${line}\n`);
         // --tasks defaults to 50 for --local; a store bench without it means ten copies a node.
         const tasks = command.getOptionValueSource('tasks') === 'cli' ? options.tasks : options.nodes * 10;
-        const r = await runDynamoBench({ nodes: options.nodes, tasks, history: options.history, passes: options.passes, heartbeats: options.heartbeats, heartbeatRefreshMs: options.heartbeatRefreshMs, say });
+        const r = await runDynamoBench({ nodes: options.nodes, tasks, history: options.history, passes: options.passes, heartbeats: options.heartbeats, heartbeatPeriodS: options.heartbeatPeriodS, ...(options.heartbeatRefreshMs !== undefined ? { heartbeatRefreshMs: options.heartbeatRefreshMs } : {}), say });
         // The bill of a fleet this size, at 10 s and 30 s heartbeats, from the units just measured (means).
         const months = controlPlaneMonths(
           { heartbeatReadUnits: r.heartbeatReadUnits.mean, heartbeatWriteUnits: r.heartbeatWriteUnits.mean, heartbeatMs: r.heartbeatMs.mean, passReadUnits: r.passReadUnits.mean, passWriteUnits: r.passWriteUnits.mean, passMs: r.passMs.mean },

@@ -72,6 +72,16 @@ export class NotFoundError extends ApiError {
   }
 }
 
+/** 404: no route answers this method and path (a function URL takes any path; one route serves). */
+export class RouteNotFoundError extends ApiError {
+  override readonly name = 'RouteNotFoundError';
+  readonly status = 404;
+  readonly code = 'no-route';
+  constructor(method: string, path: string, served: string) {
+    super(`no route ${method} ${path}; this URL serves only ${served}`);
+  }
+}
+
 /** 409: the request conflicts with what is stored or still in progress; `code` says which. */
 export class ConflictError extends ApiError {
   override readonly name = 'ConflictError';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { ROUTE_SHAPES } from '../../contract/route-shapes';
-import { HANDLER_MODULES, matchPath, resourcePattern, ROUTE_LIST, ROUTES, routePath } from '../../contract/routes';
+import { HANDLER_MODULES, matchPath, ROUTE_LIST, ROUTES, routePath } from '../../contract/routes';
 
 const ROOT = path.join(__dirname, '../..');
 
@@ -79,13 +79,5 @@ describe('routePath', () => {
   it('is undone by matchPath', () => {
     const id = 'i-0123456789abcdef0';
     expect(matchPath(ROUTES.heartbeat, routePath(ROUTES.heartbeat, { id }))).toEqual({ id });
-  });
-});
-
-describe('resourcePattern', () => {
-  it('turns each parameter into the execute-api wildcard', () => {
-    expect(resourcePattern(ROUTES.heartbeat)).toBe('/nodes/*/heartbeat');
-    expect(resourcePattern(ROUTES.getJob)).toBe('/jobs/*');
-    expect(resourcePattern(ROUTES.listJobs)).toBe('/jobs');
   });
 });

@@ -1,4 +1,4 @@
-import { regionOfApiUrl, sigV4Signer } from '../../contract/sigv4-signer';
+import { regionOfApiUrl, signingTargetOf, sigV4Signer } from '../../contract/sigv4-signer';
 
 describe('sigV4Signer', () => {
   const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session-token' };
@@ -18,6 +18,11 @@ describe('sigV4Signer', () => {
     expect(headers.host).toBeUndefined();
   });
 
+  it('signs for lambda when told to, as a function URL with IAM auth asks', async () => {
+    const headers = await sigV4Signer({ region: 'eu-west-1', service: 'lambda', credentials, now })({ ...req('{}'), url: 'https://abcdefghij0123456789.lambda-url.eu-west-1.on.aws/nodes/i-0123456789abcdef0/heartbeat' });
+    expect(headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/20261127\/eu-west-1\/lambda\/aws4_request, /);
+  });
+
   it('is deterministic for the same request and instant, and covers the body', async () => {
     const sign = sigV4Signer({ region: 'us-east-1', credentials, now });
     const a = await sign(req('{"a":1}'));
@@ -33,5 +38,14 @@ describe('regionOfApiUrl', () => {
     expect(regionOfApiUrl('https://abc123.execute-api.eu-west-2.amazonaws.com/')).toBe('eu-west-2');
     expect(regionOfApiUrl('http://127.0.0.1:8080')).toBeUndefined();
     expect(regionOfApiUrl('https://example.com/execute-api.us-east-1.amazonaws.com')).toBeUndefined();
+  });
+});
+
+describe('signingTargetOf', () => {
+  it('names the service and region of an API Gateway URL and of a function URL, and nothing for other hosts', () => {
+    expect(signingTargetOf('https://abc123.execute-api.eu-west-2.amazonaws.com/')).toEqual({ region: 'eu-west-2', service: 'execute-api' });
+    expect(signingTargetOf('https://abcdefghij0123456789.lambda-url.ap-southeast-2.on.aws/')).toEqual({ region: 'ap-southeast-2', service: 'lambda' });
+    expect(signingTargetOf('http://127.0.0.1:8080')).toBeUndefined();
+    expect(signingTargetOf('https://evil.example.com/x.lambda-url.us-east-1.on.aws')).toBeUndefined();
   });
 });

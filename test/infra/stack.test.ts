@@ -7,10 +7,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ROUTE_LIST } from '../../contract/routes';
-import { StowageStack, STACK_TAG_KEY } from '../../infra/stowage-stack';
+import { HEARTBEAT_SECONDS, StowageStack, STACK_TAG_KEY } from '../../infra/stowage-stack';
 import { RUNTIME_ENV } from '../../infra/runtime-env';
 import { bundleAgent } from '../../infra/agent-bundle';
-import { ENV } from '../../lambdas/config';
+import { DEFAULT_HEARTBEAT_SECONDS, ENV, HEARTBEAT_SECONDS_RANGE } from '../../lambdas/config';
 import { SCHEDULER_WAKE_PATTERNS, wakesScheduler } from '../../lambdas/adapters/scheduler-wake-filter';
 import { SYNC_COMMAND } from '../../lambdas/adapters/ssm-node-commander';
 import { EXEC_ARGV_PATTERN, EXEC_CONTAINER_PATTERN, SYNC_DOCUMENT_COMMAND } from '../../infra/node-documents';
@@ -187,8 +187,9 @@ describe('StowageStack functions', () => {
     }
   });
 
-  it('names the same environment variables as lambdas/config.ts', () => {
+  it('names the same environment variables and heartbeat periods as lambdas/config.ts', () => {
     expect(RUNTIME_ENV).toEqual(ENV);
+    expect(HEARTBEAT_SECONDS).toEqual({ default: DEFAULT_HEARTBEAT_SECONDS, ...HEARTBEAT_SECONDS_RANGE });
     const known = new Set<string>(Object.values(ENV));
     for (const [id, f] of ofType('AWS::Lambda::Function')) {
       for (const name of Object.keys(f.Properties.Environment?.Variables ?? {})) expect({ id, name, known: known.has(name) }).toEqual({ id, name, known: true });
@@ -493,10 +494,34 @@ describe('StowageStack least privilege', () => {
     );
   });
 
-  it('lets nodes invoke only the heartbeat route', () => {
-    const invokes = allStatements().filter((s) => grants(s, 'execute-api:Invoke'));
-    expect(invokes).toHaveLength(1);
-    expect(JSON.stringify(invokes[0].Resource)).toMatch(/\/\$default\/PUT\/nodes\/\*\/heartbeat"/);
+  it("lets nodes call only the heartbeat function's URL, with IAM auth, and no API route", () => {
+    const heartbeatFn = Object.entries(resources).find(([, r]) => r.Type === 'AWS::Lambda::Function' && JSON.stringify(r.Properties.Environment ?? {}).includes('STOWAGE_NODE_ROLE_NAME'))![0];
+    const nodeRole = logicalId(stack.fleet.role);
+    const nodeStatements = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(nodeRole))
+      .flatMap((r) => asArray(r.Properties.PolicyDocument.Statement));
+    const lambdaGrants = nodeStatements.filter((st) => asArray(st.Action).some((a: string) => a.startsWith('lambda:')));
+    expect(lambdaGrants.map((st) => ({ action: st.Action, condition: st.Condition }))).toEqual(
+      expect.arrayContaining([
+        { action: 'lambda:InvokeFunctionUrl', condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } } },
+        { action: 'lambda:InvokeFunction', condition: { Bool: { 'lambda:InvokedViaFunctionUrl': true } } },
+      ]),
+    );
+    expect(lambdaGrants).toHaveLength(2);
+    for (const st of lambdaGrants) expect(JSON.stringify(st.Resource)).toContain(heartbeatFn);
+    expect(allStatements().filter((st) => grants(st, 'execute-api:Invoke'))).toEqual([]);
+    const urls = ofType('AWS::Lambda::Url');
+    expect(urls).toHaveLength(1);
+    expect(urls[0][1].Properties).toMatchObject({ AuthType: 'AWS_IAM', TargetFunctionArn: { 'Fn::GetAtt': [heartbeatFn, 'Arn'] } });
+  });
+
+  it('sets the heartbeat period on the agent, the scheduler and the heartbeat function (10 s unless -c heartbeatSeconds says otherwise)', () => {
+    const env = (id: string) => resources[id].Properties.Environment.Variables as Json;
+    const heartbeatFn = Object.entries(resources).find(([, r]) => r.Type === 'AWS::Lambda::Function' && JSON.stringify(r.Properties.Environment ?? {}).includes('STOWAGE_NODE_ROLE_NAME'))![0];
+    expect(env(heartbeatFn).STOWAGE_HEARTBEAT_SECONDS).toBe('10');
+    expect(env(logicalId(stack.scheduler.fn)).STOWAGE_HEARTBEAT_SECONDS).toBe('10');
+    expect(JSON.stringify(resources[logicalId(stack.fleet.launchTemplate)].Properties.LaunchTemplateData.UserData)).toContain('stowage-agent run --ec2 --interval-s 10');
+    expect(() => new StowageStack(new App(), 'Fast', { heartbeatSeconds: 2 })).toThrow(/heartbeatSeconds: must be a whole number of seconds from 5 to 60, got 2/);
   });
 });
 
@@ -528,7 +553,9 @@ describe('StowageStack nodes', () => {
   it('installs Docker and Node.js, fetches the agent bundle, runs it as a systemd service', () => {
     expect(userData).toMatch(/dnf install -y docker nodejs/);
     expect(userData).toContain('aws s3 cp');
-    expect(userData).toContain('ExecStart=/usr/local/bin/stowage-agent run --ec2');
+    expect(userData).toContain('ExecStart=/usr/local/bin/stowage-agent run --ec2 --interval-s 10');
+    // The agent's one call, its heartbeat, goes to the heartbeat function's URL.
+    expect(userData).toMatch(/Environment=STOWAGE_API_URL=[^A-Za-z]*Fn::GetAtt[^A-Za-z]*Heartbeat[A-Za-z0-9]*FunctionUrl[A-Za-z0-9]*[^A-Za-z]*FunctionUrl/);
     expect(userData).toContain('systemctl enable --now stowage-agent');
   });
 

@@ -15,7 +15,7 @@ const MONTH_MIN = 730 * 60;
 
 describe('controlPlaneMonth', () => {
   it('bills each heartbeat and each pass at the unit prices', () => {
-    const c = controlPlaneMonth(UNITS, { nodes: 100, heartbeatSeconds: 10, passesPerMinute: 2, queuedWakesPerMinute: 1 }, PRICES);
+    const c = controlPlaneMonth(UNITS, { nodes: 100, heartbeatSeconds: 10, passesPerMinute: 2, queuedWakesPerMinute: 1, heartbeatTransport: 'api-gateway' }, PRICES);
     const beats = (100 * MONTH_S) / 10; // 26,280,000
     const passes = 2 * MONTH_MIN; // 87,600
     expect(c.heartbeatsPerMonth).toBe(beats);
@@ -33,9 +33,17 @@ describe('controlPlaneMonth', () => {
     expect(c.total).toBeCloseTo(c.apiGateway + c.heartbeatLambda + c.schedulerLambda + c.dynamoReads + c.dynamoWrites + c.sqs, 9);
   });
 
+  it('charges nothing for reports through the function URL, as deployed, and the rest as through API Gateway', () => {
+    const scenario = { nodes: 100, heartbeatSeconds: 10, passesPerMinute: 2, queuedWakesPerMinute: 1 };
+    const url = controlPlaneMonth(UNITS, scenario, PRICES);
+    const gateway = controlPlaneMonth(UNITS, { ...scenario, heartbeatTransport: 'api-gateway' }, PRICES);
+    expect(url.apiGateway).toBe(0);
+    expect(url.total).toBeCloseTo(gateway.total - gateway.apiGateway, 9);
+  });
+
   it('halves what heartbeats cost when they come half as often, and leaves the passes alone', () => {
-    const fast = controlPlaneMonth(UNITS, { nodes: 1000, heartbeatSeconds: 10, passesPerMinute: 1, queuedWakesPerMinute: 0 }, PRICES);
-    const slow = controlPlaneMonth(UNITS, { nodes: 1000, heartbeatSeconds: 20, passesPerMinute: 1, queuedWakesPerMinute: 0 }, PRICES);
+    const fast = controlPlaneMonth(UNITS, { nodes: 1000, heartbeatSeconds: 10, passesPerMinute: 1, queuedWakesPerMinute: 0, heartbeatTransport: 'api-gateway' }, PRICES);
+    const slow = controlPlaneMonth(UNITS, { nodes: 1000, heartbeatSeconds: 20, passesPerMinute: 1, queuedWakesPerMinute: 0, heartbeatTransport: 'api-gateway' }, PRICES);
     expect(slow.apiGateway).toBeCloseTo(fast.apiGateway / 2, 6);
     expect(slow.heartbeatLambda).toBeCloseTo(fast.heartbeatLambda / 2, 6);
     expect(slow.schedulerLambda).toBe(fast.schedulerLambda);
