@@ -35,7 +35,7 @@ import { QUIET_HEARTBEAT_ATTRIBUTE } from './scheduler-wake-filter';
 import { AdapterConfigError } from './errors';
 import { fromNodeItem, toNodeItem, type NodeItem } from './node-item';
 import { steadyBeat, type NodeBeatMarks } from './steady-beat';
-import { LEASE_TTL_ATTRIBUTE, LIVE_ATTRIBUTE, LIVE_INDEX, LIVE_SHARDS, liveShardOf, SAMPLES_SERIES, STOPPED_TASK_RETENTION_SECONDS, TASK_TTL_ATTRIBUTE, TASKS_BY_JOB_INDEX, TASKS_BY_NODE_INDEX, type TableNames } from './table-schema';
+import { LEASE_TTL_ATTRIBUTE, LEASE_TTL_GRACE_SECONDS, LIVE_ATTRIBUTE, LIVE_INDEX, LIVE_SHARDS, liveShardOf, SAMPLES_SERIES, STOPPED_TASK_RETENTION_SECONDS, TASK_TTL_ATTRIBUTE, TASKS_BY_JOB_INDEX, TASKS_BY_NODE_INDEX, type TableNames } from './table-schema';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -58,11 +58,6 @@ const JOB_PRUNE_AFTER_MS = 5 * 60_000;
 
 /** The launch lease's item in the Leases table. */
 const LAUNCH_LEASE_NAME = 'launch';
-/**
- * How long past its end a lease's item stays before TTL removes it. Only housekeeping:
- * who holds the lease is decided by `leaseUntil`, since TTL deletes late (up to days).
- */
-const LEASE_TTL_GRACE_SECONDS = 3600;
 
 export interface DynamoStateStoreOptions {
   /** Where the store reads the time for what it stamps itself (tombstones, leases). Default: the system clock. */

@@ -3,7 +3,7 @@ import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { PassWaker, WakeOutcome } from '../../control/pass-waker';
 import { AdapterConfigError } from './errors';
-import { LEASE_TTL_ATTRIBUTE } from './table-schema';
+import { LEASE_TTL_ATTRIBUTE, LEASE_TTL_GRACE_SECONDS } from './table-schema';
 
 /** SQS's longest DelaySeconds: a later follow-up is woken then, and that pass asks again. */
 export const MAX_WAKE_DELAY_SECONDS = 900;
@@ -58,7 +58,7 @@ export class SqsPassWaker implements PassWaker {
       await f.doc.send(
         new PutCommand({
           TableName: f.leasesTable,
-          Item: { name: FOLLOW_UP_ITEM, dueAt, [LEASE_TTL_ATTRIBUTE]: Math.floor(dueAt / 1000) + 3600 },
+          Item: { name: FOLLOW_UP_ITEM, dueAt, [LEASE_TTL_ATTRIBUTE]: Math.floor(dueAt / 1000) + LEASE_TTL_GRACE_SECONDS },
           ConditionExpression: 'attribute_not_exists(#name) OR dueAt > :due OR dueAt < :now',
           ExpressionAttributeNames: { '#name': 'name' },
           ExpressionAttributeValues: { ':due': dueAt, ':now': now },

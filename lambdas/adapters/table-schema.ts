@@ -50,6 +50,12 @@ export const STOPPED_TASK_RETENTION_SECONDS = 7 * 24 * 3600;
 export const SAMPLES_SERIES = 'fleet';
 /** A lease's item carries this epoch-seconds attribute; the Leases table's TTL removes leases whose holder died. */
 export const LEASE_TTL_ATTRIBUTE = 'expiresAt';
+/**
+ * How long past its end an item of the Leases table (a lease, the follow-up wake's
+ * dedupe mark) stays before TTL removes it. Only housekeeping: who holds a lease is
+ * decided by its `leaseUntil`, since TTL deletes late (up to days).
+ */
+export const LEASE_TTL_GRACE_SECONDS = 3600;
 
 export function tableDefinitions(names: TableNames): CreateTableCommandInput[] {
   const onDemand = { BillingMode: 'PAY_PER_REQUEST' as const };
