@@ -10,8 +10,9 @@
  * Σ_i a_ik · u_i ≤ cost_k (every column k), u ≥ 0, by the primal simplex method: u = 0
  * is a feasible start (every cost is positive), so no phase one is needed, and the dual
  * has one variable per row — a handful — where the primal has one per instance type.
- * Bland's rule (smallest index enters and leaves) rules out cycling on the degenerate
- * vertices these programmes have, at a few pivots' cost on problems this small.
+ * Dantzig's rule picks the entering variable until a budget of pivots is spent, then
+ * Bland's rule (smallest index enters and leaves), which cannot cycle on the degenerate
+ * vertices these programmes have.
  *
  * Why the answer is a bound whatever the floating-point error: the simplex result u is
  * clamped to u ≥ 0 and scaled down until every dual constraint holds, then Σ need_i u_i
@@ -47,7 +48,9 @@ export class CoveringLpError extends Error {
 }
 
 /** Pivots are far below this on any programme of a catalog's size; reaching it is a bug, not an answer. */
-const MAX_PIVOTS = 10_000;
+const MAX_PIVOTS = 100_000;
+/** Pivots per tableau column allowed under Dantzig's rule before Bland's rule takes over. */
+const BLAND_AFTER = 4;
 /** Entries this close to zero (after row scaling to at most 1) are treated as zero. */
 const EPS = 1e-12;
 
@@ -91,12 +94,17 @@ export function solveCoveringLp(lp: CoveringLp): CoveringLpSolution {
   const basis = Array.from({ length: n }, (_, k) => m + k);
 
   for (let pivots = 0; ; pivots++) {
-    if (pivots > MAX_PIVOTS) throw new CoveringLpError('solve', `no optimum after ${MAX_PIVOTS} pivots (Bland's rule cannot cycle: this is a bug)`);
+    if (pivots > MAX_PIVOTS) throw new CoveringLpError('solve', `no optimum after ${MAX_PIVOTS} pivots (Bland's rule, used after ${BLAND_AFTER} pivots per column, cannot cycle: this is a bug)`);
+    // Dantzig's rule (most negative reduced cost) first: it takes far fewer pivots than
+    // Bland's on these programmes. Past a budget of pivots Bland's rule takes over, and
+    // from then on cycling is impossible, so the loop ends either way.
+    const bland = pivots > BLAND_AFTER * width;
+    const tolerance = -EPS * Math.max(1, Math.abs(z[width]));
     let enter = -1;
     for (let j = 0; j < width; j++) {
-      if (z[j] < -EPS * Math.max(1, Math.abs(z[width]))) {
+      if (z[j] < tolerance && (enter < 0 || (!bland && z[j] < z[enter]))) {
         enter = j;
-        break;
+        if (bland) break;
       }
     }
     if (enter < 0) break;
