@@ -1,21 +1,15 @@
-import { solveCoveringLp } from './covering-lp';
+import { CostBoundError, solveCoveringLp } from './covering-lp';
 import { countedPackingLowerBound } from './lower-bound';
 import type { InstanceType } from './model';
 import type { Resources } from './resources';
 
+/** Its errors are the LP's class, so callers catch one type. */
+export { CostBoundError };
+
 /** What the bound needs of an instance type: what it holds and what it costs. */
 export type PricedType = Pick<InstanceType, 'name' | 'capacity' | 'pricePerHour'>;
 
-/** Thrown for demand the bound cannot count: a request no type holds, or a departure never added. */
-export class CostBoundError extends Error {
-  override readonly name = 'CostBoundError';
-  constructor(
-    readonly field: string,
-    rule: string,
-  ) {
-    super(`cost bound ${field}: ${rule}`);
-  }
-}
+const inputError = (field: string, rule: string) => new CostBoundError('cost bound', field, rule);
 
 /**
  * The least any fleet bought from `catalog` could pay per hour while it holds a demand
@@ -61,9 +55,9 @@ export class CostBound {
   private cached: number | undefined = 0;
 
   constructor(catalog: readonly PricedType[]) {
-    if (catalog.length === 0) throw new CostBoundError('catalog', 'must hold at least one instance type');
+    if (catalog.length === 0) throw inputError('catalog', 'must hold at least one instance type');
     catalog.forEach((t, i) => {
-      if (!(t.pricePerHour > 0 && t.capacity.cpu > 0 && t.capacity.memoryMiB > 0)) throw new CostBoundError(`catalog[${i}] (${t.name})`, 'needs a positive price, CPU and memory');
+      if (!(t.pricePerHour > 0 && t.capacity.cpu > 0 && t.capacity.memoryMiB > 0)) throw inputError(`catalog[${i}] (${t.name})`, 'needs a positive price, CPU and memory');
     });
     // A dominated type is never needed: its dominator is in every class it is in (classes
     // are "at least this much CPU and memory") and covers every row at least as well for no
@@ -79,16 +73,16 @@ export class CostBound {
 
   /** Adds (count > 0) or removes (count < 0) live requests of one shape. */
   add(request: Resources, count: number): void {
-    if (!Number.isInteger(count)) throw new CostBoundError('count', `must be a whole number (got ${count})`);
+    if (!Number.isInteger(count)) throw inputError('count', `must be a whole number (got ${count})`);
     const key = `${request.cpu}x${request.memoryMiB}`;
     let shape = this.shapes.get(key);
     if (!shape) {
       const members = this.types.map((t) => fitsType(request, t));
-      if (!members.some(Boolean)) throw new CostBoundError('request', `${request.cpu}m CPU / ${request.memoryMiB} MiB fits no instance type of the catalog; count only what holds() accepts`);
+      if (!members.some(Boolean)) throw inputError('request', `${request.cpu}m CPU / ${request.memoryMiB} MiB fits no instance type of the catalog; count only what holds() accepts`);
       shape = { request, count: 0, set: this.setOf(members) };
       this.shapes.set(key, shape);
     }
-    if (shape.count + count < 0) throw new CostBoundError('count', `removes ${-count} of ${key} but only ${shape.count} are live`);
+    if (shape.count + count < 0) throw inputError('count', `removes ${-count} of ${key} but only ${shape.count} are live`);
     shape.count += count;
     if (count !== 0) this.cached = undefined;
   }

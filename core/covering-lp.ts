@@ -36,16 +36,23 @@ export interface CoveringLpSolution {
   readonly u: readonly number[];
 }
 
-/** Thrown for a programme the solver does not take: a negative or non-finite input, or a row no column covers. */
-export class CoveringLpError extends Error {
-  override readonly name = 'CoveringLpError';
+/**
+ * Thrown for input the cost bound does not take, by its LP (a negative or non-finite
+ * number, a row no column covers) or by CostBound itself (a request no type holds, a
+ * departure never added); `part` says which, `field` names the input.
+ */
+export class CostBoundError extends Error {
+  override readonly name = 'CostBoundError';
   constructor(
+    readonly part: 'covering LP' | 'cost bound',
     readonly field: string,
     rule: string,
   ) {
-    super(`covering LP ${field}: ${rule}`);
+    super(`${part} ${field}: ${rule}`);
   }
 }
+
+const lpError = (field: string, rule: string) => new CostBoundError('covering LP', field, rule);
 
 /** Pivots are far below this on any programme of a catalog's size; reaching it is a bug, not an answer. */
 const MAX_PIVOTS = 100_000;
@@ -57,15 +64,15 @@ const EPS = 1e-12;
 export function solveCoveringLp(lp: CoveringLp): CoveringLpSolution {
   const n = lp.costs.length;
   lp.costs.forEach((c, k) => {
-    if (!(Number.isFinite(c) && c > 0)) throw new CoveringLpError(`costs[${k}]`, `must be a positive finite number (got ${c})`);
+    if (!(Number.isFinite(c) && c > 0)) throw lpError(`costs[${k}]`, `must be a positive finite number (got ${c})`);
   });
   lp.rows.forEach((row, i) => {
-    if (row.coefficients.length !== n) throw new CoveringLpError(`rows[${i}].coefficients`, `must have one entry per column (${n}), got ${row.coefficients.length}`);
-    if (!(Number.isFinite(row.need) && row.need >= 0)) throw new CoveringLpError(`rows[${i}].need`, `must be a finite number ≥ 0 (got ${row.need})`);
+    if (row.coefficients.length !== n) throw lpError(`rows[${i}].coefficients`, `must have one entry per column (${n}), got ${row.coefficients.length}`);
+    if (!(Number.isFinite(row.need) && row.need >= 0)) throw lpError(`rows[${i}].need`, `must be a finite number ≥ 0 (got ${row.need})`);
     row.coefficients.forEach((a, k) => {
-      if (!(Number.isFinite(a) && a >= 0)) throw new CoveringLpError(`rows[${i}].coefficients[${k}]`, `must be a finite number ≥ 0 (got ${a})`);
+      if (!(Number.isFinite(a) && a >= 0)) throw lpError(`rows[${i}].coefficients[${k}]`, `must be a finite number ≥ 0 (got ${a})`);
     });
-    if (row.need > 0 && row.coefficients.every((a) => a === 0)) throw new CoveringLpError(`rows[${i}]`, 'needs a positive amount but no column covers it: the programme is infeasible');
+    if (row.need > 0 && row.coefficients.every((a) => a === 0)) throw lpError(`rows[${i}]`, 'needs a positive amount but no column covers it: the programme is infeasible');
   });
   // Rows needing nothing never bind; each kept row is scaled so its largest coefficient
   // is 1, so CPU (millicores), memory (MiB) and node counts pivot on one scale.
@@ -94,7 +101,7 @@ export function solveCoveringLp(lp: CoveringLp): CoveringLpSolution {
   const basis = Array.from({ length: n }, (_, k) => m + k);
 
   for (let pivots = 0; ; pivots++) {
-    if (pivots > MAX_PIVOTS) throw new CoveringLpError('solve', `no optimum after ${MAX_PIVOTS} pivots (Bland's rule, used after ${BLAND_AFTER} pivots per column, cannot cycle: this is a bug)`);
+    if (pivots > MAX_PIVOTS) throw lpError('solve', `no optimum after ${MAX_PIVOTS} pivots (Bland's rule, used after ${BLAND_AFTER} pivots per column, cannot cycle: this is a bug)`);
     // Dantzig's rule (most negative reduced cost) first: it takes far fewer pivots than
     // Bland's on these programmes. Past a budget of pivots Bland's rule takes over, and
     // from then on cycling is impossible, so the loop ends either way.
@@ -121,7 +128,7 @@ export function solveCoveringLp(lp: CoveringLp): CoveringLpSolution {
       }
     }
     // An unbounded dual would mean an infeasible primal, which the input checks exclude.
-    if (leave < 0) throw new CoveringLpError('solve', 'the dual is unbounded: some row cannot be covered');
+    if (leave < 0) throw lpError('solve', 'the dual is unbounded: some row cannot be covered');
     pivot(t, z, leave, enter);
     basis[leave] = enter;
   }

@@ -76,7 +76,7 @@ describe('CostBound', () => {
   });
 
   it('refuses what it cannot count, naming the field and the rule', () => {
-    expect(() => new CostBound([])).toThrow(new CostBoundError('catalog', 'must hold at least one instance type'));
+    expect(() => new CostBound([])).toThrow(new CostBoundError('cost bound', 'catalog', 'must hold at least one instance type'));
     expect(() => new CostBound([{ name: 'free', capacity: res(1000, 1024), pricePerHour: 0 }])).toThrow(/catalog\[0\] \(free\): needs a positive price/);
     const b = new CostBound(CATALOG);
     expect(b.holds(res(9000, 1024))).toBe(false);

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { CoveringLpError, solveCoveringLp, type CoveringLp } from '../../core/covering-lp';
+import { CostBoundError, solveCoveringLp, type CoveringLp } from '../../core/covering-lp';
 
 describe('solveCoveringLp', () => {
   it('finds the vertex where two rows cross', () => {
@@ -31,7 +31,7 @@ describe('solveCoveringLp', () => {
   });
 
   it('refuses bad input, naming the field and the rule', () => {
-    expect(() => solveCoveringLp({ costs: [0], rows: [] })).toThrow(new CoveringLpError('costs[0]', 'must be a positive finite number (got 0)'));
+    expect(() => solveCoveringLp({ costs: [0], rows: [] })).toThrow(new CostBoundError('covering LP', 'costs[0]', 'must be a positive finite number (got 0)'));
     expect(() => solveCoveringLp({ costs: [1], rows: [{ coefficients: [1, 2], need: 1 }] })).toThrow(/rows\[0\]\.coefficients: must have one entry per column \(1\), got 2/);
     expect(() => solveCoveringLp({ costs: [1], rows: [{ coefficients: [-1], need: 1 }] })).toThrow(/rows\[0\]\.coefficients\[0\]: must be a finite number ≥ 0/);
     expect(() => solveCoveringLp({ costs: [1], rows: [{ coefficients: [1], need: Number.NaN }] })).toThrow(/rows\[0\]\.need/);
