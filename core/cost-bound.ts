@@ -60,8 +60,9 @@ export class CostBound {
       if (!(t.pricePerHour > 0 && t.capacity.cpu > 0 && t.capacity.memoryMiB > 0)) throw inputError(`catalog[${i}] (${t.name})`, 'needs a positive price, CPU and memory');
     });
     // A dominated type is never needed: its dominator is in every class it is in (classes
-    // are "at least this much CPU and memory") and covers every row at least as well for no
-    // more money. Dropping it leaves the LP's optimum unchanged (the bundled catalog keeps about a third of its types).
+    // are "at least this much CPU and memory") and covers every row at least as well for
+    // no more money. Dropping it leaves the LP's optimum unchanged; the bundled catalog
+    // keeps about a third of its types.
     this.types = catalog.filter((t, i) => !catalog.some((o, j) => j !== i && dominates(o, t) && (!dominates(t, o) || j < i)));
     this.everyType = this.setOf(this.types.map(() => true));
   }
