@@ -1,4 +1,5 @@
 import { fleetCostPerHour, instanceCost, MS_PER_HOUR } from '../core/cost-model';
+import { CostBound } from '../core/cost-bound';
 import { fluidNodeBound } from '../core/lower-bound';
 import type { UtilisationSample } from '../core/utilisation-sample';
 import { DEFAULT_SERVICE_RESTART, type SchedulerPolicy } from '../core/policy';
@@ -56,7 +57,7 @@ export interface SimResult {
   readonly passes: number;
   /** Σ over time of the fewest nodes that could hold the live demand (largest type, fluid). */
   readonly lowerBoundNodeHours: number;
-  /** Σ over time of the least any fleet could pay for the live demand. */
+  /** Σ over time of the least any fleet could pay for the live demand (core/cost-bound.ts). */
   readonly lowerBoundCost: number;
   /** Plan entries the store refused: one writer, so each is a bug the replay counts rather than a race. */
   readonly rejectedWrites: number;
@@ -132,8 +133,8 @@ export async function simulate(trace: readonly TraceTask[], policy: SchedulerPol
 
   const maxCpu = Math.max(...options.catalog.map((t) => t.capacity.cpu));
   const maxMem = Math.max(...options.catalog.map((t) => t.capacity.memoryMiB));
-  const cheapestCpu = Math.min(...options.catalog.map((t) => t.pricePerHour / t.capacity.cpu));
-  const cheapestMem = Math.min(...options.catalog.map((t) => t.pricePerHour / t.capacity.memoryMiB));
+  // Over options.catalog: every compared policy buys from it (sim/baselines.ts), at its price.
+  const costBound = new CostBound(options.catalog);
   const everPlaced = new Set<string>();
   // Arrival time of each job not yet seen running; its first running copy records the wait.
   const awaiting = new Map<string, number>();
@@ -176,7 +177,7 @@ export async function simulate(trace: readonly TraceTask[], policy: SchedulerPol
       const e = events[ei++];
       const dt = (e.t - boundT) / MS_PER_HOUR;
       lbNodeHours += fluidNodeBound(demand, { cpu: maxCpu, memoryMiB: maxMem }) * dt;
-      lbCost += Math.max(demand.cpu * cheapestCpu, demand.memoryMiB * cheapestMem) * dt;
+      lbCost += costBound.perHour() * dt;
       boundT = e.t;
       const task = trace[e.index];
       const jobId = `job-${String(e.index).padStart(6, '0')}`;
@@ -184,6 +185,7 @@ export async function simulate(trace: readonly TraceTask[], policy: SchedulerPol
       if (holdable(task.resources)) {
         demand.cpu += sign * task.resources.cpu;
         demand.memoryMiB += sign * task.resources.memoryMiB;
+        costBound.add(task.resources, sign);
       }
       if (e.kind === 'arrive') {
         const job = { id: jobId, name: task.name, image: 'trace', command: [], env: {}, resources: task.resources, count: 1, kind: 'service' as const, restart: DEFAULT_SERVICE_RESTART, constraints: {}, doNotDisrupt: false, createdAt: e.t };

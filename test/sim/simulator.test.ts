@@ -66,6 +66,18 @@ describe('simulate', () => {
     expect({ ...again, ms: 0 }).toEqual({ ...results.stowage, ms: 0 });
   });
 
+  it('bounds the cost of a request only the largest types hold by a whole node of the cheapest of them', async () => {
+    // 88 vCPUs / 320 GiB for one hour fits only the 96-vCPU general-purpose and memory types;
+    // the cheapest of them (m8g.24xlarge today) is the bound. Pricing the CPU at the catalog's cheapest $/vCPU
+    // (c7g) would say less than a fleet can pay.
+    const wide: TraceTask = { name: 'wide', resources: { cpu: 88_000, memoryMiB: 327_680 }, creationTime: 0, deletionTime: 3_600, line: 2 };
+    const holders = DEFAULT_CATALOG.filter((t) => t.capacity.cpu >= 88_000 && t.capacity.memoryMiB >= 327_680);
+    const cheapest = holders.reduce((a, b) => (b.pricePerHour < a.pricePerHour ? b : a));
+    const r = await simulate([wide], simPolicy('stowage', DEFAULT_CATALOG, 10), options);
+    expect(r.lowerBoundCost).toBeCloseTo(cheapest.pricePerHour, 9);
+    expect(r.cost).toBeGreaterThanOrEqual(r.lowerBoundCost);
+  });
+
   it('counts tasks no instance type can hold as never placed', async () => {
     const huge: TraceTask = { name: 'huge', resources: { cpu: 500_000, memoryMiB: 1024 }, creationTime: 0, deletionTime: 600, line: 2 };
     const r = await simulate([huge], simPolicy('stowage', DEFAULT_CATALOG, 10), options);
