@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { LABELS } from '../agent/container-config';
 import { keepAllOfNode } from '../agent/kept-logs';
 import type { InstanceType } from '../core/model';
-import { FleetError, type Fleet, type LaunchRequest } from '../control/fleet';
+import { FleetError, type Fleet, type LaunchedInstance, type LaunchRequest } from '../control/fleet';
 import type { NodeCommander } from '../control/node-commander';
 import { newToken } from './credentials';
 
@@ -64,7 +64,8 @@ export class LocalFleet implements Fleet {
     return this.agents.get(nodeId)?.pid;
   }
 
-  async launch(request: LaunchRequest): Promise<string> {
+  /** One machine of the request's type; alternatives are never needed (this machine has room for any). */
+  async launch(request: LaunchRequest): Promise<LaunchedInstance> {
     const type = this.options.catalog.find((t) => t.name === request.instanceType);
     if (!type) {
       throw new FleetError(`local fleet: unknown instance type ${request.instanceType}; the local catalog has ${this.options.catalog.map((t) => t.name).join(', ')}`, {
@@ -104,7 +105,7 @@ export class LocalFleet implements Fleet {
       ];
       this.args.set(id, args);
       this.startAgent(id, args);
-      return id;
+      return { id, instanceType: type.name, zone: request.zone };
     } catch (err) {
       throw new FleetError(`local fleet: could not start an agent for ${request.instanceType}: ${String(err)}`, { operation: 'launch', retriable: true }, { cause: err });
     }
