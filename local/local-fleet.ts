@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { LABELS } from '../agent/container-config';
 import { keepAllOfNode } from '../agent/kept-logs';
 import type { InstanceType } from '../core/model';
+import { spotPricePerHour } from '../core/spot-prices';
 import { FleetError, type Fleet, type LaunchedInstance, type LaunchRequest } from '../control/fleet';
 import type { NodeCommander } from '../control/node-commander';
 import { newToken } from './credentials';
@@ -95,7 +96,8 @@ export class LocalFleet implements Fleet {
         '--memory-mib', String(type.capacity.memoryMiB),
         '--instance-type', type.name,
         '--zone', request.zone,
-        '--price-per-hour', String(type.pricePerHour),
+        '--price-per-hour', String(request.capacityType === 'spot' ? spotPricePerHour(type) : type.pricePerHour),
+        '--capacity-type', request.capacityType ?? 'on-demand',
         '--interval-s', String(this.options.intervalSeconds ?? 2),
         '--grace-s', '2',
         // Local nodes share this machine: publish containers' ports on loopback only, where
