@@ -1,6 +1,7 @@
 import type { Heartbeat } from '../../../control/state/node-report';
 import type { StateStore } from '../../../control/state/state-store';
 import type { Node, Reclaim } from '../../../core/model';
+import { beat as fixtureBeat } from '../pass/pass-fixture';
 
 const NOW = 1_800_000_000_000;
 
@@ -16,18 +17,8 @@ const launched = (id: string, over: Partial<Node> = {}): Node => ({
   capacityType: 'spot',
   ...over,
 });
-const beat = (nodeId: string, over: Partial<Heartbeat> = {}): Heartbeat => ({
-  nodeId,
-  instanceType: 'm5.large',
-  zone: 'us-east-1a',
-  labels: {},
-  capacity: { cpu: 2000, memoryMiB: 8192 },
-  usage: { cpu: 0, memoryMiB: 0 },
-  pricePerHour: 0.04,
-  capacityType: 'spot',
-  containers: [],
-  ...over,
-});
+/** A Spot node's report: the pass fixture's, at a Spot price. */
+const beat = (nodeId: string, over: Partial<Heartbeat> = {}): Heartbeat => ({ ...fixtureBeat(nodeId), pricePerHour: 0.04, capacityType: 'spot', ...over });
 const interruption: Reclaim = { notice: 'interruption', noticedAt: NOW + 1_000, deadline: NOW + 121_000 };
 const rebalance: Reclaim = { notice: 'rebalance', noticedAt: NOW + 500 };
 
