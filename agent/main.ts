@@ -158,6 +158,7 @@ interface RunOptions {
   instanceType: string;
   zone: string;
   pricePerHour: number;
+  capacityType?: string;
   ec2?: boolean;
   imdsUrl?: string;
   reserveCpu: number;
@@ -176,7 +177,7 @@ async function runDaemon(o: RunOptions): Promise<number> {
   if (o.intervalS <= 0) throw new InvalidArgumentError('--interval-s must be > 0');
   const identity = o.ec2
     ? await ec2Identity({ ...(o.imdsUrl ? { imdsUrl: o.imdsUrl } : {}), reservation: { cpu: o.reserveCpu, memoryMiB: o.reserveMemoryMib }, ...(o.address ? { address: o.address } : {}) })
-    : localIdentity({ nodeId: o.nodeId, cpu: o.cpu, memoryMiB: o.memoryMib, instanceType: o.instanceType, zone: o.zone, pricePerHour: o.pricePerHour, ...(o.address ? { address: o.address } : {}) });
+    : localIdentity({ nodeId: o.nodeId, cpu: o.cpu, memoryMiB: o.memoryMib, instanceType: o.instanceType, zone: o.zone, pricePerHour: o.pricePerHour, ...(o.capacityType ? { capacityType: o.capacityType } : {}), ...(o.address ? { address: o.address } : {}) });
   validateBindAddress(o.bindAddress);
   const config: AgentConfig = {
     apiUrl,
@@ -295,6 +296,7 @@ export function createProgram(setExit: (code: number) => void): Command {
     .option('--instance-type <name>', 'local mode: instance type reported', 'local')
     .option('--zone <zone>', 'local mode: zone reported', 'local')
     .option('--price-per-hour <usd>', 'local mode: price reported', num('--price-per-hour'), 0)
+    .option('--capacity-type <type>', 'local mode: on-demand (default) or spot, as the node reports it')
     .option('--ec2', 'identity and capacity from the EC2 instance metadata service (IMDSv2)')
     .option('--imds-url <url>', 'IMDS base URL (tests)')
     .option('--reserve-cpu <millicores>', 'EC2: millicores kept for the system', int('--reserve-cpu'), 100)

@@ -1,7 +1,8 @@
 import { isIP } from 'node:net';
 import { NODE_ID } from '../contract/ids';
 import { ARCH_LABEL, DEFAULT_CATALOG, findInstanceType } from '../core/catalog';
-import type { Architecture, InstanceType } from '../core/model';
+import type { Architecture, CapacityType, InstanceType } from '../core/model';
+import { spotPricePerHour } from '../core/spot-prices';
 import type { Resources } from '../core/resources';
 import { NodeIdentityError } from './errors';
 
@@ -22,6 +23,8 @@ export interface NodeIdentity {
    * (IMDS local-ipv4), 127.0.0.1 on a local node.
    */
   readonly address?: string;
+  /** How the instance was bought: IMDS instance-life-cycle on EC2, --capacity-type locally. */
+  readonly capacityType?: CapacityType;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -52,6 +55,8 @@ export interface LocalIdentityOptions {
   readonly address?: string;
   /** Default: this machine's (hostArchitecture). */
   readonly arch?: Architecture;
+  /** Default on-demand; a local node plays a Spot instance with `spot`. */
+  readonly capacityType?: string;
 }
 
 export function localIdentity(o: LocalIdentityOptions): NodeIdentity {
@@ -67,7 +72,9 @@ export function localIdentity(o: LocalIdentityOptions): NodeIdentity {
   if (!Number.isFinite(pricePerHour) || pricePerHour < 0 || pricePerHour > 1000) throw fail(`--price-per-hour must be between 0 and 1000, got ${o.pricePerHour}`);
   const address = o.address ?? '127.0.0.1';
   if (isIP(address) === 0) throw fail(`--address ${JSON.stringify(address)} is not an IP address; pass the address load balancers reach this node at, e.g. 127.0.0.1`);
-  return { nodeId: o.nodeId, instanceType, zone, labels: withArch(o.labels, o.arch ?? hostArchitecture()), capacity: { cpu: o.cpu, memoryMiB: o.memoryMiB }, pricePerHour, address };
+  const capacityType = o.capacityType ?? 'on-demand';
+  if (capacityType !== 'on-demand' && capacityType !== 'spot') throw fail(`--capacity-type ${JSON.stringify(capacityType)} must be on-demand or spot`);
+  return { nodeId: o.nodeId, instanceType, zone, labels: withArch(o.labels, o.arch ?? hostArchitecture()), capacity: { cpu: o.cpu, memoryMiB: o.memoryMiB }, pricePerHour, address, capacityType };
 }
 
 /** What the node keeps for the OS, dockerd and the agent itself. */
@@ -115,11 +122,12 @@ export async function ec2Identity(o: Ec2IdentityOptions = {}): Promise<NodeIdent
 
   const token = await call('PUT', '/latest/api/token', { 'x-aws-ec2-metadata-token-ttl-seconds': '21600' });
   const h = { 'x-aws-ec2-metadata-token': token };
-  const [nodeId, instanceType, zone, address] = await Promise.all([
+  const [nodeId, instanceType, zone, address, lifeCycle] = await Promise.all([
     call('GET', '/latest/meta-data/instance-id', h),
     call('GET', '/latest/meta-data/instance-type', h),
     call('GET', '/latest/meta-data/placement/availability-zone', h),
     o.address !== undefined ? Promise.resolve(o.address) : call('GET', '/latest/meta-data/local-ipv4', h),
+    call('GET', '/latest/meta-data/instance-life-cycle', h),
   ]);
   if (isIP(address) === 0) {
     throw new NodeIdentityError(`the node address ${JSON.stringify(address)} (--address, or instance metadata local-ipv4) is not an IP address`, false);
@@ -134,5 +142,21 @@ export async function ec2Identity(o: Ec2IdentityOptions = {}): Promise<NodeIdent
   if (capacity.cpu <= 0 || capacity.memoryMiB <= 0) {
     throw new NodeIdentityError(`the reservation (${reservation.cpu} millicores, ${reservation.memoryMiB} MiB) leaves nothing of a ${instanceType}`, false);
   }
-  return { nodeId, instanceType, zone, labels: withArch(o.labels, o.arch ?? hostArchitecture()), capacity, pricePerHour: type.pricePerHour, address };
+  const capacityType = capacityTypeOf(lifeCycle);
+  // What the plan assumed for it: a Spot node priced On-Demand would look like the first to consolidate away.
+  const pricePerHour = capacityType === 'spot' ? spotPricePerHour(type) : type.pricePerHour;
+  return { nodeId, instanceType, zone, labels: withArch(o.labels, o.arch ?? hostArchitecture()), capacity, pricePerHour, address, capacityType };
+}
+
+/**
+ * IMDS `instance-life-cycle` says how the instance was bought: `spot`, `on-demand`, or
+ * `scheduled` / `capacity-block` (both paid as reserved on-demand capacity, never
+ * reclaimed like Spot) — https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-data-categories.html.
+ * Anything else is refused rather than guessed: the price and the drain on a notice
+ * depend on it.
+ */
+export function capacityTypeOf(lifeCycle: string): CapacityType {
+  if (lifeCycle === 'spot') return 'spot';
+  if (lifeCycle === 'on-demand' || lifeCycle === 'scheduled' || lifeCycle === 'capacity-block') return 'on-demand';
+  throw new NodeIdentityError(`instance metadata returned an unknown instance-life-cycle: ${JSON.stringify(lifeCycle)} (expected spot or on-demand)`, false);
 }

@@ -142,6 +142,7 @@ export async function syncOnce(deps: SyncDeps): Promise<SyncSummary> {
     usage,
     pricePerHour: identity.pricePerHour,
     ...(identity.address !== undefined ? { address: identity.address } : {}),
+    ...(identity.capacityType !== undefined ? { capacityType: identity.capacityType } : {}),
     containers,
   });
 
@@ -227,6 +228,7 @@ function startKeepAlive(deps: SyncDeps, usage: Resources, everyMs: number): { st
       usage: deps.usage?.() ?? usage,
       pricePerHour: identity.pricePerHour,
       ...(identity.address !== undefined ? { address: identity.address } : {}),
+      ...(identity.capacityType !== undefined ? { capacityType: identity.capacityType } : {}),
       containers,
     });
   };

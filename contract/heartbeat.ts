@@ -64,6 +64,11 @@ export const heartbeatBodySchema = z.strictObject({
     .refine((a) => z.ipv4().safeParse(a).success || z.ipv6().safeParse(a).success || DNS_NAME.test(a), 'must be an IPv4 or IPv6 address or a DNS name')
     .optional(),
   containers: z.array(containerReportSchema).max(1000).default([]),
+  /**
+   * How the instance was bought, as the machine itself says (IMDS instance-life-cycle on
+   * EC2); absent from agents that predate Spot, and then the stored value stands.
+   */
+  capacityType: z.enum(['on-demand', 'spot'], { error: 'capacityType must be "on-demand" or "spot"' }).optional(),
 });
 /**
  * The body in full, as the agent sends it and the API reads it once parsed; a sender

@@ -21,6 +21,19 @@ export const nodeViewSchema = z.object({
   launchedAt: z.number(),
   lastHeartbeatAt: z.number().nullable(),
   pricePerHour: z.number().min(0),
+  /** How the instance was bought; absent from APIs that predate Spot (read: on-demand). */
+  capacityType: z.enum(['on-demand', 'spot']).optional(),
+  /**
+   * The cloud's notice that it will take the node back (a Spot interruption warning,
+   * with the time it goes, or a rebalance recommendation); absent when none came.
+   */
+  reclaim: z
+    .object({
+      notice: z.enum(['interruption', 'rebalance']),
+      noticedAt: z.number(),
+      deadline: z.number().optional(),
+    })
+    .optional(),
 });
 export type NodeView = z.infer<typeof nodeViewSchema>;
 

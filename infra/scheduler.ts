@@ -190,21 +190,53 @@ export class Scheduler extends Construct {
     const asTemplateSays = { ...fromTemplate, Bool: { 'ec2:IsLaunchTemplateResource': 'true' } };
     const requestTagged = { StringEquals: { [`aws:RequestTag/${stackTag.key}`]: stackTag.value }, ...fromTemplate };
 
+    // A Spot launch (or one with alternatives) is a CreateFleet of type instant, which
+    // launches on the caller's own permissions: each statement that allows RunInstances
+    // allows CreateFleet on the same resources and conditions
+    // (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instant-fleet.html;
+    // an instant fleet needs no AWSServiceRoleForEC2Fleet: ec2-fleet-prerequisites.html).
+    const launch = ['ec2:RunInstances', 'ec2:CreateFleet'];
     const statements = [
-      // Launch: the instance and its volumes only when tagged with the stack tag in the
-      // request (Ec2Fleet tags at launch, so an untagged launch is refused outright).
+      // Launch: the instance only when tagged with the stack tag in the request (Ec2Fleet
+      // tags at launch, so an untagged launch is refused outright).
       new iam.PolicyStatement({
         sid: 'RunTaggedInstances',
-        actions: ['ec2:RunInstances'],
-        resources: [instances, ec2Arn('volume')],
+        actions: launch,
+        resources: [instances],
         conditions: requestTagged,
+      }),
+      // Its volumes, from the stack's templates: RunInstances tags them in the request, but
+      // CreateFleet's TagSpecifications take only `instance` and `fleet`, so a Spot node's
+      // volumes carry no tag at launch to condition on. A volume is only ever the root
+      // device the template describes, attached to an instance the statement above allows.
+      new iam.PolicyStatement({
+        sid: 'RunVolumesFromStackTemplate',
+        actions: launch,
+        resources: [ec2Arn('volume')],
+        conditions: fromTemplate,
+      }),
+      // The instant fleet request itself, tagged with the stack tag like its instances.
+      new iam.PolicyStatement({
+        sid: 'CreateTaggedFleet',
+        actions: ['ec2:CreateFleet'],
+        resources: [ec2Arn('fleet')],
+        conditions: { StringEquals: { [`aws:RequestTag/${stackTag.key}`]: stackTag.value } },
+      }),
+      // EC2 creates the Spot service-linked role on the first Spot request when the caller
+      // may (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/service-linked-roles-spot-instance-requests.html);
+      // only that role, only for spot.amazonaws.com.
+      new iam.PolicyStatement({
+        sid: 'CreateSpotServiceLinkedRole',
+        actions: ['iam:CreateServiceLinkedRole'],
+        resources: [stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: 'aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot' })],
+        conditions: { StringEquals: { 'iam:AWSServiceName': 'spot.amazonaws.com' } },
       }),
       // ...from this stack's launch templates, into this VPC's subnets (Ec2Fleet picks the
       // subnet per zone, so it is the one resource the request names itself). The network
       // interface RunInstances creates has no id yet.
       new iam.PolicyStatement({
         sid: 'RunFromStackLaunchTemplate',
-        actions: ['ec2:RunInstances'],
+        actions: launch,
         resources: [
           ...launchTemplateArns,
           ...Object.values(props.subnetsByZone).map((subnetId) => stack.formatArn({ service: 'ec2', resource: 'subnet', resourceName: subnetId })),
@@ -215,7 +247,7 @@ export class Scheduler extends Construct {
       // ...with the node security group, as the template names it.
       new iam.PolicyStatement({
         sid: 'RunWithTemplateSecurityGroup',
-        actions: ['ec2:RunInstances'],
+        actions: launch,
         resources: [stack.formatArn({ service: 'ec2', resource: 'security-group', resourceName: fleet.securityGroup.securityGroupId })],
         conditions: asTemplateSays,
       }),
@@ -223,17 +255,17 @@ export class Scheduler extends Construct {
       // architecture), and no other.
       new iam.PolicyStatement({
         sid: 'RunTemplateImage',
-        actions: ['ec2:RunInstances'],
+        actions: launch,
         resources: [stack.formatArn({ service: 'ec2', account: '', resource: 'image', resourceName: '*' })],
         conditions: { ...asTemplateSays, StringEquals: { 'ec2:Owner': 'amazon' } },
       }),
-      // Tags only as part of RunInstances: the scheduler cannot tag (and so adopt) an
+      // Tags only as part of a launch: the scheduler cannot tag (and so adopt) an
       // instance it did not launch.
       new iam.PolicyStatement({
         sid: 'TagOnLaunchOnly',
         actions: ['ec2:CreateTags'],
-        resources: [instances, ec2Arn('volume')],
-        conditions: { StringEquals: { 'ec2:CreateAction': 'RunInstances' } },
+        resources: [instances, ec2Arn('volume'), ec2Arn('fleet')],
+        conditions: { StringEquals: { 'ec2:CreateAction': ['RunInstances', 'CreateFleet'] } },
       }),
       new iam.PolicyStatement({
         sid: 'TerminateStackInstances',
@@ -271,7 +303,8 @@ export class Scheduler extends Construct {
     Validations.of(policy).acknowledge(
       { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'ec2:DescribeInstances has no resource-level permissions; it only reads, and Ec2Fleet uses it to check the stack tag before terminating.' },
       { id: `AwsSolutions-IAM5[${instanceArn}]`, reason: 'Instance ids are not known before launch; every statement on instance/* is conditioned on the stack tag (aws:RequestTag, aws:ResourceTag, ssm:resourceTag) or on ec2:CreateAction=RunInstances.' },
-      { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:volume/*]', reason: 'Volume ids are not known before launch; RunInstances on volume/* requires the stack tag in the request, CreateTags requires ec2:CreateAction=RunInstances.' },
+      { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:volume/*]', reason: "Volume ids are not known before launch; a launch on volume/* must come from the stack's launch templates (ec2:LaunchTemplate), CreateTags requires ec2:CreateAction=RunInstances or CreateFleet." },
+      { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:fleet/*]', reason: 'An instant fleet id is not known before CreateFleet; it is allowed only with the stack tag in the request, and tagged only as part of that call.' },
       { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]', reason: 'RunInstances creates the node\'s network interface, whose id does not exist before the call; it is bound to this stack\'s subnets and security group by the same statement.' },
       { id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>::image/*]', reason: 'The AL2023 AMI id changes with every release (resolved from the public SSM parameter at deploy); limited to Amazon-owned images by ec2:Owner, and to the image the stack\'s launch template names by ec2:LaunchTemplate with ec2:IsLaunchTemplateResource.' },
     );

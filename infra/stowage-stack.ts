@@ -16,6 +16,7 @@ import { Scheduler } from './scheduler';
 import { StateTables } from './state-tables';
 import { StowageFunction } from './stowage-function';
 import { StackTeardown } from './teardown';
+import { Interruptions } from './interruptions';
 
 /** The tag key on every instance this stack launches; Ec2Fleet refuses `aws:` keys. */
 export const STACK_TAG_KEY = 'stowage:stack';
@@ -87,6 +88,8 @@ export class StowageStack extends Stack {
   readonly operations: Operations;
   readonly loadBalancer?: StowageLoadBalancer;
   readonly teardown: StackTeardown;
+  /** Spot interruption warnings and rebalance recommendations → the nodes they concern, DRAINING. */
+  readonly interruptions: Interruptions;
   readonly documents: NodeDocuments;
 
   constructor(scope: Construct, id: string, props: StowageStackProps = {}) {
@@ -206,13 +209,16 @@ export class StowageStack extends Stack {
       this.scheduler.wakeQueue.grantSendMessages(f.fn);
     }
 
+    this.interruptions = new Interruptions(this, 'Interruptions', { tables: this.tables, wakeQueue: this.scheduler.wakeQueue, handlersDir });
+
     // On delete, before the network and the node template go: stop the scheduler and
     // terminate what it launched, or the subnets and security group cannot be deleted.
     this.teardown = new StackTeardown(this, 'Teardown', {
       scheduler: this.scheduler,
+      interruptions: this.interruptions,
       stackTag,
       handlersDir,
-      before: [network, this.fleet, this.scheduler, ...(this.loadBalancer ? [this.loadBalancer] : [])],
+      before: [network, this.fleet, this.scheduler, this.interruptions, ...(this.loadBalancer ? [this.loadBalancer] : [])],
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Stowage API (SigV4-signed requests only)' });

@@ -1,11 +1,14 @@
 import { CustomResource, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, type IConstruct } from 'constructs';
+import type { Interruptions } from './interruptions';
 import type { Scheduler } from './scheduler';
 import { StowageFunction } from './stowage-function';
 
 export interface StackTeardownProps {
   readonly scheduler: Scheduler;
+  /** Its queue's mapping is disabled with the scheduler's: a notice during the sweep would only wake passes. */
+  readonly interruptions: Interruptions;
   readonly stackTag: { readonly key: string; readonly value: string };
   /**
    * What must outlive the sweep: the network (subnets, security group), the node
@@ -48,7 +51,7 @@ export class StackTeardown extends Construct {
         new iam.PolicyStatement({
           sid: 'DisableStreamTrigger',
           actions: ['lambda:UpdateEventSourceMapping'],
-          resources: [scheduler.streamSource.eventSourceMappingArn, scheduler.wakeSource.eventSourceMappingArn],
+          resources: [scheduler.streamSource.eventSourceMappingArn, scheduler.wakeSource.eventSourceMappingArn, props.interruptions.source.eventSourceMappingArn],
         }),
         new iam.PolicyStatement({ sid: 'DescribeInstances', actions: ['ec2:DescribeInstances'], resources: ['*'] }),
         new iam.PolicyStatement({
@@ -75,6 +78,7 @@ export class StackTeardown extends Construct {
         RuleName: scheduler.schedule.ruleName,
         EventSourceMappingId: scheduler.streamSource.eventSourceMappingId,
         WakeMappingId: scheduler.wakeSource.eventSourceMappingId,
+        InterruptionMappingId: props.interruptions.source.eventSourceMappingId,
         TagKey: stackTag.key,
         TagValue: stackTag.value,
         // A pass already running when the triggers stop may still launch until its timeout.

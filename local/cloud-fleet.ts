@@ -60,7 +60,7 @@ export function startFleet(o: CloudFleetOptions): Piece<LocalFleet> {
  * until its first heartbeat. Nothing to stop of its own; the fleet stops its agent.
  */
 export async function launchFirstNode(fleet: LocalFleet, store: StateStore, type: InstanceType, zone: string, log: EventLog): Promise<Piece<string>> {
-  const id = await fleet.launch({ instanceType: type.name, zone, labels: {} });
+  const { id } = await fleet.launch({ instanceType: type.name, zone, labels: {} });
   await store.recordLaunch({ id, instanceType: type.name, zone, labels: {}, capacity: type.capacity, state: 'LAUNCHING', launchedAt: Date.now(), pricePerHour: type.pricePerHour });
   log.event(`started ${id} (${type.name}, ${zone})`);
   return { value: id };

@@ -3,6 +3,7 @@ import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { SchedulerPolicy } from '../core/policy';
 import { systemClock } from '../control/clock';
 import type { Fleet } from '../control/fleet';
+import type { PassWaker } from '../control/pass-waker';
 import type { LoadBalancer } from '../control/load-balancer';
 import type { NodeCommander } from '../control/node-commander';
 import type { PassLogger, PassReport } from '../control/pass/run-pass';
@@ -28,6 +29,8 @@ export interface CloudScheduler {
   readonly lastPass: PassReport | undefined;
   /** Nodes stream records read, and how many the wake filter dropped (quiet heartbeats). */
   readonly streamRecords: { readonly read: number; readonly filtered: number };
+  /** Asks for a pass (the local wake queue): what the interruptions function sends to. */
+  readonly waker: PassWaker;
 }
 
 export interface CloudSchedulerOptions {
@@ -107,6 +110,7 @@ export async function startScheduler(o: CloudSchedulerOptions): Promise<Piece<Cl
       get streamRecords() {
         return poller.records;
       },
+      waker: poller,
     },
     stop: async () => {
       detach();

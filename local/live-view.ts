@@ -1,6 +1,6 @@
 import { exposedUrl } from '../control/load-balancer';
 import type { ExposeRule } from '../core/service';
-import type { Job, Node, Task } from '../core/model';
+import type { Job, Node, Reclaim, Task } from '../core/model';
 import { HOLDS_RESOURCES } from '../core/model';
 import type { Snapshot } from '../core/pass/snapshot';
 import type { LocalEvent } from './local-cloud';
@@ -46,6 +46,7 @@ export function renderView(v: ViewInput): string[] {
     lines.push(
       `  ${n.id.padEnd(18)} ${n.instanceType.padEnd(10)} ${n.state.padEnd(11)} cpu ${bar(cpu, n.capacity.cpu)} ${pct(cpu, n.capacity.cpu)}  mem ${bar(mem, n.capacity.memoryMiB)} ${pct(mem, n.capacity.memoryMiB)}  ${heartbeatAge(n, v.now)}`,
     );
+    if (n.reclaim) lines.push(`      ${reclaimLine(n.reclaim, v.now)}`);
     if (tasks.length > 0) lines.push(`      ${summariseByJob(tasks, jobs)}`);
   }
   lines.push('');
@@ -109,4 +110,12 @@ function summariseByJob(tasks: readonly Task[], jobs: ReadonlyMap<string, Job>):
 function serviceUrl(base: string, rule: ExposeRule): string {
   const url = exposedUrl(base, rule);
   return rule.host === undefined ? url : `${url}  (curl -H 'Host: ${rule.host}' ${exposedUrl(base, rule.path === undefined ? {} : { path: rule.path })})`;
+}
+
+/** Why a node drains when the cloud said it takes it back (`stowage local interrupt`, or EC2's notices in AWS). */
+function reclaimLine(r: Reclaim, now: number): string {
+  if (r.notice === 'rebalance') return 'rebalance recommended: draining';
+  if (r.deadline === undefined) return 'Spot interruption: draining';
+  const left = r.deadline - now;
+  return left > 0 ? `Spot interruption: draining, taken back in ${Math.ceil(left / 1000)}s` : 'Spot interruption: deadline passed';
 }

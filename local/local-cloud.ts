@@ -13,6 +13,7 @@ import { launchFirstNode, startFleet } from './cloud-fleet';
 import { startLoadBalancer } from './cloud-load-balancer';
 import type { HaproxyLoadBalancer } from './haproxy-load-balancer';
 import { startScheduler } from './cloud-scheduler';
+import { startInterruptions, type InterruptAnswer, type InterruptRequest } from './local-interruptions';
 import { openTables } from './cloud-tables';
 import { newToken, removeCredentials, writeCredentials } from './credentials';
 import { ensureDocker } from './docker-engine';
@@ -67,6 +68,8 @@ export interface LocalCloudOptions {
    * progress, stops everything started, and rejects with StartInterruptedError.
    */
   readonly signal?: AbortSignal;
+  /** Between a Spot interruption warning and the node being taken back: EC2's two minutes by default; tests shorten it. */
+  readonly interruptionWarningMs?: number;
 }
 
 export const LOCAL_DEFAULTS = {
@@ -108,6 +111,12 @@ export interface LocalCloud {
   /** Cleanup done before start: processes stopped and containers removed from a crashed run. */
   readonly leftovers: { readonly processes: number; readonly containers: number };
   /**
+   * What EC2 does to a Spot node it takes back: the notice through the interruptions
+   * handler, and (an interruption) the node terminated at the deadline. `stowage local
+   * interrupt` reaches it through the state directory's spool.
+   */
+  interrupt(request: InterruptRequest): Promise<InterruptAnswer>;
+  /**
    * Stops every piece, last started first, each tried even if one before it failed
    * (TeardownError then lists every failure). Idempotent. Resolves with the agents that
    * were running and the containers of this run still left once they had stopped.
@@ -122,7 +131,8 @@ export interface LocalCloud {
  *
  *   event log → Docker engine + image → run claim (crash leftovers, run record, this
  *   run's containers) → DynamoDB → tables + stores → API → fleet → credential file →
- *   load balancer (haproxy) → scheduler (stream poller + handler + local SSM) → first nodes
+ *   load balancer (haproxy) → scheduler (stream poller + handler + local SSM) →
+ *   interruptions (the Spot notices' handler, and EC2 taking nodes back) → first nodes
  *
  * The load balancer starts before the scheduler, which registers serving copies into it,
  * and stops after it. The credential is written once the API and the fleet can serve the CLI, and removed
@@ -222,6 +232,17 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       ...(options.wrapCommander ? { wrapCommander: options.wrapCommander } : {}),
     }),
   );
+  const interruptions = await lifecycle.start('interruptions', () =>
+    startInterruptions({
+      dir,
+      store,
+      waker: scheduler.waker,
+      reclaim: (nodeId) => fleet.terminate([nodeId]),
+      isRunning: (nodeId) => fleet.running.includes(nodeId),
+      log,
+      ...(options.interruptionWarningMs !== undefined ? { warningMs: options.interruptionWarningMs } : {}),
+    }),
+  );
   // One step per node, so a stop during start-up waits for one launch, not all of them.
   for (let i = 0; i < options.nodes; i++) {
     await lifecycle.start(`node ${i + 1}`, () => launchFirstNode(fleet, store, types[0], LOCAL_ZONES[i % LOCAL_ZONES.length], log));
@@ -248,6 +269,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       return scheduler.lastPass;
     },
     leftovers: claim.leftovers,
+    interrupt: (request) => interruptions.interrupt(request),
     stop: async () => {
       await lifecycle.stop();
       return { ...stopped };

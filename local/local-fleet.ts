@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { LABELS } from '../agent/container-config';
 import { keepAllOfNode } from '../agent/kept-logs';
 import type { InstanceType } from '../core/model';
-import { FleetError, type Fleet, type LaunchRequest } from '../control/fleet';
+import { spotPricePerHour } from '../core/spot-prices';
+import { FleetError, type Fleet, type LaunchedInstance, type LaunchRequest } from '../control/fleet';
 import type { NodeCommander } from '../control/node-commander';
 import { newToken } from './credentials';
 
@@ -64,7 +65,8 @@ export class LocalFleet implements Fleet {
     return this.agents.get(nodeId)?.pid;
   }
 
-  async launch(request: LaunchRequest): Promise<string> {
+  /** One machine of the request's type; alternatives are never needed (this machine has room for any). */
+  async launch(request: LaunchRequest): Promise<LaunchedInstance> {
     const type = this.options.catalog.find((t) => t.name === request.instanceType);
     if (!type) {
       throw new FleetError(`local fleet: unknown instance type ${request.instanceType}; the local catalog has ${this.options.catalog.map((t) => t.name).join(', ')}`, {
@@ -94,7 +96,8 @@ export class LocalFleet implements Fleet {
         '--memory-mib', String(type.capacity.memoryMiB),
         '--instance-type', type.name,
         '--zone', request.zone,
-        '--price-per-hour', String(type.pricePerHour),
+        '--price-per-hour', String(request.capacityType === 'spot' ? spotPricePerHour(type) : type.pricePerHour),
+        '--capacity-type', request.capacityType ?? 'on-demand',
         '--interval-s', String(this.options.intervalSeconds ?? 2),
         '--grace-s', '2',
         // Local nodes share this machine: publish containers' ports on loopback only, where
@@ -104,7 +107,7 @@ export class LocalFleet implements Fleet {
       ];
       this.args.set(id, args);
       this.startAgent(id, args);
-      return id;
+      return { id, instanceType: type.name, zone: request.zone };
     } catch (err) {
       throw new FleetError(`local fleet: could not start an agent for ${request.instanceType}: ${String(err)}`, { operation: 'launch', retriable: true }, { cause: err });
     }

@@ -1,10 +1,11 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import Docker from 'dockerode';
-import { localDir, localUserArn, readCredentials, userToken } from '../../local/credentials';
+import { LocalCredentialsError, localDir, localUserArn, readCredentials, userToken } from '../../local/credentials';
 import { StartFailedError, StartInterruptedError } from '../../local/lifecycle';
 import { renderView } from '../../local/live-view';
 import { LOCAL_DEFAULTS, startLocalCloud, type LocalCloud } from '../../local/local-cloud';
 import { takeDown } from '../../local/local-down';
+import { LocalInterruptionError, requestInterrupt } from '../../local/local-interruptions';
 import { wholeNumber } from '../option-parsers';
 
 interface UpOptions {
@@ -61,6 +62,14 @@ export function register(program: Command): void {
     .description("stop the local cloud running from the state directory (as Ctrl-C in its terminal would) and wait for it; for a run that died (kill -9, a closed terminal), remove what it left: agents, DynamoDB Local, haproxy, containers, credential, run record")
     .option('--dir <path>', 'state directory (default: env STOWAGE_LOCAL_DIR or ~/.stowage/local)')
     .action(async (o: { dir?: string }) => down(o.dir ?? localDir()));
+  local
+    .command('interrupt <node>')
+    .description(
+      'play EC2 taking a Spot node back: the local cloud sends the EC2 Spot Instance Interruption Warning for the node through the same handler as in AWS (the node drains), and stops the node two minutes later as EC2 would; with --rebalance, an EC2 Instance Rebalance Recommendation instead (the node drains, nothing is stopped)',
+    )
+    .option('--rebalance', 'send a rebalance recommendation rather than an interruption warning')
+    .option('--dir <path>', 'state directory of the running local cloud (default: env STOWAGE_LOCAL_DIR or ~/.stowage/local)')
+    .action(async (node: string, o: { rebalance?: boolean; dir?: string }) => interrupt(node, o.rebalance === true, o.dir ?? localDir()));
   local
     .command('token')
     .description(
@@ -207,6 +216,25 @@ async function draw(cloud: LocalCloud, live: boolean, out: (text: string) => voi
   const summary = `${nodes} nodes, ${running} tasks running, ${waiting} waiting`;
   if (summary !== lastSummary) say(summary);
   lastSummary = summary;
+}
+
+async function interrupt(nodeId: string, rebalance: boolean, dir: string): Promise<void> {
+  const out = terminal(process.stdout);
+  const err = terminal(process.stderr);
+  try {
+    // A quick no when no local cloud runs from here, rather than waiting for an answer that cannot come.
+    readCredentials(dir);
+    const answer = await requestInterrupt(dir, { nodeId, notice: rebalance ? 'rebalance' : 'interruption' });
+    if (answer.ok) out(`stowage local: ${answer.message}\n`);
+    else {
+      err(`stowage local: ${answer.message}\n`);
+      process.exitCode = 1;
+    }
+  } catch (e) {
+    if (!(e instanceof LocalInterruptionError) && !(e instanceof LocalCredentialsError)) throw e;
+    err(`stowage local: ${e.message}\n`);
+    process.exitCode = 1;
+  }
 }
 
 async function down(dir: string): Promise<void> {

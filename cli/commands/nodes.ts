@@ -17,7 +17,7 @@ const JOB_FETCH_CONCURRENCY = 4;
 export function register(program: Command): void {
   const cmd = program
     .command('nodes')
-    .description('list the nodes: type, zone, state, CPU and memory allocated, tasks, last heartbeat')
+    .description('list the nodes: type (and "spot" for Spot instances), zone, state with any reclaim notice, CPU and memory allocated, tasks, last heartbeat')
     .option('--json', "print the API's JSON answer (GET /nodes) instead of a table");
   addApiOptions(cmd).action(async (options: NodesOptions) => {
     const client = await clientFromOptions(options);
@@ -37,9 +37,10 @@ export function formatNodes(nodes: readonly NodeView[], tasks: ReadonlyMap<strin
   const rows = (barWidth: number) =>
     nodes.map((n) => [
       n.id,
-      n.type,
+      // Spot is the exception worth a glance; on-demand, the default, adds no width.
+      n.capacityType === 'spot' ? `${n.type} spot` : n.type,
       n.zone,
-      n.state,
+      `${n.state}${reclaimNote(n, now)}`,
       `${n.allocated.cpu}/${n.capacity.cpu}m${barWidth > 0 ? ` ${bar(n.allocated.cpu, n.capacity.cpu, barWidth)}` : ''}`,
       `${n.allocated.memoryMiB}/${n.capacity.memoryMiB} MiB`,
       String(tasks.get(n.id) ?? 0),
@@ -49,6 +50,18 @@ export function formatNodes(nodes: readonly NodeView[], tasks: ReadonlyMap<strin
   const fits = (barWidth: number) => widestLine(formatTable(headers, rows(barWidth), align, Number.MAX_SAFE_INTEGER)) <= width;
   const barWidth = [10, 5].find(fits) ?? 0;
   return formatTable(headers, rows(barWidth), align, width);
+}
+
+/**
+ * Why a node drains when the cloud said it will take it back: an interruption with the
+ * time left (or that it is past), a rebalance recommendation as such.
+ */
+export function reclaimNote(n: Pick<NodeView, 'reclaim'>, now: number): string {
+  if (!n.reclaim) return '';
+  if (n.reclaim.notice === 'rebalance') return ' (rebalance recommended)';
+  if (n.reclaim.deadline === undefined) return ' (interrupted)';
+  const left = n.reclaim.deadline - now;
+  return left > 0 ? ` (interrupted, taken back in ${Math.ceil(left / 1000)}s)` : ' (interrupted, deadline passed)';
 }
 
 function widestLine(text: string): number {

@@ -1,6 +1,6 @@
 import type { UnavailableReason } from '../../core/offerings';
 import type { Clock } from '../clock';
-import { FleetError, type Fleet, type LaunchRequest } from '../fleet';
+import { FleetError, type Fleet, type LaunchedInstance, type LaunchRequest } from '../fleet';
 
 /** Offerings the fake cloud refuses: a type (any zone when `zone` is absent), a zone (any type), or both. */
 export interface Refusal {
@@ -44,13 +44,20 @@ export class InMemoryFleet implements Fleet {
 
   constructor(private readonly clock?: Clock) {}
 
-  async launch(request: LaunchRequest): Promise<string> {
+  /**
+   * The request's offering, or with alternatives the first of them not refused, as
+   * CreateFleet (type instant) answers: an instance of one offering, or the errors of
+   * all. `running` and `lives` hold the request as launched (the chosen type and zone).
+   */
+  async launch(request: LaunchRequest): Promise<LaunchedInstance> {
     this.attempts.push(request);
     const failure = this.failLaunches.shift();
     if (failure) throw failure;
-    const refusal = this.refusals.find((r) => (r.instanceType ?? request.instanceType) === request.instanceType && (r.zone ?? request.zone) === request.zone);
-    if (refusal) {
-      throw new FleetError(`RunInstances of ${request.instanceType} in ${request.zone} failed with ${CODES[refusal.reason]}`, {
+    const offerings = [{ instanceType: request.instanceType, zone: request.zone }, ...(request.alternatives ?? [])];
+    const chosen = offerings.find((o) => this.refusalOf(o) === undefined);
+    if (!chosen) {
+      const refusal = this.refusalOf(offerings[0])!;
+      throw new FleetError(`${request.alternatives?.length ? 'CreateFleet' : 'RunInstances'} of ${request.instanceType} in ${request.zone} failed with ${CODES[refusal.reason]}`, {
         operation: 'launch',
         retriable: refusal.reason === 'insufficient-capacity',
         unavailable: refusal.reason,
@@ -58,9 +65,14 @@ export class InMemoryFleet implements Fleet {
     }
     // Fixed-width hex, so ids sort in launch order: plan() breaks ties by id, and a replay breaks them the same way every run.
     const id = `i-${(0x1000_0000 + this.next++).toString(16).padStart(17, '0')}`;
-    this.running.set(id, request);
-    if (this.clock) this.lives.set(id, { request, launchedAt: this.clock.now() });
-    return id;
+    const launched = { ...request, instanceType: chosen.instanceType, zone: chosen.zone };
+    this.running.set(id, launched);
+    if (this.clock) this.lives.set(id, { request: launched, launchedAt: this.clock.now() });
+    return { id, instanceType: chosen.instanceType, zone: chosen.zone };
+  }
+
+  private refusalOf(o: { readonly instanceType: string; readonly zone: string }): Refusal | undefined {
+    return this.refusals.find((r) => (r.instanceType ?? o.instanceType) === o.instanceType && (r.zone ?? o.zone) === o.zone);
   }
 
   async terminate(instanceIds: readonly string[]): Promise<void> {

@@ -2,15 +2,16 @@ import { assignmentGroups } from '../state/assignment-groups';
 import { JobExistsError, JobRevisionConflictError } from '../state/errors';
 import { oldestDropped, type JobVersion } from '../state/job-version';
 import { jobUpdateRefusal, revisionOf, sameJob, taskChunks } from '../state/job-writes';
-import { ACCEPTS_WORK, HOLDS_RESOURCES, type Job, type Node, type Task } from '../../core/model';
+import { ACCEPTS_WORK, GONE, HOLDS_RESOURCES, type Job, type Node, type Reclaim, type Task } from '../../core/model';
 import type { Plan } from '../../core/pass/plan-types';
 import { containerTransition, taskAfterUpdate } from '../state/task-transitions';
-import type { ApplyResult, CapacityMemory, PlanConflict, StateStore } from '../state/state-store';
+import type { ApplyResult, CapacityMemory, PlanConflict, ReclaimOutcome, StateStore } from '../state/state-store';
 import type { LaunchTimeouts } from '../../core/launch-hold';
 import { unavailableKey, type UnavailableOffering } from '../../core/offerings';
 import type { Heartbeat } from '../state/node-report';
 import type { UtilisationSample } from '../../core/utilisation-sample';
 import { add, ZERO, type Resources } from '../../core/resources';
+import { reclaimReplaces } from '../state/reclaim-notice';
 import type { Snapshot } from '../../core/pass/snapshot';
 
 /**
@@ -107,8 +108,11 @@ export class InMemoryState {
       pricePerHour: hb.pricePerHour,
       emptySince: prev?.emptySince,
       underutilizedSince: prev?.underutilizedSince,
-      // An agent that reports no address leaves the last one known.
+      // An agent that reports no address (or capacity type) leaves the last one known.
       address: hb.address ?? prev?.address,
+      ...((hb.capacityType ?? prev?.capacityType) !== undefined ? { capacityType: hb.capacityType ?? prev?.capacityType } : {}),
+      // A reclaim notice is the cloud's word, not the agent's: a report never clears it.
+      ...(prev?.reclaim ? { reclaim: prev.reclaim } : {}),
     });
     for (const c of hb.containers) {
       const t = this.tasks.get(c.taskId);
@@ -190,6 +194,15 @@ export class InMemoryState {
 
   recordLaunch(node: Node): void {
     if (!this.nodes.has(node.id)) this.nodes.set(node.id, { ...node, allocated: ZERO });
+  }
+
+  markReclaimed(nodeId: string, reclaim: Reclaim): ReclaimOutcome {
+    const n = this.nodes.get(nodeId);
+    if (!n) return 'not-found';
+    if (GONE.has(n.state)) return 'gone';
+    if (!reclaimReplaces(n.reclaim, reclaim)) return 'unchanged';
+    this.nodes.set(nodeId, { ...n, state: 'DRAINING', reclaim });
+    return 'marked';
   }
 
   removeNode(nodeId: string): void {
@@ -277,6 +290,9 @@ export class InMemoryStateStore implements StateStore {
   }
   async removeNode(nodeId: string) {
     this.state.removeNode(nodeId);
+  }
+  async markReclaimed(nodeId: string, reclaim: Reclaim) {
+    return this.state.markReclaimed(nodeId, reclaim);
   }
   async putSample(sample: UtilisationSample) {
     this.state.samples.push(sample);

@@ -1,11 +1,11 @@
 import { launchHoldOf, launchTimeoutsAfter, type LaunchHold } from '../../core/launch-hold';
-import { GONE, type InstanceType } from '../../core/model';
+import { GONE, type CapacityType, type InstanceType } from '../../core/model';
 import { ON_DEMAND, unavailableAfter, vcpusOf, type UnavailableOffering } from '../../core/offerings';
 import { isLaunchTimeout } from '../../core/pass/liveness';
 import type { Launch, Plan } from '../../core/pass/plan-types';
 import type { Snapshot } from '../../core/pass/snapshot';
 import type { SchedulerPolicy } from '../../core/policy';
-import { FleetError, type Fleet } from '../fleet';
+import { FleetError, type Fleet, type LaunchedInstance } from '../fleet';
 import { inParallel } from '../in-parallel';
 import type { SchedulerStore } from '../state/state-store';
 import type { Committed } from './committed';
@@ -90,30 +90,55 @@ async function launchWithinLimit({ fleet, store, policy, logger }: LaunchDeps, p
   }
   const room = Math.max(0, policy.scaleUp.maxNodes - inService.length);
   if (room < plan.launches.length) logger.warn('launches capped at maxNodes', { planned: plan.launches.length, room, maxNodes: policy.scaleUp.maxNodes });
-  const toLaunch = plan.launches.slice(0, room).flatMap((l) => {
-    const type = policy.scaleUp.instanceTypes.find((t) => t.name === l.instanceType);
-    return type ? [{ launch: l, type }] : [];
-  });
+  // A type outside the policy cannot be recorded (its capacity is unknown), so neither
+  // it nor an alternative of it is launched.
+  const allowed = (name: string) => policy.scaleUp.instanceTypes.some((t) => t.name === name);
+  const toLaunch = plan.launches
+    .slice(0, room)
+    .filter((l) => allowed(l.instanceType))
+    .map((l) => (l.alternatives ? { ...l, alternatives: l.alternatives.filter((a) => allowed(a.instanceType)) } : l));
   // In plan order whatever order they finish in, so the report and the node ids a
   // replay hands out do not depend on timing.
   const ids: Array<string | undefined> = new Array(toLaunch.length);
   const refused: UnavailableOffering[] = [];
   let failures = 0;
   await inParallel([...toLaunch.keys()], LAUNCH_CONCURRENCY, async (i) => {
-    const { launch, type } = toLaunch[i];
+    const launch = toLaunch[i];
+    const capacityType = launch.capacityType ?? ON_DEMAND;
     try {
-      const id = await fleet.launch({ instanceType: launch.instanceType, zone: launch.zone, labels: launch.labels });
-      await store.recordLaunch({ id, instanceType: launch.instanceType, zone: launch.zone, labels: launch.labels, capacity: type.capacity, state: 'LAUNCHING', launchedAt: now, pricePerHour: launch.pricePerHour });
-      ids[i] = id;
+      const launched = await fleet.launch({
+        instanceType: launch.instanceType,
+        zone: launch.zone,
+        labels: launch.labels,
+        ...(launch.capacityType ? { capacityType: launch.capacityType } : {}),
+        ...(launch.alternatives?.length ? { alternatives: launch.alternatives.map((a) => ({ instanceType: a.instanceType, zone: a.zone })) } : {}),
+      });
+      const { type, pricePerHour } = offeringLaunched(launched, launch, policy.scaleUp.instanceTypes);
+      await store.recordLaunch({
+        id: launched.id,
+        instanceType: launched.instanceType,
+        zone: launched.zone,
+        labels: launch.labels,
+        capacity: type.capacity,
+        state: 'LAUNCHING',
+        launchedAt: now,
+        pricePerHour,
+        capacityType,
+      });
+      ids[i] = launched.id;
+      if (launched.instanceType !== launch.instanceType || launched.zone !== launch.zone) {
+        logger.info('the cloud chose another of the planned offerings', { planned: `${launch.instanceType} in ${launch.zone}`, launched: `${launched.instanceType} in ${launched.zone}`, capacityType });
+      }
     } catch (err) {
       failures++;
-      const entry = refusal(err, launch, type, now);
-      if (entry) refused.push(entry);
+      const entries = refusals(err, launch, capacityType, policy.scaleUp.instanceTypes, now);
+      refused.push(...entries);
       logger.error('launch failed; its tasks stay pending and the next pass plans again', {
         instanceType: launch.instanceType,
         zone: launch.zone,
+        capacityType,
         error: String(err),
-        ...(entry ? { unavailableUntil: entry.until } : {}),
+        ...(entries.length ? { unavailableUntil: entries[0].until } : {}),
       });
     }
   });
@@ -128,8 +153,31 @@ async function launchWithinLimit({ fleet, store, policy, logger }: LaunchDeps, p
   return { launched: ids.filter((id): id is string => id !== undefined), failures, refused };
 }
 
-/** What to remember about a failed launch: only a refusal of where or how much, never a bad request or a throttle. */
-function refusal(err: unknown, launch: Launch, type: InstanceType, now: number): UnavailableOffering | undefined {
-  if (!(err instanceof FleetError) || err.unavailable === undefined) return undefined;
-  return unavailableAfter({ instanceType: launch.instanceType, zone: launch.zone, capacityType: ON_DEMAND, reason: err.unavailable, vcpus: vcpusOf(type) }, now);
+/**
+ * The type and price of what the cloud launched: the planned offering, or the
+ * alternative it chose, at the price the plan assumed for it. A type outside the
+ * policy (the cloud cannot choose one: every alternative came from the plan) is an
+ * adapter's bug, not bad luck.
+ */
+function offeringLaunched(launched: LaunchedInstance, launch: Launch, types: readonly InstanceType[]): { type: InstanceType; pricePerHour: number } {
+  const type = types.find((t) => t.name === launched.instanceType);
+  if (!type) throw new FleetError(`the fleet launched ${launched.instanceType} (${launched.id}), a type outside the policy's instanceTypes; it is left unrecorded and found by no pass`, { operation: 'launch', instanceIds: [launched.id], retriable: false });
+  const planned = [{ instanceType: launch.instanceType, zone: launch.zone, pricePerHour: launch.pricePerHour }, ...(launch.alternatives ?? [])];
+  const offering = planned.find((o) => o.instanceType === launched.instanceType && o.zone === launched.zone) ?? planned.find((o) => o.instanceType === launched.instanceType);
+  return { type, pricePerHour: offering?.pricePerHour ?? launch.pricePerHour };
+}
+
+/**
+ * What to remember about a failed launch: only refusals of where or how much, never a
+ * bad request or a throttle; each offering the cloud refused when it named them
+ * (CreateFleet's errors), else the request's own. Keyed by the launch's capacity type:
+ * Spot out of capacity says nothing about On-Demand there.
+ */
+function refusals(err: unknown, launch: Launch, capacityType: CapacityType, types: readonly InstanceType[], now: number): UnavailableOffering[] {
+  if (!(err instanceof FleetError)) return [];
+  const offerings = err.refusedOfferings ?? (err.unavailable !== undefined ? [{ instanceType: launch.instanceType, zone: launch.zone, reason: err.unavailable }] : []);
+  return offerings.flatMap((o) => {
+    const type = types.find((t) => t.name === o.instanceType);
+    return type ? [unavailableAfter({ instanceType: o.instanceType, zone: o.zone, capacityType, reason: o.reason, vcpus: vcpusOf(type) }, now)] : [];
+  });
 }

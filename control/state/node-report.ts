@@ -1,3 +1,4 @@
+import type { CapacityType } from '../../core/model';
 import type { Resources } from '../../core/resources';
 import type { ContainerHealth, Endpoint } from '../../core/service';
 
@@ -25,7 +26,7 @@ export interface ContainerReport {
 
 /**
  * One report from a node's agent. A report that changes nothing the scheduler decides on
- * — the node's state, type, zone, labels, capacity, price, address, or any copy's status,
+ * — the node's state, type, zone, labels, capacity, price, address, capacity type, or any copy's status,
  * endpoints or health — is a quiet one: it renews the node's liveness and usage and must
  * not wake a pass (the store marks it so; a node that stops reporting is still found by
  * the scheduled pass, within the heartbeat timeout plus its period).
@@ -40,5 +41,7 @@ export interface Heartbeat {
   readonly pricePerHour: number;
   /** Where load balancers reach this node's host ports. */
   readonly address?: string;
+  /** How the instance was bought; absent: the stored value stands (an agent that predates Spot). */
+  readonly capacityType?: CapacityType;
   readonly containers: readonly ContainerReport[];
 }

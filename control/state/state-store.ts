@@ -1,5 +1,5 @@
 import type { LaunchTimeouts } from '../../core/launch-hold';
-import type { Job, Node, Task } from '../../core/model';
+import type { Job, Node, Reclaim, Task } from '../../core/model';
 import type { UnavailableOffering } from '../../core/offerings';
 import type { Plan } from '../../core/pass/plan-types';
 import type { Snapshot } from '../../core/pass/snapshot';
@@ -150,7 +150,29 @@ export interface CapacityMemory {
   readonly launchTimeouts?: LaunchTimeouts;
 }
 
-export type StateStore = JobStore & NodeReportStore & FleetStateReader & SchedulerStore;
+/**
+ * What a cloud's notice that it will take a node back did to the node:
+ * - `marked`: the node is DRAINING with the notice (a pass moves its work away);
+ * - `unchanged`: it already holds this notice or a firmer one (an interruption's
+ *   deadline is never replaced by a later rebalance recommendation, nor by a repeat
+ *   of the interruption: EventBridge and SQS deliver at least once);
+ * - `not-found`: no such node (another deployment's instance, or one long gone);
+ * - `gone`: the node is LOST or TERMINATING, past draining.
+ */
+export type ReclaimOutcome = 'marked' | 'unchanged' | 'not-found' | 'gone';
+
+/** The interruption notices' handler (lambdas/handlers/interruptions.ts). */
+export interface ReclaimStore {
+  /**
+   * Marks a LAUNCHING, ACTIVE or DRAINING node DRAINING with `reclaim`, in one
+   * conditional write, unless it holds a notice at least as firm: an interruption
+   * outranks a rebalance recommendation. The write wakes a pass like any scheduler
+   * node write (the quiet-heartbeat mark is cleared).
+   */
+  markReclaimed(nodeId: string, reclaim: Reclaim): Promise<ReclaimOutcome>;
+}
+
+export type StateStore = JobStore & NodeReportStore & FleetStateReader & SchedulerStore & ReclaimStore;
 
 /**
  * How long a launch lease lasts when its holder never releases it (a pass that crashed

@@ -20,10 +20,11 @@ import { JobExistsError, JobRevisionConflictError, StoreUnavailableError } from 
 import { oldestDropped, type JobVersion } from '../../control/state/job-version';
 import { revisionOf, sameJob, taskChunks } from '../../control/state/job-writes';
 import { containerTransition, taskAfterUpdate } from '../../control/state/task-transitions';
-import { ACCEPTS_WORK, HOLDS_RESOURCES, type Job, type Node, type Task } from '../../core/model';
+import { ACCEPTS_WORK, GONE, HOLDS_RESOURCES, type Job, type Node, type Reclaim, type Task } from '../../core/model';
 import { isFinished } from '../../core/pass/task-fate';
 import type { JobUpdate, Plan, TaskUpdate } from '../../core/pass/plan-types';
-import { LAUNCH_LEASE_MS, NODE_TOMBSTONE_MS, type ApplyResult, type PlanConflict, type StateStore } from '../../control/state/state-store';
+import { LAUNCH_LEASE_MS, NODE_TOMBSTONE_MS, type ApplyResult, type PlanConflict, type ReclaimOutcome, type StateStore } from '../../control/state/state-store';
+import { reclaimReplaces } from '../../control/state/reclaim-notice';
 import { type Heartbeat } from '../../control/state/node-report';
 import { type UtilisationSample } from '../../core/utilisation-sample';
 import type { Snapshot } from '../../core/pass/snapshot';
@@ -405,6 +406,7 @@ export class DynamoStateStore implements StateStore {
       ':price': hb.pricePerHour,
       ':zero': 0,
       ...(hb.address !== undefined ? { ':address': hb.address } : {}),
+      ...(hb.capacityType !== undefined ? { ':capacityType': hb.capacityType } : {}),
     };
     const names = { '#zone': 'zone', '#quiet': QUIET_HEARTBEAT_ATTRIBUTE, ...(hb.address !== undefined ? { '#address': 'address' } : {}) };
     // An agent that reports no address leaves the last one known. This write changes the
@@ -412,7 +414,8 @@ export class DynamoStateStore implements StateStore {
     const common =
       'instanceType = :type, #zone = :zone, labels = :labels, capCpu = :capCpu, capMem = :capMem, usageCpu = :usageCpu, usageMem = :usageMem, ' +
       'lastHeartbeatAt = :now, usageAt = :now, pricePerHour = :price, allocCpu = if_not_exists(allocCpu, :zero), allocMem = if_not_exists(allocMem, :zero), launchedAt = if_not_exists(launchedAt, :now)' +
-      (hb.address !== undefined ? ', #address = :address' : '');
+      (hb.address !== undefined ? ', #address = :address' : '') +
+      (hb.capacityType !== undefined ? ', capacityType = :capacityType' : '');
     try {
       // A node's first report (or its first after launch) makes it ACTIVE...
       await this.doc.send(
@@ -465,6 +468,11 @@ export class DynamoStateStore implements StateStore {
       names['#address'] = 'address';
       values[':address'] = hb.address;
       condition += ' AND #address = :address';
+    }
+    // A steady Spot node stays quiet: its capacity type is what the launch (or its first report) stored.
+    if (hb.capacityType !== undefined) {
+      values[':capacityType'] = hb.capacityType;
+      condition += ' AND capacityType = :capacityType';
     }
     try {
       await this.doc.send(
@@ -566,6 +574,46 @@ export class DynamoStateStore implements StateStore {
       // The instance already reported (its heartbeat won the race): keep what it said.
       if (!(err instanceof ConditionalCheckFailedException)) throw unavailable('recordLaunch', err);
     }
+  }
+
+  /**
+   * One conditional update: the node exists, is not past draining, and holds no notice
+   * as firm (reclaim-notice.ts, as a condition: a rebalance only where no notice is, an
+   * interruption where none or a rebalance is). Refused, one strong read says why.
+   */
+  async markReclaimed(nodeId: string, reclaim: Reclaim): Promise<ReclaimOutcome> {
+    const firmer = reclaim.notice === 'interruption' ? ' AND (attribute_not_exists(reclaim) OR reclaim.notice = :rebalance)' : ' AND attribute_not_exists(reclaim)';
+    // A refusal whose read finds nothing firmer raced another write (a pass's, a
+    // heartbeat's): the condition is tried again on the item as it is now.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await this.doc.send(
+          new UpdateCommand({
+            TableName: this.tables.nodes,
+            Key: { id: nodeId },
+            // The quiet mark goes, so the stream record wakes a pass as the scheduler's own node writes do.
+            UpdateExpression: 'SET #state = :draining, reclaim = :reclaim REMOVE #quiet',
+            ConditionExpression: `attribute_exists(id) AND #state IN (:launching, :active, :draining)${firmer}`,
+            ExpressionAttributeNames: { '#state': 'state', '#quiet': QUIET_HEARTBEAT_ATTRIBUTE },
+            ExpressionAttributeValues: {
+              ':draining': 'DRAINING',
+              ':launching': 'LAUNCHING',
+              ':active': 'ACTIVE',
+              ':reclaim': { ...reclaim },
+              ...(reclaim.notice === 'interruption' ? { ':rebalance': 'rebalance' } : {}),
+            },
+          }),
+        );
+        return 'marked';
+      } catch (err) {
+        if (!(err instanceof ConditionalCheckFailedException)) throw unavailable('markReclaimed', err);
+      }
+      const item = await this.getItem<NodeItem>(this.tables.nodes, nodeId);
+      if (!item || !live(item)) return 'not-found';
+      if (GONE.has(item.state)) return 'gone';
+      if (!reclaimReplaces(item.reclaim, reclaim)) return 'unchanged';
+    }
+    throw new StoreUnavailableError('markReclaimed', { cause: new Error(`node ${nodeId} kept changing under the notice's write; the message is delivered again`) });
   }
 
   async removeNode(nodeId: string): Promise<void> {

@@ -1,9 +1,13 @@
 import {
+  CreateFleetCommand,
   DescribeInstancesCommand,
   RunInstancesCommand,
   TerminateInstancesCommand,
   type EC2Client,
   type Filter,
+  type CreateFleetCommandInput,
+  type CreateFleetError,
+  type FleetLaunchTemplateConfigRequest,
   type Instance,
   type RunInstancesCommandInput,
   type Tag,
@@ -12,7 +16,7 @@ import {
 import { DEFAULT_CATALOG, findInstanceType } from '../../core/catalog';
 import { ARCHITECTURES, type Architecture, type InstanceType } from '../../core/model';
 import type { UnavailableReason } from '../../core/offerings';
-import type { Fleet, LaunchRequest } from '../../control/fleet';
+import type { Fleet, LaunchedInstance, LaunchRequest, RefusedOffering } from '../../control/fleet';
 import { FleetError, type FleetOperation } from '../../control/fleet';
 import { classifyAwsError } from './aws-error';
 import { AdapterConfigError, listIds } from './errors';
@@ -47,7 +51,16 @@ const UNAVAILABLE_BY_CODE: Readonly<Record<string, UnavailableReason>> = {
   InsufficientInstanceCapacity: 'insufficient-capacity',
   Unsupported: 'unsupported',
   VcpuLimitExceeded: 'vcpu-limit',
+  // The Spot form of the quota: the account's running Spot vCPUs plus this launch pass
+  // its Spot limit (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-spot-limits.html).
+  MaxSpotInstanceCountExceeded: 'vcpu-limit',
 };
+
+/**
+ * CreateFleet's LaunchTemplateConfigs hold at most 50 overrides in all
+ * (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/fleet-quotas.html).
+ */
+const MAX_FLEET_OVERRIDES = 50;
 
 /** What to do about a code, added to the message. */
 const HINTS: Readonly<Record<string, string>> = {
@@ -58,6 +71,7 @@ const HINTS: Readonly<Record<string, string>> = {
   'InvalidLaunchTemplateId.NotFound': 'the launch template does not exist in this region; check the launchTemplateId the stack passes in',
   'InvalidLaunchTemplateId.VersionNotFound': 'that launch template version does not exist; use $Latest, $Default or an existing version number',
   VcpuLimitExceeded: 'the account vCPU quota for this instance family is used up; request a quota increase or lower the fleet maximum',
+  MaxSpotInstanceCountExceeded: "the account's Spot vCPU quota is used up; request a Spot quota increase or let jobs run on demand",
   Unsupported: 'this instance type is not offered in this zone; allow other zones or types',
 };
 
@@ -149,44 +163,41 @@ export class Ec2Fleet implements Fleet {
     this.subnetsByZone = { ...options.subnetsByZone };
   }
 
-  async launch(request: Ec2LaunchRequest): Promise<string> {
+  /**
+   * An On-Demand launch of one offering is one RunInstances call. A Spot launch, or
+   * any launch with alternatives, is one CreateFleet of type `instant` for one
+   * instance: EC2 chooses among the offerings (price-capacity-optimized for Spot: the
+   * pools least likely to be interrupted, then the cheapest of them) and answers with
+   * the instance or with each offering's refusal
+   * (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instant-fleet.html,
+   * https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-fleet-allocation-strategy.html).
+   */
+  async launch(request: Ec2LaunchRequest): Promise<LaunchedInstance> {
     const refuse = (message: string) => new FleetError(`cannot launch: ${message}`, { operation: 'launch', retriable: false });
-    if (typeof request.instanceType !== 'string' || !INSTANCE_TYPE.test(request.instanceType)) {
-      throw refuse(`instanceType ${JSON.stringify(request.instanceType)} is not an EC2 instance type such as "m5.large"`);
-    }
-    // Refused before any call: EC2 would answer InvalidParameterValue (the AMI's
-    // architecture is not the type's), and a type with no template here must never
-    // have been planned — the policy holds only types of the stack's architectures.
-    const arch = findInstanceType(this.catalog, request.instanceType)?.arch;
-    if (arch === undefined) {
-      throw refuse(`instance type ${request.instanceType} is not in the catalog, so its architecture and launch template are unknown; allow only catalog types`);
-    }
-    const templateId = this.launchTemplates[arch];
-    if (templateId === undefined) {
-      throw refuse(
-        `${request.instanceType} is ${arch} and the stack has no ${arch} launch template (it has ${Object.keys(this.launchTemplates).join(', ')}); ` +
-          'add the type to the stack\'s instanceTypes context and redeploy, which creates that template',
-      );
-    }
-    const subnetId = Object.hasOwn(this.subnetsByZone, request.zone) ? this.subnetsByZone[request.zone] : undefined;
-    if (subnetId === undefined) {
-      throw refuse(
-        `zone ${JSON.stringify(request.zone)} has no subnet configured; known zones: ${Object.keys(this.subnetsByZone).join(', ')} — ` +
-          'add it to subnetsByZone or keep the scheduler policy to these zones',
-      );
-    }
+    const capacityType = request.capacityType ?? 'on-demand';
+    if (capacityType !== 'on-demand' && capacityType !== 'spot') throw refuse(`capacityType ${JSON.stringify(capacityType)} must be "on-demand" or "spot"`);
+    const first = this.offering(request.instanceType, request.zone, refuse);
     if (request.clientToken !== undefined && !CLIENT_TOKEN.test(request.clientToken)) {
       throw refuse('clientToken must be 1..64 printable ASCII characters without spaces');
     }
     const tags = [this.stackTag, MANAGED_TAG, ...labelTags(request.labels ?? {}, refuse)];
+    if (capacityType === 'spot' || (request.alternatives?.length ?? 0) > 0) {
+      const seen = new Set<string>();
+      const offerings = [first, ...(request.alternatives ?? []).map((a) => this.offering(a.instanceType, a.zone, refuse))].filter((o) => {
+        const key = `${o.instanceType}#${o.zone}`;
+        return !seen.has(key) && (seen.add(key), true);
+      });
+      if (offerings.length > MAX_FLEET_OVERRIDES) throw refuse(`${offerings.length} offerings, but CreateFleet takes at most ${MAX_FLEET_OVERRIDES}; plan fewer alternatives`);
+      return this.createFleet(request, capacityType, offerings, tags);
+    }
 
     const input: RunInstancesCommandInput = {
       MinCount: 1,
       MaxCount: 1,
-      LaunchTemplate: { LaunchTemplateId: templateId, Version: this.launchTemplateVersion },
+      LaunchTemplate: { LaunchTemplateId: first.templateId, Version: this.launchTemplateVersion },
       // Checked against INSTANCE_TYPE above; EC2 itself decides whether the type exists.
       InstanceType: request.instanceType as _InstanceType,
-      SubnetId: subnetId,
+      SubnetId: first.subnetId,
       // Tagging at launch (not with CreateTags after) means no instance ever exists
       // untagged, so terminate can recognise it and IAM can condition on the request tag.
       TagSpecifications: [
@@ -208,9 +219,88 @@ export class Ec2Fleet implements Fleet {
         { operation: 'launch', retriable: false },
       );
     }
-    return instanceId;
+    return { id: instanceId, instanceType: request.instanceType, zone: request.zone };
   }
 
+  /** One (type, zone) checked and resolved to its launch template and subnet, before any call. */
+  private offering(instanceType: string, zone: string, refuse: (message: string) => FleetError): Offering {
+    if (typeof instanceType !== 'string' || !INSTANCE_TYPE.test(instanceType)) {
+      throw refuse(`instanceType ${JSON.stringify(instanceType)} is not an EC2 instance type such as "m5.large"`);
+    }
+    // Refused before any call: EC2 would answer InvalidParameterValue (the AMI's
+    // architecture is not the type's), and a type with no template here must never
+    // have been planned — the policy holds only types of the stack's architectures.
+    const arch = findInstanceType(this.catalog, instanceType)?.arch;
+    if (arch === undefined) {
+      throw refuse(`instance type ${instanceType} is not in the catalog, so its architecture and launch template are unknown; allow only catalog types`);
+    }
+    const templateId = this.launchTemplates[arch];
+    if (templateId === undefined) {
+      throw refuse(
+        `${instanceType} is ${arch} and the stack has no ${arch} launch template (it has ${Object.keys(this.launchTemplates).join(', ')}); ` +
+          'add the type to the stack\'s instanceTypes context and redeploy, which creates that template',
+      );
+    }
+    const subnetId = Object.hasOwn(this.subnetsByZone, zone) ? this.subnetsByZone[zone] : undefined;
+    if (subnetId === undefined) {
+      throw refuse(
+        `zone ${JSON.stringify(zone)} has no subnet configured; known zones: ${Object.keys(this.subnetsByZone).join(', ')} — ` +
+          'add it to subnetsByZone or keep the scheduler policy to these zones',
+      );
+    }
+    return { instanceType, zone, templateId, subnetId };
+  }
+
+  /**
+   * CreateFleet `instant` for one instance of `capacityType`: one LaunchTemplateConfig
+   * per launch template (an override cannot change the image, so each architecture's
+   * types go with their own template), one override per offering (type and the subnet
+   * of its zone). An instant fleet answers 200 even when nothing launched: its `Errors`
+   * say why per offering, and are mapped as RunInstances' exceptions are.
+   */
+  private async createFleet(request: Ec2LaunchRequest, capacityType: 'on-demand' | 'spot', offerings: readonly Offering[], tags: Tag[]): Promise<LaunchedInstance> {
+    const byTemplate = new Map<string, Offering[]>();
+    for (const o of offerings) byTemplate.set(o.templateId, [...(byTemplate.get(o.templateId) ?? []), o]);
+    const configs: FleetLaunchTemplateConfigRequest[] = [...byTemplate].map(([templateId, os]) => ({
+      LaunchTemplateSpecification: { LaunchTemplateId: templateId, Version: this.launchTemplateVersion },
+      Overrides: os.map((o) => ({ InstanceType: o.instanceType as _InstanceType, SubnetId: o.subnetId })),
+    }));
+    const what = `CreateFleet (${capacityType}) of ${offerings.map((o) => `${o.instanceType} in ${o.zone}`).join(', ')}`;
+    const input: CreateFleetCommandInput = {
+      Type: 'instant',
+      TargetCapacitySpecification: { TotalTargetCapacity: 1, DefaultTargetCapacityType: capacityType },
+      LaunchTemplateConfigs: configs,
+      ...(capacityType === 'spot'
+        ? { SpotOptions: { AllocationStrategy: 'price-capacity-optimized' } }
+        : // On demand, the order of the overrides is the plan's order, cheapest first.
+          { OnDemandOptions: { AllocationStrategy: 'prioritized' } }),
+      // Instant fleets tag the instances they launch (ResourceType instance) and the fleet
+      // request itself; volumes cannot be tagged here (the API takes only these two).
+      TagSpecifications: [
+        { ResourceType: 'instance', Tags: tags },
+        { ResourceType: 'fleet', Tags: [this.stackTag, MANAGED_TAG] },
+      ],
+      ...(request.clientToken !== undefined ? { ClientToken: request.clientToken } : {}),
+    };
+    if (capacityType === 'on-demand') {
+      configs.forEach((c) => c.Overrides!.forEach((o) => (o.Priority = offerings.findIndex((x) => x.instanceType === o.InstanceType && x.subnetId === o.SubnetId))));
+    }
+    let out;
+    try {
+      out = await this.client.send(new CreateFleetCommand(input));
+    } catch (err) {
+      throw sdkFailure('launch', what, [], err);
+    }
+    const launched = (out.Instances ?? []).find((i) => (i.InstanceIds?.length ?? 0) > 0);
+    const instanceId = launched?.InstanceIds?.[0];
+    if (launched && instanceId) {
+      const subnet = launched.LaunchTemplateAndOverrides?.Overrides?.SubnetId;
+      const chosen =
+        offerings.find((o) => o.instanceType === launched.InstanceType && o.subnetId === subnet) ?? offerings.find((o) => o.instanceType === launched.InstanceType) ?? offerings[0];
+      return { id: instanceId, instanceType: launched.InstanceType ?? chosen.instanceType, zone: chosen.zone };
+    }
+    throw fleetErrors(what, out.Errors ?? [], offerings, this.stackTag);
+  }
   /**
    * Terminates the given instances that carry the stack tag. Instances already gone
    * count as terminated. Instances without the tag are never touched: after the owned
@@ -318,6 +408,53 @@ export class Ec2Fleet implements Fleet {
       }
     }
   }
+}
+
+/** One (type, zone) a launch may use, resolved to what EC2 is asked for. */
+interface Offering {
+  readonly instanceType: string;
+  readonly zone: string;
+  readonly templateId: string;
+  readonly subnetId: string;
+}
+
+/**
+ * Why an instant fleet launched nothing, from its per-offering `Errors`. Each refusal of
+ * where or how much (UNAVAILABLE_BY_CODE) names its offering (type and subnet, hence
+ * zone), so the pass remembers each and the next plan launches elsewhere; retriable
+ * when any refusal is one that passes with time (capacity) and none needs a change.
+ */
+function fleetErrors(what: string, errors: readonly CreateFleetError[], offerings: readonly Offering[], stackTag: Tag): FleetError {
+  if (errors.length === 0) {
+    return new FleetError(`${what} answered with neither an instance nor an error; look for an instance tagged ${stackTag.Key}=${stackTag.Value} that no node reports for`, {
+      operation: 'launch',
+      retriable: false,
+    });
+  }
+  const refused: RefusedOffering[] = [];
+  const codes = new Set<string>();
+  for (const e of errors) {
+    const code = e.ErrorCode ?? 'UnknownError';
+    codes.add(code);
+    const reason = Object.hasOwn(UNAVAILABLE_BY_CODE, code) ? UNAVAILABLE_BY_CODE[code] : undefined;
+    const o = e.LaunchTemplateAndOverrides?.Overrides;
+    const offering = offerings.find((x) => x.instanceType === o?.InstanceType && (o?.SubnetId === undefined || x.subnetId === o.SubnetId));
+    if (reason && offering && !refused.some((r) => r.instanceType === offering.instanceType && r.zone === offering.zone)) {
+      refused.push({ instanceType: offering.instanceType, zone: offering.zone, reason });
+    }
+  }
+  const detail = errors.map((e) => `${e.ErrorCode ?? 'UnknownError'}${e.LaunchTemplateAndOverrides?.Overrides?.InstanceType ? ` (${e.LaunchTemplateAndOverrides.Overrides.InstanceType})` : ''}: ${e.ErrorMessage ?? ''}`.trim());
+  const hints = [...codes].flatMap((c) => (HINTS[c] ? [HINTS[c]] : []));
+  const allUnavailable = [...codes].every((c) => Object.hasOwn(UNAVAILABLE_BY_CODE, c));
+  const retriable = allUnavailable && [...codes].some((c) => UNAVAILABLE_BY_CODE[c] === 'insufficient-capacity');
+  const reasons = new Set(refused.map((r) => r.reason));
+  return new FleetError(`${what} launched nothing: ${detail.join('; ')} — ${hints.length ? hints.join('; ') : 'not retried; fix the cause first'}`, {
+    operation: 'launch',
+    retriable,
+    ...(refused.length > 0 ? { refusedOfferings: refused } : {}),
+    // One reason for callers that read only it: the tightest (a quota over a zone's capacity).
+    ...(reasons.size > 0 ? { unavailable: reasons.has('vcpu-limit') ? 'vcpu-limit' : reasons.has('insufficient-capacity') ? 'insufficient-capacity' : 'unsupported' } : {}),
+  });
 }
 
 function labelTags(labels: Readonly<Record<string, string>>, refuse: (message: string) => FleetError): Tag[] {

@@ -1,4 +1,4 @@
-import type { Node } from '../../core/model';
+import type { CapacityType, Node, Reclaim } from '../../core/model';
 
 /**
  * A node as stored. Capacity and allocation are flat numbers, because a transaction's
@@ -23,6 +23,9 @@ export interface NodeItem {
   readonly emptySince?: number;
   readonly underutilizedSince?: number;
   readonly address?: string;
+  /** Absent on items written before Spot: on-demand. */
+  readonly capacityType?: CapacityType;
+  readonly reclaim?: Reclaim;
 }
 
 export function toNodeItem(n: Node): NodeItem {
@@ -44,6 +47,8 @@ export function toNodeItem(n: Node): NodeItem {
     emptySince: n.emptySince,
     underutilizedSince: n.underutilizedSince,
     address: n.address,
+    capacityType: n.capacityType,
+    reclaim: n.reclaim ? { ...n.reclaim } : undefined,
   };
 }
 
@@ -63,5 +68,7 @@ export function fromNodeItem(i: NodeItem): Node {
     emptySince: i.emptySince,
     underutilizedSince: i.underutilizedSince,
     ...(i.address !== undefined ? { address: i.address } : {}),
+    ...(i.capacityType !== undefined ? { capacityType: i.capacityType } : {}),
+    ...(i.reclaim !== undefined ? { reclaim: i.reclaim } : {}),
   };
 }

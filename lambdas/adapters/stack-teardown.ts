@@ -32,6 +32,8 @@ export interface TeardownTriggers {
   readonly eventSourceMappingId: string;
   /** The UUID of the scheduler's event source mapping on the wake queue; absent: none. */
   readonly wakeMappingId?: string;
+  /** The UUID of the interruptions function's mapping on the interruption queue; absent: none. */
+  readonly interruptionMappingId?: string;
 }
 
 export interface TeardownOutcome {
@@ -85,7 +87,7 @@ export class StackTeardown {
     } catch (err) {
       if (codeOf(err) !== 'ResourceNotFoundException') throw new TeardownError(`DisableRule ${t.ruleName}`, messageOf(err), { cause: err });
     }
-    for (const uuid of [t.eventSourceMappingId, ...(t.wakeMappingId ? [t.wakeMappingId] : [])]) await this.disableMapping(uuid);
+    for (const uuid of [t.eventSourceMappingId, t.wakeMappingId, t.interruptionMappingId]) if (uuid) await this.disableMapping(uuid);
   }
 
   /** A mapping still being created or updated answers ResourceInUseException; it settles within seconds. */

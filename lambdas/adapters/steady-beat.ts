@@ -36,7 +36,8 @@ export function steadyBeat(node: NodeItem & NodeBeatMarks, hb: Heartbeat, now: n
     node.capCpu === hb.capacity.cpu &&
     node.capMem === hb.capacity.memoryMiB &&
     node.pricePerHour === hb.pricePerHour &&
-    (hb.address === undefined || node.address === hb.address);
+    (hb.address === undefined || node.address === hb.address) &&
+    (hb.capacityType === undefined || node.capacityType === hb.capacityType);
   if (!same) return false;
   if (node.lastHeartbeatAt === undefined || now - node.lastHeartbeatAt >= refreshMs) return false;
   if (node.usageAt === undefined || now - node.usageAt >= USAGE_REFRESH_MS) return false;

@@ -97,6 +97,7 @@ function toHeartbeat(nodeId: string, body: HeartbeatBody): Heartbeat {
     usage: { cpu: Math.round(body.usage.cpu), memoryMiB: Math.round(body.usage.memoryMiB) },
     pricePerHour: body.pricePerHour,
     ...(body.address !== undefined ? { address: body.address } : {}),
+    ...(body.capacityType !== undefined ? { capacityType: body.capacityType } : {}),
     containers: body.containers,
   };
 }

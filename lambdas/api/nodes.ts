@@ -32,5 +32,7 @@ function nodeView(n: Node): NodeView {
     launchedAt: n.launchedAt,
     lastHeartbeatAt: n.lastHeartbeatAt ?? null,
     pricePerHour: n.pricePerHour,
+    capacityType: n.capacityType ?? 'on-demand',
+    ...(n.reclaim ? { reclaim: { notice: n.reclaim.notice, noticedAt: n.reclaim.noticedAt, ...(n.reclaim.deadline !== undefined ? { deadline: n.reclaim.deadline } : {}) } } : {}),
   };
 }

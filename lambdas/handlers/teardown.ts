@@ -18,6 +18,8 @@ export interface TeardownProperties {
   readonly EventSourceMappingId: string;
   /** The wake queue's mapping; absent on a stack deployed before the queue existed. */
   readonly WakeMappingId?: string;
+  /** The interruption queue's mapping; absent on a stack deployed before Spot. */
+  readonly InterruptionMappingId?: string;
   readonly TagKey: string;
   readonly TagValue: string;
   /** How long after the triggers stop a pass already running may still launch: the scheduler's timeout and a margin. */
@@ -48,7 +50,12 @@ export function createHandler(deps: TeardownDeps): (event: CloudFormationCustomR
           throw new Error('the resource properties need RuleName, EventSourceMappingId, TagKey, TagValue and QuietSeconds ≥ 0; the stack sets them (infra/teardown.ts)');
         }
         const t = deps.teardown({ key: p.TagKey, value: p.TagValue });
-        await t.stopTriggers({ ruleName: p.RuleName, eventSourceMappingId: p.EventSourceMappingId, ...(p.WakeMappingId ? { wakeMappingId: p.WakeMappingId } : {}) });
+        await t.stopTriggers({
+          ruleName: p.RuleName,
+          eventSourceMappingId: p.EventSourceMappingId,
+          ...(p.WakeMappingId ? { wakeMappingId: p.WakeMappingId } : {}),
+          ...(p.InterruptionMappingId ? { interruptionMappingId: p.InterruptionMappingId } : {}),
+        });
         const start = deps.now();
         const out = await t.terminateAll({ quietUntil: start + quietSeconds * 1000, deadline: start + context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS });
         reason = `scheduler triggers stopped; ${out.terminated.length} instance(s) terminated in ${out.sweeps} sweep(s)`;

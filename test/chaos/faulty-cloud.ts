@@ -1,4 +1,4 @@
-import type { Fleet, LaunchRequest } from '../../control/fleet';
+import type { Fleet, LaunchedInstance, LaunchRequest } from '../../control/fleet';
 import type { NodeCommander } from '../../control/node-commander';
 import { InMemoryFleet } from '../../control/fakes/in-memory-fleet';
 
@@ -43,10 +43,10 @@ export class ObservedFleet implements Fleet {
     private readonly onTerminate: (id: string) => void,
   ) {}
 
-  async launch(request: LaunchRequest): Promise<string> {
-    const id = await this.inner.launch(request);
-    this.onLaunch(id, request);
-    return id;
+  async launch(request: LaunchRequest): Promise<LaunchedInstance> {
+    const launched = await this.inner.launch(request);
+    this.onLaunch(launched.id, { ...request, instanceType: launched.instanceType, zone: launched.zone });
+    return launched;
   }
 
   async terminate(instanceIds: readonly string[]): Promise<void> {

@@ -1,7 +1,7 @@
 import { assignmentGroups } from '../../control/state/assignment-groups';
 import { StoreUnavailableError } from '../../control/state/errors';
 import type { LaunchTimeouts } from '../../core/launch-hold';
-import type { Job, Node, Task } from '../../core/model';
+import type { Job, Node, Reclaim, Task } from '../../core/model';
 import type { UnavailableOffering } from '../../core/offerings';
 import type { Plan } from '../../core/pass/plan-types';
 import type { ApplyResult, StateStore } from '../../control/state/state-store';
@@ -134,6 +134,11 @@ export class FaultyStore implements StateStore {
     this.call('removeNode');
     this.write();
     return this.inner.removeNode(nodeId);
+  }
+  async markReclaimed(nodeId: string, reclaim: Reclaim) {
+    this.call('markReclaimed');
+    this.write();
+    return this.inner.markReclaimed(nodeId, reclaim);
   }
   async putSample(sample: UtilisationSample) {
     this.call('putSample');

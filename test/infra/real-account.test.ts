@@ -159,6 +159,27 @@ describe('launch template pinning (offline IAM evaluation of the scheduler role)
     expect(deniedResources(statements, 'ec2:RunInstances', fromX86)).toEqual([]);
   });
 
+  it('allows the same launch as an instant fleet (CreateFleet), whose volumes carry no request tag, with the fleet tagged', () => {
+    const fleet = [
+      ...base.map((r) => (r.arn.includes(':volume/') ? { ...r, context: { 'ec2:LaunchTemplate': r.context['ec2:LaunchTemplate'], 'ec2:IsLaunchTemplateResource': 'true' } } : r)),
+      { arn: `${ACCOUNT}:fleet/*`, context: { [`aws:RequestTag/${STACK_TAG_KEY}`]: 'Stowage' } },
+    ];
+    expect(deniedResources(statements, 'ec2:CreateFleet', fleet)).toEqual([]);
+    // Untagged, the fleet and its instances are refused, as an untagged RunInstances is.
+    const untagged = fleet.map((r) => ({ ...r, context: Object.fromEntries(Object.entries(r.context).filter(([k]) => !k.startsWith('aws:RequestTag/'))) }));
+    expect(deniedResources(statements, 'ec2:CreateFleet', untagged).sort()).toEqual([`${ACCOUNT}:fleet/*`, `${ACCOUNT}:instance/*`]);
+    // And its image is pinned to the template's as RunInstances' is.
+    const swapped = fleet.map((r) => (r.arn.includes(':image/') ? { ...r, context: { ...r.context, 'ec2:IsLaunchTemplateResource': 'false' } } : r));
+    expect(deniedResources(statements, 'ec2:CreateFleet', swapped)).toHaveLength(1);
+  });
+
+  it('lets EC2 create only the Spot service-linked role, for spot.amazonaws.com', () => {
+    const slr = statements.filter((s) => asArray(s.Action).includes('iam:CreateServiceLinkedRole'));
+    expect(slr).toHaveLength(1);
+    expect(resolve(slr[0].Resource)).toMatch(/:iam::111122223333:role\/aws-service-role\/spot\.amazonaws\.com\/AWSServiceRoleForEC2Spot$/);
+    expect(slr[0].Condition).toEqual({ StringEquals: { 'iam:AWSServiceName': 'spot.amazonaws.com' } });
+  });
+
   it('refuses the same launch with its image replaced, even by an Amazon-owned AMI', () => {
     const swapped = replace(':image/', (r) => ({ arn: 'arn:aws:ec2:us-east-1::image/ami-0fffffffffffffff0', context: { ...r.context, 'ec2:IsLaunchTemplateResource': 'false' } }));
     expect(deniedResources(statements, 'ec2:RunInstances', swapped)).toEqual(['arn:aws:ec2:us-east-1::image/ami-0fffffffffffffff0']);
@@ -252,14 +273,24 @@ describe('teardown on stack delete', () => {
     resource = graviton.resources[teardownId];
   });
 
-  it('is a custom resource told the schedule, the stream and wake-queue mappings and the stack tag', () => {
+  it('is a custom resource told the schedule, the stream, wake-queue and interruption-queue mappings and the stack tag', () => {
     expect(resource.Type).toBe('Custom::StowageTeardown');
-    const [[ruleId]] = ofType(graviton, 'AWS::Events::Rule');
+    const [[ruleId]] = ofType(graviton, 'AWS::Events::Rule').filter(([, r]) => r.Properties.ScheduleExpression);
     const mappings = ofType(graviton, 'AWS::Lambda::EventSourceMapping');
     const streamId = mappings.find(([, r]) => r.Properties.EventSourceArn?.['Fn::GetAtt']?.[1] === 'StreamArn')?.[0];
-    const queueId = mappings.find(([, r]) => r.Properties.EventSourceArn?.['Fn::GetAtt']?.[1] === 'Arn')?.[0];
-    expect([streamId, queueId].every(Boolean)).toBe(true);
-    expect(resource.Properties).toMatchObject({ RuleName: { Ref: ruleId }, EventSourceMappingId: { Ref: streamId }, WakeMappingId: { Ref: queueId }, TagKey: STACK_TAG_KEY, TagValue: 'Stowage', QuietSeconds: '75' });
+    const queueOf = (queue: { node: { defaultChild?: unknown } }) => mappings.find(([, r]) => r.Properties.EventSourceArn?.['Fn::GetAtt']?.[0] === logicalId(graviton, queue))?.[0];
+    const queueId = queueOf(graviton.stack.scheduler.wakeQueue);
+    const interruptionId = queueOf(graviton.stack.interruptions.queue);
+    expect([streamId, queueId, interruptionId].every(Boolean)).toBe(true);
+    expect(resource.Properties).toMatchObject({
+      RuleName: { Ref: ruleId },
+      EventSourceMappingId: { Ref: streamId },
+      WakeMappingId: { Ref: queueId },
+      InterruptionMappingId: { Ref: interruptionId },
+      TagKey: STACK_TAG_KEY,
+      TagValue: 'Stowage',
+      QuietSeconds: '75',
+    });
   });
 
   it('depends on the network, the node template and group, and the scheduler, so its Delete runs before theirs', () => {
@@ -289,11 +320,12 @@ describe('teardown on stack delete', () => {
     expect(Object.keys(byAction).sort()).toEqual(['ec2:DescribeInstances', 'ec2:TerminateInstances', 'events:DisableRule', 'lambda:UpdateEventSourceMapping']);
     expect(byAction['ec2:TerminateInstances'].Condition).toEqual({ StringEquals: { [`aws:ResourceTag/${STACK_TAG_KEY}`]: 'Stowage' } });
     expect(resolve(byAction['events:DisableRule'].Resource)).toMatch(/^getatt:SchedulerEveryMinute\w+\.Arn$/);
-    // Both of the scheduler's mappings: the Nodes stream and the wake queue.
+    // The scheduler's mappings (the Nodes stream and the wake queue) and the interruption queue's.
     const mappings = asArray<unknown>(byAction['lambda:UpdateEventSourceMapping'].Resource).map(resolve);
-    expect(mappings).toHaveLength(2);
+    expect(mappings).toHaveLength(3);
     expect(mappings[0]).toMatch(/^arn:aws:lambda:us-east-1:111122223333:event-source-mapping:ref:SchedulerFunctionDynamoDBEventSource/);
     expect(mappings[1]).toMatch(/^arn:aws:lambda:us-east-1:111122223333:event-source-mapping:ref:SchedulerFunctionSqsEventSource\w*WakeQueue/);
+    expect(mappings[2]).toMatch(/^arn:aws:lambda:us-east-1:111122223333:event-source-mapping:ref:InterruptionsFunction\w*SqsEventSource\w*InterruptionsQueue/);
   });
 
   it('may take Lambda\'s fifteen minutes to wait for the instances', () => {

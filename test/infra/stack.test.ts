@@ -13,6 +13,8 @@ import { bundleAgent } from '../../infra/agent-bundle';
 import { DEFAULT_HEARTBEAT_SECONDS, ENV, HEARTBEAT_SECONDS_RANGE } from '../../lambdas/config';
 import { SCHEDULER_WAKE_PATTERNS, wakesScheduler } from '../../lambdas/adapters/scheduler-wake-filter';
 import { SYNC_COMMAND } from '../../lambdas/adapters/ssm-node-commander';
+import { INTERRUPTION_DETAIL_TYPE, REBALANCE_DETAIL_TYPE } from '../../lambdas/adapters/reclaim-event';
+import { RECLAIM_DETAIL_TYPES } from '../../infra/interruptions';
 import { EXEC_ARGV_PATTERN, EXEC_CONTAINER_PATTERN, SYNC_DOCUMENT_COMMAND } from '../../infra/node-documents';
 import { EXEC_ARGV_PATTERN as CLI_ARGV_PATTERN, EXEC_CONTAINER_PATTERN as CLI_CONTAINER_PATTERN } from '../../cli/commands/exec-request';
 import { LEASE_TTL_ATTRIBUTE, LIVE_INDEX, tableDefinitions, TASK_TTL_ATTRIBUTE, TASKS_BY_JOB_INDEX, TASKS_BY_NODE_INDEX } from '../../lambdas/adapters/table-schema';
@@ -173,8 +175,8 @@ describe('StowageStack tables', () => {
 describe('StowageStack functions', () => {
   it('runs every function on Node.js 24, ARM64', () => {
     const fns = ofType('AWS::Lambda::Function');
-    // Six handlers behind the API and the schedule, and the teardown custom resource's.
-    expect(fns).toHaveLength(7);
+    // Six handlers behind the API and the schedule, the interruption notices', and the teardown custom resource's.
+    expect(fns).toHaveLength(8);
     for (const [id, f] of fns) {
       expect({ id, runtime: f.Properties.Runtime, arch: f.Properties.Architectures }).toEqual({ id, runtime: 'nodejs24.x', arch: ['arm64'] });
     }
@@ -310,7 +312,7 @@ describe('StowageStack functions', () => {
     );
   });
 
-  it('lets only the scheduler (its follow-ups) and the submit and jobs functions (a user\'s change) send wakes, and tells them the queue', () => {
+  it('lets only the scheduler (its follow-ups) and the submit and jobs functions (a user\'s change) and the interruptions function (a reclaim notice) send wakes, and tells them the queue', () => {
     const queueArn = JSON.stringify({ 'Fn::GetAtt': [logicalId(stack.scheduler.wakeQueue), 'Arn'] });
     const senders = Object.values(resources)
       .filter((r) => r.Type === 'AWS::IAM::Policy')
@@ -320,7 +322,8 @@ describe('StowageStack functions', () => {
       const fnId = Object.keys(resources).find((id) => resources[id].Type === 'AWS::Lambda::Function' && id.startsWith(prefix))!;
       return resources[fnId].Properties.Role['Fn::GetAtt'][0] as string;
     };
-    expect(senders.sort()).toEqual([roleOf('Scheduler'), roleOf('Submit'), roleOf('Jobs')].sort());
+    // ...and the interruptions function: a reclaim notice wants a pass at once.
+    expect(senders.sort()).toEqual([roleOf('Scheduler'), roleOf('Submit'), roleOf('Jobs'), roleOf('Interruptions')].sort());
     for (const prefix of ['Submit', 'Jobs']) {
       const fnId = Object.keys(resources).find((id) => resources[id].Type === 'AWS::Lambda::Function' && id.startsWith(prefix))!;
       expect(resources[fnId].Properties.Environment.Variables[ENV.wakeQueueUrl]).toEqual({ Ref: logicalId(stack.scheduler.wakeQueue) });
@@ -434,9 +437,9 @@ describe('StowageStack least privilege', () => {
     expect(passRole[0].Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } });
   });
 
-  it('lets the scheduler tag only as part of RunInstances', () => {
+  it('lets the scheduler tag only as part of a launch (RunInstances, or CreateFleet for Spot)', () => {
     for (const s of allStatements().filter((x) => grants(x, 'ec2:CreateTags'))) {
-      expect(s.Condition).toEqual({ StringEquals: { 'ec2:CreateAction': 'RunInstances' } });
+      expect(s.Condition).toEqual({ StringEquals: { 'ec2:CreateAction': ['RunInstances', 'CreateFleet'] } });
     }
   });
 
@@ -587,6 +590,53 @@ describe('StowageStack nodes', () => {
   it('builds a small VPC without NAT gateways', () => {
     expect(ofType('AWS::EC2::NatGateway')).toHaveLength(0);
     expect(ofType('AWS::EC2::Subnet')).toHaveLength(2);
+  });
+});
+
+describe('StowageStack Spot interruption notices', () => {
+  const roleStatements = (roleId: string) =>
+    Object.values(resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy' && asArray<Json>(r.Properties.Roles).some((x) => x.Ref === roleId))
+      .flatMap((r) => asArray<Json>(r.Properties.PolicyDocument.Statement));
+
+  it('routes both notices of EC2 (the handler reads the same detail types) from aws.ec2 to the interruption queue', () => {
+    expect([...RECLAIM_DETAIL_TYPES]).toEqual([INTERRUPTION_DETAIL_TYPE, REBALANCE_DETAIL_TYPE]);
+    const rule = resources[logicalId(stack.interruptions.rule)];
+    expect(rule.Properties.EventPattern).toEqual({ source: ['aws.ec2'], 'detail-type': [INTERRUPTION_DETAIL_TYPE, REBALANCE_DETAIL_TYPE] });
+    expect(rule.Properties.Targets).toEqual([expect.objectContaining({ Arn: { 'Fn::GetAtt': [logicalId(stack.interruptions.queue), 'Arn'] } })]);
+    // EventBridge may send to the queue: its policy allows events.amazonaws.com for this rule only.
+    const queuePolicy = Object.values(resources).find((r) => r.Type === 'AWS::SQS::QueuePolicy' && asArray<Json>(r.Properties.Queues).some((q) => q.Ref === logicalId(stack.interruptions.queue)))!;
+    const send = asArray<Json>(queuePolicy.Properties.PolicyDocument.Statement).find((st) => st.Principal?.Service === 'events.amazonaws.com')!;
+    expect(send.Condition).toEqual({ ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [logicalId(stack.interruptions.rule), 'Arn'] } } });
+  });
+
+  it('keeps the queue encrypted, TLS-only, with a dead-letter queue, and the function reports failed messages one by one', () => {
+    const queue = resources[logicalId(stack.interruptions.queue)];
+    expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(stack.interruptions.deadLetters), 'Arn'] }, maxReceiveCount: 5 } });
+    expect(resources[logicalId(stack.interruptions.deadLetters)].Properties).toMatchObject({ SqsManagedSseEnabled: true });
+    const mapping = Object.values(resources).find((r) => r.Type === 'AWS::Lambda::EventSourceMapping' && r.Properties.EventSourceArn?.['Fn::GetAtt']?.[0] === logicalId(stack.interruptions.queue))!;
+    expect(mapping.Properties).toMatchObject({ FunctionName: { Ref: logicalId(stack.interruptions.fn.fn) }, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+  });
+
+  it('lets the interruptions function update and read node items only, consume its queue and send to the wake queue', () => {
+    const st = roleStatements(logicalId(stack.interruptions.fn.role)).filter((x) => !asArray<string>(x.Action).some((a) => a.startsWith('logs:')));
+    const byAction = Object.fromEntries(st.flatMap((x) => asArray<string>(x.Action).map((a) => [a, JSON.stringify(x.Resource)])));
+    expect(Object.keys(byAction).filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    expect(byAction['dynamodb:UpdateItem']).toContain(logicalId(stack.tables.nodes));
+    expect(byAction['dynamodb:UpdateItem']).not.toMatch(/index/);
+    expect(byAction['sqs:SendMessage']).toContain(logicalId(stack.scheduler.wakeQueue));
+    expect(byAction['sqs:ReceiveMessage']).toContain(logicalId(stack.interruptions.queue));
+    const fn = resources[logicalId(stack.interruptions.fn.fn)];
+    expect(fn.Properties.Environment.Variables[ENV.wakeQueueUrl]).toEqual({ Ref: logicalId(stack.scheduler.wakeQueue) });
+  });
+
+  it('lets the scheduler launch Spot through CreateFleet, the fleet request tagged with the stack tag', () => {
+    const fleet = allStatements().filter((x) => asArray<string>(x.Action).includes('ec2:CreateFleet') && JSON.stringify(x.Resource).includes(':fleet/'));
+    expect(fleet).toHaveLength(1);
+    expect(fleet[0].Condition).toEqual({ StringEquals: { [`aws:RequestTag/${STACK_TAG_KEY}`]: 'Stowage' } });
+    const onInstances = allStatements().filter((x) => asArray<string>(x.Action).includes('ec2:CreateFleet') && JSON.stringify(x.Resource).includes(':instance/'));
+    expect(onInstances).toHaveLength(1);
+    expect(onInstances[0].Condition.StringEquals).toEqual({ [`aws:RequestTag/${STACK_TAG_KEY}`]: 'Stowage' });
   });
 });
 

@@ -74,6 +74,20 @@ describe('renderView', () => {
     expect(rows.map((l) => l.trim().split(/\s+/)[0])).toEqual(['node-b', 'node-a', 'node-c']);
   });
 
+  test('a node the cloud takes back says so under its row, with the seconds left', () => {
+    const lines = view({
+      nodes: [
+        localNode('node-a', { state: 'DRAINING', capacityType: 'spot', reclaim: { notice: 'interruption', noticedAt: NOW - 30 * SECOND, deadline: NOW + 90 * SECOND } }),
+        localNode('node-b', { state: 'DRAINING', reclaim: { notice: 'rebalance', noticedAt: NOW } }),
+        localNode('node-c'),
+      ],
+    });
+    const rows = section(lines, /^NODES/);
+    expect(rows[rows.findIndex((l) => l.startsWith('  node-a')) + 1]).toBe('      Spot interruption: draining, taken back in 90s');
+    expect(rows[rows.findIndex((l) => l.startsWith('  node-b')) + 1]).toBe('      rebalance recommended: draining');
+    expect(rows.filter((l) => l.startsWith('      '))).toHaveLength(2);
+  });
+
   test('bars are proportional to the allocation: 1000/2000 cpu → 6 of 12 #, 512/2048 MiB → 3 of 12', () => {
     const lines = view({
       jobs: [job('j1', { name: 'web' })],

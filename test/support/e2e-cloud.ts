@@ -20,7 +20,7 @@ export interface E2eCloud {
   stop(): Promise<void>;
 }
 
-export async function startE2eCloud(name: string, options: Pick<LocalCloudOptions, 'nodes' | 'instanceTypes' | 'maxNodes' | 'minNodes'>): Promise<E2eCloud> {
+export async function startE2eCloud(name: string, options: Pick<LocalCloudOptions, 'nodes' | 'instanceTypes' | 'maxNodes' | 'minNodes' | 'interruptionWarningMs'>): Promise<E2eCloud> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `stowage-e2e-${name}-`));
   const cloud = await startLocalCloud({ dir, templateCacheDir: TEMPLATE_CACHE, port: 0, lbPort: 0, agentIntervalSeconds: 1, batchWindowMs: 250, tickMs: 2_000, ...options });
   return {

@@ -6,9 +6,9 @@ describe('InMemoryFleet', () => {
   it('with a clock, keeps each instance life from launch to termination, as the bill counts it', async () => {
     let t = 1_000;
     const fleet = new InMemoryFleet({ now: () => t });
-    const a = await fleet.launch(request);
+    const { id: a } = await fleet.launch(request);
     t = 5_000;
-    const b = await fleet.launch(request);
+    const { id: b } = await fleet.launch(request);
     t = 9_000;
     await fleet.terminate([a]);
     await fleet.terminate([a]);

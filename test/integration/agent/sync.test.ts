@@ -1,3 +1,4 @@
+import { spotPricePerHour } from '../../../core/spot-prices';
 import type Docker from 'dockerode';
 import { bearerToken, HttpControlPlane } from '../../../agent/api-client';
 import { DockerRuntime } from '../../../agent/docker-runtime';
@@ -205,7 +206,7 @@ test('(e2) reassigned to this same node at a newer generation: the old copy is r
 });
 
 describe('EC2 identity from IMDSv2 (loopback IMDS)', () => {
-  async function imds(type: string): Promise<{ url: string; close: () => Promise<void>; unauthenticated: number }> {
+  async function imds(type: string, lifeCycle = 'on-demand'): Promise<{ url: string; close: () => Promise<void>; unauthenticated: number }> {
     const state = { unauthenticated: 0 };
     const server = createServer((req, res) => {
       if (req.method === 'PUT' && req.url === '/latest/api/token' && req.headers['x-aws-ec2-metadata-token-ttl-seconds']) return void res.end('TOKEN');
@@ -218,6 +219,7 @@ describe('EC2 identity from IMDSv2 (loopback IMDS)', () => {
         '/latest/meta-data/instance-type': type,
         '/latest/meta-data/placement/availability-zone': 'us-east-1a',
         '/latest/meta-data/local-ipv4': '10.0.1.23',
+        '/latest/meta-data/instance-life-cycle': lifeCycle,
       };
       const a = answers[req.url ?? ''];
       return void (a === undefined ? res.writeHead(404).end() : res.end(a));
@@ -235,13 +237,28 @@ describe('EC2 identity from IMDSv2 (loopback IMDS)', () => {
     const m = await imds('m5.large');
     try {
       expect(await ec2Identity({ imdsUrl: m.url })).toEqual({
-        nodeId: 'i-0123456789abcdef0', instanceType: 'm5.large', zone: 'us-east-1a', labels: { 'stowage.io/arch': hostArchitecture() }, capacity: { cpu: 1900, memoryMiB: 8192 - 256 }, pricePerHour: 0.096, address: '10.0.1.23',
+        nodeId: 'i-0123456789abcdef0', instanceType: 'm5.large', zone: 'us-east-1a', labels: { 'stowage.io/arch': hostArchitecture() }, capacity: { cpu: 1900, memoryMiB: 8192 - 256 }, pricePerHour: 0.096, address: '10.0.1.23', capacityType: 'on-demand',
       });
       expect((await ec2Identity({ imdsUrl: m.url, address: '10.9.9.9' })).address).toBe('10.9.9.9');
       expect((await ec2Identity({ imdsUrl: m.url, reservation: { cpu: 500, memoryMiB: 1024 } })).capacity).toEqual({ cpu: 1500, memoryMiB: 7168 });
       expect(m.unauthenticated).toBe(0);
     } finally {
       await m.close();
+    }
+  });
+
+  test('a Spot instance (instance-life-cycle spot) reports spot at its Spot price; an unknown life cycle is refused', async () => {
+    const spot = await imds('m5.large', 'spot');
+    try {
+      expect(await ec2Identity({ imdsUrl: spot.url })).toMatchObject({ capacityType: 'spot', pricePerHour: spotPricePerHour({ name: 'm5.large', pricePerHour: 0.096 }) });
+    } finally {
+      await spot.close();
+    }
+    const odd = await imds('m5.large', 'barter');
+    try {
+      await expect(ec2Identity({ imdsUrl: odd.url })).rejects.toThrow(/unknown instance-life-cycle: "barter"/);
+    } finally {
+      await odd.close();
     }
   });
 

@@ -45,7 +45,7 @@ afterAll(async () => {
 });
 
 test('a launched instance is an agent process that registers with the capacity of its type, syncs on command, and stops when terminated', async () => {
-  const id = await fleet.launch({ instanceType: 'm5.large', zone: 'local-a', labels: {} });
+  const { id } = await fleet.launch({ instanceType: 'm5.large', zone: 'local-a', labels: {} });
   await waitUntil('the agent to register', async () => (await api.store.listNodes()).some((n) => n.id === id && n.state === 'ACTIVE'));
   const node = (await api.store.listNodes()).find((n) => n.id === id)!;
   expect(node).toMatchObject({ instanceType: 'm5.large', zone: 'local-a', capacity: { cpu: 2000, memoryMiB: 8192 }, pricePerHour: 0.096 });

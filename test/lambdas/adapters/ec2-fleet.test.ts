@@ -102,7 +102,7 @@ describe('Ec2Fleet', () => {
     it('runs one instance of the chosen type from the launch template in the zone\'s subnet, tagging instance and volumes', async () => {
       const id = await fleet().launch({ instanceType: 'm5.large', zone: 'us-east-1b', labels: { gpu: 'none', team: 'search' } });
 
-      expect(id).toBe(iid(42));
+      expect(id).toEqual({ id: iid(42), instanceType: 'm5.large', zone: 'us-east-1b' });
       const tags = [STACK_TAG, { Key: 'stowage:managed', Value: 'true' }, { Key: 'stowage:label:gpu', Value: 'none' }, { Key: 'stowage:label:team', Value: 'search' }];
       const expected: RunInstancesCommandInput = {
         MinCount: 1,

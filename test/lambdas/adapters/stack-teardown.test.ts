@@ -84,6 +84,17 @@ describe('StackTeardown', () => {
       ]);
     });
 
+    it('disables the interruption queue mapping too when the stack has one', async () => {
+      events.on(DisableRuleCommand).resolves({});
+      lambda.on(UpdateEventSourceMappingCommand).resolves({});
+      await teardown().stopTriggers({ ...TRIGGERS, wakeMappingId: '6f1c2d3e-0000-4000-8000-000000000002', interruptionMappingId: '6f1c2d3e-0000-4000-8000-000000000003' });
+      expect(lambda.commandCalls(UpdateEventSourceMappingCommand).map((c) => c.args[0].input)).toEqual([
+        { UUID: TRIGGERS.eventSourceMappingId, Enabled: false },
+        { UUID: '6f1c2d3e-0000-4000-8000-000000000002', Enabled: false },
+        { UUID: '6f1c2d3e-0000-4000-8000-000000000003', Enabled: false },
+      ]);
+    });
+
     it('counts a rule or mapping already gone (ResourceNotFoundException) as stopped: a retried delete finds them so', async () => {
       events.on(DisableRuleCommand).rejects(new EventBridgeServiceException({ name: 'ResourceNotFoundException', $fault: 'client', message: 'Rule x does not exist on EventBus default.', $metadata: {} }));
       lambda.on(UpdateEventSourceMappingCommand).rejects(lambdaError('ResourceNotFoundException'));

@@ -148,6 +148,15 @@ describe('PUT /nodes/{id}/heartbeat', () => {
     expect(await snapshotOf(deps)).toBe(before);
   });
 
+  it('stores the capacity type a node reports, and refuses one EC2 does not sell, naming the field', async () => {
+    const { deps, beat } = setup();
+    expect((await beat(NODE, { ...BEAT, capacityType: 'spot' })).statusCode).toBe(200);
+    expect((await deps.store.listNodes())[0]).toMatchObject({ id: NODE, capacityType: 'spot' });
+    const res = await beat(NODE, { ...BEAT, capacityType: 'reserved' });
+    expect(res.statusCode).toBe(400);
+    expect(json(res).error.fields).toEqual([expect.objectContaining({ field: 'capacityType', rule: expect.stringMatching(/on-demand.*spot/) })]);
+  });
+
   it('refuses more than 1000 container reports', async () => {
     const { beat } = setup();
     const containers = Array.from({ length: 1001 }, (_, i) => ({ taskId: `t${i}`, generation: 0, state: 'running' }));

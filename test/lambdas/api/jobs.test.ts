@@ -153,8 +153,16 @@ describe('GET /nodes', () => {
     const res = await createNodesHandler(deps)(apiEvent('GET', '/nodes'));
     expect(res.statusCode).toBe(200);
     expect(json(res).nodes).toEqual([
-      { id: 'i-1', type: 'm5.large', zone: 'us-east-1a', state: 'LAUNCHING', labels: {}, capacity: { cpu: 2000, memoryMiB: 8192 }, allocated: { cpu: 0, memoryMiB: 0 }, usage: null, launchedAt: NOW - 500, lastHeartbeatAt: null, pricePerHour: 0.096 },
-      { id: 'i-2', type: 'c5.xlarge', zone: 'us-east-1b', state: 'ACTIVE', labels: {}, capacity: { cpu: 4000, memoryMiB: 8192 }, allocated: { cpu: 0, memoryMiB: 0 }, usage: { cpu: 100, memoryMiB: 512 }, launchedAt: NOW - 2000, lastHeartbeatAt: NOW - 2000, pricePerHour: 0.17 },
+      { id: 'i-1', type: 'm5.large', zone: 'us-east-1a', state: 'LAUNCHING', labels: {}, capacity: { cpu: 2000, memoryMiB: 8192 }, allocated: { cpu: 0, memoryMiB: 0 }, usage: null, launchedAt: NOW - 500, lastHeartbeatAt: null, pricePerHour: 0.096, capacityType: 'on-demand' },
+      { id: 'i-2', type: 'c5.xlarge', zone: 'us-east-1b', state: 'ACTIVE', labels: {}, capacity: { cpu: 4000, memoryMiB: 8192 }, allocated: { cpu: 0, memoryMiB: 0 }, usage: { cpu: 100, memoryMiB: 512 }, launchedAt: NOW - 2000, lastHeartbeatAt: NOW - 2000, pricePerHour: 0.17, capacityType: 'on-demand' },
     ]);
+  });
+
+  it('shows how a node was bought and the reclaim notice it drains for', async () => {
+    const deps = testDeps(NOW);
+    await deps.store.recordLaunch({ id: 'i-3', instanceType: 'm5.large', zone: 'us-east-1a', labels: {}, capacity: { cpu: 2000, memoryMiB: 8192 }, state: 'ACTIVE', launchedAt: NOW - 500, pricePerHour: 0.04, capacityType: 'spot' });
+    await deps.store.markReclaimed('i-3', { notice: 'interruption', noticedAt: NOW - 100, deadline: NOW + 119_900 });
+    const res = await createNodesHandler(deps)(apiEvent('GET', '/nodes'));
+    expect(json(res).nodes).toEqual([expect.objectContaining({ id: 'i-3', state: 'DRAINING', capacityType: 'spot', reclaim: { notice: 'interruption', noticedAt: NOW - 100, deadline: NOW + 119_900 } })]);
   });
 });

@@ -71,6 +71,12 @@ describe('the teardown custom resource', () => {
     expect(h.calls[1]).toEqual(['stopTriggers', { ruleName: 'rule-1', eventSourceMappingId: 'uuid-1', wakeMappingId: 'uuid-2' }]);
   });
 
+  it('passes the interruption queue mapping on when the stack names one', async () => {
+    const h = harness();
+    await h.handler(event('Delete', { ...PROPS, WakeMappingId: 'uuid-2', InterruptionMappingId: 'uuid-3' }), context);
+    expect(h.calls[1]).toEqual(['stopTriggers', { ruleName: 'rule-1', eventSourceMappingId: 'uuid-1', wakeMappingId: 'uuid-2', interruptionMappingId: 'uuid-3' }]);
+  });
+
   it('answers FAILED with the reason when instances outlive the sweep, so cdk destroy stops and says why', async () => {
     const h = harness(async () => {
       throw new TeardownTimeoutError(['i-0aaa']);

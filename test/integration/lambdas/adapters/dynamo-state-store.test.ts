@@ -4,12 +4,14 @@ import { LAUNCH_LEASE_MS, NODE_TOMBSTONE_MS } from '../../../../control/state/st
 import { DynamoStateStore } from '../../../../lambdas/adapters/dynamo-state-store';
 import { describeStateStoreContract } from '../../../control/state/state-store.contract';
 import { describeCapacityMemoryContract } from '../../../control/state/capacity-memory.contract';
+import { describeReclaimContract } from '../../../control/state/reclaim.contract';
 import { useDynamoDbLocal } from '../../../support/dynamodb-local';
 
 const ddb = useDynamoDbLocal();
 
 describeStateStoreContract('DynamoStateStore on DynamoDB Local', async () => new DynamoStateStore(ddb.client, await ddb.freshTables('t')), 40);
 describeCapacityMemoryContract('DynamoStateStore on DynamoDB Local', async () => new DynamoStateStore(ddb.client, await ddb.freshTables('c')));
+describeReclaimContract('DynamoStateStore on DynamoDB Local', async () => new DynamoStateStore(ddb.client, await ddb.freshTables('r')));
 
 describe('DynamoStateStore housekeeping', () => {
   it('marks a stopped copy to expire a week after it stops, and keeps the mark out of the domain', async () => {

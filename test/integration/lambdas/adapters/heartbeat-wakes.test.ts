@@ -25,6 +25,8 @@ const beat = (over: Partial<Heartbeat> = {}): Heartbeat => ({
   usage: { cpu: 10, memoryMiB: 100 },
   pricePerHour: 0.096,
   address: '10.0.1.17',
+  // A Spot node: its steady reports must stay quiet like an On-Demand node's.
+  capacityType: 'spot',
   containers: [],
   ...over,
 });
@@ -100,6 +102,7 @@ describe('Heartbeats and scheduler wake-ups on DynamoDB Local', () => {
       { capacity: { cpu: 1900, memoryMiB: 8192 } },
       { address: '10.0.1.18' },
       { pricePerHour: 0.05 },
+      { capacityType: 'on-demand' },
     ];
     let read = 101;
     let current = beat();
