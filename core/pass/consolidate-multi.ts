@@ -1,3 +1,4 @@
+import { capacityChoiceOf } from '../capacity';
 import { GONE, type Node, type Task } from '../model';
 import type { Bin, PlacementTask } from '../placement/bin';
 import { packTasks } from '../placement/packer';
@@ -92,7 +93,7 @@ export function simulateCommand(cands: readonly Candidate[], input: Consolidatio
       const rule = spread.ruleFor(t.jobId);
       if (rule) recordCopy(rule, from, -1);
       const job = index.jobs.get(t.jobId)!;
-      const pt: PlacementTask = { id: t.id, jobId: t.jobId, resources: t.resources, constraints: job.constraints, arrival: t.slot, group: job.name, groupSize: job.count };
+      const pt: PlacementTask = { id: t.id, jobId: t.jobId, resources: t.resources, constraints: job.constraints, arrival: t.slot, group: job.name, groupSize: job.count, capacity: capacityChoiceOf(job) };
       pts.push(rule ? { ...pt, spread: rule } : pt);
     }
   }

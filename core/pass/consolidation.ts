@@ -1,3 +1,4 @@
+import { capacityChoiceOf } from '../capacity';
 import { consolidateKarpenter } from './consolidate-karpenter';
 import { bestPrefix, executeCommand } from './consolidate-multi';
 import { cheapestPairHolding } from './consolidate-replacements';
@@ -215,7 +216,8 @@ function simulateDrain(node: Node, tasks: Task[], input: ConsolidationInput, exc
   const placementTasks: PlacementTask[] = tasks.map((t) => {
     const rule = spread.ruleFor(t.jobId);
     if (rule) recordCopy(rule, leaving, -1);
-    const pt: PlacementTask = { id: t.id, jobId: t.jobId, resources: t.resources, constraints: index.jobs.get(t.jobId)!.constraints, arrival: t.slot };
+    const job = index.jobs.get(t.jobId)!;
+    const pt: PlacementTask = { id: t.id, jobId: t.jobId, resources: t.resources, constraints: job.constraints, arrival: t.slot, capacity: capacityChoiceOf(job) };
     return rule ? { ...pt, spread: rule } : pt;
   });
   const strategy = STRATEGIES[policy.strategy];

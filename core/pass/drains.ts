@@ -1,3 +1,4 @@
+import { capacityChoiceOf } from '../capacity';
 import { GONE, type Job, type Task } from '../model';
 import type { SchedulerPolicy } from '../policy';
 import { isServing } from '../serving';
@@ -88,7 +89,8 @@ export function finishDrains(
     const trial = spread.fork();
     const tasks: PlacementTask[] = copies.map((c, i) => {
       const rule = trial.ruleFor(c.jobId);
-      const pt: PlacementTask = { id: c.id, jobId: c.jobId, resources: c.resources, constraints: index.jobs.get(c.jobId)!.constraints, arrival: i };
+      const job = index.jobs.get(c.jobId)!;
+      const pt: PlacementTask = { id: c.id, jobId: c.jobId, resources: c.resources, constraints: job.constraints, arrival: i, capacity: capacityChoiceOf(job) };
       return rule ? { ...pt, spread: rule } : pt;
     });
     const reference = index.nodes.get(nodeId)!.capacity;

@@ -76,7 +76,7 @@ export function packTasks(tasks: readonly PlacementTask[], bins: Bin[], options:
       continue;
     }
 
-    const constrained = hasConstraints(first.constraints);
+    const constrained = hasConstraints(first.constraints) || (first.capacity !== undefined && first.capacity !== 'spot-or-on-demand');
     const feasible: number[] = [];
     for (let b = 0; b < bins.length; b++) {
       const bin = bins[b];
