@@ -358,6 +358,8 @@ export function unschedulableReason(task: PlacementTask, policy: SchedulerPolicy
   }
   const { scaleUp } = policy;
   if (!scaleUp.enabled || scaleUp.instanceTypes.length === 0) {
+    const wrongCapacity = fleet.some((n) => fits(task.resources, n.capacity) && staticallyAllowed(task, n.instanceType, n.zone, n.labels));
+    if (wrongCapacity) return `capacity ${task.capacity} matches no node that can hold it (constraint:capacity) and scale-up is disabled`;
     return `no node can hold ${formatResources(task.resources)} and scale-up is disabled`;
   }
   const zoneOk = scaleUp.zones.some((z) => allowsZone(task.constraints, z));
