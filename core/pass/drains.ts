@@ -1,5 +1,5 @@
 import { capacityChoiceOf } from '../capacity';
-import { GONE, type Job, type Task } from '../model';
+import { ACCEPTS_WORK, GONE, type Job, type Reclaim, type Task } from '../model';
 import type { SchedulerPolicy } from '../policy';
 import { isServing } from '../serving';
 import { stopGracefully } from './graceful-stop';
@@ -22,11 +22,27 @@ export type DrainWork = Map<string, Task[]>;
  * live replacement gets one (placed by `finishDrains`); a node with nothing left on it
  * is terminated. Batch and do-not-disrupt copies that landed on a draining node (a
  * racing pass placed them as it flipped) are not moved: the drain waits for them to end.
+ *
+ * A node the cloud is taking back (`reclaim`: a Spot interruption warning or rebalance
+ * recommendation, core/model.ts Reclaim) drains the same way, with three differences.
+ * Its drain is never abandoned: the node goes whatever the fleet can hold, so each
+ * replacement is created at once as a PENDING copy (builder.createTask) that placement
+ * puts wherever it fits and scale-up launches capacity for, rather than placed all or
+ * nothing by finishDrains. With a deadline (an interruption), batch and do-not-disrupt
+ * copies are restarted elsewhere too: they die at the deadline anyway, and a copy
+ * started before it loses less than one lost at it. And a notice that finds the node
+ * still accepting work moves it to DRAINING. This is how Karpenter handles an
+ * interruption: it cordons and drains the node and launches replacements as soon as the
+ * warning arrives (https://karpenter.sh/docs/concepts/disruption/#interruption).
  */
 export function progressDrains(index: SnapshotIndex, builder: PlanBuilder, now: number, policy: SchedulerPolicy): DrainWork {
   const work: DrainWork = new Map();
   for (const node of index.snapshot.nodes) {
-    if (node.state !== 'DRAINING' || builder.nodeTarget(node.id)?.to) continue;
+    const reclaim = node.reclaim;
+    if (reclaim && ACCEPTS_WORK.has(node.state) && !builder.nodeTarget(node.id)?.to) {
+      builder.updateNode({ nodeId: node.id, from: node.state, to: 'DRAINING', reason: reclaimReason(reclaim) });
+    } else if (node.state !== 'DRAINING' || builder.nodeTarget(node.id)?.to) continue;
+    const deadline = reclaim?.deadline;
     let remaining = 0;
     const needed: Task[] = [];
     for (const task of index.holding.get(node.id) ?? []) {
@@ -37,7 +53,7 @@ export function progressDrains(index: SnapshotIndex, builder: PlanBuilder, now: 
       }
       remaining++;
       const job = index.jobs.get(task.jobId);
-      if (!job || job.kind === 'batch' || job.doNotDisrupt) continue;
+      if (!job || ((job.kind === 'batch' || job.doNotDisrupt) && deadline === undefined)) continue;
       // Its migration copy, or a deployment's copy of the target version in its slot: either carries the slot on.
       const live = successors(task, job, index);
       // A copy on a node lost this pass is about to be placed again: it does not count as running.
@@ -46,10 +62,18 @@ export function progressDrains(index: SnapshotIndex, builder: PlanBuilder, now: 
         const outcome = stopGracefully(task, index, builder, now, policy, { reason: `replaced by ${ready.id} on ${ready.nodeId}` });
         if (outcome === 'stopped') remaining--;
       } else if (live.length === 0) {
-        needed.push(migrationCopy(task, index, now));
+        const copy = migrationCopy(task, index, now);
+        if (reclaim) {
+          const moved = { ...copy, reason: `replaces ${task.id}: ${reclaimReason(reclaim)}` };
+          builder.createTask(moved);
+          index.addCreated(moved);
+        } else {
+          needed.push(copy);
+        }
       }
     }
-    if (remaining === 0) {
+    // A node that was ACTIVE a moment ago is DRAINING from this plan on: its termination waits for the next pass.
+    if (remaining === 0 && node.state === 'DRAINING') {
       builder.updateNode({ nodeId: node.id, from: node.state, to: 'TERMINATING', reason: 'drained' });
       builder.terminate({ nodeId: node.id, reason: 'drained: every task runs elsewhere' });
     } else if (needed.length > 0) {
@@ -57,6 +81,11 @@ export function progressDrains(index: SnapshotIndex, builder: PlanBuilder, now: 
     }
   }
   return work;
+}
+
+function reclaimReason(r: Reclaim): string {
+  const what = r.notice === 'interruption' ? 'Spot interruption warning' : 'rebalance recommendation';
+  return r.deadline !== undefined ? `${what}: the cloud takes the node at ${new Date(r.deadline).toISOString()}` : `${what}: the node is likely to be interrupted`;
 }
 
 /** A replacement takes over once it runs on a live node — and, for an exposed job, serves. */
