@@ -34,7 +34,10 @@ export function typesPricedFor(types: readonly InstanceType[], capacityType: Cap
  * Stowage keeps the same rule, for a further reason of its own: a Spot node's price is
  * a typical discount from a table (spot-prices.ts), so a saving from swapping one Spot
  * node for another is an estimate's difference, not a measured one. Deleting a Spot
- * node, and replacing an On-Demand node by a Spot one, stay allowed.
+ * node, and replacing an On-Demand node by a Spot one, stay allowed. Measured on the
+ * OpenB trace with Spot allowed (`stowage sim --spot`, 2026-12-02): allowing Spot-for-Spot
+ * swaps cost more ($14 438 against $14 135) and moved four times as much (0.093 against
+ * 0.023 migrations per task-hour).
  */
 export function mayReplace(nodes: readonly Pick<Node, 'capacityType'>[], capacityType: CapacityType): boolean {
   return !(capacityType === 'spot' && nodes.some((n) => n.capacityType === 'spot'));
