@@ -1,5 +1,5 @@
 import { capacityChoiceOf } from '../capacity';
-import { ACCEPTS_WORK, GONE, type Job, type Reclaim, type Task } from '../model';
+import { ACCEPTS_WORK, GONE, HOLDS_RESOURCES, type Job, type Reclaim, type Task } from '../model';
 import type { SchedulerPolicy } from '../policy';
 import { isServing } from '../serving';
 import { stopGracefully } from './graceful-stop';
@@ -10,7 +10,7 @@ import type { ResourceWeights } from '../placement/scorers';
 import type { SpreadTally } from '../placement/spread';
 import { orderTasks, type Strategy } from '../placement/strategies';
 import type { SnapshotIndex } from './snapshot';
-import { isFinished, successors } from './task-fate';
+import { completedTwin, isFinished, successors } from './task-fate';
 
 /** Replacement copies each DRAINING node still needs, by node id (created in the store only once placed). */
 export type DrainWork = Map<string, Task[]>;
@@ -37,6 +37,7 @@ export type DrainWork = Map<string, Task[]>;
  */
 export function progressDrains(index: SnapshotIndex, builder: PlanBuilder, now: number, policy: SchedulerPolicy): DrainWork {
   const work: DrainWork = new Map();
+  endCompletedTwins(index, builder, now, policy);
   for (const node of index.snapshot.nodes) {
     const reclaim = node.reclaim;
     if (reclaim && ACCEPTS_WORK.has(node.state) && !builder.nodeTarget(node.id)?.to) {
@@ -54,6 +55,11 @@ export function progressDrains(index: SnapshotIndex, builder: PlanBuilder, now: 
       remaining++;
       const job = index.jobs.get(task.jobId);
       if (!job || ((job.kind === 'batch' || job.doNotDisrupt) && deadline === undefined)) continue;
+      const done = completedTwin(task, job, index);
+      if (done) {
+        if (stopGracefully(task, index, builder, now, policy, { reason: `${done.id} completed the slot's work` }) === 'stopped') remaining--;
+        continue;
+      }
       // Its migration copy, or a deployment's copy of the target version in its slot: either carries the slot on.
       const live = successors(task, job, index);
       // A copy on a node lost this pass is about to be placed again: it does not count as running.
@@ -81,6 +87,24 @@ export function progressDrains(index: SnapshotIndex, builder: PlanBuilder, now: 
     }
   }
   return work;
+}
+
+/**
+ * A batch copy restarted ahead of an interruption runs the same work as its original:
+ * whichever completes first ends the other, wherever it is (a copy still PENDING is
+ * stopped outright), so no batch slot's work is done twice.
+ */
+function endCompletedTwins(index: SnapshotIndex, builder: PlanBuilder, now: number, policy: SchedulerPolicy): void {
+  for (const task of index.snapshot.tasks) {
+    if (task.replaces === undefined || builder.isTouched(task.id)) continue;
+    const job = index.jobs.get(task.jobId);
+    if (!job || isFinished(task, job) || task.status === 'COMPLETED' || task.status === 'FAILED') continue;
+    const original = index.tasks.get(task.replaces);
+    if (!original || original.status !== 'COMPLETED' || completedTwin(task, job, index) !== original) continue;
+    const reason = `${original.id} completed the slot's work before the interruption`;
+    if (HOLDS_RESOURCES.has(task.status)) stopGracefully(task, index, builder, now, policy, { reason });
+    else builder.updateTask({ taskId: task.id, from: task.status, generation: task.generation, to: 'STOPPED', reason });
+  }
 }
 
 function reclaimReason(r: Reclaim): string {

@@ -2,7 +2,7 @@ import { HOLDS_RESOURCES, type Node, type Task } from '../model';
 import type { SchedulerPolicy } from '../policy';
 import type { PlanBuilder } from './plan-builder';
 import type { SnapshotIndex } from './snapshot';
-import { isFinished } from './task-fate';
+import { completedTwin, isFinished } from './task-fate';
 
 /**
  * Why a node is dead at `now`, or null while it is alive. A node that reported is
@@ -58,7 +58,8 @@ export function markDeadNodes(index: SnapshotIndex, builder: PlanBuilder, now: n
     const why = dead.get(t.nodeId) ?? (index.nodes.has(t.nodeId) ? undefined : `node ${t.nodeId} no longer exists`);
     if (!why) continue;
     const job = index.jobs.get(t.jobId);
-    const liveCopy = (index.copiesOf.get(t.id) ?? []).find((c) => !isFinished(c, job));
+    // A batch copy's replacement that already completed carries the slot too: its work is done.
+    const liveCopy = (index.copiesOf.get(t.id) ?? []).find((c) => !isFinished(c, job)) ?? (job ? completedTwin(t, job, index) : undefined);
     if (liveCopy) {
       // Its migration copy already carries the slot: placing this one too would run it twice.
       builder.updateTask({ taskId: t.id, from: t.status, generation: t.generation, to: 'STOPPED', reason: `${why}; ${liveCopy.id} continues`, releaseFrom: t.nodeId });

@@ -96,6 +96,36 @@ describe('a node the cloud reclaims', () => {
   });
 });
 
+describe('a batch copy restarted ahead of an interruption', () => {
+  const nodes = [reclaimed('spot', interruption), node('room', 'm5.xlarge')];
+  const original = running('batch-0', 'batch', 'spot');
+  const twin = (overrides = {}) => running('batch.0.g2', 'batch', 'room', { generation: 2, replaces: 'batch-0', ...overrides });
+
+  it('ends the original when its replacement completed first, so the slot runs once', () => {
+    const s = snapshot({ jobs: [batch], tasks: [original, twin({ status: 'COMPLETED', exitCode: 0, finishedAt: NOW - SECOND })], nodes });
+    const p = plan(s, NOW, policy());
+    expect(p.taskUpdates.find((u) => u.taskId === 'batch-0')).toMatchObject({ to: 'STOPPED' });
+    expect(p.assignments).toEqual([]);
+    expect(p.creates ?? []).toEqual([]);
+  });
+
+  it('ends the replacement, running or still waiting, when the original completed first', () => {
+    const done = { ...original, status: 'COMPLETED' as const, exitCode: 0, finishedAt: NOW - SECOND };
+    for (const copy of [twin(), twin({ status: 'PENDING', nodeId: undefined })]) {
+      const p = plan(snapshot({ jobs: [batch], tasks: [done, copy], nodes }), NOW, policy());
+      expect(p.taskUpdates.find((u) => u.taskId === 'batch.0.g2')).toMatchObject({ to: 'STOPPED' });
+      expect(p.assignments).toEqual([]);
+    }
+  });
+
+  it('is not placed again when its node is gone at the deadline if its replacement completed', () => {
+    const s = snapshot({ jobs: [batch], tasks: [original, twin({ status: 'COMPLETED', exitCode: 0, finishedAt: NOW })], nodes });
+    const p = plan(s, interruption.deadline!, policy());
+    expect(p.taskUpdates.find((u) => u.taskId === 'batch-0')).toMatchObject({ to: 'STOPPED' });
+    expect(p.assignments).toEqual([]);
+  });
+});
+
 describe('consolidation and Spot nodes', () => {
   // A large node holding one small service copy that fits no other node: it needs a replacement.
   const web = job('web', { capacity: 'spot-or-on-demand' });
