@@ -18,6 +18,8 @@ import { capabilitiesSchema, DEFAULT_STOP_GRACE_SECONDS, exposeSchema, healthChe
  */
 
 export const JOB_KINDS = ['service', 'batch'] as const;
+/** How a job's nodes may be bought (core/capacity.ts CAPACITY_CHOICES). */
+export const CAPACITY_CHOICES = ['on-demand', 'spot', 'spot-or-on-demand'] as const;
 export const RESTART_MODES = ['always', 'on-failure', 'never'] as const;
 
 /** 1..63 characters of [a-z0-9-], starting and ending alphanumeric (a DNS label). */
@@ -62,6 +64,8 @@ export const jobSpecSchema = z
     restart: restartSchema.optional(),
     constraints: constraintsSchema.default({}),
     doNotDisrupt: z.boolean().default(false),
+    /** Absent: the kind's default (batch `spot-or-on-demand`, service `on-demand`), applied by the scheduler (core/capacity.ts). */
+    capacity: z.enum(CAPACITY_CHOICES, { message: 'capacity must be "on-demand", "spot" or "spot-or-on-demand"' }).optional(),
     ports: portsSchema.optional(),
     expose: exposeSchema.optional(),
     healthCheck: healthCheckSchema.optional(),

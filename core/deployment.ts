@@ -29,6 +29,8 @@ export const TEMPLATE_FIELDS = [
   'cpuLimit',
   'capabilities',
   'secrets',
+  // Like constraints: a job moved off Spot (or onto it) must have its copies placed again.
+  'capacity',
 ] as const satisfies readonly (keyof Job)[];
 
 export type TemplateField = (typeof TEMPLATE_FIELDS)[number];

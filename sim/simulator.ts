@@ -3,7 +3,7 @@ import { CostBound } from '../core/cost-bound';
 import { fluidNodeBound } from '../core/lower-bound';
 import type { UtilisationSample } from '../core/utilisation-sample';
 import { DEFAULT_SERVICE_RESTART, type SchedulerPolicy } from '../core/policy';
-import type { InstanceType } from '../core/model';
+import type { CapacityChoice, InstanceType } from '../core/model';
 import type { InMemoryState } from '../control/fakes/in-memory-state-store';
 import { InMemoryFleet } from '../control/fakes/in-memory-fleet';
 import { RecordingNodeCommander } from '../control/fakes/recording-node-commander';
@@ -12,6 +12,7 @@ import { PlanRecordingStore } from './recording-store';
 import { nextPassTime } from './next-pass-time';
 import { SimAgents } from './sim-agents';
 import type { TraceTask } from './trace-reader';
+import { SpotInterruptions, type SpotModelOptions, type SpotOutcome } from './spot-model';
 
 export interface SimOptions {
   readonly catalog: readonly InstanceType[];
@@ -23,6 +24,10 @@ export interface SimOptions {
   readonly passIntervalMs: number;
   /** Agents heartbeat on this grid; a pass sees the latest beat, as the Nodes table would. */
   readonly heartbeatIntervalMs: number;
+  /** How every replayed job may be bought; absent: its kind's default (a trace's tasks are services: on-demand). */
+  readonly capacity?: CapacityChoice;
+  /** How Spot nodes are interrupted (sim/spot-model.ts); absent: never. */
+  readonly spot?: SpotModelOptions;
 }
 
 export const DEFAULT_SIM_OPTIONS: Omit<SimOptions, 'catalog'> = { launchDelayMs: 60_000, startDelayMs: 5_000, passIntervalMs: 15_000, heartbeatIntervalMs: 10_000 };
@@ -70,6 +75,8 @@ export interface SimResult {
    */
   readonly utilisation: UtilisationSample[];
   readonly ms: number;
+  /** What Spot did: node-hours, interruptions and the copies they displaced (all 0 without Spot). */
+  readonly spot: SpotOutcome;
 }
 
 /** A replay's passes log nothing: a refused write is counted in `rejectedWrites`. */
@@ -117,6 +124,7 @@ export async function simulate(trace: readonly TraceTask[], policy: SchedulerPol
   const fleet = new InMemoryFleet(clock);
   const commander = new RecordingNodeCommander();
   const agents = new SimAgents(store, fleet, byName, options);
+  const spot = new SpotInterruptions(options.spot ?? { interruptionsPerNodeHour: 0, seed: 0 }, store, fleet);
   const deps = {
     store,
     fleet,
@@ -188,7 +196,7 @@ export async function simulate(trace: readonly TraceTask[], policy: SchedulerPol
         costBound.add(task.resources, sign);
       }
       if (e.kind === 'arrive') {
-        const job = { id: jobId, name: task.name, image: 'trace', command: [], env: {}, resources: task.resources, count: 1, kind: 'service' as const, restart: DEFAULT_SERVICE_RESTART, constraints: {}, doNotDisrupt: false, createdAt: e.t };
+        const job = { id: jobId, name: task.name, image: 'trace', command: [], env: {}, resources: task.resources, count: 1, kind: 'service' as const, restart: DEFAULT_SERVICE_RESTART, constraints: {}, doNotDisrupt: false, createdAt: e.t, ...(options.capacity ? { capacity: options.capacity } : {}) };
         awaiting.set(jobId, e.t);
         await store.createJob(job, [{ id: `${jobId}.0`, jobId, slot: 0, generation: 0, status: 'PENDING', resources: task.resources, restarts: 0, createdAt: e.t }]);
       } else {
@@ -201,6 +209,7 @@ export async function simulate(trace: readonly TraceTask[], policy: SchedulerPol
     // beat); the syncs it sends are answered right after it, at the same instant. What
     // the replay reads of the fake's maps below is observation only; its one write past
     // the port is collectGarbage.
+    await spot.beforePass(now);
     await agents.beat(now);
     const report = await runPass(deps);
     passes++;
@@ -213,6 +222,8 @@ export async function simulate(trace: readonly TraceTask[], policy: SchedulerPol
       if (a.create) migrations++;
     }
     for (const u of p.taskUpdates) if (u.to === 'UNSCHEDULABLE') everUnschedulable.add(u.taskId);
+    // A copy placed again after its Spot node was taken counts as a migration too: Spot's price in moves.
+    migrations += spot.afterPass(p, refused);
     agents.forget(report.terminated);
     for (const ids of commander.calls.splice(0)) await agents.sync(ids, now);
     collectGarbage(state);
@@ -242,7 +253,10 @@ export async function simulate(trace: readonly TraceTask[], policy: SchedulerPol
       samples.push({ t: now, nodes: state.nodes.size, cpuAllocated: ratio(live.cpu, live.cpuCap), memoryAllocated: ratio(live.mem, live.memCap), costPerHour });
     }
 
-    const next = nextPassTime(state, p, now, policy, options, ei < events.length ? events[ei].t : undefined);
+    const nextTrace = ei < events.length ? events[ei].t : undefined;
+    // A Spot warning is an event of its own while the trace runs; after it, a fleet at rest ends the replay.
+    const warning = nextTrace !== undefined ? spot.nextWarning(now) : undefined;
+    const next = nextPassTime(state, p, now, policy, options, warning !== undefined && nextTrace !== undefined ? Math.min(warning, nextTrace) : nextTrace);
     if (next === undefined) break;
     now = next;
   }
@@ -252,12 +266,13 @@ export async function simulate(trace: readonly TraceTask[], policy: SchedulerPol
   let cost = 0;
   const nodeHoursByType: Record<string, number> = {};
   const priceOf = new Map(policy.scaleUp.instanceTypes.map((t) => [t.name, t.pricePerHour]));
-  for (const life of fleet.lives.values()) {
+  for (const [id, life] of fleet.lives) {
     const type = life.request.instanceType;
     const to = life.terminatedAt ?? now;
     const hours = (to - life.launchedAt) / MS_PER_HOUR;
     nodeHours += hours;
-    cost += instanceCost(priceOf.get(type)!, life.launchedAt, to);
+    // A Spot instance is billed at the price it was launched at (its Spot price).
+    cost += instanceCost(store.bought.get(id)?.pricePerHour ?? priceOf.get(type)!, life.launchedAt, to);
     nodeHoursByType[type] = (nodeHoursByType[type] ?? 0) + hours;
   }
   return {
@@ -281,6 +296,7 @@ export async function simulate(trace: readonly TraceTask[], policy: SchedulerPol
     samples,
     utilisation: state.samples,
     ms: performance.now() - started,
+    spot: spot.outcome(now),
   };
 }
 

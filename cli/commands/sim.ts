@@ -1,5 +1,7 @@
 import { writeFileSync } from 'node:fs';
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { CapacityChoice } from '../../core/model';
+import { DEFAULT_SPOT_INTERRUPTIONS_PER_NODE_HOUR, DEFAULT_SPOT_SEED } from '../../sim/spot-model';
 import { CATALOG_PRICES_TAKEN, CATALOG_REGION, DEFAULT_CATALOG } from '../../core/catalog';
 import { STRATEGY_NAMES, type StrategyName } from '../../core/placement/strategies';
 import { SIM_POLICIES, SIM_POLICY_MODELS, simPolicy, type SimPolicyName } from '../../sim/baselines';
@@ -29,6 +31,10 @@ interface SimCliOptions {
   readonly report?: ReportFormat;
   readonly out?: string;
   readonly baseline?: string;
+  readonly spot?: boolean;
+  readonly capacity?: CapacityChoice;
+  readonly spotInterruptionRate: number;
+  readonly spotSeed: number;
 }
 
 /** `stowage sim`: replay a trace through plan() with Stowage and the baselines it is measured against. */
@@ -49,6 +55,10 @@ export function register(program: Command): void {
     .option('--pass-interval-s <seconds>', 'seconds between scheduler passes while anything moves', positiveInteger('seconds'), DEFAULT_SIM_OPTIONS.passIntervalMs / 1000)
     .option('--heartbeat-interval-s <seconds>', 'seconds between agent heartbeats', positiveInteger('seconds'), DEFAULT_SIM_OPTIONS.heartbeatIntervalMs / 1000)
     .option('--max-nodes <n>', 'fleet size limit', positiveInteger('nodes'), 2000)
+    .option('--spot', 'let every replayed task run on Spot (same as --capacity spot-or-on-demand): the trace\'s pods are batch work')
+    .addOption(new Option('--capacity <choice>', "how every replayed task may be bought (default: its kind's, on-demand for the trace's long-running tasks)").choices(['on-demand', 'spot', 'spot-or-on-demand']))
+    .option('--spot-interruption-rate <per-node-hour>', "Spot interruptions per node-hour (default: AWS Spot Instance Advisor's \"<5 %\" a month, 0.05/730)", rate, DEFAULT_SPOT_INTERRUPTIONS_PER_NODE_HOUR)
+    .option('--spot-seed <n>', 'seed of the Spot interruption times', wholeNumber('--spot-seed', 2 ** 31), DEFAULT_SPOT_SEED)
     .option('--json', 'print one JSON object instead of a table')
     .addOption(new Option('--report <format>', 'render the cost and utilisation report of each policy side by side (docs/report.md)').choices([...REPORT_FORMATS]))
     .option('--out <file>', 'write the report to this file instead of standard output')
@@ -58,6 +68,7 @@ export function register(program: Command): void {
       if (options.workload === 'trace' && options.trace === undefined) command.error("error: required option '--trace <file>' not specified (or use --workload services)");
       if (options.workload === 'services' && options.trace !== undefined) command.error('error: --trace and --workload services are exclusive: the services workload is generated');
       if ((options.out !== undefined || options.baseline !== undefined) && !options.report) command.error('error: --out and --baseline go with --report table|json|html');
+      if (options.spot && options.capacity !== undefined && options.capacity !== 'spot-or-on-demand') command.error(`error: --spot means --capacity spot-or-on-demand; it cannot go with --capacity ${options.capacity}`);
       let text: string;
       try {
         text = await runSim(options);
@@ -86,7 +97,16 @@ async function runSim(options: SimCliOptions): Promise<string> {
       : readTraceFor(options.trace!, { times: true });
   const source = options.workload === 'services' ? `services workload (seed ${options.seed}, ${options.services} services, ${options.days} days)` : options.trace!;
   const catalog = options.catalog ? readCatalog(options.catalog) : DEFAULT_CATALOG;
-  const sim = { ...DEFAULT_SIM_OPTIONS, catalog, launchDelayMs: options.launchDelayS * 1000, passIntervalMs: options.passIntervalS * 1000, heartbeatIntervalMs: options.heartbeatIntervalS * 1000 };
+  const capacity: CapacityChoice | undefined = options.spot ? 'spot-or-on-demand' : options.capacity;
+  const sim = {
+    ...DEFAULT_SIM_OPTIONS,
+    catalog,
+    launchDelayMs: options.launchDelayS * 1000,
+    passIntervalMs: options.passIntervalS * 1000,
+    heartbeatIntervalMs: options.heartbeatIntervalS * 1000,
+    ...(capacity ? { capacity } : {}),
+    spot: { interruptionsPerNodeHour: options.spotInterruptionRate, seed: options.spotSeed },
+  };
   const names: readonly SimPolicyName[] = options.policy === 'all' ? SIM_POLICIES : [options.policy];
   // One replay after another: each is CPU-bound, so running them at once would only interleave them.
   const results: { name: SimPolicyName; result: SimResult }[] = [];
@@ -110,7 +130,8 @@ async function runSim(options: SimCliOptions): Promise<string> {
   }
   if (options.json) {
     const policies = Object.fromEntries(results.map(({ name, result }) => [name, summary(result)]));
-    return JSON.stringify({ trace: source, tasks: trace.length, catalog: options.catalog ?? `bundled ${CATALOG_REGION} ${CATALOG_PRICES_TAKEN}`, policies }) + '\n';
+    const spot = { capacity: capacity ?? 'kind default', interruptionsPerNodeHour: options.spotInterruptionRate, seed: options.spotSeed };
+    return JSON.stringify({ trace: source, tasks: trace.length, catalog: options.catalog ?? `bundled ${CATALOG_REGION} ${CATALOG_PRICES_TAKEN}`, spot, policies }) + '\n';
   }
   const rows = results.map(({ name, result: r }) => [
     name,
@@ -124,13 +145,15 @@ async function runSim(options: SimCliOptions): Promise<string> {
     String(r.tasksNeverPlaced),
     `${seconds(r.waitingP50Ms)} / ${seconds(r.waitingP95Ms)}`,
     (r.cost / r.lowerBoundCost).toFixed(2),
+    ...(capacity ? [r.spot.spotNodeHours.toFixed(0), String(r.spot.interruptions), String(r.spot.interruptionMigrations)] : []),
   ]);
+  const spotColumns = capacity ? ['spot node-h', 'interruptions', 'moved by them'] : [];
   const first = results[0].result;
   return (
     formatTable(
-      ['policy', 'node-hours', 'cost', 'peak', 'cpu alloc', 'mem alloc', 'migrations', 'per task-h', 'never placed', 'wait p50 / p95', 'cost / bound'],
+      ['policy', 'node-hours', 'cost', 'peak', 'cpu alloc', 'mem alloc', 'migrations', 'per task-h', 'never placed', 'wait p50 / p95', 'cost / bound', ...spotColumns],
       rows,
-      ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+      ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', ...spotColumns.map(() => 'right' as const)],
     ) +
     fitText(
       `\n${source}: ${trace.length} tasks, ${first.taskHours.toFixed(0)} task-hours. ` +
@@ -161,8 +184,18 @@ function summary(r: SimResult): object {
     costToLowerBound: round(r.cost / r.lowerBoundCost, 4),
     nodeHoursByType: Object.fromEntries(Object.entries(r.nodeHoursByType).map(([k, v]) => [k, round(v, 2)])),
     rejectedWrites: r.rejectedWrites,
+    spotNodeHours: round(r.spot.spotNodeHours, 2),
+    interruptions: r.spot.interruptions,
+    interruptionMigrations: r.spot.interruptionMigrations,
     ms: round(r.ms, 1),
   };
+}
+
+/** A rate: a finite number ≥ 0. */
+function rate(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`must be a number ≥ 0 (interruptions per node-hour, e.g. 0.0000685), got "${value}"`);
+  return n;
 }
 
 function seconds(ms: number): string {

@@ -1,9 +1,11 @@
-import { GONE, type Node, type Task } from '../model';
+import { capacityChoiceOf } from '../capacity';
+import { GONE, type CapacityType, type Node, type Task } from '../model';
 import type { Bin, PlacementTask } from '../placement/bin';
 import { packTasks } from '../placement/packer';
 import { recordCopy, type SpreadTally } from '../placement/spread';
 import { orderTasks, STRATEGIES } from '../placement/strategies';
-import { cheapestHolding, type ConsolidationInput } from './consolidation';
+import { cheapestHolding, replacementLaunch, type ConsolidationInput } from './consolidation';
+import { launchLimitsOf } from './scale-up';
 import { migrationCopy } from './drains';
 
 /**
@@ -22,7 +24,7 @@ export interface Command {
   readonly nodes: Candidate[];
   readonly moves: Array<{ task: Task; nodeId: string }>;
   readonly leftovers: PlacementTask[];
-  readonly replacement?: { name: string; pricePerHour: number };
+  readonly replacement?: { name: string; pricePerHour: number; capacityType: CapacityType };
   readonly savings: number;
   readonly sandbox: Map<string, Bin>;
   readonly spread: SpreadTally;
@@ -92,7 +94,7 @@ export function simulateCommand(cands: readonly Candidate[], input: Consolidatio
       const rule = spread.ruleFor(t.jobId);
       if (rule) recordCopy(rule, from, -1);
       const job = index.jobs.get(t.jobId)!;
-      const pt: PlacementTask = { id: t.id, jobId: t.jobId, resources: t.resources, constraints: job.constraints, arrival: t.slot, group: job.name, groupSize: job.count };
+      const pt: PlacementTask = { id: t.id, jobId: t.jobId, resources: t.resources, constraints: job.constraints, arrival: t.slot, group: job.name, groupSize: job.count, capacity: capacityChoiceOf(job) };
       pts.push(rule ? { ...pt, spread: rule } : pt);
     }
   }
@@ -106,7 +108,7 @@ export function simulateCommand(cands: readonly Candidate[], input: Consolidatio
   if (!policy.scaleUp.enabled) return undefined;
   const fleetWithLaunches = index.snapshot.nodes.filter((n) => !GONE.has(input.builder.stateOf(n))).length + input.builder.launchCount;
   if (fleetWithLaunches + 1 > policy.scaleUp.maxNodes) return undefined;
-  const replacement = cheapestHolding(leftovers, input, cands[0].node, spread);
+  const replacement = cheapestHolding(leftovers, input, cands.map((c) => c.node), spread);
   if (!replacement || !(replacement.pricePerHour < price)) return undefined;
   return { nodes: [...cands], moves, leftovers, replacement, savings: price - replacement.pricePerHour, sandbox, spread: replacement.spread };
 }
@@ -138,13 +140,7 @@ export function executeCommand(cmd: Command, input: ConsolidationInput): void {
   }
   if (cmd.replacement) {
     const first = cmd.nodes[0].node;
-    builder.launch({
-      instanceType: cmd.replacement.name,
-      zone: first.zone,
-      pricePerHour: cmd.replacement.pricePerHour,
-      labels: policy.scaleUp.nodeLabels,
-      reason: `replaces ${cmd.nodes.map((c) => c.node.id).join(', ')}, saving $${cmd.savings.toFixed(4)}/hour`,
-      forTasks: cmd.leftovers.map((t) => t.id),
-    });
+    const reason = `replaces ${cmd.nodes.map((c) => c.node.id).join(', ')}, saving $${cmd.savings.toFixed(4)}/hour`;
+    builder.launch(replacementLaunch(cmd.replacement, first.zone, cmd.leftovers, policy, reason, launchLimitsOf(index, now).availability));
   }
 }

@@ -1,6 +1,11 @@
+import { capacityChoiceOf } from '../capacity';
 import { consolidateKarpenter } from './consolidate-karpenter';
 import { bestPrefix, executeCommand } from './consolidate-multi';
-import { cheapestPairHolding } from './consolidate-replacements';
+import { cheapestPairHolding, mayReplace, replacementCapacity, typesPricedFor } from './consolidate-replacements';
+import { launchLimitsOf, spotAlternatives } from './scale-up';
+import type { OfferingAvailability } from '../offerings';
+import type { Launch } from './plan-types';
+import type { CapacityType } from '../model';
 import { migrationCopy } from './drains';
 import { compareStrings } from '../compare';
 import { ACCEPTS_WORK, GONE, type Node, type Task } from '../model';
@@ -103,23 +108,11 @@ export function consolidate(input: ConsolidationInput): void {
       builder.assign({ taskId: copy.id, jobId: copy.jobId, nodeId, generation: copy.generation, resources: copy.resources, create: { ...copy, status: 'ASSIGNED', nodeId } });
     }
     if (decision.replacement) {
-      builder.launch({
-        instanceType: decision.replacement.name,
-        zone: node.zone,
-        pricePerHour: decision.replacement.pricePerHour,
-        labels: policy.scaleUp.nodeLabels,
-        reason: `replaces ${node.id} (${node.instanceType}), saving $${decision.savings.toFixed(4)}/hour`,
-        forTasks: decision.leftovers.map((t) => t.id),
-      });
+      const availability = launchLimitsOf(index, now).availability;
+      builder.launch(replacementLaunch(decision.replacement, node.zone, decision.leftovers, policy, `replaces ${node.id} (${node.instanceType}), saving $${decision.savings.toFixed(4)}/hour`, availability));
       if (decision.second) {
-        builder.launch({
-          instanceType: decision.second.name,
-          zone: node.zone,
-          pricePerHour: decision.second.pricePerHour,
-          labels: policy.scaleUp.nodeLabels,
-          reason: `replaces ${node.id} (${node.instanceType}) with the node before it, saving $${decision.savings.toFixed(4)}/hour together`,
-          forTasks: decision.leftovers.map((t) => t.id),
-        });
+        const second = { ...decision.second, capacityType: decision.replacement.capacityType };
+        builder.launch(replacementLaunch(second, node.zone, decision.leftovers, policy, `replaces ${node.id} (${node.instanceType}) with the node before it, saving $${decision.savings.toFixed(4)}/hour together`, availability));
       }
     }
     builder.consolidate({
@@ -186,7 +179,7 @@ function drainCandidates({ index, bins, policy, now, builder }: ConsolidationInp
 interface DrainDecision {
   readonly moves: Array<{ task: Task; nodeId: string }>;
   readonly leftovers: PlacementTask[];
-  readonly replacement?: { name: string; pricePerHour: number };
+  readonly replacement?: { name: string; pricePerHour: number; capacityType: CapacityType };
   /** A second new node, when only two cheaper ones hold what the first cannot. */
   readonly second?: { name: string; pricePerHour: number };
   readonly savings: number;
@@ -215,7 +208,8 @@ function simulateDrain(node: Node, tasks: Task[], input: ConsolidationInput, exc
   const placementTasks: PlacementTask[] = tasks.map((t) => {
     const rule = spread.ruleFor(t.jobId);
     if (rule) recordCopy(rule, leaving, -1);
-    const pt: PlacementTask = { id: t.id, jobId: t.jobId, resources: t.resources, constraints: index.jobs.get(t.jobId)!.constraints, arrival: t.slot };
+    const job = index.jobs.get(t.jobId)!;
+    const pt: PlacementTask = { id: t.id, jobId: t.jobId, resources: t.resources, constraints: job.constraints, arrival: t.slot, capacity: capacityChoiceOf(job) };
     return rule ? { ...pt, spread: rule } : pt;
   });
   const strategy = STRATEGIES[policy.strategy];
@@ -229,7 +223,7 @@ function simulateDrain(node: Node, tasks: Task[], input: ConsolidationInput, exc
   // The drained node counts until it is terminated, so a replacement needs room under maxNodes now.
   const fleetWithLaunches = index.snapshot.nodes.filter((n) => !GONE.has(input.builder.stateOf(n))).length + input.builder.launchCount;
   if (fleetWithLaunches + 1 > policy.scaleUp.maxNodes) return undefined;
-  const replacement = cheapestHolding(leftovers, input, node, spread);
+  const replacement = cheapestHolding(leftovers, input, [node], spread);
   if (!replacement || replacement.pricePerHour >= node.pricePerHour) {
     if (fleetWithLaunches + 2 > policy.scaleUp.maxNodes) return undefined;
     const pair = cheapestPairHolding(leftovers, node, node.pricePerHour, policy, weights, spread);
@@ -237,7 +231,7 @@ function simulateDrain(node: Node, tasks: Task[], input: ConsolidationInput, exc
     return {
       moves,
       leftovers,
-      replacement: pair.first,
+      replacement: { ...pair.first, capacityType: pair.capacityType },
       second: pair.second,
       savings: node.pricePerHour - pair.pricePerHour,
       reason: `${moves.length} task(s) fit elsewhere and ${leftovers.length} fit one ${pair.first.name} and one ${pair.second.name}`,
@@ -256,19 +250,42 @@ function simulateDrain(node: Node, tasks: Task[], input: ConsolidationInput, exc
   };
 }
 
-/** The cheapest allowed type on which all the leftovers fit together, keeping their spread. */
-export function cheapestHolding(leftovers: PlacementTask[], input: ConsolidationInput, node: Node, spread: SpreadTally) {
+/**
+ * The cheapest allowed type on which all the leftovers fit together, keeping their
+ * spread, bought as replacementCapacity says (at its Spot price when Spot); none when
+ * the nodes it would replace may not be (mayReplace: no Spot-for-Spot swap).
+ */
+export function cheapestHolding(leftovers: PlacementTask[], input: ConsolidationInput, replaced: readonly Node[], spread: SpreadTally) {
   const { policy, weights } = input;
-  const types = [...policy.scaleUp.instanceTypes].sort((a, b) => a.pricePerHour - b.pricePerHour || compareStrings(a.name, b.name));
+  const node = replaced[0];
+  const capacityType = replacementCapacity(leftovers);
+  if (!capacityType || !mayReplace(replaced, capacityType)) return undefined;
+  const types = typesPricedFor(policy.scaleUp.instanceTypes, capacityType).sort((a, b) => a.pricePerHour - b.pricePerHour || compareStrings(a.name, b.name));
   for (const type of types) {
     if (!leftovers.every((t) => allowsInstanceType(t.constraints, type.name))) continue;
     // Named for the node it replaces: spread counts copies by node id.
-    const bin = newNodeBin(`replacement-of-${node.id}`, type, node.zone, policy.scaleUp.nodeLabels);
+    const bin = newNodeBin(`replacement-of-${node.id}`, type, node.zone, policy.scaleUp.nodeLabels, capacityType);
     const trial = spread.fork();
     const result = packTasks(withTally(leftovers, trial), [bin], { strategy: STRATEGIES[policy.strategy], weights });
-    if (result.unplaced.size === 0) return { name: type.name, pricePerHour: type.pricePerHour, spread: trial };
+    if (result.unplaced.size === 0) return { name: type.name, pricePerHour: type.pricePerHour, spread: trial, capacityType };
   }
   return undefined;
+}
+
+/** A consolidation's replacement launch: Spot ones, like scale-up's, name the other pools that could hold the same copies. */
+export function replacementLaunch(
+  replacement: { name: string; pricePerHour: number; capacityType: CapacityType },
+  zone: string,
+  leftovers: readonly PlacementTask[],
+  policy: SchedulerPolicy,
+  reason: string,
+  availability: OfferingAvailability,
+): Launch {
+  const launch: Launch = { instanceType: replacement.name, zone, pricePerHour: replacement.pricePerHour, labels: policy.scaleUp.nodeLabels, reason, forTasks: leftovers.map((t) => t.id) };
+  if (replacement.capacityType !== 'spot') return launch;
+  const types = typesPricedFor(policy.scaleUp.instanceTypes, 'spot');
+  const alternatives = spotAlternatives({ instanceType: replacement.name, zone, pricePerHour: replacement.pricePerHour }, leftovers, types, [zone], availability);
+  return { ...launch, capacityType: 'spot', ...(alternatives.length > 0 ? { alternatives } : {}) };
 }
 
 /**

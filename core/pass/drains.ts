@@ -1,4 +1,5 @@
-import { GONE, type Job, type Task } from '../model';
+import { capacityChoiceOf } from '../capacity';
+import { ACCEPTS_WORK, GONE, HOLDS_RESOURCES, type Job, type Reclaim, type Task } from '../model';
 import type { SchedulerPolicy } from '../policy';
 import { isServing } from '../serving';
 import { stopGracefully } from './graceful-stop';
@@ -9,7 +10,7 @@ import type { ResourceWeights } from '../placement/scorers';
 import type { SpreadTally } from '../placement/spread';
 import { orderTasks, type Strategy } from '../placement/strategies';
 import type { SnapshotIndex } from './snapshot';
-import { isFinished, successors } from './task-fate';
+import { completedTwin, isFinished, successors } from './task-fate';
 
 /** Replacement copies each DRAINING node still needs, by node id (created in the store only once placed). */
 export type DrainWork = Map<string, Task[]>;
@@ -21,11 +22,28 @@ export type DrainWork = Map<string, Task[]>;
  * live replacement gets one (placed by `finishDrains`); a node with nothing left on it
  * is terminated. Batch and do-not-disrupt copies that landed on a draining node (a
  * racing pass placed them as it flipped) are not moved: the drain waits for them to end.
+ *
+ * A node the cloud is taking back (`reclaim`: a Spot interruption warning or rebalance
+ * recommendation, core/model.ts Reclaim) drains the same way, with three differences.
+ * Its drain is never abandoned: the node goes whatever the fleet can hold, so each
+ * replacement is created at once as a PENDING copy (builder.createTask) that placement
+ * puts wherever it fits and scale-up launches capacity for, rather than placed all or
+ * nothing by finishDrains. With a deadline (an interruption), batch and do-not-disrupt
+ * copies are restarted elsewhere too: they die at the deadline anyway, and a copy
+ * started before it loses less than one lost at it. And a notice that finds the node
+ * still accepting work moves it to DRAINING. This is how Karpenter handles an
+ * interruption: it cordons and drains the node and launches replacements as soon as the
+ * warning arrives (https://karpenter.sh/docs/concepts/disruption/#interruption).
  */
 export function progressDrains(index: SnapshotIndex, builder: PlanBuilder, now: number, policy: SchedulerPolicy): DrainWork {
   const work: DrainWork = new Map();
+  endCompletedTwins(index, builder, now, policy);
   for (const node of index.snapshot.nodes) {
-    if (node.state !== 'DRAINING' || builder.nodeTarget(node.id)?.to) continue;
+    const reclaim = node.reclaim;
+    if (reclaim && ACCEPTS_WORK.has(node.state) && !builder.nodeTarget(node.id)?.to) {
+      builder.updateNode({ nodeId: node.id, from: node.state, to: 'DRAINING', reason: reclaimReason(reclaim) });
+    } else if (node.state !== 'DRAINING' || builder.nodeTarget(node.id)?.to) continue;
+    const deadline = reclaim?.deadline;
     let remaining = 0;
     const needed: Task[] = [];
     for (const task of index.holding.get(node.id) ?? []) {
@@ -36,7 +54,12 @@ export function progressDrains(index: SnapshotIndex, builder: PlanBuilder, now: 
       }
       remaining++;
       const job = index.jobs.get(task.jobId);
-      if (!job || job.kind === 'batch' || job.doNotDisrupt) continue;
+      if (!job || ((job.kind === 'batch' || job.doNotDisrupt) && deadline === undefined)) continue;
+      const done = completedTwin(task, job, index);
+      if (done) {
+        if (stopGracefully(task, index, builder, now, policy, { reason: `${done.id} completed the slot's work` }) === 'stopped') remaining--;
+        continue;
+      }
       // Its migration copy, or a deployment's copy of the target version in its slot: either carries the slot on.
       const live = successors(task, job, index);
       // A copy on a node lost this pass is about to be placed again: it does not count as running.
@@ -45,10 +68,18 @@ export function progressDrains(index: SnapshotIndex, builder: PlanBuilder, now: 
         const outcome = stopGracefully(task, index, builder, now, policy, { reason: `replaced by ${ready.id} on ${ready.nodeId}` });
         if (outcome === 'stopped') remaining--;
       } else if (live.length === 0) {
-        needed.push(migrationCopy(task, index, now));
+        const copy = migrationCopy(task, index, now);
+        if (reclaim) {
+          const moved = { ...copy, reason: `replaces ${task.id}: ${reclaimReason(reclaim)}` };
+          builder.createTask(moved);
+          index.addCreated(moved);
+        } else {
+          needed.push(copy);
+        }
       }
     }
-    if (remaining === 0) {
+    // A node that was ACTIVE a moment ago is DRAINING from this plan on: its termination waits for the next pass.
+    if (remaining === 0 && node.state === 'DRAINING') {
       builder.updateNode({ nodeId: node.id, from: node.state, to: 'TERMINATING', reason: 'drained' });
       builder.terminate({ nodeId: node.id, reason: 'drained: every task runs elsewhere' });
     } else if (needed.length > 0) {
@@ -56,6 +87,29 @@ export function progressDrains(index: SnapshotIndex, builder: PlanBuilder, now: 
     }
   }
   return work;
+}
+
+/**
+ * A batch copy restarted ahead of an interruption runs the same work as its original:
+ * whichever completes first ends the other, wherever it is (a copy still PENDING is
+ * stopped outright), so no batch slot's work is done twice.
+ */
+function endCompletedTwins(index: SnapshotIndex, builder: PlanBuilder, now: number, policy: SchedulerPolicy): void {
+  for (const task of index.snapshot.tasks) {
+    if (task.replaces === undefined || builder.isTouched(task.id)) continue;
+    const job = index.jobs.get(task.jobId);
+    if (!job || isFinished(task, job) || task.status === 'COMPLETED' || task.status === 'FAILED') continue;
+    const original = index.tasks.get(task.replaces);
+    if (!original || original.status !== 'COMPLETED' || completedTwin(task, job, index) !== original) continue;
+    const reason = `${original.id} completed the slot's work before the interruption`;
+    if (HOLDS_RESOURCES.has(task.status)) stopGracefully(task, index, builder, now, policy, { reason });
+    else builder.updateTask({ taskId: task.id, from: task.status, generation: task.generation, to: 'STOPPED', reason });
+  }
+}
+
+function reclaimReason(r: Reclaim): string {
+  const what = r.notice === 'interruption' ? 'Spot interruption warning' : 'rebalance recommendation';
+  return r.deadline !== undefined ? `${what}: the cloud takes the node at ${new Date(r.deadline).toISOString()}` : `${what}: the node is likely to be interrupted`;
 }
 
 /** A replacement takes over once it runs on a live node — and, for an exposed job, serves. */
@@ -88,7 +142,8 @@ export function finishDrains(
     const trial = spread.fork();
     const tasks: PlacementTask[] = copies.map((c, i) => {
       const rule = trial.ruleFor(c.jobId);
-      const pt: PlacementTask = { id: c.id, jobId: c.jobId, resources: c.resources, constraints: index.jobs.get(c.jobId)!.constraints, arrival: i };
+      const job = index.jobs.get(c.jobId)!;
+      const pt: PlacementTask = { id: c.id, jobId: c.jobId, resources: c.resources, constraints: job.constraints, arrival: i, capacity: capacityChoiceOf(job) };
       return rule ? { ...pt, spread: rule } : pt;
     });
     const reference = index.nodes.get(nodeId)!.capacity;

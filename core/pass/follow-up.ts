@@ -32,6 +32,8 @@ export function followUpOf(index: SnapshotIndex, plan: Plan, now: number, policy
     if (node.state === 'LOST' || node.state === 'TERMINATING' || ended.has(node.id)) continue;
     if (node.lastHeartbeatAt === undefined) consider(node.launchedAt + policy.launchTimeoutMs + 1, `launch deadline of ${node.id}`);
     else consider(node.lastHeartbeatAt + policy.heartbeatTimeoutMs + 1, `heartbeat deadline of ${node.id}`);
+    // The node is gone at its interruption deadline: a pass then marks it LOST and places what was still there.
+    if (node.reclaim?.deadline !== undefined && node.reclaim.deadline > now) consider(node.reclaim.deadline, `interruption deadline of ${node.id}`);
   }
   // Only timers still ahead: one already past was acted on by this pass, or is held by a
   // rule that no clock will lift (an empty node kept for minNodes), and waking for it

@@ -2,7 +2,7 @@ import { HOLDS_RESOURCES, type Node, type Task } from '../model';
 import type { SchedulerPolicy } from '../policy';
 import type { PlanBuilder } from './plan-builder';
 import type { SnapshotIndex } from './snapshot';
-import { isFinished } from './task-fate';
+import { completedTwin, isFinished } from './task-fate';
 
 /**
  * Why a node is dead at `now`, or null while it is alive. A node that reported is
@@ -11,6 +11,8 @@ import { isFinished } from './task-fate';
  */
 export function deathReason(node: Node, now: number, policy: SchedulerPolicy): string | null {
   if (node.state === 'LOST' || node.state === 'TERMINATING') return null;
+  // EC2 takes a Spot instance at the time its interruption warning named: from then on it is gone, whatever its last heartbeat says.
+  if (node.reclaim?.deadline !== undefined && now >= node.reclaim.deadline) return `reclaimed by the cloud at ${new Date(node.reclaim.deadline).toISOString()} (Spot interruption)`;
   if (node.lastHeartbeatAt === undefined) {
     const waited = now - node.launchedAt;
     return waited > policy.launchTimeoutMs ? `no heartbeat ${Math.round(waited / 1000)} s after launch (launch timeout ${policy.launchTimeoutMs / 1000} s)` : null;
@@ -21,7 +23,8 @@ export function deathReason(node: Node, now: number, policy: SchedulerPolicy): s
 
 /** A node that never sent a heartbeat and is past its launch timeout: a launch that failed to boot (launch-hold.ts counts them). */
 export function isLaunchTimeout(node: Node, now: number, policy: SchedulerPolicy): boolean {
-  return node.lastHeartbeatAt === undefined && deathReason(node, now, policy) !== null;
+  // A node reclaimed before it reported was taken, not a launch that failed to boot.
+  return node.lastHeartbeatAt === undefined && node.reclaim === undefined && deathReason(node, now, policy) !== null;
 }
 
 /** A copy whose node died, to be placed again in this same pass. */
@@ -55,7 +58,8 @@ export function markDeadNodes(index: SnapshotIndex, builder: PlanBuilder, now: n
     const why = dead.get(t.nodeId) ?? (index.nodes.has(t.nodeId) ? undefined : `node ${t.nodeId} no longer exists`);
     if (!why) continue;
     const job = index.jobs.get(t.jobId);
-    const liveCopy = (index.copiesOf.get(t.id) ?? []).find((c) => !isFinished(c, job));
+    // A batch copy's replacement that already completed carries the slot too: its work is done.
+    const liveCopy = (index.copiesOf.get(t.id) ?? []).find((c) => !isFinished(c, job)) ?? (job ? completedTwin(t, job, index) : undefined);
     if (liveCopy) {
       // Its migration copy already carries the slot: placing this one too would run it twice.
       builder.updateTask({ taskId: t.id, from: t.status, generation: t.generation, to: 'STOPPED', reason: `${why}; ${liveCopy.id} continues`, releaseFrom: t.nodeId });

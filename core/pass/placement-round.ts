@@ -1,3 +1,4 @@
+import { capacityChoiceOf } from '../capacity';
 import { byId } from '../compare';
 import { GONE, PLACEABLE, type Node, type Task } from '../model';
 import { binFrom, type Bin, type PlacementTask } from '../placement/bin';
@@ -60,7 +61,7 @@ function toPlacementTasks(tasks: Task[], index: SnapshotIndex, spread: SpreadTal
   return sorted.map((t, i) => {
     const rule = spread.ruleFor(t.jobId);
     const job = index.jobs.get(t.jobId)!;
-    const pt: PlacementTask = { id: t.id, jobId: t.jobId, resources: t.resources, constraints: job.constraints, arrival: i, group: job.name, groupSize: job.count };
+    const pt: PlacementTask = { id: t.id, jobId: t.jobId, resources: t.resources, constraints: job.constraints, arrival: i, group: job.name, groupSize: job.count, capacity: capacityChoiceOf(job) };
     return rule ? { ...pt, spread: rule } : pt;
   });
 }

@@ -1,21 +1,24 @@
-import type { InstanceType, Node } from '../model';
+import type { CapacityType, InstanceType, Node } from '../model';
 import type { Waiting } from './place';
 import type { PlacementRound } from './placement-round';
 import type { PlanBuilder } from './plan-builder';
-import type { Launch } from './plan-types';
+import type { Launch, LaunchOffering } from './plan-types';
 import type { SnapshotIndex } from './snapshot';
 import type { SchedulerPolicy } from '../policy';
 import { binFrom, type Bin, type PlacementTask } from '../placement/bin';
 import { nodeArchitecture } from '../catalog';
 import { launchHoldOf, type LaunchHold } from '../launch-hold';
 import { OfferingAvailability } from '../offerings';
+import { spotPricePerHour } from '../spot-prices';
+import { acceptsCapacity, capacityTypeOf } from '../capacity';
+import { compareStrings } from '../compare';
 import { allowsArch, allowsInstanceType, allowsZone, matchesLabels } from '../placement/filters';
 import { packNodeClaims } from '../placement/node-claims';
 import { packTasks } from '../placement/packer';
 import type { ResourceWeights } from '../placement/scorers';
 import { spreadCount, withTally, type SpreadRule, type SpreadTally } from '../placement/spread';
 import { STRATEGIES } from '../placement/strategies';
-import { fits, formatResources, ZERO, type Resources } from '../resources';
+import { add, fits, formatResources, ZERO, type Resources } from '../resources';
 
 /**
  * Scale-up: which instances to launch for the tasks no node could take. The pending
@@ -99,7 +102,6 @@ export function planLaunches(
   // a cause that persists costs one more instance, not a burst of them.
   const probing = hold?.probe === true && !fleet.some((n) => n.state === 'LAUNCHING');
   const maxNew = Math.min(scaleUp.maxNodes - fleet.length, probing ? 1 : Infinity);
-  const offered = availability.empty ? scaleUp.instanceTypes : scaleUp.instanceTypes.filter((t) => availability.offeredIn(t, scaleUp.zones));
   // Tasks no new node could take (labels new nodes lack, zones outside the fleet's, types
   // not in the catalog) wait for an existing node; sizing launches for them would buy
   // nodes the packer then refuses.
@@ -117,9 +119,69 @@ export function planLaunches(
   const rates = marketRates(scaleUp.instanceTypes);
   const zoneCounts = new Map<string, number>(scaleUp.zones.map((z) => [z, 0]));
   for (const n of fleet) zoneCounts.set(n.zone, (zoneCounts.get(n.zone) ?? 0) + 1);
-  if (scaleUp.provisioner === 'karpenter') return karpenterLaunches(launchable, reasons, policy, offered, availability, maxNew, zoneCounts);
+  // Spot first for the copies that accept it; what accepts On-Demand too falls back to it
+  // when no Spot offering may be launched, and a launch carries only copies its capacity
+  // type suits, so a Spot node is never sized for an on-demand-only copy.
+  const spotFirst = launchable.filter(acceptsSpot);
+  const onDemand = launchable.filter((t) => !acceptsSpot(t));
+  const launches: Launch[] = [];
+  const context: LaunchContext = { policy, fleet, weights, availability, hold, probing, rates, zoneCounts, reasons };
+  if (spotFirst.length > 0) {
+    const spot = launchesOf(spotFirst, 'spot', maxNew, context);
+    launches.push(...spot.launches);
+    for (const t of spot.noOffering) if (t.capacity === 'spot-or-on-demand') onDemand.push(t);
+  }
+  if (onDemand.length > 0) {
+    onDemand.sort((a, b) => a.arrival - b.arrival);
+    launches.push(...launchesOf(onDemand, 'on-demand', maxNew - launches.length, context).launches);
+  }
+  return { launches, reasons };
+}
+
+/** A copy Spot may serve; one that does not say (a trace's, a test's) is launched for on demand, as before Spot existed. */
+function acceptsSpot(t: PlacementTask): boolean {
+  return t.capacity === 'spot' || t.capacity === 'spot-or-on-demand';
+}
+
+interface LaunchContext {
+  readonly policy: SchedulerPolicy;
+  readonly fleet: readonly Node[];
+  readonly weights: ResourceWeights;
+  readonly availability: OfferingAvailability;
+  readonly hold: LaunchHold | undefined;
+  readonly probing: boolean;
+  readonly rates: MarketRates;
+  readonly zoneCounts: Map<string, number>;
+  readonly reasons: Map<string, string>;
+}
+
+/**
+ * Launches of one capacity type for `launchable`, at most `maxNew`. Spot types are
+ * priced at their Spot price (spot-prices.ts), so the choice of type weighs what is paid.
+ * `noOffering`: the copies no offering of this capacity type may be launched for now
+ * (every type that holds them refused in every zone they allow).
+ */
+function launchesOf(launchable: readonly PlacementTask[], capacityType: CapacityType, maxNew: number, ctx: LaunchContext): { launches: Launch[]; noOffering: PlacementTask[] } {
+  const { policy, weights, availability, hold, probing, rates, zoneCounts, reasons, fleet } = ctx;
+  const { scaleUp } = policy;
+  const priced = capacityType === 'spot' ? scaleUp.instanceTypes.map((t) => ({ ...t, pricePerHour: spotPricePerHour(t) })) : scaleUp.instanceTypes;
+  const offered = availability.empty ? priced : priced.filter((t) => availability.offeredIn(t, scaleUp.zones, capacityType));
+  const noOffering: PlacementTask[] = [];
+  const candidates: PlacementTask[] = [];
+  for (const t of launchable) {
+    const zones = scaleUp.zones.filter((z) => allowsZone(t.constraints, z));
+    if (offered.some((type) => launchableFor(t, type) && fits(t.resources, type.capacity) && availability.offeredIn(type, zones, capacityType))) candidates.push(t);
+    else {
+      noOffering.push(t);
+      reasons.set(t.id, `no node fits and EC2 refused every ${capacityType} offering that holds it in its zones; the next launch is tried when a refusal expires`);
+    }
+  }
+  if (scaleUp.provisioner === 'karpenter') {
+    const k = karpenterLaunches(candidates, reasons, policy, offered, availability, maxNew, zoneCounts, capacityType);
+    return { launches: k, noOffering };
+  }
   const bins: Bin[] = [];
-  const noOffering = new Map<string, string>();
+  const refusedHere = new Map<string, string>();
   const open = (waiting: readonly PlacementTask[], index: number): Bin | undefined => {
     if (bins.length >= maxNew) return undefined;
     const task = waiting[index];
@@ -128,48 +190,40 @@ export function planLaunches(
     // The type is chosen among those some candidate zone still offers, then launched in
     // the least used zone that offers it: a refusal moves the launch to another zone
     // first, and to the next-best type only where the type is refused everywhere.
-    const types = offered.filter((t) => zones.some((z) => availability.whyNot(t, z) === null));
+    const types = offered.filter((t) => zones.some((z) => availability.whyNot(t, z, capacityType) === null));
     const type = chooseType(waiting, index, zones[0], types, policy, rates, maxNew - bins.length);
     if (!type) {
-      noOffering.set(task.id, `no node fits and no allowed instance type that holds it may be launched in [${zones.join(', ')}] now`);
+      refusedHere.set(task.id, `no node fits and no allowed instance type that holds it may be launched in [${zones.join(', ')}] now`);
       return undefined;
     }
-    const zone = zones.find((z) => availability.whyNot(type, z) === null)!;
+    const zone = zones.find((z) => availability.whyNot(type, z, capacityType) === null)!;
     zoneCounts.set(zone, (zoneCounts.get(zone) ?? 0) + 1);
     return binFrom(
-      { id: `launch-${bins.length}`, instanceType: type.name, zone, labels: scaleUp.nodeLabels, capacity: type.capacity, state: 'LAUNCHING', arch: type.arch },
+      { id: `launch-${capacityType}-${bins.length}`, instanceType: type.name, zone, labels: scaleUp.nodeLabels, capacity: type.capacity, state: 'LAUNCHING', arch: type.arch, capacityType },
       ZERO,
       Number.MAX_SAFE_INTEGER - 1_000_000 + bins.length,
     );
   };
-  const result = packTasks(launchable, bins, { strategy: STRATEGIES[policy.strategy], openBin: open, weights });
+  const result = packTasks(candidates, bins, { strategy: STRATEGIES[policy.strategy], openBin: open, weights });
   const forBin = new Map<string, string[]>();
   for (const p of result.placements) {
     const list = forBin.get(p.binId) ?? [];
     list.push(p.taskId);
     forBin.set(p.binId, list);
   }
+  const byId = new Map(candidates.map((t) => [t.id, t]));
   const launches: Launch[] = bins.map((bin) => {
-    const typeName = bin.instanceType;
-    const price = scaleUp.instanceTypes.find((t) => t.name === typeName)!.pricePerHour;
+    const type = offered.find((t) => t.name === bin.instanceType)!;
     const forTasks = forBin.get(bin.id) ?? [];
-    for (const id of forTasks) reasons.set(id, `waiting for a new ${typeName} node in ${bin.zone}`);
-    return {
-      instanceType: typeName,
-      zone: bin.zone,
-      pricePerHour: price,
-      labels: scaleUp.nodeLabels,
-      reason: `${forTasks.length} pending task(s) fit no node`,
-      forTasks,
-    };
+    for (const id of forTasks) reasons.set(id, `waiting for a new ${capacityType === 'spot' ? 'Spot ' : ''}${type.name} node in ${bin.zone}`);
+    return launchOf(type, bin.zone, forTasks.map((id) => byId.get(id)!), capacityType, offered, ctx, `${forTasks.length} pending task(s) fit no node`);
   });
   const atMax = fleet.length + bins.length >= scaleUp.maxNodes;
-  const rules = new Map(launchable.map((t) => [t.id, t.spread]));
   for (const [id] of result.unplaced) {
-    const rule = rules.get(id);
+    const rule = byId.get(id)?.spread;
     reasons.set(
       id,
-      noOffering.get(id) ??
+      refusedHere.get(id) ??
         (probing && !atMax
           ? `no node fits; ${hold!.reason}; one probe launch this pass`
           : !atMax && rule
@@ -177,10 +231,66 @@ export function planLaunches(
             : `no node fits and the fleet is at its maximum of ${scaleUp.maxNodes} nodes`),
     );
   }
-  return { launches, reasons };
+  return { launches, noOffering };
 }
 
-/** Karpenter's provisioner (placement/node-claims.ts): one launch per node claim, each in the zone with the fewest nodes. */
+/**
+ * The launch of one `type` in `zone` for `forTasks`. A Spot launch also names the other
+ * offerings that could hold the same copies (spotAlternatives), so the cloud can pick
+ * the pool least likely to be interrupted rather than the single cheapest.
+ */
+function launchOf(type: InstanceType, zone: string, forTasks: readonly PlacementTask[], capacityType: CapacityType, offered: readonly InstanceType[], ctx: LaunchContext, reason: string): Launch {
+  const { scaleUp } = ctx.policy;
+  const base: Launch = { instanceType: type.name, zone, pricePerHour: type.pricePerHour, labels: scaleUp.nodeLabels, reason, forTasks: forTasks.map((t) => t.id) };
+  if (capacityType !== 'spot') return base;
+  const alternatives = spotAlternatives({ instanceType: type.name, zone, pricePerHour: type.pricePerHour }, forTasks, offered, scaleUp.zones, ctx.availability);
+  return { ...base, capacityType: 'spot', ...(alternatives.length > 0 ? { alternatives } : {}) };
+}
+
+/**
+ * EC2's price-capacity-optimized allocation "identifies the pools with the highest
+ * capacity availability for the number of instances that are launching ... and then
+ * requests Spot Instances from the lowest priced of these pools"
+ * (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-fleet-allocation-strategy.html):
+ * it can only choose among the pools it is offered. So a Spot launch offers every
+ * (type, zone) pool that could hold the copies it was sized for, priced within
+ * SPOT_PRICE_BAND of the cheapest such pool (a deeper pool may cost a little more, never
+ * much more), skipping pools EC2 refused recently. AWS's Spot best practices ask for
+ * flexibility across at least 10 instance types
+ * (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/spot-best-practices.html); the list
+ * is capped at MAX_SPOT_OFFERINGS so a request stays small. A copy spread by zone keeps
+ * its zone. Sorted by price, then type and zone, so the plan is deterministic.
+ */
+export function spotAlternatives(planned: LaunchOffering, forTasks: readonly PlacementTask[], types: readonly InstanceType[], zones: readonly string[], availability: OfferingAvailability): LaunchOffering[] {
+  const need = forTasks.reduce((sum, t) => add(sum, t.resources), ZERO);
+  const allowedZones = forTasks.some((t) => t.spread?.scope === 'zone') ? [planned.zone] : zones.filter((z) => forTasks.every((t) => allowsZone(t.constraints, z)));
+  const pools: LaunchOffering[] = [];
+  for (const type of types) {
+    if (!fits(need, type.capacity) || !forTasks.every((t) => launchableFor(t, type))) continue;
+    for (const zone of allowedZones) {
+      if (availability.whyNot(type, zone, 'spot') === null) pools.push({ instanceType: type.name, zone, pricePerHour: type.pricePerHour });
+    }
+  }
+  if (pools.length === 0) return [];
+  const ceiling = Math.min(planned.pricePerHour, ...pools.map((p) => p.pricePerHour)) * SPOT_PRICE_BAND;
+  return pools
+    .filter((p) => p.pricePerHour <= ceiling + 1e-12 && !(p.instanceType === planned.instanceType && p.zone === planned.zone))
+    .sort((a, b) => a.pricePerHour - b.pricePerHour || compareStrings(a.instanceType, b.instanceType) || compareStrings(a.zone, b.zone))
+    .slice(0, MAX_SPOT_OFFERINGS - 1);
+}
+
+/** A pool at most this many times the cheapest one's price is offered to a Spot launch. */
+export const SPOT_PRICE_BAND = 1.2;
+/** At most this many (type, zone) pools per Spot launch, the planned one included. */
+export const MAX_SPOT_OFFERINGS = 20;
+
+/**
+ * Karpenter's provisioner (placement/node-claims.ts): one launch per node claim, each in
+ * the zone with the fewest nodes. With Spot allowed, Karpenter launches a claim as Spot
+ * with price-capacity-optimized over every type the claim could use
+ * (https://karpenter.sh/docs/concepts/nodepools/#capacity-type), priced here at Spot
+ * prices, so the claim's cheapest option is the cheapest Spot one.
+ */
 function karpenterLaunches(
   tasks: readonly PlacementTask[],
   reasons: Map<string, string>,
@@ -189,19 +299,23 @@ function karpenterLaunches(
   availability: OfferingAvailability,
   maxNew: number,
   zoneCounts: Map<string, number>,
-): ScaleUpResult {
+  capacityType: CapacityType,
+): Launch[] {
   const { scaleUp } = policy;
   const { claims, unplaced } = packNodeClaims(tasks, offered, maxNew);
   const byId = new Map(tasks.map((t) => [t.id, t]));
   const launches: Launch[] = claims.map((claim) => {
     const zones = zoneCandidates(byId.get(claim.taskIds[0])!, scaleUp.zones, zoneCounts);
-    const zone = zones.find((z) => availability.whyNot(claim.type, z) === null) ?? zones[0] ?? scaleUp.zones[0];
+    const zone = zones.find((z) => availability.whyNot(claim.type, z, capacityType) === null) ?? zones[0] ?? scaleUp.zones[0];
     zoneCounts.set(zone, (zoneCounts.get(zone) ?? 0) + 1);
-    for (const id of claim.taskIds) reasons.set(id, `waiting for a new ${claim.type.name} node in ${zone}`);
-    return { instanceType: claim.type.name, zone, pricePerHour: claim.type.pricePerHour, labels: scaleUp.nodeLabels, reason: `${claim.taskIds.length} pending task(s) fit no node`, forTasks: claim.taskIds };
+    for (const id of claim.taskIds) reasons.set(id, `waiting for a new ${capacityType === 'spot' ? 'Spot ' : ''}${claim.type.name} node in ${zone}`);
+    const launch: Launch = { instanceType: claim.type.name, zone, pricePerHour: claim.type.pricePerHour, labels: scaleUp.nodeLabels, reason: `${claim.taskIds.length} pending task(s) fit no node`, forTasks: claim.taskIds };
+    if (capacityType !== 'spot') return launch;
+    const alternatives = spotAlternatives({ instanceType: claim.type.name, zone, pricePerHour: claim.type.pricePerHour }, claim.taskIds.map((id) => byId.get(id)!), offered, scaleUp.zones, availability);
+    return { ...launch, capacityType: 'spot', ...(alternatives.length > 0 ? { alternatives } : {}) };
   });
   for (const id of unplaced) reasons.set(id, `no node fits and the fleet is at its maximum of ${scaleUp.maxNodes} nodes`);
-  return { launches, reasons };
+  return launches;
 }
 
 /**
@@ -222,8 +336,10 @@ export function whyNoNewNodeFits(task: PlacementTask, policy: SchedulerPolicy, a
   if (availability && !availability.empty) {
     const zones = scaleUp.zones.filter((z) => allowsZone(task.constraints, z));
     const holding = scaleUp.instanceTypes.filter((t) => launchableFor(task, t) && fits(task.resources, t.capacity));
-    if (!holding.some((t) => availability.offeredIn(t, zones))) {
-      const refusals = holding.flatMap((t) => zones.map((z) => availability.whyNot(t, z)!)).filter((why, i, all) => all.indexOf(why) === i);
+    // The capacity types a launch for it may use: Spot first when it accepts Spot.
+    const kinds: CapacityType[] = task.capacity === 'spot' ? ['spot'] : task.capacity === 'spot-or-on-demand' ? ['spot', 'on-demand'] : ['on-demand'];
+    if (!holding.some((t) => kinds.some((k) => availability.offeredIn(t, zones, k)))) {
+      const refusals = holding.flatMap((t) => kinds.flatMap((k) => zones.map((z) => availability.whyNot(t, z, k)!))).filter((why, i, all) => all.indexOf(why) === i);
       const shown = refusals.slice(0, 3).join('; ') + (refusals.length > 3 ? `; and ${refusals.length - 3} more` : '');
       return `no new node can take it now: EC2 refused every instance type that holds it in its zones (${shown}); the next launch is tried when one expires`;
     }
@@ -238,10 +354,12 @@ export function whyNoNewNodeFits(task: PlacementTask, policy: SchedulerPolicy, a
  */
 export function unschedulableReason(task: PlacementTask, policy: SchedulerPolicy, fleet: readonly Node[]): string | null {
   for (const n of fleet) {
-    if (fits(task.resources, n.capacity) && staticallyAllowed(task, n.instanceType, n.zone, n.labels)) return null;
+    if (fits(task.resources, n.capacity) && staticallyAllowed(task, n.instanceType, n.zone, n.labels) && (task.capacity === undefined || acceptsCapacity(task.capacity, capacityTypeOf(n)))) return null;
   }
   const { scaleUp } = policy;
   if (!scaleUp.enabled || scaleUp.instanceTypes.length === 0) {
+    const wrongCapacity = fleet.some((n) => fits(task.resources, n.capacity) && staticallyAllowed(task, n.instanceType, n.zone, n.labels));
+    if (wrongCapacity) return `capacity ${task.capacity} matches no node that can hold it (constraint:capacity) and scale-up is disabled`;
     return `no node can hold ${formatResources(task.resources)} and scale-up is disabled`;
   }
   const zoneOk = scaleUp.zones.some((z) => allowsZone(task.constraints, z));

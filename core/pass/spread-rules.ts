@@ -1,3 +1,4 @@
+import { acceptsCapacity, capacityChoiceOf } from '../capacity';
 import { targetVersion, versionOfTask } from '../deployment';
 import { ACCEPTS_WORK, type Job } from '../model';
 import type { Bin } from '../placement/bin';
@@ -31,7 +32,7 @@ export function spreadTally(index: SnapshotIndex, builder: PlanBuilder, bins: re
   for (const job of index.jobs.values()) {
     const scope = job.spread ?? 'none';
     if (scope === 'none' || job.stopRequestedAt !== undefined) continue;
-    const available = accepting.filter((b) => fits(job.resources, b.capacity) && allowsInstanceType(job.constraints, b.instanceType) && allowsZone(job.constraints, b.zone) && matchesLabels(job.constraints, b.labels));
+    const available = accepting.filter((b) => fits(job.resources, b.capacity) && allowsInstanceType(job.constraints, b.instanceType) && allowsZone(job.constraints, b.zone) && matchesLabels(job.constraints, b.labels) && acceptsCapacity(capacityChoiceOf(job), b.capacityType ?? 'on-demand'));
     const headroom = launchHeadroom(job, bins.length + builder.launchCount, policy);
     let n: number;
     if (scope === 'node') {
@@ -62,7 +63,7 @@ const REDUNDANCY = 2;
 function launchHeadroom(job: Job, fleetSize: number, policy: SchedulerPolicy): number {
   const { scaleUp } = policy;
   if (!scaleUp.enabled || scaleUp.instanceTypes.length === 0) return 0;
-  const probe = { id: job.id, jobId: job.id, resources: job.resources, constraints: job.constraints, arrival: 0 };
+  const probe = { id: job.id, jobId: job.id, resources: job.resources, constraints: job.constraints, arrival: 0, capacity: capacityChoiceOf(job) };
   if (whyNoNewNodeFits(probe, policy) !== null) return 0;
   return Math.max(0, scaleUp.maxNodes - fleetSize);
 }

@@ -30,6 +30,17 @@ export function successors(task: Task, job: Job, index: SnapshotIndex): Task[] {
   return out;
 }
 
+/**
+ * For a batch copy restarted elsewhere ahead of a Spot interruption (drains.ts), the
+ * other copy of the pair — the original or its replacement — if it COMPLETED: the
+ * slot's work is done, and the copy still running must end rather than run it twice.
+ */
+export function completedTwin(task: Task, job: Job, index: SnapshotIndex): Task | undefined {
+  if (job.kind !== 'batch') return undefined;
+  const pair = [...(index.copiesOf.get(task.id) ?? []), ...(task.replaces !== undefined ? [index.tasks.get(task.replaces)].filter((t) => t !== undefined) : [])];
+  return pair.find((t) => t.status === 'COMPLETED' && isFinished(t, job));
+}
+
 /** True when another copy carries on the slot of `task` (see successors): once it ends, it is not restarted. */
 export function slotCarriedOn(task: Task, job: Job, index: SnapshotIndex): boolean {
   return successors(task, job, index).length > 0;

@@ -1,5 +1,5 @@
 import { nodeArchitecture } from '../catalog';
-import type { Architecture, Constraints, InstanceType, NodeState } from '../model';
+import type { Architecture, CapacityChoice, CapacityType, Constraints, InstanceType, NodeState } from '../model';
 import type { Resources } from '../resources';
 import type { SpreadRule } from './spread';
 
@@ -17,6 +17,8 @@ export interface Bin {
   readonly state: NodeState;
   /** Undefined when neither the node's agent nor the catalog says. */
   readonly arch?: Architecture;
+  /** How the node was bought; absent: on-demand. */
+  readonly capacityType?: CapacityType;
   freeCpu: number;
   freeMemoryMiB: number;
   /** Position in the order nodes were opened (launch time, then id); first-fit scores by it. */
@@ -39,11 +41,13 @@ export interface PlacementTask {
    */
   readonly group?: string;
   readonly groupSize?: number;
+  /** The job's capacity choice (core/capacity.ts capacityChoiceOf); absent: any node. */
+  readonly capacity?: CapacityChoice;
 }
 
 /** `node.arch`: for a node not launched yet, its type's; otherwise read as nodeArchitecture says. */
 export function binFrom(
-  node: { id: string; instanceType: string; zone: string; labels: Readonly<Record<string, string>>; capacity: Resources; state: NodeState; arch?: Architecture },
+  node: { id: string; instanceType: string; zone: string; labels: Readonly<Record<string, string>>; capacity: Resources; state: NodeState; arch?: Architecture; capacityType?: CapacityType },
   used: Resources,
   rank: number,
 ): Bin {
@@ -56,6 +60,7 @@ export function binFrom(
     capacity: node.capacity,
     state: node.state,
     ...(arch !== undefined ? { arch } : {}),
+    ...(node.capacityType === 'spot' ? { capacityType: 'spot' as const } : {}),
     freeCpu: node.capacity.cpu - used.cpu,
     freeMemoryMiB: node.capacity.memoryMiB - used.memoryMiB,
     rank,
@@ -66,8 +71,8 @@ export function binFrom(
  * An empty bin for a node not bought yet (a consolidation's replacement, a what-if),
  * of `type` in `zone`: its architecture is its type's, as for any node before it reports.
  */
-export function newNodeBin(id: string, type: Pick<InstanceType, 'name' | 'capacity'>, zone: string, labels: Readonly<Record<string, string>>): Bin {
-  return binFrom({ id, instanceType: type.name, zone, labels, capacity: type.capacity, state: 'ACTIVE' }, { cpu: 0, memoryMiB: 0 }, 0);
+export function newNodeBin(id: string, type: Pick<InstanceType, 'name' | 'capacity'>, zone: string, labels: Readonly<Record<string, string>>, capacityType?: CapacityType): Bin {
+  return binFrom({ id, instanceType: type.name, zone, labels, capacity: type.capacity, state: 'ACTIVE', capacityType }, { cpu: 0, memoryMiB: 0 }, 0);
 }
 
 /**
@@ -76,7 +81,7 @@ export function newNodeBin(id: string, type: Pick<InstanceType, 'name' | 'capaci
  * count it shares.
  */
 export function placementKey(task: PlacementTask): string {
-  const key = `${task.resources.cpu}/${task.resources.memoryMiB}/${constraintsKey(task.constraints)}`;
+  const key = `${task.resources.cpu}/${task.resources.memoryMiB}/${constraintsKey(task.constraints)}/${task.capacity ?? ''}`;
   return task.spread ? `${key}/spread:${task.spread.scope}:${JSON.stringify(task.jobId)}` : key;
 }
 

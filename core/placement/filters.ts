@@ -1,3 +1,4 @@
+import { acceptsCapacity } from '../capacity';
 import { ACCEPTS_WORK, type Architecture, type Constraints } from '../model';
 import type { Bin, PlacementTask } from './bin';
 import { spreadCount } from './spread';
@@ -13,6 +14,7 @@ export type RejectReason =
   | 'constraint:zone'
   | 'constraint:node-label'
   | 'constraint:arch'
+  | 'constraint:capacity'
   | 'spread:node'
   | 'spread:zone'
   | 'insufficient-cpu'
@@ -75,6 +77,12 @@ export const archFilter: Filter = {
   accepts: (bin, task) => allowsArch(task.constraints, bin.arch),
 };
 
+/** An on-demand-only copy never lands on Spot, a Spot-only one only on Spot (the job's `capacity`). */
+export const capacityFilter: Filter = {
+  reason: 'constraint:capacity',
+  accepts: (bin, task) => task.capacity === undefined || acceptsCapacity(task.capacity, bin.capacityType ?? 'on-demand'),
+};
+
 /** The node already holds the most copies of the job its spread allows. */
 export const spreadNodeFilter: Filter = {
   reason: 'spread:node',
@@ -112,6 +120,7 @@ export const FILTERS: readonly Filter[] = [
   zoneFilter,
   nodeLabelFilter,
   archFilter,
+  capacityFilter,
   spreadNodeFilter,
   spreadZoneFilter,
   cpuFilter,

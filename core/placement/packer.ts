@@ -1,3 +1,4 @@
+import { acceptsCapacity } from '../capacity';
 import { hasConstraints, placementKey, type Bin, type PlacementTask } from './bin';
 import { ACCEPTS_WORK } from '../model';
 import { describeRejections, firstRejection } from './filters';
@@ -77,13 +78,18 @@ export function packTasks(tasks: readonly PlacementTask[], bins: Bin[], options:
     }
 
     const constrained = hasConstraints(first.constraints);
+    const capacity = first.capacity;
     const feasible: number[] = [];
     for (let b = 0; b < bins.length; b++) {
       const bin = bins[b];
       // Unconstrained tasks (the common case) skip the constraint filters' calls.
       const ok = constrained
         ? firstRejection(bin, first) === null
-        : ACCEPTS_WORK.has(bin.state) && first.resources.cpu <= bin.freeCpu && first.resources.memoryMiB <= bin.freeMemoryMiB;
+        : ACCEPTS_WORK.has(bin.state) &&
+          // The capacity choice inline: every service has one (on-demand by default), so it must not push them off this fast path.
+          (capacity === undefined || acceptsCapacity(capacity, bin.capacityType ?? 'on-demand')) &&
+          first.resources.cpu <= bin.freeCpu &&
+          first.resources.memoryMiB <= bin.freeMemoryMiB;
       if (ok) {
         scores[b] = strategy.score(bin, first.resources, weights);
         feasible.push(b);

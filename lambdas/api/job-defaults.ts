@@ -1,5 +1,6 @@
 import type { ParsedJobSpec } from '../../contract/job-spec';
-import type { Job, RestartPolicy } from '../../core/model';
+import type { CapacityChoice, Job, RestartPolicy } from '../../core/model';
+import type * as jobSpec from '../../contract/job-spec';
 import type { ExposeRule, HealthCheck, Spread } from '../../core/service';
 import type * as core from '../../core/service';
 import type * as wire from '../../contract/service-spec';
@@ -16,6 +17,8 @@ export type UpdateViewInStep = Assert<Same<z.infer<typeof deploymentWire.updateV
 export type DeploymentStatusesInStep = Assert<Same<(typeof deploymentWire.DEPLOYMENT_STATUSES)[number], DeploymentStatus>>;
 /** Compile-time: the deployment GET /jobs/{id} shows is the model's record with its copies per version. */
 export type DeploymentViewInStep = Assert<Same<Omit<deploymentWire.DeploymentView, 'copies'>, Deployment>>;
+/** Compile-time: the capacity choices a job may make are the model's. */
+export type CapacityChoicesInStep = Assert<Same<(typeof jobSpec.CAPACITY_CHOICES)[number], CapacityChoice>>;
 /** Compile-time: the spreads a job may ask for are the model's. */
 export type SpreadsInStep = Assert<Same<(typeof wire.SPREADS)[number], Spread>>;
 import { DEFAULT_BATCH_RESTART, DEFAULT_SERVICE_RESTART } from '../../core/policy';
@@ -26,7 +29,7 @@ import { DEFAULT_BATCH_RESTART, DEFAULT_SERVICE_RESTART } from '../../core/polic
  */
 export type JobSpec = Pick<
   Job,
-  'name' | 'image' | 'command' | 'env' | 'count' | 'kind' | 'restart' | 'constraints' | 'doNotDisrupt' | 'ports' | 'expose' | 'healthCheck' | 'stopGraceSeconds' | 'spread' | 'cpuLimit' | 'capabilities' | 'update' | 'secrets'
+  'name' | 'image' | 'command' | 'env' | 'count' | 'kind' | 'restart' | 'constraints' | 'doNotDisrupt' | 'ports' | 'expose' | 'healthCheck' | 'stopGraceSeconds' | 'spread' | 'cpuLimit' | 'capabilities' | 'update' | 'secrets' | 'capacity'
 > & {
   readonly cpu: number;
   readonly memoryMiB: number;
@@ -75,6 +78,10 @@ export function toJobSpec(parsed: ParsedJobSpec): JobSpec {
     // The schema fills every field of a given `update`; an absent one stays absent (DEFAULT_UPDATE).
     ...(parsed.update !== undefined ? { update: parsed.update } : {}),
     ...(parsed.secrets !== undefined && Object.keys(parsed.secrets).length > 0 ? { secrets: parsed.secrets } : {}),
+    // Kept only when given: the kind's default is applied when the job is read
+    // (core/capacity.ts capacityChoiceOf), so a job stored before the field existed and the
+    // same job re-submitted without it are the same version.
+    ...(parsed.capacity !== undefined ? { capacity: parsed.capacity } : {}),
   };
 }
 

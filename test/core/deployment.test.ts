@@ -63,3 +63,12 @@ describe('resolveBudgets', () => {
     expect(resolveBudgets({ maxSurge: 0, maxUnavailable: 5 }, 3)).toEqual({ surge: 0, unavailable: 3 });
   });
 });
+
+describe('the capacity choice as part of a version', () => {
+  it('is carried by a template, and a version without it takes it off the job (back to its kind default)', () => {
+    const spot = job('crunch', { kind: 'batch', capacity: 'spot' });
+    expect(TEMPLATE_FIELDS).toContain('capacity');
+    expect(pickTemplate(spot).capacity).toBe('spot');
+    expect('capacity' in withTemplate(spot, pickTemplate(job('crunch', { kind: 'batch' })))).toBe(false);
+  });
+});

@@ -1,3 +1,5 @@
+import { capacityChoiceOf } from '../../../core/capacity';
+import { spotPricePerHour } from '../../../core/spot-prices';
 import fc from 'fast-check';
 import { DEFAULT_CATALOG } from '../../../core/catalog';
 import { HOLDS_RESOURCES, type Constraints, type Job, type Node, type NodeState, type Task, type TaskStatus } from '../../../core/model';
@@ -522,7 +524,8 @@ describe('plan() properties over random snapshots', () => {
       const type = pol.scaleUp.instanceTypes.find((t) => t.name === l.instanceType);
       expect(type).toBeDefined();
       expect(pol.scaleUp.zones).toContain(l.zone);
-      expect(l.pricePerHour).toBe(type!.pricePerHour);
+      // A Spot launch is priced at its Spot price, and only copies that accept Spot go on it.
+      expect(l.pricePerHour).toBe(l.capacityType === 'spot' ? spotPricePerHour(type!) : type!.pricePerHour);
       let cpu = 0;
       let mem = 0;
       for (const id of l.forTasks) {
@@ -532,6 +535,8 @@ describe('plan() properties over random snapshots', () => {
         cpu += r.cpu;
         mem += r.memoryMiB;
         const c = j!.constraints;
+        if (l.capacityType === 'spot') expect({ launchFor: id, capacity: capacityChoiceOf(j!) }).not.toEqual({ launchFor: id, capacity: 'on-demand' });
+        else expect({ launchFor: id, capacity: capacityChoiceOf(j!) }).not.toEqual({ launchFor: id, capacity: 'spot' });
         if (c.instanceTypes?.length) expect(c.instanceTypes).toContain(l.instanceType);
         if (c.zones?.length) expect(c.zones).toContain(l.zone);
         for (const [k, v] of Object.entries(c.nodeLabels ?? {})) expect(l.labels[k]).toBe(v);

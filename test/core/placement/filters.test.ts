@@ -165,13 +165,14 @@ describe('placement filters', () => {
   });
 
   describe('the pipeline', () => {
-    it('runs state, instance type, zone, node label, arch, spread, cpu, memory — in that order', () => {
+    it('runs state, instance type, zone, node label, arch, capacity, spread, cpu, memory — in that order', () => {
       expect(FILTERS.map((f) => f.reason)).toEqual([
         'node-not-accepting-work',
         'constraint:instance-type',
         'constraint:zone',
         'constraint:node-label',
         'constraint:arch',
+        'constraint:capacity',
         'spread:node',
         'spread:zone',
         'insufficient-cpu',
