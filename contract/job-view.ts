@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { JOB_ID } from './ids';
 import { deploymentViewSchema, updateViewSchema } from './deployment-spec';
-import { JOB_KINDS, RESTART_MODES } from './job-spec';
+import { CAPACITY_CHOICES, JOB_KINDS, RESTART_MODES } from './job-spec';
 import { SPREADS } from './service-spec';
 import { taskViewSchema } from './task-view';
 
@@ -51,6 +51,8 @@ export const jobViewSchema = z.object({
   restart: restartPolicyViewSchema,
   constraints: constraintsViewSchema,
   doNotDisrupt: z.boolean(),
+  /** How its nodes may be bought: the job's choice, or its kind's default when it made none. */
+  capacity: z.enum(CAPACITY_CHOICES),
   /** Absent: the job publishes no ports. */
   ports: z.array(portViewSchema).readonly().optional(),
   /** Absent: not behind the load balancer. */

@@ -1,3 +1,4 @@
+import { spotPricePerHour } from '../core/spot-prices';
 import { acceptHeartbeat } from '../control/heartbeat';
 import type { InMemoryFleet } from '../control/fakes/in-memory-fleet';
 import type { ContainerReport } from '../control/state/node-report';
@@ -93,7 +94,18 @@ export class SimAgents {
     );
     const { desired } = await acceptHeartbeat(
       this.store,
-      { nodeId: id, instanceType: type.name, zone: launch.zone, labels: launch.labels, capacity: type.capacity, usage: ZERO, pricePerHour: type.pricePerHour, containers: reports },
+      // As the agent on EC2 reports (agent/node-identity.ts): how it was bought, at that price.
+      {
+        nodeId: id,
+        instanceType: type.name,
+        zone: launch.zone,
+        labels: launch.labels,
+        capacity: type.capacity,
+        usage: ZERO,
+        pricePerHour: launch.capacityType === 'spot' ? spotPricePerHour(type) : type.pricePerHour,
+        ...(launch.capacityType ? { capacityType: launch.capacityType } : {}),
+        containers: reports,
+      },
       at,
     );
     // Converge on the answer: start what is new, drop what is no longer this node's.

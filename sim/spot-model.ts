@@ -80,7 +80,7 @@ export class SpotInterruptions {
       const at = this.interruptionTime(id);
       if (at > now || this.deadlines.has(id) || this.store.state.nodes.get(id)?.reclaim) continue;
       const deadline = at + SPOT_NOTICE_MS;
-      if (!this.store.markReclaimed(id, { notice: 'interruption', noticedAt: at, deadline })) continue;
+      if ((await this.store.markReclaimed(id, { notice: 'interruption', noticedAt: at, deadline })) !== 'marked') continue;
       this.interruptions++;
       this.deadlines.set(id, deadline);
       for (const t of this.store.state.tasks.values()) if (t.nodeId === id && HOLDS_RESOURCES.has(t.status)) this.displaced.add(t.id);

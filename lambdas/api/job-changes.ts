@@ -159,6 +159,7 @@ export function templateOfSpec(spec: JobSpec): VersionTemplate {
     restart: spec.restart,
     constraints: spec.constraints,
     doNotDisrupt: spec.doNotDisrupt,
+    capacity: spec.capacity,
     ports: spec.ports,
     expose: spec.expose,
     healthCheck: spec.healthCheck,

@@ -11,6 +11,7 @@ import { inParallel } from '../../control/in-parallel';
 import { exposedUrl } from '../../control/load-balancer';
 import { targetVersion, updatePolicyOf, versionOfTask } from '../../core/deployment';
 import { healthAllowsServing } from '../../core/serving';
+import { capacityChoiceOf } from '../../core/capacity';
 import type { JobStore, SchedulerStore } from '../../control/state/state-store';
 import { HOLDS_RESOURCES, type Job, type Task, type TaskStatus } from '../../core/model';
 import type { ContainerHealth, Endpoint, ExposeRule, PortSpec, Spread } from '../../core/service';
@@ -220,6 +221,7 @@ function jobView(j: Job, loadBalancerUrl: string | undefined, tasks: readonly Ta
     restart: j.restart,
     constraints: j.constraints,
     doNotDisrupt: j.doNotDisrupt,
+    capacity: capacityChoiceOf(j),
     ...(j.ports !== undefined && j.ports.length > 0 ? { ports: j.ports } : {}),
     ...(j.expose !== undefined ? { expose: j.expose } : {}),
     ...(j.expose !== undefined && loadBalancerUrl !== undefined ? { url: exposedUrl(loadBalancerUrl, j.expose) } : {}),

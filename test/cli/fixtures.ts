@@ -19,6 +19,7 @@ export function jobView(over: Partial<JobView> = {}): JobView {
     restart: { mode: 'always', initialDelayMs: 1000, maxDelayMs: 30000, resetAfterMs: 600000 },
     constraints: {},
     doNotDisrupt: false,
+    capacity: 'on-demand',
     createdAt: 1_700_000_000_000,
     version: 1,
     latestVersion: 1,

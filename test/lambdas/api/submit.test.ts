@@ -37,6 +37,17 @@ describe('POST /jobs', () => {
     for (const t of stored!.tasks) expect(t).toMatchObject({ jobId: body.jobId, generation: 0, status: 'PENDING', restarts: 0, resources: { cpu: 500, memoryMiB: 256 }, createdAt: 1_800_000_000_000 });
   });
 
+  it("stores the job's capacity choice, and nothing when it makes none (its kind's default applies at reading)", async () => {
+    const { deps, submit } = setup();
+    const spot = json(await submit({ ...VALID, name: 'crunch', kind: 'batch', capacity: 'spot' }));
+    expect((await deps.store.getJob(spot.jobId))?.job.capacity).toBe('spot');
+    const plain = json(await submit(VALID));
+    expect((await deps.store.getJob(plain.jobId))?.job).not.toHaveProperty('capacity');
+    const bad = await submit({ ...VALID, name: 'odd', capacity: 'reserved' });
+    expect(bad.statusCode).toBe(400);
+    expect(json(bad).error.fields).toEqual([expect.objectContaining({ field: 'capacity', rule: 'must be one of "on-demand", "spot", "spot-or-on-demand"' })]);
+  });
+
   it('makes random job ids of the documented shape by default', async () => {
     const deps = testDeps();
     const handler = createHandler({ ...deps, idempotencyStore: new InMemoryPersistenceLayer() });
