@@ -1,5 +1,6 @@
 import { fleetCostPerHour, instanceCost, MS_PER_HOUR } from '../core/cost-model';
 import { CostBound } from '../core/cost-bound';
+import { spotPricePerHour } from '../core/spot-prices';
 import { fluidNodeBound } from '../core/lower-bound';
 import type { UtilisationSample } from '../core/utilisation-sample';
 import { DEFAULT_SERVICE_RESTART, type SchedulerPolicy } from '../core/policy';
@@ -142,7 +143,10 @@ export async function simulate(trace: readonly TraceTask[], policy: SchedulerPol
   const maxCpu = Math.max(...options.catalog.map((t) => t.capacity.cpu));
   const maxMem = Math.max(...options.catalog.map((t) => t.capacity.memoryMiB));
   // Over options.catalog: every compared policy buys from it (sim/baselines.ts), at its price.
-  const costBound = new CostBound(options.catalog);
+  // The bound must stay below what any compared policy can pay: with Spot allowed, each
+  // type at the cheaper of its On-Demand and Spot prices (core/spot-prices.ts).
+  const spotAllowed = options.capacity !== undefined && options.capacity !== 'on-demand';
+  const costBound = new CostBound(spotAllowed ? options.catalog.map((t) => ({ ...t, pricePerHour: Math.min(t.pricePerHour, spotPricePerHour(t)) })) : options.catalog);
   const everPlaced = new Set<string>();
   // Arrival time of each job not yet seen running; its first running copy records the wait.
   const awaiting = new Map<string, number>();

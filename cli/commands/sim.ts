@@ -157,7 +157,7 @@ async function runSim(options: SimCliOptions): Promise<string> {
     ) +
     fitText(
       `\n${source}: ${trace.length} tasks, ${first.taskHours.toFixed(0)} task-hours. ` +
-        `Integrated lower bound: ${first.lowerBoundNodeHours.toFixed(0)} node-hours of the largest type, $${first.lowerBoundCost.toFixed(0)} at the cheapest $/resource.\n` +
+        `Integrated lower bounds: ${first.lowerBoundNodeHours.toFixed(0)} node-hours of the largest type; $${first.lowerBoundCost.toFixed(0)}, the cheapest fractional fleet of the catalog's types at each instant (core/cost-bound.ts${capacity !== undefined && capacity !== 'on-demand' ? ', at Spot prices' : ''}).\n` +
         results.map(({ name }) => `  ${name}: ${SIM_POLICY_MODELS[name]}`).join('\n'),
     ) +
     '\n'

@@ -39,6 +39,14 @@ describe('the Spot model of the replay', () => {
     }
   });
 
+  it("prices the cost bound at Spot prices when Spot is allowed, so it stays below every fleet's cost", () => {
+    for (const k of ['stowage', 'karpenter'] as const) {
+      expect(spot[k].lowerBoundCost).toBeLessThan(onDemand[k].lowerBoundCost);
+      expect(spot[k].lowerBoundCost).toBeLessThanOrEqual(spot[k].cost);
+      expect(onDemand[k].lowerBoundCost).toBeLessThanOrEqual(onDemand[k].cost);
+    }
+  });
+
   it('interrupts Spot nodes and moves their copies elsewhere, counting the moves as migrations; every task still runs', () => {
     for (const k of ['stowage', 'karpenter'] as const) {
       const r = spot[k];
