@@ -2,8 +2,10 @@ import type { InstanceType } from './model';
 
 /**
  * What a Spot instance is expected to cost: its type's On-Demand price less the typical
- * discount of its family. The table is a plain value, so a refresher that reads
- * DescribeSpotPriceHistory (the adapters' job) can replace it whole.
+ * discount of its family. `npm run spot-prices -- --region R` (scripts/spot-prices.ts)
+ * reads DescribeSpotPriceHistory with a user's credentials and prints each family's
+ * median saving over its pools (core/spot-discounts.ts) beside this table: the figures
+ * to put here, with their date, when refreshing it.
  *
  * Sources, read on the date below:
  * - AWS's Spot pricing page (https://aws.amazon.com/ec2/spot/pricing/) promises savings
