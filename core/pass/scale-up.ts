@@ -51,7 +51,17 @@ export function scaleUp(waiting: readonly Waiting[], round: PlacementRound, inde
     const lostFrom = round.lost.get(task.id);
     const to = lostFrom ? 'LOST' : 'PENDING';
     if (task.status !== to || task.reason !== reason || lostFrom) {
-      builder.updateTask({ taskId: task.id, from: task.status, generation: task.generation, to, reason: lostFrom ? `${lostFrom.reason}; ${reason}` : reason, releaseFrom: lostFrom?.nodeId });
+      // A copy lost with its node becomes placeable now: its wait (the tasks-waiting alarm,
+      // control/pass/pending-age.ts) counts from here, not from when it was first created.
+      builder.updateTask({
+        taskId: task.id,
+        from: task.status,
+        generation: task.generation,
+        to,
+        reason: lostFrom ? `${lostFrom.reason}; ${reason}` : reason,
+        releaseFrom: lostFrom?.nodeId,
+        ...(lostFrom ? { notBefore: builder.now } : {}),
+      });
     }
   }
 }
