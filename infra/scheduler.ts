@@ -22,7 +22,7 @@ export interface SchedulerProps {
   readonly stackTag: { readonly key: string; readonly value: string };
   readonly maxNodes?: number;
   readonly minNodes?: number;
-  /** Seconds between node reports: the scheduler's heartbeat timeout is three of them (lambdas/config.ts). */
+  /** Seconds between node reports: the scheduler's heartbeat timeout is four of them (lambdas/config.ts). */
   readonly heartbeatSeconds: number;
   /** Instance type names the scheduler may launch; empty means the whole bundled catalog. */
   readonly instanceTypes?: readonly string[];

@@ -57,7 +57,7 @@ export interface StowageStackProps extends StackProps {
   readonly logRetentionDays?: number;
   /**
    * Seconds between a node's reports (`-c heartbeatSeconds=…`, 5 to 60; default 10). A
-   * node is LOST after three periods without a report; a longer period costs less (each
+   * node is LOST after four periods without a report; a longer period costs less (each
    * report is a Lambda invocation and DynamoDB units) and notices a dead node later.
    */
   readonly heartbeatSeconds?: number;

@@ -156,15 +156,21 @@ export function subnetsFrom(env: Env): Record<string, string> {
 /** The agents' report period when the stack does not set one (agent/main.ts `--interval-s`). */
 export const DEFAULT_HEARTBEAT_SECONDS = 10;
 export const HEARTBEAT_SECONDS_RANGE = { min: 5, max: 60 } as const;
-/** A node is LOST after this many report periods without a stored report. */
-export const HEARTBEAT_TIMEOUT_PERIODS = 3;
 /**
  * A steady node's liveness is written again once the stored one is this many periods
- * old (steady-beat.ts): every second report. The stored liveness is then at most two
- * periods old when the next write lands, one period inside the timeout of three, which
- * leaves a period for a late report and an eventually consistent read.
+ * old (steady-beat.ts): every second report, which halves the heartbeat writes.
  */
 export const HEARTBEAT_REFRESH_PERIODS = 1.5;
+/**
+ * A node is LOST after this many report periods without a stored report. Four, not
+ * three, because of the refresh: the agent reports a period after its last pass ended,
+ * so reports are g = P + pass time apart, and the stored liveness is up to 2g old when
+ * the report that writes it lands. If that report fails, the next lands at 3g — past
+ * three periods, so one lost report would have a live node declared LOST (a follow-up
+ * pass runs at the deadline). With four, one failed report (even one that timed out
+ * after 10 s) leaves about a period to spare, as three did before reports were skipped.
+ */
+export const HEARTBEAT_TIMEOUT_PERIODS = 4;
 
 export function heartbeatSecondsFrom(env: Env): number {
   const s = integer(env, ENV.heartbeatSeconds, DEFAULT_HEARTBEAT_SECONDS);

@@ -105,11 +105,10 @@ export const CONTROL_PLANE_SCALE_PRICES_NOTE = `${CONTROL_PLANE_PRICES_REGION} l
 
 /**
  * The steady fleet's scheduler: the one-minute schedule, plus the follow-up each pass
- * asks for at the earliest heartbeat deadline (core/pass/follow-up.ts). With reports
- * spread over the period, the node that reported longest ago did so about one period
- * before a pass, so the next deadline comes timeout − period later; with the timeout at
- * three periods (30 s for 10 s reports, as deployed) that is a queued wake every two
- * periods. Quiet heartbeats wake none. A busy fleet runs more passes: each costs
+ * asks for at the earliest heartbeat deadline (core/pass/follow-up.ts). As deployed, a
+ * steady node's liveness is written every second report, so the oldest stored report is
+ * about two periods old at a pass, and with the timeout at four periods (lambdas/config.ts)
+ * the next deadline comes two periods later: a queued wake every two periods. Quiet heartbeats wake none. A busy fleet runs more passes: each costs
  * `passReadUnits`, `passWriteUnits` and `passMs` more.
  */
 export function steadyPassRate(heartbeatSeconds: number): { readonly passesPerMinute: number; readonly queuedWakesPerMinute: number } {

@@ -4,11 +4,11 @@ import { job, NOW, replicas, snapshot } from '../core/fixtures';
 import { ConfigError, ENV, heartbeatRefreshMsFrom, heartbeatSecondsFrom, launchTemplatesFrom, loadBalancerFrom, loadBalancerUrlFrom, policyFrom, subnetsFrom, tableNamesFrom } from '../../lambdas/config';
 
 describe('Lambda configuration', () => {
-  it('derives the heartbeat timeout (three periods) and the liveness refresh (one and a half) from the stack\'s period', () => {
+  it('derives the heartbeat timeout (four periods) and the liveness refresh (one and a half) from the stack\'s period', () => {
     expect(heartbeatSecondsFrom({})).toBe(10);
-    expect(policyFrom({}, ['a'], ['arm64']).heartbeatTimeoutMs).toBe(30_000);
+    expect(policyFrom({}, ['a'], ['arm64']).heartbeatTimeoutMs).toBe(40_000);
     expect(heartbeatRefreshMsFrom({})).toBe(15_000);
-    expect(policyFrom({ [ENV.heartbeatSeconds]: '30' }, ['a'], ['arm64']).heartbeatTimeoutMs).toBe(90_000);
+    expect(policyFrom({ [ENV.heartbeatSeconds]: '30' }, ['a'], ['arm64']).heartbeatTimeoutMs).toBe(120_000);
     expect(heartbeatRefreshMsFrom({ [ENV.heartbeatSeconds]: '30' })).toBe(45_000);
     expect(() => heartbeatSecondsFrom({ [ENV.heartbeatSeconds]: '61' })).toThrow(/STOWAGE_HEARTBEAT_SECONDS: must be between 5 and 60 seconds, got 61/);
     expect(() => heartbeatSecondsFrom({ [ENV.heartbeatSeconds]: 'ten' })).toThrow(/STOWAGE_HEARTBEAT_SECONDS: "ten" is not a non-negative integer/);

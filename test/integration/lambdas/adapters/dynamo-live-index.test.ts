@@ -3,6 +3,8 @@ import type { Heartbeat } from '../../../../control/state/node-report';
 import type { Job, Task } from '../../../../core/model';
 import type { Plan } from '../../../../core/pass/plan-types';
 import { DynamoStateStore } from '../../../../lambdas/adapters/dynamo-state-store';
+import { ENV, heartbeatRefreshMsFrom, policyFrom } from '../../../../lambdas/config';
+import { deathReason } from '../../../../core/pass/liveness';
 import { LIVE_ATTRIBUTE } from '../../../../lambdas/adapters/table-schema';
 import { CapacityMeter } from '../../../../local/consumed-capacity';
 import { useDynamoDbLocal } from '../../../support/dynamodb-local';
@@ -132,6 +134,31 @@ describe('DynamoStateStore steady heartbeats', () => {
     expect(await raw(tables.nodes, 'n1')).toMatchObject({ lastHeartbeatAt: T0 + 20_000 });
     await store.recordHeartbeat(hb(600), T0 + 46_000);
     expect(await raw(tables.nodes, 'n1')).toMatchObject({ lastHeartbeatAt: T0 + 46_000 });
+  });
+
+  it("keeps a steady node alive through one failed report with the deployed timing (refresh 1.5 periods, timeout 4), where a timeout of 3 would declare it LOST", async () => {
+    const env = { [ENV.heartbeatSeconds]: '10' };
+    const policy = policyFrom(env, ['us-east-1a'], ['arm64']);
+    const { store } = await setUp('one-failure', { heartbeatRefreshMs: heartbeatRefreshMsFrom(env) });
+    // Reports a period plus a 2 s pass apart; the third one is lost (a 5xx, a timeout).
+    const gap = 12_000;
+    const sent = [0, 1, 3, 4].map((i) => T0 + i * gap);
+    let worst = 0;
+    let last = T0;
+    for (const at of sent) {
+      // Just before each report lands, a pass looks at the node.
+      const seen = (await store.snapshot()).nodes.find((n) => n.id === 'n1');
+      if (seen) {
+        expect(deathReason(seen, at - 1, policy)).toBeNull();
+        worst = Math.max(worst, at - 1 - seen.lastHeartbeatAt!);
+      }
+      await store.recordHeartbeat(hb(500), at);
+      last = at;
+    }
+    expect(last).toBe(T0 + 4 * gap);
+    // The stored report was 36 s old when the report after the lost one landed: past three periods.
+    expect(worst).toBeGreaterThan(3 * 10_000);
+    expect(worst).toBeLessThan(policy.heartbeatTimeoutMs);
   });
 
   it('writes a report that changes the node, and every report without heartbeatRefreshMs', async () => {
