@@ -38,7 +38,9 @@ export function successors(task: Task, job: Job, index: SnapshotIndex): Task[] {
 export function completedTwin(task: Task, job: Job, index: SnapshotIndex): Task | undefined {
   if (job.kind !== 'batch') return undefined;
   const pair = [...(index.copiesOf.get(task.id) ?? []), ...(task.replaces !== undefined ? [index.tasks.get(task.replaces)].filter((t) => t !== undefined) : [])];
-  return pair.find((t) => t.status === 'COMPLETED' && isFinished(t, job));
+  // Only a migration copy runs the same work: a deployment's copy of another version
+  // also `replaces` the old one, and must run its own version whatever the old one did.
+  return pair.find((t) => t.status === 'COMPLETED' && isFinished(t, job) && versionOfTask(t) === versionOfTask(task));
 }
 
 /** True when another copy carries on the slot of `task` (see successors): once it ends, it is not restarted. */

@@ -118,6 +118,13 @@ describe('a batch copy restarted ahead of an interruption', () => {
     }
   });
 
+  it("leaves a deployment's copy of the next version running when the old version's copy completed: it is not the same work", () => {
+    const done = { ...original, status: 'COMPLETED' as const, exitCode: 0, finishedAt: NOW - SECOND, version: 1 };
+    const v2 = twin({ version: 2 });
+    const p = plan(snapshot({ jobs: [{ ...batch, version: 2 }], tasks: [done, v2], nodes }), NOW, policy());
+    expect(p.taskUpdates.find((u) => u.taskId === 'batch.0.g2')).toBeUndefined();
+  });
+
   it('is not placed again when its node is gone at the deadline if its replacement completed', () => {
     const s = snapshot({ jobs: [batch], tasks: [original, twin({ status: 'COMPLETED', exitCode: 0, finishedAt: NOW })], nodes });
     const p = plan(s, interruption.deadline!, policy());
