@@ -1,4 +1,4 @@
-import type { InstanceType } from './model';
+import type { CapacityType, InstanceType } from './model';
 
 /**
  * What a Spot instance is expected to cost: its type's On-Demand price less the typical
@@ -53,4 +53,9 @@ export function spotDiscountOf(typeName: string): number {
 
 export function spotPricePerHour(type: Pick<InstanceType, 'name' | 'pricePerHour'>): number {
   return type.pricePerHour * (1 - spotDiscountOf(type.name));
+}
+
+/** The types at what `capacityType` pays for them: their Spot prices for Spot, as they are for On-Demand. */
+export function typesPricedFor(types: readonly InstanceType[], capacityType: CapacityType): InstanceType[] {
+  return capacityType === 'spot' ? types.map((t) => ({ ...t, pricePerHour: spotPricePerHour(t) })) : [...types];
 }

@@ -1,6 +1,6 @@
 import { compareStrings } from '../compare';
 import type { CapacityType, InstanceType, Node } from '../model';
-import { spotPricePerHour } from '../spot-prices';
+import { typesPricedFor } from '../spot-prices';
 import { newNodeBin, type PlacementTask } from '../placement/bin';
 import { allowsInstanceType } from '../placement/filters';
 import { packTasks } from '../placement/packer';
@@ -18,11 +18,6 @@ export function replacementCapacity(leftovers: readonly PlacementTask[]): Capaci
   if (leftovers.every((t) => t.capacity === 'spot' || t.capacity === 'spot-or-on-demand')) return 'spot';
   if (leftovers.some((t) => t.capacity === 'spot')) return undefined;
   return 'on-demand';
-}
-
-/** The policy's types at what `capacityType` pays for them. */
-export function typesPricedFor(types: readonly InstanceType[], capacityType: CapacityType): InstanceType[] {
-  return capacityType === 'spot' ? types.map((t) => ({ ...t, pricePerHour: spotPricePerHour(t) })) : [...types];
 }
 
 /**

@@ -1,8 +1,9 @@
 import { capacityChoiceOf } from '../capacity';
 import { consolidateKarpenter } from './consolidate-karpenter';
 import { bestPrefix, executeCommand } from './consolidate-multi';
-import { cheapestPairHolding, mayReplace, replacementCapacity, typesPricedFor } from './consolidate-replacements';
-import { launchLimitsOf, spotAlternatives } from './scale-up';
+import { cheapestPairHolding, mayReplace, replacementCapacity } from './consolidate-replacements';
+import { typesPricedFor } from '../spot-prices';
+import { asSpotLaunch, launchLimitsOf } from './scale-up';
 import type { OfferingAvailability } from '../offerings';
 import type { Launch } from './plan-types';
 import type { CapacityType } from '../model';
@@ -282,10 +283,7 @@ export function replacementLaunch(
   availability: OfferingAvailability,
 ): Launch {
   const launch: Launch = { instanceType: replacement.name, zone, pricePerHour: replacement.pricePerHour, labels: policy.scaleUp.nodeLabels, reason, forTasks: leftovers.map((t) => t.id) };
-  if (replacement.capacityType !== 'spot') return launch;
-  const types = typesPricedFor(policy.scaleUp.instanceTypes, 'spot');
-  const alternatives = spotAlternatives({ instanceType: replacement.name, zone, pricePerHour: replacement.pricePerHour }, leftovers, types, [zone], availability);
-  return { ...launch, capacityType: 'spot', ...(alternatives.length > 0 ? { alternatives } : {}) };
+  return replacement.capacityType === 'spot' ? asSpotLaunch(launch, leftovers, typesPricedFor(policy.scaleUp.instanceTypes, 'spot'), [zone], availability) : launch;
 }
 
 /**

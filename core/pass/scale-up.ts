@@ -9,7 +9,7 @@ import { binFrom, type Bin, type PlacementTask } from '../placement/bin';
 import { nodeArchitecture } from '../catalog';
 import { launchHoldOf, type LaunchHold } from '../launch-hold';
 import { OfferingAvailability } from '../offerings';
-import { spotPricePerHour } from '../spot-prices';
+import { typesPricedFor } from '../spot-prices';
 import { acceptsCapacity, capacityTypeOf } from '../capacity';
 import { compareStrings } from '../compare';
 import { allowsArch, allowsInstanceType, allowsZone, matchesLabels } from '../placement/filters';
@@ -174,7 +174,7 @@ interface LaunchContext {
 function launchesOf(launchable: readonly PlacementTask[], capacityType: CapacityType, maxNew: number, ctx: LaunchContext): { launches: Launch[]; noOffering: PlacementTask[] } {
   const { policy, weights, availability, hold, probing, rates, zoneCounts, reasons, fleet } = ctx;
   const { scaleUp } = policy;
-  const priced = capacityType === 'spot' ? scaleUp.instanceTypes.map((t) => ({ ...t, pricePerHour: spotPricePerHour(t) })) : scaleUp.instanceTypes;
+  const priced = typesPricedFor(scaleUp.instanceTypes, capacityType);
   const offered = availability.empty ? priced : priced.filter((t) => availability.offeredIn(t, scaleUp.zones, capacityType));
   const noOffering: PlacementTask[] = [];
   const candidates: PlacementTask[] = [];
@@ -252,9 +252,17 @@ function launchesOf(launchable: readonly PlacementTask[], capacityType: Capacity
 function launchOf(type: InstanceType, zone: string, forTasks: readonly PlacementTask[], capacityType: CapacityType, offered: readonly InstanceType[], ctx: LaunchContext, reason: string): Launch {
   const { scaleUp } = ctx.policy;
   const base: Launch = { instanceType: type.name, zone, pricePerHour: type.pricePerHour, labels: scaleUp.nodeLabels, reason, forTasks: forTasks.map((t) => t.id) };
-  if (capacityType !== 'spot') return base;
-  const alternatives = spotAlternatives({ instanceType: type.name, zone, pricePerHour: type.pricePerHour }, forTasks, offered, scaleUp.zones, ctx.availability);
-  return { ...base, capacityType: 'spot', ...(alternatives.length > 0 ? { alternatives } : {}) };
+  return capacityType === 'spot' ? asSpotLaunch(base, forTasks, offered, scaleUp.zones, ctx.availability) : base;
+}
+
+/**
+ * `launch` bought as Spot, naming the other pools among `types` (at their Spot prices)
+ * and `zones` that could hold the same copies (spotAlternatives). Scale-up's launches,
+ * the Karpenter provisioner's and consolidation's replacements all go through here.
+ */
+export function asSpotLaunch(launch: Launch, forTasks: readonly PlacementTask[], types: readonly InstanceType[], zones: readonly string[], availability: OfferingAvailability): Launch {
+  const alternatives = spotAlternatives({ instanceType: launch.instanceType, zone: launch.zone, pricePerHour: launch.pricePerHour }, forTasks, types, zones, availability);
+  return { ...launch, capacityType: 'spot', ...(alternatives.length > 0 ? { alternatives } : {}) };
 }
 
 /**
@@ -320,9 +328,7 @@ function karpenterLaunches(
     zoneCounts.set(zone, (zoneCounts.get(zone) ?? 0) + 1);
     for (const id of claim.taskIds) reasons.set(id, `waiting for a new ${capacityType === 'spot' ? 'Spot ' : ''}${claim.type.name} node in ${zone}`);
     const launch: Launch = { instanceType: claim.type.name, zone, pricePerHour: claim.type.pricePerHour, labels: scaleUp.nodeLabels, reason: `${claim.taskIds.length} pending task(s) fit no node`, forTasks: claim.taskIds };
-    if (capacityType !== 'spot') return launch;
-    const alternatives = spotAlternatives({ instanceType: claim.type.name, zone, pricePerHour: claim.type.pricePerHour }, claim.taskIds.map((id) => byId.get(id)!), offered, scaleUp.zones, availability);
-    return { ...launch, capacityType: 'spot', ...(alternatives.length > 0 ? { alternatives } : {}) };
+    return capacityType === 'spot' ? asSpotLaunch(launch, claim.taskIds.map((id) => byId.get(id)!), offered, scaleUp.zones, availability) : launch;
   });
   for (const id of unplaced) reasons.set(id, `no node fits and the fleet is at its maximum of ${scaleUp.maxNodes} nodes`);
   return launches;
